@@ -1,0 +1,17 @@
+/* Logging in the style of OpenBSD daemons: stderr in the foreground, syslog
+ * otherwise. log_warn appends strerror(errno); log_warnx does not. */
+#ifndef PORTGATE_LOG_H
+#define PORTGATE_LOG_H
+
+#include <stdbool.h>
+
+void log_init(bool foreground, bool debug, const char *ident);
+void log_set_debug(bool debug);
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+#endif

@@ -1,0 +1,138 @@
+/* The mapping state: which peer holds which external port, for which
+ * protocol, until when. Pure state: no sockets, no kernel, no clock (callers
+ * pass "now" in milliseconds of a monotonic clock).
+ *
+ * An external port is held by a lease keyed by (peer, internal port). A lease
+ * carries a UDP and a TCP mapping, each with its own lifetime, so one peer's
+ * UDP and TCP mappings of one internal port always share one external port and
+ * nobody else can take the companion port (design.md §2.6).
+ *
+ * Every change happens inside a transaction: mapping_table_begin(), any number
+ * of requests, expiries and drops, then mapping_table_commit() once the kernel
+ * holds the result, or mapping_table_rollback() to restore the state exactly
+ * as it was. mapping_table_foreach_change() lists what the kernel must do. */
+#ifndef PORTGATE_NATPMP_MAPPING_H
+#define PORTGATE_NATPMP_MAPPING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MAPPING_PEER_KEY_LEN 32
+
+enum mapping_proto {
+	MAPPING_UDP = 0,
+	MAPPING_TCP = 1,
+};
+#define MAPPING_PROTO_COUNT 2
+
+struct mapping_limits {
+	uint16_t port_min;
+	uint16_t port_max;
+	uint32_t per_peer;	/* external ports one peer may hold */
+	uint32_t lifetime_min;
+	uint32_t lifetime_max;
+	bool same_port;		/* forward to the external port number */
+};
+
+struct mapping_request {
+	const uint8_t *peer;	/* MAPPING_PEER_KEY_LEN bytes */
+	uint32_t addr;		/* internal IPv4 address, host byte order */
+	enum mapping_proto proto;
+	uint16_t internal_port;
+	uint16_t suggested_port;
+	uint32_t lifetime;
+};
+
+struct mapping_reply {
+	uint16_t result;	/* an RFC 6886 result code */
+	uint16_t external_port;
+	uint32_t lifetime;
+};
+
+/* One mapping as callers see it. peer points into the table: valid until the
+ * next change. */
+struct mapping_view {
+	const uint8_t *peer;
+	uint32_t addr;
+	enum mapping_proto proto;
+	uint16_t internal_port;	/* the key: 1 stands for "0 or 1" */
+	uint16_t external_port;
+	uint16_t target_port;	/* where the kernel forwards to */
+	uint32_t lifetime;	/* as granted */
+	int64_t expires_ms;
+};
+
+struct mapping_change {
+	bool was_active;
+	bool is_active;
+	struct mapping_view before;
+	struct mapping_view after;
+};
+
+struct mapping_table;
+
+struct mapping_table *mapping_table_new(void);
+void mapping_table_free(struct mapping_table *t);
+
+/* Reserved ports are never handed out. Set outside a transaction. */
+void mapping_table_reserve_port(struct mapping_table *t, uint16_t port,
+				bool reserved);
+void mapping_table_clear_reserved(struct mapping_table *t);
+
+void mapping_table_begin(struct mapping_table *t);
+void mapping_table_commit(struct mapping_table *t);
+void mapping_table_rollback(struct mapping_table *t);
+bool mapping_table_in_transaction(const struct mapping_table *t);
+size_t mapping_table_change_count(const struct mapping_table *t);
+void mapping_table_foreach_change(const struct mapping_table *t,
+				  void (*cb)(const struct mapping_change *, void *),
+				  void *arg);
+
+/* Serves an RFC 6886 op 1/2 request (design.md §2.4-8). Inside a transaction. */
+void mapping_table_request(struct mapping_table *t,
+			   const struct mapping_limits *limits,
+			   const struct mapping_request *req, int64_t now_ms,
+			   struct mapping_reply *reply);
+/* Removes every mapping whose lifetime ended at or before now; returns how
+ * many. Inside a transaction. */
+size_t mapping_table_expire(struct mapping_table *t, int64_t now_ms);
+/* Earliest expiry, or INT64_MAX when there is no mapping. O(1). */
+int64_t mapping_table_next_expiry(const struct mapping_table *t);
+/* Inside a transaction; each returns how many mappings went. */
+size_t mapping_table_drop_peer(struct mapping_table *t, const uint8_t *peer);
+size_t mapping_table_drop_port(struct mapping_table *t, enum mapping_proto proto,
+			       uint16_t external_port);
+size_t mapping_table_drop_mapping(struct mapping_table *t,
+				  const uint8_t *peer, enum mapping_proto proto,
+				  uint16_t internal_port);
+/* Takes back a mapping found in the kernel after a restart, with its ports
+ * unchanged. Inside a transaction. -EEXIST when the port or key is taken. */
+int mapping_table_adopt(struct mapping_table *t, const struct mapping_view *m);
+
+bool mapping_table_find(const struct mapping_table *t, const uint8_t *peer,
+			enum mapping_proto proto, uint16_t internal_port,
+			struct mapping_view *out);
+bool mapping_table_find_by_port(const struct mapping_table *t,
+				enum mapping_proto proto, uint16_t external_port,
+				struct mapping_view *out);
+size_t mapping_table_count(const struct mapping_table *t,
+			   enum mapping_proto proto);
+/* External ports (leases) the peer holds. */
+uint32_t mapping_table_peer_ports(const struct mapping_table *t,
+				  const uint8_t *peer);
+size_t mapping_table_peer_count(const struct mapping_table *t);
+void mapping_table_foreach(const struct mapping_table *t,
+			   void (*cb)(const struct mapping_view *, void *),
+			   void *arg);
+void mapping_table_foreach_peer_mapping(const struct mapping_table *t,
+					const uint8_t *peer,
+					void (*cb)(const struct mapping_view *, void *),
+					void *arg);
+
+/* The port a peer gets for an internal port when it is free: a stable hash,
+ * so the port survives lapses and lost state. */
+uint16_t mapping_preferred_port(const uint8_t *peer, uint16_t internal_port,
+				uint16_t port_min, uint16_t port_max);
+
+#endif

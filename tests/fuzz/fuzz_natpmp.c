@@ -1,0 +1,123 @@
+/* libFuzzer target: the input is a datagram for the decoder, then a script of
+ * requests, expiries, drops and rollbacks for the mapping state. After every
+ * step the state's own invariants are checked. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "natpmp/codec.h"
+#include "natpmp/mapping.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_decode(const uint8_t *data, size_t size)
+{
+	struct natpmp_request req;
+	uint8_t out[NATPMP_MAX_RESPONSE_LEN];
+	size_t n = 0;
+
+	switch (natpmp_decode(data, size, &req)) {
+	case NATPMP_VERDICT_REQUEST:
+		n = natpmp_encode_error(out, sizeof(out), &req, 2, 1);
+		if (n != (req.opcode ? 16u : 12u))
+			abort();
+		break;
+	case NATPMP_VERDICT_BAD_VERSION:
+		n = natpmp_encode_bad_version(out, sizeof(out), req.opcode, 1);
+		if (n != 8)
+			abort();
+		break;
+	case NATPMP_VERDICT_BAD_OPCODE:
+		n = natpmp_encode_bad_opcode(out, sizeof(out), data, size, 1);
+		if (n != 16)
+			abort();
+		break;
+	case NATPMP_VERDICT_IGNORE:
+		break;
+	}
+}
+
+struct counter {
+	const struct mapping_table *t;
+	size_t n[2];
+};
+
+/* Every mapping is found again by both of its keys. */
+static void count_view(const struct mapping_view *v, void *arg)
+{
+	struct counter *c = arg;
+	struct mapping_view by_port, by_key;
+
+	if (!v->external_port || !v->lifetime || v->external_port == 2003)
+		abort();
+	if (!mapping_table_find_by_port(c->t, v->proto, v->external_port, &by_port) ||
+	    !mapping_table_find(c->t, v->peer, v->proto, v->internal_port, &by_key) ||
+	    by_key.external_port != v->external_port ||
+	    memcmp(by_port.peer, v->peer, MAPPING_PEER_KEY_LEN))
+		abort();
+	c->n[v->proto]++;
+}
+
+static void check_invariants(struct mapping_table *t)
+{
+	struct counter c = { t, { 0, 0 } };
+
+	mapping_table_foreach(t, count_view, &c);
+	if (c.n[0] != mapping_table_count(t, MAPPING_UDP) ||
+	    c.n[1] != mapping_table_count(t, MAPPING_TCP))
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const uint8_t peers[3][32] = { { 1 }, { 2 }, { 3 } };
+	struct mapping_limits limits = {
+		.port_min = 2000, .port_max = 2015, .per_peer = 6,
+		.lifetime_min = 2, .lifetime_max = 50,
+	};
+	struct mapping_table *t;
+	int64_t now = 0;
+
+	check_decode(data, size);
+	t = mapping_table_new();
+	mapping_table_reserve_port(t, 2003, true);
+	for (size_t i = 0; i + 4 <= size; i += 4) {
+		const uint8_t *op = data + i;
+		struct mapping_request req = {
+			.peer = peers[op[0] % 3], .addr = op[0],
+			.proto = (op[1] & 1) ? MAPPING_TCP : MAPPING_UDP,
+			.internal_port = op[2] % 8,
+			.suggested_port = (uint16_t)(1995 + op[3] % 25),
+			.lifetime = (op[1] >> 1) % 4 == 0 ? 0 : op[3] % 64,
+		};
+		struct mapping_reply reply;
+
+		mapping_table_begin(t);
+		switch (op[0] >> 4) {
+		case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7:
+			mapping_table_request(t, &limits, &req, now, &reply);
+			if (reply.result == 0 && req.lifetime &&
+			    (!reply.external_port || !reply.lifetime ||
+			     reply.external_port == 2003))
+				abort();
+			break;
+		case 8: case 9:
+			now += op[3] * 100;
+			mapping_table_expire(t, now);
+			break;
+		case 10:
+			mapping_table_drop_peer(t, req.peer);
+			break;
+		default:
+			mapping_table_drop_port(t, req.proto, req.suggested_port);
+			break;
+		}
+		if (op[1] & 0x80)
+			mapping_table_rollback(t);
+		else
+			mapping_table_commit(t);
+		check_invariants(t);
+	}
+	mapping_table_free(t);
+	return 0;
+}

@@ -1,0 +1,213 @@
+#include "nft/conntrack.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+
+#include "nft/nlbatch.h"
+
+struct conntrack {
+	struct mnl_socket *nl;
+	uint32_t seq;
+};
+
+/* The orig tuple of an entry to delete. */
+struct ct_tuple {
+	uint32_t src, dst;	/* network byte order */
+	uint16_t sport, dport;	/* network byte order */
+	uint8_t proto;
+};
+
+struct ct_dump {
+	const struct ct_flow *flows;	/* sorted by proto, external port */
+	size_t n;
+	struct ct_tuple *hits;
+	size_t nhits, cap;
+};
+
+struct conntrack *conntrack_open(void)
+{
+	struct conntrack *ct = calloc(1, sizeof(*ct));
+
+	if (!ct)
+		return NULL;
+	ct->nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!ct->nl || mnl_socket_bind(ct->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int saved = errno;
+
+		if (ct->nl)
+			mnl_socket_close(ct->nl);
+		free(ct);
+		errno = saved;
+		return NULL;
+	}
+	ct->seq = (uint32_t)time(NULL);
+	return ct;
+}
+
+void conntrack_close(struct conntrack *ct)
+{
+	if (!ct)
+		return;
+	mnl_socket_close(ct->nl);
+	free(ct);
+}
+
+static int flow_cmp(const void *a, const void *b)
+{
+	const struct ct_flow *x = a, *y = b;
+
+	if (x->proto != y->proto)
+		return x->proto - y->proto;
+	return (int)x->external_port - (int)y->external_port;
+}
+
+static int collect_attr(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+
+	tb[mnl_attr_get_type(attr)] = attr;
+	return MNL_CB_OK;
+}
+
+/* Fills t from a CTA_TUPLE_* nest; false when a field is missing. */
+static bool parse_tuple(const struct nlattr *nest, struct ct_tuple *t)
+{
+	const struct nlattr *tb[CTA_TUPLE_MAX + 1] = { 0 };
+	const struct nlattr *ip[CTA_IP_MAX + 1] = { 0 };
+	const struct nlattr *pr[CTA_PROTO_MAX + 1] = { 0 };
+
+	if (mnl_attr_parse_nested(nest, collect_attr, tb) < 0 ||
+	    !tb[CTA_TUPLE_IP] || !tb[CTA_TUPLE_PROTO] ||
+	    mnl_attr_parse_nested(tb[CTA_TUPLE_IP], collect_attr, ip) < 0 ||
+	    mnl_attr_parse_nested(tb[CTA_TUPLE_PROTO], collect_attr, pr) < 0)
+		return false;
+	if (!ip[CTA_IP_V4_SRC] || !ip[CTA_IP_V4_DST] || !pr[CTA_PROTO_NUM] ||
+	    !pr[CTA_PROTO_SRC_PORT] || !pr[CTA_PROTO_DST_PORT] ||
+	    mnl_attr_get_payload_len(ip[CTA_IP_V4_SRC]) != 4 ||
+	    mnl_attr_get_payload_len(ip[CTA_IP_V4_DST]) != 4 ||
+	    mnl_attr_get_payload_len(pr[CTA_PROTO_SRC_PORT]) != 2 ||
+	    mnl_attr_get_payload_len(pr[CTA_PROTO_DST_PORT]) != 2 ||
+	    mnl_attr_get_payload_len(pr[CTA_PROTO_NUM]) != 1)
+		return false;
+	t->src = mnl_attr_get_u32(ip[CTA_IP_V4_SRC]);
+	t->dst = mnl_attr_get_u32(ip[CTA_IP_V4_DST]);
+	t->proto = mnl_attr_get_u8(pr[CTA_PROTO_NUM]);
+	t->sport = mnl_attr_get_u16(pr[CTA_PROTO_SRC_PORT]);
+	t->dport = mnl_attr_get_u16(pr[CTA_PROTO_DST_PORT]);
+	return true;
+}
+
+static int entry_cb(const void *msg, void *arg)
+{
+	const struct nlmsghdr *nlh = msg;
+	struct ct_dump *d = arg;
+	const struct nlattr *tb[CTA_MAX + 1] = { 0 };
+	struct ct_tuple orig, reply;
+	struct ct_flow key;
+	const struct ct_flow *f;
+
+	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), collect_attr, tb) < 0 ||
+	    !tb[CTA_TUPLE_ORIG] || !tb[CTA_TUPLE_REPLY] ||
+	    !parse_tuple(tb[CTA_TUPLE_ORIG], &orig) ||
+	    !parse_tuple(tb[CTA_TUPLE_REPLY], &reply))
+		return 0;
+	key.proto = orig.proto;
+	key.external_port = ntohs(orig.dport);
+	f = bsearch(&key, d->flows, d->n, sizeof(key), flow_cmp);
+	/* The reply comes from the forward's target: that is what tells a
+	 * forwarded flow from any other flow to the same port number. */
+	if (!f || ntohl(reply.src) != f->internal_addr ||
+	    ntohs(reply.sport) != f->target_port)
+		return 0;
+	if (d->nhits == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 32;
+		struct ct_tuple *n = realloc(d->hits, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		d->hits = n;
+		d->cap = cap;
+	}
+	d->hits[d->nhits++] = orig;
+	return 0;
+}
+
+static struct nlmsghdr *put_ct_header(char *buf, uint16_t type, uint16_t flags,
+				      uint32_t seq)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nfg;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = AF_INET;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	return nlh;
+}
+
+static int delete_entry(struct conntrack *ct, const struct ct_tuple *t)
+{
+	char buf[512];
+	struct nlmsghdr *nlh = put_ct_header(buf, IPCTNL_MSG_CT_DELETE, NLM_F_ACK,
+					     ct->seq++);
+	struct nlattr *tuple, *ip, *proto;
+	int ret;
+
+	tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG);
+	ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+	mnl_attr_put_u32(nlh, CTA_IP_V4_SRC, t->src);
+	mnl_attr_put_u32(nlh, CTA_IP_V4_DST, t->dst);
+	mnl_attr_nest_end(nlh, ip);
+	proto = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
+	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, t->proto);
+	mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, t->sport);
+	mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, t->dport);
+	mnl_attr_nest_end(nlh, proto);
+	mnl_attr_nest_end(nlh, tuple);
+	ret = nl_request(ct->nl, nlh, nlh->nlmsg_len, NULL, NULL);
+	/* Gone already (it timed out, or a retransmit raced us): fine. */
+	return ret == -ENOENT ? 0 : ret;
+}
+
+int conntrack_delete_flows(struct conntrack *ct, const struct ct_flow *flows,
+			   size_t n, size_t *deleted)
+{
+	struct ct_dump d = { 0 };
+	char buf[256];
+	struct nlmsghdr *nlh;
+	struct ct_flow *sorted;
+	int ret;
+
+	*deleted = 0;
+	if (n == 0)
+		return 0;
+	sorted = malloc(n * sizeof(*sorted));
+	if (!sorted)
+		return -ENOMEM;
+	memcpy(sorted, flows, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), flow_cmp);
+	d.flows = sorted;
+	d.n = n;
+	nlh = put_ct_header(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, ct->seq++);
+	ret = nl_request(ct->nl, nlh, nlh->nlmsg_len, entry_cb, &d);
+	for (size_t i = 0; ret == 0 && i < d.nhits; i++) {
+		ret = delete_entry(ct, &d.hits[i]);
+		if (ret == 0)
+			(*deleted)++;
+	}
+	free(d.hits);
+	free(sorted);
+	return ret;
+}

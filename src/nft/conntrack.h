@@ -1,0 +1,28 @@
+/* Removing a forward must also stop the flows it let in: without this, an
+ * established connection keeps being forwarded by its conntrack entry long
+ * after the map element is gone. */
+#ifndef PORTGATE_NFT_CONNTRACK_H
+#define PORTGATE_NFT_CONNTRACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The flows of one forward: original direction proto/dport = the external
+ * side, reply source = the internal target. */
+struct ct_flow {
+	uint8_t proto;
+	uint16_t external_port;
+	uint32_t internal_addr;		/* host byte order */
+	uint16_t target_port;
+};
+
+struct conntrack;
+
+struct conntrack *conntrack_open(void);
+void conntrack_close(struct conntrack *ct);
+/* One dump of the IPv4 conntrack table, then one delete per matching entry.
+ * *deleted counts the entries removed. 0 or -errno. */
+int conntrack_delete_flows(struct conntrack *ct, const struct ct_flow *flows,
+			   size_t n, size_t *deleted);
+
+#endif

@@ -1,0 +1,386 @@
+/* Elements of the forwards map and of the external set: transactions, the
+ * external address set, and reading the map back. */
+#include "nft/nft.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/set.h>
+#include <libnftnl/udata.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include "base64.h"
+#include "nft/nft_impl.h"
+#include "nft/ruleset.h"
+
+#define ELEMS_PER_MSG 200
+#define ELEM_TAG "pg1"
+
+/* Concatenations pad every field to 4 bytes: tcp . 8080 is
+ * 06 00 00 00 1f 90 00 00. */
+static void encode_key(uint8_t key[8], uint8_t proto, uint16_t port)
+{
+	uint16_t be = htons(port);
+
+	memset(key, 0, 8);
+	key[0] = proto;
+	memcpy(key + 4, &be, 2);
+}
+
+static void encode_data(uint8_t data[8], uint32_t addr, uint16_t port)
+{
+	uint32_t addr_be = htonl(addr);
+	uint16_t port_be = htons(port);
+
+	memset(data, 0, 8);
+	memcpy(data, &addr_be, 4);
+	memcpy(data + 4, &port_be, 2);
+}
+
+static bool encode_userdata(struct nftnl_set_elem *se, const struct nft_element *e)
+{
+	struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(NFTNL_UDATA_COMMENT_MAXLEN + 8);
+	char key[KEY_B64_LEN + 1], comment[NFTNL_UDATA_COMMENT_MAXLEN];
+
+	if (!ud)
+		return false;
+	/* A comment, so `nft list map` shows whose mapping it is. */
+	key_to_base64(key, e->owner);
+	snprintf(comment, sizeof(comment), ELEM_TAG " %s %u %u", key,
+		 e->owner_port, e->granted_lifetime_s);
+	nftnl_udata_put_strz(ud, NFTNL_UDATA_SET_ELEM_COMMENT, comment);
+	nftnl_set_elem_set(se, NFTNL_SET_ELEM_USERDATA, nftnl_udata_buf_data(ud),
+			   nftnl_udata_buf_len(ud));
+	nftnl_udata_buf_free(ud);
+	return true;
+}
+
+static struct nftnl_set *set_for(const struct nft_writer *w, const char *name)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (s) {
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, w->cfg.table);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+		nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_IPV4);
+	}
+	return s;
+}
+
+static int push_elems(struct nl_batch *b, struct nftnl_set *s, uint16_t type,
+		      uint16_t flags)
+{
+	char *room = nl_batch_room(b);
+	struct nlmsghdr *nlh;
+
+	if (!room)
+		return -ENOMEM;
+	nlh = nftnl_nlmsg_build_hdr(room, type, NFPROTO_IPV4, flags | NLM_F_ACK,
+				    nl_batch_seq(b));
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nl_batch_push(b);
+	return 0;
+}
+
+/* ---- transactions ----------------------------------------------------- */
+
+struct nft_txn *nft_txn_begin(struct nft_writer *w)
+{
+	struct nft_txn *txn = calloc(1, sizeof(*txn));
+
+	if (txn)
+		txn->w = w;
+	return txn;
+}
+
+static void *grow(void *p, size_t *cap, size_t len, size_t size)
+{
+	size_t ncap;
+	void *n;
+
+	if (len < *cap)
+		return p;
+	ncap = *cap ? *cap * 2 : 16;
+	n = realloc(p, ncap * size);
+	if (n)
+		*cap = ncap;
+	return n;
+}
+
+int nft_txn_delete(struct nft_txn *txn, uint8_t proto, uint16_t external_port)
+{
+	void *n = grow(txn->dels, &txn->cap_dels, txn->ndels, sizeof(*txn->dels));
+
+	if (!n)
+		return -ENOMEM;
+	txn->dels = n;
+	txn->dels[txn->ndels].proto = proto;
+	txn->dels[txn->ndels].port = external_port;
+	txn->ndels++;
+	return 0;
+}
+
+int nft_txn_put(struct nft_txn *txn, const struct nft_element *e, bool replace)
+{
+	void *n;
+	int ret;
+
+	/* Re-adding refreshes a timeout only on 6.12+; DEL+NEW of one key in
+	 * one batch replaces it atomically on every kernel. */
+	if (replace && (ret = nft_txn_delete(txn, e->proto, e->external_port)) < 0)
+		return ret;
+	n = grow(txn->puts, &txn->cap_puts, txn->nputs, sizeof(*txn->puts));
+	if (!n)
+		return -ENOMEM;
+	txn->puts = n;
+	txn->puts[txn->nputs++] = *e;
+	return 0;
+}
+
+size_t nft_txn_size(const struct nft_txn *txn)
+{
+	return txn->ndels + txn->nputs;
+}
+
+void nft_txn_abort(struct nft_txn *txn)
+{
+	if (!txn)
+		return;
+	free(txn->puts);
+	free(txn->dels);
+	free(txn);
+}
+
+static int build_deletes(struct nft_txn *txn, struct nl_batch *b)
+{
+	uint16_t type = txn->w->has_destroy ? NFT_MSG_DESTROYSETELEM_
+					    : NFT_MSG_DELSETELEM;
+
+	for (size_t i = 0; i < txn->ndels; i += ELEMS_PER_MSG) {
+		struct nftnl_set *s = set_for(txn->w, NFT_MAP_FORWARDS);
+		int ret;
+
+		if (!s)
+			return -ENOMEM;
+		for (size_t j = i; j < txn->ndels && j < i + ELEMS_PER_MSG; j++) {
+			struct nftnl_set_elem *se = nftnl_set_elem_alloc();
+			uint8_t key[8];
+
+			if (!se) {
+				nftnl_set_free(s);
+				return -ENOMEM;
+			}
+			encode_key(key, txn->dels[j].proto, txn->dels[j].port);
+			nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY, key, sizeof(key));
+			nftnl_set_elem_add(s, se);
+		}
+		ret = push_elems(b, s, type, 0);
+		nftnl_set_free(s);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int build_puts(struct nft_txn *txn, struct nl_batch *b)
+{
+	uint64_t grace_ms = (uint64_t)txn->w->cfg.timeout_grace_s * 1000;
+
+	for (size_t i = 0; i < txn->nputs; i += ELEMS_PER_MSG) {
+		struct nftnl_set *s = set_for(txn->w, NFT_MAP_FORWARDS);
+		int ret;
+
+		if (!s)
+			return -ENOMEM;
+		for (size_t j = i; j < txn->nputs && j < i + ELEMS_PER_MSG; j++) {
+			const struct nft_element *e = &txn->puts[j];
+			struct nftnl_set_elem *se = nftnl_set_elem_alloc();
+			uint8_t key[8], data[8];
+
+			if (!se || !encode_userdata(se, e)) {
+				nftnl_set_elem_free(se);
+				nftnl_set_free(s);
+				return -ENOMEM;
+			}
+			encode_key(key, e->proto, e->external_port);
+			encode_data(data, e->addr, e->target_port);
+			nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY, key, sizeof(key));
+			nftnl_set_elem_set(se, NFTNL_SET_ELEM_DATA, data, sizeof(data));
+			nftnl_set_elem_set_u64(se, NFTNL_SET_ELEM_TIMEOUT,
+					       (uint64_t)e->lifetime_s * 1000 + grace_ms);
+			nftnl_set_elem_add(s, se);
+		}
+		ret = push_elems(b, s, NFT_MSG_NEWSETELEM, NLM_F_CREATE);
+		nftnl_set_free(s);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+int nft_txn_commit(struct nft_txn *txn)
+{
+	struct nft_writer *w = txn->w;
+	struct nl_batch b;
+	int ret;
+
+	w->last_error[0] = '\0';
+	if (nft_txn_size(txn) == 0) {
+		nft_txn_abort(txn);
+		return 0;
+	}
+	ret = nl_batch_init(&b, w->seq);
+	/* Deletes first: a key deleted and added in one batch ends up added. */
+	if (ret == 0 && (ret = build_deletes(txn, &b)) == 0 &&
+	    (ret = build_puts(txn, &b)) == 0)
+		ret = writer_commit_batch(w, &b);
+	else
+		nl_batch_free(&b);
+	nft_txn_abort(txn);
+	return ret;
+}
+
+/* ---- the external address set ------------------------------------------ */
+
+int nft_writer_set_external(struct nft_writer *w, const uint32_t *addrs, size_t n)
+{
+	struct nftnl_set *s = set_for(w, NFT_SET_EXTERNAL);
+	struct nl_batch b;
+	int ret;
+
+	if (!s)
+		return -ENOMEM;
+	if ((ret = nl_batch_init(&b, w->seq)) < 0) {
+		nftnl_set_free(s);
+		return ret;
+	}
+	/* Flush and refill in one batch: never a moment with neither. */
+	ret = push_elems(&b, s, NFT_MSG_DELSETELEM, 0);
+	for (size_t i = 0; ret == 0 && i < n; i++) {
+		struct nftnl_set_elem *se = nftnl_set_elem_alloc();
+		uint32_t be = htonl(addrs[i]);
+
+		if (!se) {
+			ret = -ENOMEM;
+			break;
+		}
+		nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY, &be, sizeof(be));
+		nftnl_set_elem_add(s, se);
+	}
+	if (ret == 0 && n)
+		ret = push_elems(&b, s, NFT_MSG_NEWSETELEM, NLM_F_CREATE);
+	nftnl_set_free(s);
+	if (ret == 0)
+		return writer_commit_batch(w, &b);
+	nl_batch_free(&b);
+	return ret;
+}
+
+/* ---- reading the map back ---------------------------------------------- */
+
+struct dump_ctx {
+	const struct nft_writer *w;
+	int (*cb)(const struct nft_element *, void *);
+	void *arg;
+};
+
+static int parse_elem_comment(const struct nftnl_udata *attr, void *data)
+{
+	struct nft_element *e = data;
+	const char *s = nftnl_udata_get(attr);
+	uint32_t len = nftnl_udata_len(attr);
+	char key[KEY_B64_LEN + 1];
+	unsigned port, lifetime;
+
+	if (nftnl_udata_type(attr) != NFTNL_UDATA_SET_ELEM_COMMENT || !len ||
+	    s[len - 1] != '\0')
+		return MNL_CB_OK;
+	if (sscanf(s, ELEM_TAG " %44s %u %u", key, &port, &lifetime) == 3 &&
+	    port <= 65535 && key_from_base64(e->owner, key)) {
+		e->owner_port = (uint16_t)port;
+		e->granted_lifetime_s = lifetime;
+	}
+	return MNL_CB_OK;
+}
+
+static void decode_elem(const struct nft_writer *w, struct nftnl_set_elem *se,
+			struct nft_element *e)
+{
+	uint32_t klen = 0, dlen = 0, ulen = 0;
+	const uint8_t *key = nftnl_set_elem_get(se, NFTNL_SET_ELEM_KEY, &klen);
+	const uint8_t *data = nftnl_set_elem_get(se, NFTNL_SET_ELEM_DATA, &dlen);
+	const void *ud = nftnl_set_elem_get(se, NFTNL_SET_ELEM_USERDATA, &ulen);
+	uint64_t grace_ms = (uint64_t)w->cfg.timeout_grace_s * 1000, left = 0;
+	uint16_t port_be;
+	uint32_t addr_be;
+
+	memset(e, 0, sizeof(*e));
+	if (key && klen == 8) {
+		e->proto = key[0];
+		memcpy(&port_be, key + 4, 2);
+		e->external_port = ntohs(port_be);
+	}
+	if (data && dlen == 8) {
+		memcpy(&addr_be, data, 4);
+		memcpy(&port_be, data + 4, 2);
+		e->addr = ntohl(addr_be);
+		e->target_port = ntohs(port_be);
+	}
+	if (nftnl_set_elem_is_set(se, NFTNL_SET_ELEM_EXPIRATION))
+		left = nftnl_set_elem_get_u64(se, NFTNL_SET_ELEM_EXPIRATION);
+	e->remaining_ms = left > grace_ms ? left - grace_ms : 0;
+	if (nftnl_set_elem_is_set(se, NFTNL_SET_ELEM_TIMEOUT))
+		e->lifetime_s = (uint32_t)(nftnl_set_elem_get_u64(se, NFTNL_SET_ELEM_TIMEOUT) / 1000);
+	if (ud && ulen)
+		nftnl_udata_parse(ud, ulen, parse_elem_comment, e);
+}
+
+static int elems_cb(const void *msg, void *arg)
+{
+	struct dump_ctx *ctx = arg;
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elems_iter *it;
+	struct nftnl_set_elem *se;
+	int ret = 0;
+
+	if (!s)
+		return -ENOMEM;
+	if (nftnl_set_elems_nlmsg_parse(msg, s) < 0) {
+		nftnl_set_free(s);
+		return -EINVAL;
+	}
+	it = nftnl_set_elems_iter_create(s);
+	for (se = it ? nftnl_set_elems_iter_next(it) : NULL; se && ret == 0;
+	     se = nftnl_set_elems_iter_next(it)) {
+		struct nft_element e;
+
+		decode_elem(ctx->w, se, &e);
+		ret = ctx->cb(&e, ctx->arg);
+	}
+	nftnl_set_elems_iter_destroy(it);
+	nftnl_set_free(s);
+	return ret;
+}
+
+int nft_writer_dump(struct nft_writer *w,
+		    int (*cb)(const struct nft_element *, void *), void *arg)
+{
+	struct dump_ctx ctx = { w, cb, arg };
+	struct nftnl_set *s = set_for(w, NFT_MAP_FORWARDS);
+	char buf[512];
+	struct nlmsghdr *nlh;
+
+	if (!s)
+		return -ENOMEM;
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_IPV4,
+				    NLM_F_DUMP, w->seq++);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	return nl_request(w->nl, nlh, nlh->nlmsg_len, elems_cb, &ctx);
+}

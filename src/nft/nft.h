@@ -1,0 +1,77 @@
+/* The gateway's data plane: one nftables table owned by the daemon, holding a
+ * map (proto . external port) → (address . port) with per-element timeouts,
+ * one DNAT rule that looks it up, and a forward accept for DNATed flows.
+ * Everything goes through libnftnl + libmnl on the writer's own socket; one
+ * transaction is one netlink batch. This module knows nothing of NAT-PMP:
+ * an element's owner is an opaque key, a port and a lifetime it keeps as
+ * userdata so that a restarted daemon can rebuild its state. */
+#ifndef PORTGATE_NFT_H
+#define PORTGATE_NFT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NFT_OWNER_KEY_LEN 32
+
+struct nft_config {
+	const char *table;		/* e.g. "portgate" */
+	const char *inner_ifname;	/* the WireGuard interface */
+	/* How long an element outlives its lifetime in the kernel: the
+	 * daemon deletes it on time; the kernel timeout is the safety net. */
+	uint32_t timeout_grace_s;
+};
+
+struct nft_element {
+	uint8_t proto;			/* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t external_port;
+	uint32_t addr;			/* host byte order */
+	uint16_t target_port;
+	uint32_t lifetime_s;		/* kernel timeout = lifetime + grace */
+	/* Filled by a dump: what remains of the lifetime, grace excluded. */
+	uint64_t remaining_ms;
+	/* Userdata */
+	uint8_t owner[NFT_OWNER_KEY_LEN];
+	uint16_t owner_port;
+	uint32_t granted_lifetime_s;
+};
+
+struct nft_features {
+	bool owner;		/* NFT_TABLE_F_OWNER (5.12+) */
+	bool persist;		/* NFT_TABLE_F_PERSIST (6.9+) */
+};
+
+struct nft_writer;
+struct nft_txn;
+
+/* Opens the netlink socket. NULL with errno set on failure. */
+struct nft_writer *nft_writer_open(const struct nft_config *cfg);
+void nft_writer_close(struct nft_writer *w);
+
+/* Creates the table, or adopts the one a previous run left, and makes its
+ * shape ours. *adopted tells whether elements survived; *epoch_origin_ms is
+ * the CLOCK_BOOTTIME instant the mapping state began (kept in the table). */
+int nft_writer_setup(struct nft_writer *w, bool *adopted,
+		     uint64_t *epoch_origin_ms);
+const struct nft_features *nft_writer_features(const struct nft_writer *w);
+/* Replaces the external addresses the DNAT rule matches. */
+int nft_writer_set_external(struct nft_writer *w, const uint32_t *addrs,
+			    size_t n);
+/* Calls cb for every element in the map. */
+int nft_writer_dump(struct nft_writer *w,
+		    int (*cb)(const struct nft_element *, void *), void *arg);
+int nft_writer_remove_table(struct nft_writer *w);
+
+struct nft_txn *nft_txn_begin(struct nft_writer *w);
+/* Adds, or replaces an element with the same key (DEL+NEW in the batch). */
+int nft_txn_put(struct nft_txn *txn, const struct nft_element *e, bool replace);
+int nft_txn_delete(struct nft_txn *txn, uint8_t proto, uint16_t external_port);
+size_t nft_txn_size(const struct nft_txn *txn);
+/* Sends the batch and reads every ack: 0 when all of it is in the kernel,
+ * -errno when none of it is. Frees txn either way. */
+int nft_txn_commit(struct nft_txn *txn);
+void nft_txn_abort(struct nft_txn *txn);
+/* The kernel's message for the last failed commit, or "". */
+const char *nft_writer_last_error(const struct nft_writer *w);
+
+#endif

@@ -1,0 +1,218 @@
+#include "nft/nlbatch.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/common.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+
+#define RECV_BUF_LEN (256 * 1024)
+
+int nl_batch_init(struct nl_batch *b, uint32_t seq)
+{
+	memset(b, 0, sizeof(*b));
+	b->seq = seq;
+	if (!nl_batch_room(b))
+		return -ENOMEM;
+	nftnl_batch_begin(b->buf, b->seq++);
+	b->len = NLMSG_ALIGN(((struct nlmsghdr *)b->buf)->nlmsg_len);
+	return 0;
+}
+
+void nl_batch_free(struct nl_batch *b)
+{
+	free(b->buf);
+	memset(b, 0, sizeof(*b));
+}
+
+char *nl_batch_room(struct nl_batch *b)
+{
+	if (b->cap - b->len < NL_BATCH_MSG_MAX) {
+		size_t cap = b->cap ? b->cap * 2 : 4 * NL_BATCH_MSG_MAX;
+		char *n;
+
+		while (cap - b->len < NL_BATCH_MSG_MAX)
+			cap *= 2;
+		n = realloc(b->buf, cap);
+		if (!n)
+			return NULL;
+		b->buf = n;
+		b->cap = cap;
+	}
+	memset(b->buf + b->len, 0, NL_BATCH_MSG_MAX);
+	return b->buf + b->len;
+}
+
+void nl_batch_push(struct nl_batch *b)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)(b->buf + b->len);
+
+	b->len += NLMSG_ALIGN(nlh->nlmsg_len);
+	b->msgs++;
+	b->seq++;
+}
+
+uint32_t nl_batch_seq(const struct nl_batch *b)
+{
+	return b->seq;
+}
+
+static void ext_ack_message(const struct nlmsghdr *nlh, char *errmsg,
+			    size_t errlen)
+{
+	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *attr;
+	size_t off = sizeof(*err);
+
+	if (!errmsg || !errlen || errmsg[0])
+		return;
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += err->msg.nlmsg_len - sizeof(err->msg);
+	mnl_attr_for_each(attr, nlh, off) {
+		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) {
+			snprintf(errmsg, errlen, "%s", mnl_attr_get_str(attr));
+			return;
+		}
+	}
+}
+
+/* Enough socket buffer for a whole batch in one sendmsg: the kernel takes a
+ * batch only whole. FORCE needs CAP_NET_ADMIN, which we have. */
+static void ensure_sndbuf(struct mnl_socket *nl, size_t len)
+{
+	int fd = mnl_socket_get_fd(nl), cur = 0;
+	socklen_t sl = sizeof(cur);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cur, &sl) == 0 &&
+	    (size_t)cur >= len + 4096)
+		return;
+	cur = (int)(len + 65536);
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &cur, sizeof(cur)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cur, sizeof(cur));
+}
+
+int nl_batch_commit(struct mnl_socket *nl, struct nl_batch *b, char *errmsg,
+		    size_t errlen)
+{
+	char fence[NLMSG_HDRLEN + 64];
+	uint32_t fence_seq, portid = mnl_socket_get_portid(nl);
+	char *rbuf;
+	int first_error = 0;
+	bool done = false;
+
+	if (errmsg && errlen)
+		errmsg[0] = '\0';
+	if (!nl_batch_room(b))
+		return -ENOMEM;
+	nftnl_batch_end(b->buf + b->len, b->seq++);
+	b->len += NLMSG_ALIGN(((struct nlmsghdr *)(b->buf + b->len))->nlmsg_len);
+
+	ensure_sndbuf(nl, b->len);
+	if (mnl_socket_sendto(nl, b->buf, b->len) < 0)
+		return -errno;
+	/* Netlink requests are served in order on one socket: when the
+	 * fence's answer arrives, every ack of the batch has arrived. */
+	fence_seq = b->seq++;
+	memset(fence, 0, sizeof(fence));
+	nftnl_nlmsg_build_hdr(fence, NFT_MSG_GETGEN, AF_UNSPEC, NLM_F_ACK,
+			      fence_seq);
+	if (mnl_socket_sendto(nl, fence, ((struct nlmsghdr *)fence)->nlmsg_len) < 0)
+		return -errno;
+
+	rbuf = malloc(RECV_BUF_LEN);
+	if (!rbuf)
+		return -ENOMEM;
+	while (!done) {
+		ssize_t n = mnl_socket_recvfrom(nl, rbuf, RECV_BUF_LEN);
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)rbuf;
+		int len = (int)n;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			first_error = first_error ? first_error : -errno;
+			break;
+		}
+		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+			if (nlh->nlmsg_pid != portid)
+				continue;
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+				if (e->error && !first_error) {
+					first_error = e->error;
+					ext_ack_message(nlh, errmsg, errlen);
+				}
+			}
+			if (nlh->nlmsg_seq == fence_seq &&
+			    (nlh->nlmsg_type == NLMSG_ERROR ||
+			     !(nlh->nlmsg_flags & NLM_F_MULTI)))
+				done = true;
+		}
+	}
+	free(rbuf);
+	return first_error;
+}
+
+int nl_request(struct mnl_socket *nl, const void *msg, size_t len,
+	       int (*cb)(const void *nlh, void *arg), void *arg)
+{
+	const struct nlmsghdr *req = msg;
+	uint32_t portid = mnl_socket_get_portid(nl);
+	char *rbuf;
+	int ret = 0;
+
+	if (mnl_socket_sendto(nl, msg, len) < 0)
+		return -errno;
+	rbuf = malloc(RECV_BUF_LEN);
+	if (!rbuf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl, rbuf, RECV_BUF_LEN);
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)rbuf;
+		int left = (int)n;
+		bool done = false;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			break;
+		}
+		for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+			if (nlh->nlmsg_seq != req->nlmsg_seq || nlh->nlmsg_pid != portid)
+				continue;
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				done = true;
+				break;
+			}
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+				ret = ret ? ret : e->error;
+				done = true;
+				break;
+			}
+			if (ret == 0 && cb)
+				ret = cb(nlh, arg);
+			if (!(nlh->nlmsg_flags & NLM_F_MULTI) &&
+			    !(req->nlmsg_flags & NLM_F_ACK))
+				done = true;
+		}
+		if (done)
+			break;
+	}
+	free(rbuf);
+	return ret;
+}

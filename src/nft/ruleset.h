@@ -1,0 +1,27 @@
+/* Builders for the messages that give the table its shape. Internal to
+ * src/nft. */
+#ifndef PORTGATE_NFT_RULESET_H
+#define PORTGATE_NFT_RULESET_H
+
+#include <stdint.h>
+
+#include "nft/nlbatch.h"
+
+#define NFT_MAP_FORWARDS "forwards"
+#define NFT_SET_EXTERNAL "external"
+#define NFT_CHAIN_PREROUTING "prerouting"
+#define NFT_CHAIN_FORWARD "forward"
+
+#ifndef NFT_TABLE_F_PERSIST
+#define NFT_TABLE_F_PERSIST 0x4
+#endif
+#define NFT_MSG_DESTROYSETELEM_ 30	/* kernel 6.3+; not in older headers */
+
+int ruleset_put_table(struct nl_batch *b, const char *table, uint32_t flags,
+		      const char *comment);
+int ruleset_del_table(struct nl_batch *b, const char *table);
+/* Sets, chains and rules; rules replace whatever the chains held. */
+int ruleset_put_shape(struct nl_batch *b, const char *table,
+		      const char *inner_ifname);
+
+#endif

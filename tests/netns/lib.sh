@@ -1,0 +1,103 @@
+# Shared by the namespace tests (bash). Every namespace, interface and process
+# a test makes is named after its PID and removed on exit, pass or fail.
+set -u
+PG_ID="pg$$"
+BUILD="${BUILD:-build}"
+NAMESPACES=""
+BG_PIDS=""
+TESTS_FAILED=0
+TESTS_PASSED=0
+
+ns() { echo "$PG_ID-$1"; }
+in_ns() { local n=$1; shift; ip netns exec "$(ns "$n")" "$@"; }
+
+cleanup() {
+	local n p
+	for p in $BG_PIDS; do kill "$p" 2>/dev/null; done
+	for n in $NAMESPACES; do
+		for p in $(ip netns pids "$(ns "$n")" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+	done
+	sleep 0.2
+	for n in $NAMESPACES; do
+		# wireguard-go keeps its UAPI socket in the one shared /var/run/wireguard
+		ip -n "$(ns "$n")" -o link show type tun 2>/dev/null |
+			awk -F': ' '{print $2}' | cut -d@ -f1 |
+			while read -r dev; do rm -f "/var/run/wireguard/$dev.sock"; done
+		ip netns del "$(ns "$n")" 2>/dev/null
+	done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mkns() {
+	ip netns add "$(ns "$1")" || exit 1
+	NAMESPACES="$NAMESPACES $1"
+	in_ns "$1" ip link set lo up
+	in_ns "$1" sysctl -qw net.ipv4.ip_forward=1
+}
+
+# veth NS1 IF1 ADDR1/LEN NS2 IF2 ADDR2/LEN
+veth() {
+	ip link add "$2" netns "$(ns "$1")" type veth peer name "$5" netns "$(ns "$4")" || exit 1
+	in_ns "$1" ip addr add "$3" dev "$2"
+	in_ns "$4" ip addr add "$6" dev "$5"
+	in_ns "$1" ip link set "$2" up
+	in_ns "$4" ip link set "$5" up
+}
+
+# bg_ns NS CMD...: a background process in NS whose PID is the command's own
+# (ip netns exec execs it), so that kill reaches it.
+bg_ns() { local n=$1; shift; ip netns exec "$(ns "$n")" "$@" & BG_PIDS="$BG_PIDS $!"; }
+
+check() {
+	local what=$1; shift
+	if "$@"; then
+		TESTS_PASSED=$((TESTS_PASSED + 1)); echo "ok   $what"
+	else
+		TESTS_FAILED=$((TESTS_FAILED + 1)); echo "FAIL $what"
+	fi
+}
+
+check_not() {
+	local what=$1; shift
+	if "$@"; then
+		TESTS_FAILED=$((TESTS_FAILED + 1)); echo "FAIL $what"
+	else
+		TESTS_PASSED=$((TESTS_PASSED + 1)); echo "ok   $what"
+	fi
+}
+
+finish() {
+	echo "$TESTS_PASSED passed, $TESTS_FAILED failed"
+	[ "$TESTS_FAILED" -eq 0 ]
+}
+
+# wait_until SECONDS CMD...: polls every 0.1 s.
+wait_until() {
+	local deadline=$(( $(date +%s%N) / 1000000 + $1 * 1000 )); shift
+	while ! "$@" 2>/dev/null; do
+		[ $(( $(date +%s%N) / 1000000 )) -ge "$deadline" ] && return 1
+		sleep 0.1
+	done
+}
+
+# Echo servers: TCP and UDP on PORT in namespace NS, answering "NAME:line".
+echo_servers() {
+	local n=$1 port=$2 name=$3
+	bg_ns "$n" socat TCP-LISTEN:"$port",reuseaddr,fork SYSTEM:"sed -u 's/^/$name:/'"
+	bg_ns "$n" socat UDP-RECVFROM:"$port",reuseaddr,fork SYSTEM:"sed -u 's/^/$name:/'"
+	wait_until 5 in_ns "$n" sh -c "ss -Hltn sport = :$port | grep -q ."
+}
+
+# tcp_says NS ADDR PORT EXPECTED: one line over TCP, the echo must match.
+tcp_says() {
+	local got
+	got=$(echo ping | in_ns "$1" timeout 5 socat -T 3 - TCP:"$2":"$3",connect-timeout=2 2>/dev/null)
+	[ "$got" = "$4:ping" ]
+}
+
+udp_says() {
+	local got
+	got=$(echo ping | in_ns "$1" timeout 5 socat -T 2 - UDP:"$2":"$3" 2>/dev/null)
+	[ "$got" = "$4:ping" ]
+}

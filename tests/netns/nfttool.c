@@ -1,0 +1,191 @@
+/* Drives src/nft from the namespace tests: one command per run, or "hold" to
+ * keep the table's owner alive. Output is meant for grep, not for people. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "nft/conntrack.h"
+#include "nft/nft.h"
+#include "nft/nft_impl.h"
+
+static uint8_t proto_of(const char *s)
+{
+	if (!strcmp(s, "tcp"))
+		return IPPROTO_TCP;
+	if (!strcmp(s, "udp"))
+		return IPPROTO_UDP;
+	fatalx("bad protocol %s", s);
+}
+
+static uint32_t addr_of(const char *s)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		fatalx("bad address %s", s);
+	return ntohl(a.s_addr);
+}
+
+static int print_elem(const struct nft_element *e, void *arg)
+{
+	struct in_addr a = { htonl(e->addr) };
+
+	(void)arg;
+	printf("%s %u %s %u remaining_ms=%llu owner_port=%u lifetime=%u\n",
+	       e->proto == IPPROTO_TCP ? "tcp" : e->proto == IPPROTO_UDP ? "udp" : "?",
+	       e->external_port, inet_ntoa(a), e->target_port,
+	       (unsigned long long)e->remaining_ms, e->owner_port,
+	       e->granted_lifetime_s);
+	return 0;
+}
+
+static void element(struct nft_element *e, char **argv)
+{
+	memset(e, 0, sizeof(*e));
+	e->proto = proto_of(argv[0]);
+	e->external_port = (uint16_t)atoi(argv[1]);
+	e->addr = addr_of(argv[2]);
+	e->target_port = (uint16_t)atoi(argv[3]);
+	e->lifetime_s = (uint32_t)atoi(argv[4]);
+	e->granted_lifetime_s = e->lifetime_s;
+	e->owner_port = e->target_port;
+	memset(e->owner, 0x42, sizeof(e->owner));
+}
+
+static int run(struct nft_writer *w, int argc, char **argv)
+{
+	const char *cmd = argv[0];
+	struct nft_element e;
+	struct nft_txn *txn;
+	int ret;
+
+	if (!strcmp(cmd, "external")) {
+		uint32_t addrs[8];
+		int n = 0;
+
+		for (int i = 1; i < argc && n < 8; i++)
+			addrs[n++] = addr_of(argv[i]);
+		return nft_writer_set_external(w, addrs, (size_t)n);
+	}
+	if (!strcmp(cmd, "put") && argc >= 6) {
+		element(&e, argv + 1);
+		txn = nft_txn_begin(w);
+		nft_txn_put(txn, &e, argc > 6 && !strcmp(argv[6], "replace"));
+		return nft_txn_commit(txn);
+	}
+	if (!strcmp(cmd, "del") && argc >= 3) {
+		txn = nft_txn_begin(w);
+		nft_txn_delete(txn, proto_of(argv[1]), (uint16_t)atoi(argv[2]));
+		return nft_txn_commit(txn);
+	}
+	if (!strcmp(cmd, "bulk") && argc >= 5) {
+		/* N elements, alternately UDP and TCP, from port START. */
+		long n = atol(argv[1]);
+		char *spec[5] = { "udp", "0", argv[3], "0", argv[4] };
+
+		txn = nft_txn_begin(w);
+		for (long i = 0; i < n; i++) {
+			char port[8];
+
+			snprintf(port, sizeof(port), "%ld", atol(argv[2]) + i / 2);
+			spec[0] = i % 2 ? "tcp" : "udp";
+			spec[1] = port;
+			spec[3] = port;
+			element(&e, spec);
+			if (nft_txn_put(txn, &e, false) < 0)
+				fatalx("out of memory");
+		}
+		return nft_txn_commit(txn);
+	}
+	if (!strcmp(cmd, "badbatch") && argc >= 6) {
+		/* A good put and a delete of a key that is not there, with
+		 * the plain DEL that fails on it: nothing may change. */
+		element(&e, argv + 1);
+		w->has_destroy = false;
+		txn = nft_txn_begin(w);
+		nft_txn_put(txn, &e, false);
+		nft_txn_delete(txn, IPPROTO_UDP, 1);
+		return nft_txn_commit(txn);
+	}
+	if (!strcmp(cmd, "dump"))
+		return nft_writer_dump(w, print_elem, NULL);
+	if (!strcmp(cmd, "remove"))
+		return nft_writer_remove_table(w);
+	if (!strcmp(cmd, "hold")) {
+		printf("holding\n");
+		fflush(stdout);
+		pause();
+		return 0;
+	}
+	if (!strcmp(cmd, "ctdel") && argc >= 5) {
+		struct conntrack *ct = conntrack_open();
+		struct ct_flow f = { proto_of(argv[1]), (uint16_t)atoi(argv[2]),
+				     addr_of(argv[3]), (uint16_t)atoi(argv[4]) };
+		size_t deleted = 0;
+
+		if (!ct)
+			return -errno;
+		ret = conntrack_delete_flows(ct, &f, 1, &deleted);
+		printf("conntrack deleted=%zu\n", deleted);
+		conntrack_close(ct);
+		return ret;
+	}
+	fatalx("unknown command %s", cmd);
+}
+
+int main(int argc, char **argv)
+{
+	struct nft_config cfg = { .table = "portgate", .inner_ifname = "pgin0",
+				  .timeout_grace_s = 0 };
+	struct nft_writer *w;
+	bool adopted;
+	uint64_t origin;
+	int opt, ret;
+
+	log_init(true, false, "nfttool");
+	while ((opt = getopt(argc, argv, "+t:i:g:")) != -1) {
+		if (opt == 't')
+			cfg.table = optarg;
+		else if (opt == 'i')
+			cfg.inner_ifname = optarg;
+		else if (opt == 'g')
+			cfg.timeout_grace_s = (uint32_t)atoi(optarg);
+		else
+			return 2;
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "usage: nfttool [-t table] [-i ifname] [-g grace] CMD [ARGS] [-- CMD ...]\n");
+		return 2;
+	}
+	w = nft_writer_open(&cfg);
+	if (!w)
+		fatal("netlink");
+	ret = nft_writer_setup(w, &adopted, &origin);
+	if (ret < 0)
+		fatalx("setup: %s", strerror(-ret));
+	printf("setup adopted=%d owner=%d persist=%d origin=%llu\n", adopted,
+	       nft_writer_features(w)->owner, nft_writer_features(w)->persist,
+	       (unsigned long long)origin);
+	/* Several commands in one run, separated by "--". */
+	for (int i = optind; i < argc;) {
+		int j = i;
+
+		while (j < argc && strcmp(argv[j], "--"))
+			j++;
+		ret = run(w, j - i, argv + i);
+		printf("%s: %s%s%s\n", argv[i], ret ? strerror(-ret) : "ok",
+		       nft_writer_last_error(w)[0] ? " — " : "",
+		       nft_writer_last_error(w));
+		fflush(stdout);
+		if (ret)
+			break;
+		i = j + 1;
+	}
+	nft_writer_close(w);
+	return ret ? 1 : 0;
+}

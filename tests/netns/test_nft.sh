@@ -1,0 +1,96 @@
+#!/bin/bash
+# src/nft against the real kernel: hosts gw, c1, c2 and ext joined by veth
+# pairs (no WireGuard needed here), driven by build/tests/netns/nfttool.
+. "$(dirname "$0")/lib.sh"
+T="$PWD/$BUILD/tests/netns/nfttool"
+EXT=203.0.113.1
+
+mkns gw; mkns c1; mkns c2; mkns ext
+veth gw pgext0 $EXT/24 ext eth0 203.0.113.2/24
+veth gw pgin0 10.77.0.1/24 c1 eth0 10.77.0.2/24
+veth gw pgin1 10.78.0.1/24 c2 eth0 10.78.0.2/24
+in_ns c1 ip route add default via 10.77.0.1
+in_ns c2 ip route add default via 10.78.0.1
+in_ns ext ip route add 10.76.0.0/14 via $EXT
+echo_servers c1 8080 c1
+echo_servers ext 40000 ext
+
+nft_gw() { in_ns gw "$T" "$@"; }
+nft_gw_says() { local want=$1; shift; nft_gw "$@" | grep -qE -- "$want"; }
+map_lacks() { ! map_has "$1"; }
+ct_deleted_some() { nft_gw ctdel "$@" | grep -q 'deleted=[1-9]'; }
+remaining_ok() {
+	nft_gw dump | grep -E '^udp 40000 10.78.0.2 8080 remaining_ms=' |
+		awk '{split($5, a, "="); exit !(a[2] > 0 && a[2] < 60000)}'
+}
+map_has() { in_ns gw nft list map ip portgate forwards | grep -q "$1"; }
+dump_sorted() { nft_gw dump | grep -E '^(tcp|udp) ' | cut -d' ' -f1-4 | sort; }
+
+check "setup creates an owned, persistent table" \
+	nft_gw_says 'setup adopted=0 owner=1 persist=1' external $EXT
+check "put TCP and UDP 40000 -> c1:8080" \
+	nft_gw put tcp 40000 10.77.0.2 8080 60 -- put udp 40000 10.77.0.2 8080 60
+check "kernel element key is tcp . 40000" map_has "tcp . 40000"
+check "TCP from ext reaches c1 through the forward" tcp_says ext $EXT 40000 c1
+check "UDP from ext reaches c1 through the forward" udp_says ext $EXT 40000 c1
+check "hairpin: c2 reaches c1 through the external address" tcp_says c2 $EXT 40000 c1
+check "c1's own outbound connection to port 40000 elsewhere is not redirected" \
+	tcp_says c1 203.0.113.2 40000 ext
+check_not "an unmapped port is not forwarded" tcp_says ext $EXT 40001 c1
+
+# An established connection: deleting the element alone leaves it flowing
+# (that is what the conntrack cleanup is for); deleting its conntrack stops it.
+coproc CONN { in_ns ext socat -T 20 STDIO TCP:$EXT:40000 2>/dev/null; }
+CONN_IN=${CONN[1]:-} CONN_OUT=${CONN[0]:-}
+line_through() {
+	local got
+	[ -n "$CONN_IN" ] && echo "$1" >&"$CONN_IN" 2>/dev/null &&
+		read -r -t 3 got <&"$CONN_OUT" && [ "$got" = "c1:$1" ]
+}
+check "established TCP connection passes data" line_through one
+check "delete the TCP element" nft_gw del tcp 40000
+check_not "after delete, a new TCP connection fails" tcp_says ext $EXT 40000 c1
+check "without conntrack cleanup the established flow would still pass" line_through two
+check "conntrack cleanup deletes the flow's entry" \
+	ct_deleted_some tcp 40000 10.77.0.2 8080
+check_not "after conntrack cleanup the established connection stops" line_through three
+kill "${CONN_PID:-}" 2>/dev/null
+
+check "UDP still forwarded (other protocol untouched)" udp_says ext $EXT 40000 c1
+check "replace (DEL+NEW in one batch) moves UDP 40000 to c2" \
+	nft_gw put udp 40000 10.78.0.2 8080 60 replace
+echo_servers c2 8080 c2
+in_ns gw conntrack -D -p udp --orig-port-dst 40000 >/dev/null 2>&1
+check "UDP 40000 now reaches c2" udp_says ext $EXT 40000 c2
+
+check "a 2 s element" nft_gw put udp 40002 10.77.0.2 8080 2
+check "it is in the map" map_has "udp . 40002"
+check "the kernel timeout removes it" wait_until 5 map_lacks "udp . 40002"
+
+before=$(dump_sorted)
+check_not "a batch with one bad operation fails" nft_gw badbatch tcp 5000 10.77.0.2 5000 60
+check "and the map is identical before and after" [ "$before" = "$(dump_sorted)" ]
+
+# Owner: while a writer holds the table nobody else changes it.
+bg_ns gw "$T" hold
+sleep 0.5
+check_not "nft add element is refused while the owner runs" \
+	in_ns gw nft add element ip portgate forwards '{ tcp . 1 : 10.77.0.2 . 1 }'
+in_ns gw nft flush ruleset 2>/dev/null
+check "nft flush ruleset leaves the owned table in place" \
+	in_ns gw nft list table ip portgate
+kill $BG_PIDS 2>/dev/null; wait $BG_PIDS 2>/dev/null; BG_PIDS=""
+echo_servers c1 8080 c1
+echo_servers c2 8080 c2
+
+# Persist: a new writer adopts the table with its elements and timeouts.
+check "a new writer adopts the table" nft_gw_says 'setup adopted=1' dump
+check "adopted element kept, remaining timeout below its lifetime" remaining_ok
+check "forwarding kept working across the writer restart" udp_says ext $EXT 40000 c2
+
+check "remove the table" nft_gw remove
+check "100,000 elements commit in one transaction" nft_gw bulk 100000 10000 10.77.0.2 600
+want=$(seq 0 99999 | awk '{p = 10000 + int($1 / 2); printf "%s %d 10.77.0.2 %d\n", ($1 % 2 ? "tcp" : "udp"), p, p}' | sort)
+check "and dump back identical" [ "$want" = "$(dump_sorted)" ]
+nft_gw remove >/dev/null
+finish

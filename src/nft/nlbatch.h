@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nlutil.h"
+
 struct mnl_socket;
 
 /* The largest message we build: element messages are cut below this. */
@@ -32,10 +34,5 @@ uint32_t nl_batch_seq(const struct nl_batch *b);
  * ack message, if any, in errmsg. */
 int nl_batch_commit(struct mnl_socket *nl, struct nl_batch *b, char *errmsg,
 		    size_t errlen);
-
-/* Sends one request (a dump, a get) and calls cb for each reply message
- * until NLMSG_DONE or the ack. 0 or -errno. */
-int nl_request(struct mnl_socket *nl, const void *msg, size_t len,
-	       int (*cb)(const void *nlh, void *arg), void *arg);
 
 #endif

@@ -101,3 +101,23 @@ udp_says() {
 	got=$(echo ping | in_ns "$1" timeout 5 socat -T 2 - UDP:"$2":"$3" 2>/dev/null)
 	[ "$got" = "$4:ping" ]
 }
+
+# wg_up NS IFNAME ADDR/LEN PRIVATE_KEY_FILE [LISTEN_PORT]: a wireguard-go
+# interface (this kernel has no WireGuard module).
+wg_up() {
+	local n=$1 dev=$2 addr=$3 key=$4 port=${5:-}
+	WG_PROCESS_FOREGROUND=1 ip netns exec "$(ns "$n")" wireguard-go "$dev" >/dev/null 2>&1 &
+	BG_PIDS="$BG_PIDS $!"
+	wait_until 5 test -S "/var/run/wireguard/$dev.sock" || { echo "wireguard-go $dev did not start"; return 1; }
+	in_ns "$n" wg set "$dev" private-key "$key" ${port:+listen-port "$port"} || return 1
+	in_ns "$n" ip addr add "$addr" dev "$dev"
+	in_ns "$n" ip link set "$dev" up
+}
+
+# A fresh key pair in files $DIR/NAME.key and $DIR/NAME.pub.
+wg_keypair() {
+	(umask 077; wg genkey >"$TMPD/$1.key")
+	wg pubkey <"$TMPD/$1.key" >"$TMPD/$1.pub"
+}
+TMPD=$(mktemp -d)
+trap 'cleanup; rm -rf "$TMPD"' EXIT

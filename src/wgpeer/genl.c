@@ -1,0 +1,232 @@
+/* Kernel WireGuard over generic netlink (family "wireguard"). Not reachable
+ * on a kernel without the module: tests feed wg_genl_parse() with messages
+ * they build. */
+#include "wgpeer/wgpeer.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+#include <linux/time_types.h>
+#include <linux/wireguard.h>
+
+#include "nlutil.h"
+
+#define ATTR_MAX 16
+
+/* Fills tb[0..ATTR_MAX] from the attributes in [p, p+len). libmnl's own
+ * walkers stop quietly at a truncated attribute; here it is an error. */
+static int parse_attrs(const void *p, size_t len, const struct nlattr **tb)
+{
+	const char *pos = p, *end = pos + len;
+
+	while (end - pos >= (long)sizeof(struct nlattr)) {
+		const struct nlattr *attr = (const struct nlattr *)pos;
+		uint16_t type = mnl_attr_get_type(attr);
+
+		if (attr->nla_len < sizeof(*attr) || attr->nla_len > end - pos)
+			return -EPROTO;
+		/* Unknown attributes are for newer readers: skip them. */
+		if (type <= ATTR_MAX)
+			tb[type] = attr;
+		pos += MNL_ALIGN(attr->nla_len);
+	}
+	return pos >= end ? 0 : -EPROTO;
+}
+
+static int parse_nested(const struct nlattr *nest, const struct nlattr **tb)
+{
+	return parse_attrs(mnl_attr_get_payload(nest),
+			   mnl_attr_get_payload_len(nest), tb);
+}
+
+/* Every element of a nested list must itself be well formed. */
+static int check_list(const struct nlattr *nest)
+{
+	const struct nlattr *tb[ATTR_MAX + 1];
+
+	return parse_nested(nest, tb);
+}
+
+static int parse_allowed_ip(const struct nlattr *nest, struct wg_peer_info *peer)
+{
+	const struct nlattr *tb[ATTR_MAX + 1] = { 0 };
+	uint16_t family;
+	size_t len;
+
+	if (parse_nested(nest, tb) < 0 ||
+	    !tb[WGALLOWEDIP_A_FAMILY] || !tb[WGALLOWEDIP_A_IPADDR] ||
+	    !tb[WGALLOWEDIP_A_CIDR_MASK] ||
+	    mnl_attr_validate(tb[WGALLOWEDIP_A_FAMILY], MNL_TYPE_U16) < 0 ||
+	    mnl_attr_validate(tb[WGALLOWEDIP_A_CIDR_MASK], MNL_TYPE_U8) < 0)
+		return -EPROTO;
+	family = mnl_attr_get_u16(tb[WGALLOWEDIP_A_FAMILY]);
+	len = family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
+	if (!len || mnl_attr_get_payload_len(tb[WGALLOWEDIP_A_IPADDR]) < len)
+		return -EPROTO;
+	return wg_peer_add_ip(peer, (uint8_t)family,
+			      mnl_attr_get_payload(tb[WGALLOWEDIP_A_IPADDR]),
+			      mnl_attr_get_u8(tb[WGALLOWEDIP_A_CIDR_MASK])) ? -EPROTO : 0;
+}
+
+static int parse_peer(const struct nlattr *nest, struct wg_device_info *dev)
+{
+	const struct nlattr *tb[ATTR_MAX + 1] = { 0 }, *ip;
+	struct wg_peer_info *peer;
+
+	if (parse_nested(nest, tb) < 0 ||
+	    !tb[WGPEER_A_PUBLIC_KEY] ||
+	    mnl_attr_get_payload_len(tb[WGPEER_A_PUBLIC_KEY]) != WG_KEY_LEN)
+		return -EPROTO;
+	peer = wg_device_peer(dev, mnl_attr_get_payload(tb[WGPEER_A_PUBLIC_KEY]), true);
+	if (!peer)
+		return -ENOMEM;
+	if (tb[WGPEER_A_LAST_HANDSHAKE_TIME]) {
+		struct __kernel_timespec ts;
+
+		if (mnl_attr_get_payload_len(tb[WGPEER_A_LAST_HANDSHAKE_TIME]) != sizeof(ts))
+			return -EPROTO;
+		memcpy(&ts, mnl_attr_get_payload(tb[WGPEER_A_LAST_HANDSHAKE_TIME]), sizeof(ts));
+		peer->last_handshake_sec = ts.tv_sec;
+	}
+	if (tb[WGPEER_A_ALLOWEDIPS]) {
+		if (check_list(tb[WGPEER_A_ALLOWEDIPS]) < 0)
+			return -EPROTO;
+		mnl_attr_for_each_nested(ip, tb[WGPEER_A_ALLOWEDIPS]) {
+			int ret = parse_allowed_ip(ip, peer);
+
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+int wg_genl_parse(const void *msg, struct wg_device_info *dev)
+{
+	const struct nlmsghdr *nlh = msg;
+	const struct nlattr *tb[ATTR_MAX + 1] = { 0 }, *peer;
+	size_t hdr = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr));
+
+	if (nlh->nlmsg_len < hdr ||
+	    parse_attrs((const char *)nlh + hdr, nlh->nlmsg_len - hdr, tb) < 0)
+		return -EPROTO;
+	if (tb[WGDEVICE_A_IFNAME]) {
+		if (mnl_attr_validate(tb[WGDEVICE_A_IFNAME], MNL_TYPE_NUL_STRING) < 0)
+			return -EPROTO;
+		snprintf(dev->ifname, sizeof(dev->ifname), "%s",
+			 mnl_attr_get_str(tb[WGDEVICE_A_IFNAME]));
+	}
+	if (tb[WGDEVICE_A_LISTEN_PORT]) {
+		if (mnl_attr_validate(tb[WGDEVICE_A_LISTEN_PORT], MNL_TYPE_U16) < 0)
+			return -EPROTO;
+		dev->listen_port = mnl_attr_get_u16(tb[WGDEVICE_A_LISTEN_PORT]);
+	}
+	if (tb[WGDEVICE_A_PEERS]) {
+		if (check_list(tb[WGDEVICE_A_PEERS]) < 0)
+			return -EPROTO;
+		mnl_attr_for_each_nested(peer, tb[WGDEVICE_A_PEERS]) {
+			int ret = parse_peer(peer, dev);
+
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+struct family_ctx {
+	uint16_t id;
+};
+
+static int family_cb(const void *msg, void *arg)
+{
+	const struct nlattr *tb[CTRL_ATTR_MAX + 1] = { 0 };
+	struct family_ctx *ctx = arg;
+	const struct nlattr *attr;
+
+	mnl_attr_for_each(attr, (const struct nlmsghdr *)msg, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(attr) <= CTRL_ATTR_MAX)
+			tb[mnl_attr_get_type(attr)] = attr;
+	if (tb[CTRL_ATTR_FAMILY_ID] &&
+	    mnl_attr_validate(tb[CTRL_ATTR_FAMILY_ID], MNL_TYPE_U16) == 0)
+		ctx->id = mnl_attr_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
+	return 0;
+}
+
+static struct nlmsghdr *put_genl(char *buf, uint16_t type, uint16_t flags,
+				 uint8_t cmd, uint8_t version, uint32_t seq)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *g;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = seq;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	g->version = version;
+	return nlh;
+}
+
+struct dump_ctx {
+	struct wg_device_info *dev;
+	bool interrupted;
+};
+
+static int device_cb(const void *msg, void *arg)
+{
+	struct dump_ctx *ctx = arg;
+
+	if (((const struct nlmsghdr *)msg)->nlmsg_flags & NLM_F_DUMP_INTR)
+		ctx->interrupted = true;
+	return wg_genl_parse(msg, ctx->dev);
+}
+
+int wg_genl_get(const char *ifname, struct wg_device_info *dev)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct family_ctx fam = { 0 };
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_GENERIC);
+	uint32_t seq = (uint32_t)time(NULL);
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	nlh = put_genl(buf, GENL_ID_CTRL, NLM_F_ACK, CTRL_CMD_GETFAMILY, 1, seq++);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, WG_GENL_NAME);
+	ret = nl_request(nl, nlh, nlh->nlmsg_len, family_cb, &fam);
+	if (ret == -ENOENT || (!ret && !fam.id)) {
+		ret = -ENODEV;	/* no WireGuard in this kernel */
+		goto out;
+	}
+	if (ret)
+		goto out;
+	/* A dump that changed under us is flagged: read it again, a few
+	 * times at most. */
+	for (int attempt = 0; attempt < 5; attempt++) {
+		struct dump_ctx ctx = { dev, false };
+
+		wg_device_clear(dev);
+		nlh = put_genl(buf, fam.id, NLM_F_DUMP, WG_CMD_GET_DEVICE,
+			       WG_GENL_VERSION, seq++);
+		mnl_attr_put_strz(nlh, WGDEVICE_A_IFNAME, ifname);
+		ret = nl_request(nl, nlh, nlh->nlmsg_len, device_cb, &ctx);
+		if (ret || !ctx.interrupted)
+			break;
+		ret = -EINTR;
+	}
+	if (ret == -ENOENT || ret == -ENODEV || ret == -EINVAL)
+		ret = -ENODEV;
+out:
+	mnl_socket_close(nl);
+	return ret;
+}

@@ -1,0 +1,31 @@
+/* rtnetlink: the state of an interface, its IPv4 addresses, and a socket
+ * that wakes the event loop whenever links or addresses change. Events are
+ * only a trigger: the owner re-reads the state it cares about, so a lost
+ * event (ENOBUFS) costs nothing but a re-read. */
+#ifndef PORTGATE_WGPEER_RTNL_H
+#define PORTGATE_WGPEER_RTNL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct rtnl_watch;
+
+struct rtnl_link_state {
+	bool exists;
+	bool up;
+	int ifindex;
+};
+
+struct rtnl_watch *rtnl_watch_open(void);
+void rtnl_watch_close(struct rtnl_watch *w);
+int rtnl_watch_fd(const struct rtnl_watch *w);
+/* Drains pending events; true when anything about links or addresses
+ * changed (or events were lost). */
+bool rtnl_watch_drain(struct rtnl_watch *w);
+
+int rtnl_link_get(const char *ifname, struct rtnl_link_state *state);
+/* IPv4 addresses of ifname, host byte order, at most max. */
+int rtnl_ipv4_addrs(const char *ifname, uint32_t *addrs, size_t max, size_t *n);
+
+#endif

@@ -1,0 +1,137 @@
+#include "wgpeer/tracker.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct wg_tracker {
+	char ifname[WG_IFNAME_MAX];
+	uint32_t stale_after;
+	struct wg_device_info dev;
+	struct wg_lpm *lpm;
+	const char *backend;
+	double last_poll_ms;
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000 + (double)ts.tv_nsec / 1e6;
+}
+
+struct wg_tracker *wg_tracker_new(const char *ifname, uint32_t stale_after_sec)
+{
+	struct wg_tracker *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	snprintf(t->ifname, sizeof(t->ifname), "%s", ifname);
+	t->stale_after = stale_after_sec;
+	t->backend = "none";
+	wg_device_init(&t->dev);
+	t->lpm = wg_lpm_build(&t->dev);
+	if (!t->lpm) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void wg_tracker_free(struct wg_tracker *t)
+{
+	if (!t)
+		return;
+	wg_device_clear(&t->dev);
+	wg_lpm_free(t->lpm);
+	free(t);
+}
+
+void wg_tracker_set_stale_after(struct wg_tracker *t, uint32_t stale_after_sec)
+{
+	t->stale_after = stale_after_sec;
+}
+
+/* Makes cur the current state; cur is emptied. */
+static int adopt(struct wg_tracker *t, struct wg_device_info *cur)
+{
+	struct wg_lpm *lpm = wg_lpm_build(cur);
+
+	if (!lpm)
+		return -ENOMEM;
+	wg_lpm_free(t->lpm);
+	wg_device_clear(&t->dev);
+	t->dev = *cur;
+	t->lpm = lpm;
+	wg_device_init(cur);
+	return 0;
+}
+
+int wg_tracker_poll(struct wg_tracker *t, int64_t now_sec, struct wg_events *out)
+{
+	struct wg_device_info cur;
+	double start = now_ms();
+	int ret;
+
+	wg_device_init(&cur);
+	ret = wg_device_get(t->ifname, &cur, &t->backend);
+	t->last_poll_ms = now_ms() - start;
+	if (ret == -ENODEV) {
+		wg_device_clear(&cur);
+		ret = wg_tracker_forget_all(t, out);
+		return ret ? ret : -ENODEV;
+	}
+	if (ret < 0) {
+		wg_device_clear(&cur);
+		return ret;
+	}
+	wg_device_normalize(&cur);
+	ret = wg_device_diff(&t->dev, &cur, now_sec, t->stale_after, out);
+	if (ret == 0)
+		ret = adopt(t, &cur);
+	wg_device_clear(&cur);
+	return ret;
+}
+
+int wg_tracker_forget_all(struct wg_tracker *t, struct wg_events *out)
+{
+	struct wg_device_info empty;
+	int ret;
+
+	wg_device_init(&empty);
+	ret = wg_device_diff(&t->dev, &empty, 0, 0, out);
+	if (ret == 0)
+		ret = adopt(t, &empty);
+	return ret;
+}
+
+bool wg_tracker_lookup(const struct wg_tracker *t, uint32_t addr,
+		       uint8_t key[WG_KEY_LEN])
+{
+	uint32_t be = htonl(addr);
+	long i = wg_lpm_lookup(t->lpm, AF_INET, &be);
+
+	if (i < 0)
+		return false;
+	memcpy(key, t->dev.peers[i].key, WG_KEY_LEN);
+	return true;
+}
+
+const struct wg_device_info *wg_tracker_device(const struct wg_tracker *t)
+{
+	return &t->dev;
+}
+
+const char *wg_tracker_backend(const struct wg_tracker *t)
+{
+	return t->backend;
+}
+
+double wg_tracker_last_poll_ms(const struct wg_tracker *t)
+{
+	return t->last_poll_ms;
+}

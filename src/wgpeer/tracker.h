@@ -1,0 +1,30 @@
+/* The peers of one WireGuard interface as the gateway sees them now, and
+ * the events that turn one look into the next. */
+#ifndef PORTGATE_WGPEER_TRACKER_H
+#define PORTGATE_WGPEER_TRACKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "wgpeer/wgpeer.h"
+
+struct wg_tracker;
+
+struct wg_tracker *wg_tracker_new(const char *ifname, uint32_t stale_after_sec);
+void wg_tracker_free(struct wg_tracker *t);
+void wg_tracker_set_stale_after(struct wg_tracker *t, uint32_t stale_after_sec);
+/* Reads the device and appends what changed to out. When the interface is
+ * gone every peer is reported removed and -ENODEV returned; on any other
+ * read error nothing changes (a hiccup must not drop anyone's mappings). */
+int wg_tracker_poll(struct wg_tracker *t, int64_t now_sec, struct wg_events *out);
+/* The interface went away or down: every peer is removed. */
+int wg_tracker_forget_all(struct wg_tracker *t, struct wg_events *out);
+/* The peer whose allowed-ips hold addr (IPv4, host byte order). */
+bool wg_tracker_lookup(const struct wg_tracker *t, uint32_t addr,
+		       uint8_t key[WG_KEY_LEN]);
+const struct wg_device_info *wg_tracker_device(const struct wg_tracker *t);
+const char *wg_tracker_backend(const struct wg_tracker *t);
+/* Milliseconds the last poll took. */
+double wg_tracker_last_poll_ms(const struct wg_tracker *t);
+
+#endif

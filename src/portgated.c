@@ -1,2 +1,66 @@
+/* portgated: the NAT-PMP port-forward gateway daemon. */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
-int main(void) { fputs("portgated: not built yet\n", stderr); return 1; }
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway.h"
+#include "log.h"
+#include "policy.h"
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: portgated [-f] [-d] [-n] -c FILE\n"
+		"  -c FILE  the policy (YAML)\n"
+		"  -f       stay in the foreground and log to stderr\n"
+		"  -d       debug logging (renewals too)\n"
+		"  -n       check the policy and exit: 0 good, 1 bad\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	const char *config = NULL;
+	bool foreground = false, debug = false, check = false;
+	struct policy policy;
+	struct gateway *g;
+	char err[512];
+	int opt, ret;
+
+	while ((opt = getopt(argc, argv, "c:fdnh")) != -1) {
+		switch (opt) {
+		case 'c': config = optarg; break;
+		case 'f': foreground = true; break;
+		case 'd': debug = true; break;
+		case 'n': check = true; break;
+		default: usage();
+		}
+	}
+	if (!config || optind != argc)
+		usage();
+	log_init(foreground || check, debug, "portgated");
+	if (policy_load(config, &policy, err, sizeof(err)) < 0) {
+		if (check)
+			fprintf(stderr, "%s\n", err);
+		else
+			log_warnx("%s", err);
+		return 1;
+	}
+	if (check) {
+		printf("%s: policy OK\n", config);
+		policy_free(&policy);
+		return 0;
+	}
+	/* The state is large (a port index of 65,536 slots): not on the stack. */
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		fatal("startup");
+	ret = gateway_init(g, &policy);
+	if (ret == 0)
+		ret = gateway_run(g);
+	gateway_shutdown(g);
+	free(g);
+	return ret < 0 ? 1 : 0;
+}

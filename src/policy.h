@@ -1,0 +1,66 @@
+/* The YAML policy (design.md §1 names its keys: add keys, never rename).
+ * Loading is all or nothing: a bad file yields "FILE:LINE:COL: reason" and
+ * leaves the caller's running policy untouched. */
+#ifndef PORTGATE_POLICY_H
+#define PORTGATE_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "natpmp/mapping.h"
+
+#define POLICY_IFNAME_MAX 16
+#define POLICY_NAME_MAX 64
+
+struct policy_peer {
+	uint8_t key[32];
+	char name[POLICY_NAME_MAX];
+	bool deny;
+	bool has_per_peer;
+	uint32_t per_peer;
+	bool has_ports;
+	uint16_t port_min, port_max;
+};
+
+struct policy {
+	char path[4096];
+	time_t loaded_at;
+	char interface[POLICY_IFNAME_MAX];
+	char external_interface[POLICY_IFNAME_MAX];
+	bool has_external_address;
+	uint32_t external_address;	/* host byte order */
+	uint16_t port_min, port_max;
+	uint16_t *reserved;
+	size_t n_reserved;
+	uint32_t lifetime_min, lifetime_max;
+	bool same_port;
+	uint32_t per_peer;
+	uint32_t rate;			/* requests per second per peer; 0: off */
+	struct policy_peer *peers;	/* sorted by key */
+	size_t n_peers;
+	uint32_t poll_interval;		/* seconds */
+	uint32_t stale_handshake;	/* seconds; 0: off */
+	char nft_table[32];
+	bool nft_remove_on_exit;
+	char control_socket[108];
+	char control_group[32];
+	char metrics_listen[64];	/* "" when off */
+};
+
+/* 0 on success; otherwise -1 with the reason in err. */
+int policy_load(const char *path, struct policy *out, char *err, size_t errlen);
+/* The same from memory; name stands for the file in messages. */
+int policy_load_string(const char *name, const char *text, size_t len,
+		       struct policy *out, char *err, size_t errlen);
+void policy_free(struct policy *p);
+const struct policy_peer *policy_peer_find(const struct policy *p,
+					   const uint8_t key[32]);
+/* The limits a peer's requests get, overrides applied. */
+void policy_limits_for(const struct policy *p, const uint8_t key[32],
+		       struct mapping_limits *out);
+bool policy_denies(const struct policy *p, const uint8_t key[32]);
+bool policy_is_reserved(const struct policy *p, uint16_t port);
+
+#endif

@@ -1,0 +1,88 @@
+# The WireGuard lab shared by the end-to-end tests and `make demo` (bash;
+# source lib.sh first). Hosts, all in namespaces made here:
+#   ext  203.0.113.2     the outside world
+#   gw   203.0.113.1     eth0: external address; WireGuard 10.66.0.1/24
+#   c1   10.66.0.2       WireGuard client (underlay 198.51.100.2)
+#   c2   10.66.0.3       WireGuard client (underlay 198.51.100.6)
+PGD="$PWD/$BUILD/portgated"
+PMP="$PWD/$BUILD/tests/netns/pmpclient"
+EXT=203.0.113.1
+GWIN=10.66.0.1
+WG_GW="pg$$g"; WG_C1="pg$$a"; WG_C2="pg$$b"
+CONF="$TMPD/portgate.yaml"
+DLOG="$TMPD/portgated.log"
+DAEMON_PID=""
+
+lab_client() {	# NAME WGDEV INNER UNDERLAY_GW UNDERLAY_ME
+	local n=$1 dev=$2 inner=$3 ugw=$4 ume=$5
+	wg_keypair "$n"
+	veth gw "u$n" "$ugw/30" "$n" eth0 "$ume/30"
+	wg_up "$n" "$dev" "$inner/32" "$TMPD/$n.key" || return 1
+	in_ns "$n" wg set "$dev" peer "$(cat "$TMPD/gw.pub")" endpoint "$ugw:51820" \
+		allowed-ips 10.66.0.0/24,203.0.113.0/24 persistent-keepalive 1
+	in_ns "$n" ip route add 10.66.0.0/24 dev "$dev"
+	in_ns "$n" ip route add 203.0.113.0/24 dev "$dev"
+	in_ns gw wg set "$WG_GW" peer "$(cat "$TMPD/$n.pub")" allowed-ips "$inner/32"
+}
+
+lab_policy() {	# extra YAML lines on stdin are appended
+	cat >"$CONF" <<YAML
+interface: $WG_GW
+external:
+  interface: eth0
+ports:
+  range: 20000-29999
+  reserved: [20022]
+lifetime:
+  min: 2
+  max: 7200
+mapping:
+  mode: ${LAB_MODE:-rfc}
+limits:
+  per_peer: ${LAB_PER_PEER:-8}
+  rate: ${LAB_RATE:-50}
+poll_interval: 1
+nftables:
+  table: portgate
+control:
+  socket: $TMPD/control.sock
+YAML
+	[ -t 0 ] || cat >>"$CONF"
+}
+
+lab_up() {
+	mkns gw; mkns c1; mkns c2; mkns ext
+	veth gw eth0 $EXT/24 ext eth0 203.0.113.2/24
+	wg_keypair gw
+	wg_up gw "$WG_GW" $GWIN/24 "$TMPD/gw.key" 51820 || return 1
+	lab_client c1 "$WG_C1" 10.66.0.2 198.51.100.1 198.51.100.2 || return 1
+	lab_client c2 "$WG_C2" 10.66.0.3 198.51.100.5 198.51.100.6 || return 1
+	wait_until 10 handshakes_done 2 || { echo "the tunnels did not come up"; return 1; }
+	C1_KEY=$(cat "$TMPD/c1.pub"); C2_KEY=$(cat "$TMPD/c2.pub")
+	lab_policy </dev/null
+}
+
+handshakes_done() {	# N: that many peers of gw have completed a handshake
+	[ "$(in_ns gw wg show "$WG_GW" latest-handshakes | awk '$2 != 0' | wc -l)" -ge "$1" ]
+}
+
+daemon_listening() { in_ns gw ss -Hlun "sport = :5351" | grep -q "$GWIN"; }
+
+lab_start() {
+	ip netns exec "$(ns gw)" "$PGD" -f -d -c "$CONF" >>"$DLOG" 2>&1 &
+	DAEMON_PID=$!
+	BG_PIDS="$BG_PIDS $DAEMON_PID"
+	wait_until 5 daemon_listening || { echo "portgated did not start:"; tail -n 20 "$DLOG"; return 1; }
+}
+
+lab_stop() {	# [SIGNAL]
+	[ -n "$DAEMON_PID" ] || return 0
+	kill -"${1:-TERM}" "$DAEMON_PID" 2>/dev/null
+	wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_PID=""
+}
+
+# pmp CLIENT ARGS...: one pmpclient run in a client namespace.
+pmp() { local n=$1; shift; in_ns "$n" "$PMP" $GWIN "$@"; }
+# field NAME LINE: the value of NAME=... in a reply line.
+field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }

@@ -35,7 +35,7 @@ ports:
   reserved: [20022]
 lifetime:
   min: 2
-  max: 7200
+  max: ${LAB_LIFE_MAX:-7200}
 mapping:
   mode: ${LAB_MODE:-rfc}
 limits:
@@ -84,5 +84,7 @@ lab_stop() {	# [SIGNAL]
 
 # pmp CLIENT ARGS...: one pmpclient run in a client namespace.
 pmp() { local n=$1; shift; in_ns "$n" "$PMP" $GWIN "$@"; }
+# pmp_from CLIENT BIND_ADDR ARGS...: the same from a socket bound to BIND_ADDR.
+pmp_from() { local n=$1 b=$2; shift 2; in_ns "$n" "$PMP" -b "$b" $GWIN "$@"; }
 # field NAME LINE: the value of NAME=... in a reply line.
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }

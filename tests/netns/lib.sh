@@ -108,6 +108,7 @@ wg_up() {
 	local n=$1 dev=$2 addr=$3 key=$4 port=${5:-}
 	WG_PROCESS_FOREGROUND=1 ip netns exec "$(ns "$n")" wireguard-go "$dev" >/dev/null 2>&1 &
 	BG_PIDS="$BG_PIDS $!"
+	disown $!	# killed with its namespace at the end; no job notice
 	wait_until 5 test -S "/var/run/wireguard/$dev.sock" || { echo "wireguard-go $dev did not start"; return 1; }
 	in_ns "$n" wg set "$dev" private-key "$key" ${port:+listen-port "$port"} || return 1
 	in_ns "$n" ip addr add "$addr" dev "$dev"

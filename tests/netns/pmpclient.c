@@ -7,6 +7,9 @@
  *     pcp                         a PCP (version 2) MAP probe
  *     raw HEX                     any bytes
  *     listen SECONDS              print announcements received on :5350
+ *     sweep                       every length 0..1100 for several headers;
+ *                                 checks which get an answer, of which size
+ *     flood N                     N datagrams of junk, no waiting
  * Each answer is printed on one line: size=N then the decoded fields. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -105,6 +108,87 @@ static void listen_announcements(int seconds)
 	close(fd);
 }
 
+/* The answer size design.md §2 promises for a datagram, 0 for silence. */
+static ssize_t expected_size(uint8_t version, uint8_t op, size_t len)
+{
+	if (len < 2 || op >= 128)
+		return 0;
+	if (version != 0)
+		return 8;
+	if (op == 0)
+		return 12;
+	if (op <= 2)
+		return len < 12 ? 0 : 16;
+	return 16;
+}
+
+static int sweep(int fd)
+{
+	static const uint8_t heads[][2] = { {0, 0}, {0, 1}, {0, 2}, {0, 3}, {0, 127},
+					    {0, 130}, {2, 1}, {1, 0}, {2, 129} };
+	uint8_t pkt[1100], reply[1200];
+	unsigned sent = 0, answered = 0;
+
+	memset(pkt, 0, sizeof(pkt));
+	for (size_t len = 0; len <= sizeof(pkt); len++) {
+		for (size_t h = 0; h < sizeof(heads) / sizeof(heads[0]); h++) {
+			ssize_t want = expected_size(heads[h][0], heads[h][1], len), n;
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+			if (len > 0)
+				pkt[0] = heads[h][0];
+			if (len > 1)
+				pkt[1] = heads[h][1];
+			if (send(fd, pkt, len, 0) < 0)
+				return printf("sweep error=%s\n", strerror(errno)), 1;
+			sent++;
+			if (!want)
+				continue;
+			if (poll(&pfd, 1, 1000) <= 0)
+				return printf("sweep no answer len=%zu version=%u op=%u\n", len,
+					      heads[h][0], heads[h][1]), 1;
+			n = recv(fd, reply, sizeof(reply), 0);
+			if (n != want || reply[1] != (heads[h][1] | 128))
+				return printf("sweep wrong answer len=%zu version=%u op=%u: "
+					      "size %zd op %u\n", len, heads[h][0], heads[h][1],
+					      n, reply[1]), 1;
+			answered++;
+		}
+	}
+	/* Anything answered that should not have been arrives before this. */
+	pkt[0] = 0;
+	pkt[1] = 0;
+	send(fd, pkt, 2, 0);
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, 1000) <= 0)
+			return printf("sweep no answer to the final op 0\n"), 1;
+		n = recv(fd, reply, sizeof(reply), 0);
+		if (n == 12 && reply[1] == 128)
+			break;
+		return printf("sweep unexpected answer of size %zd op %u\n", n, reply[1]), 1;
+	}
+	printf("sweep ok sent=%u answered=%u\n", sent, answered);
+	return 0;
+}
+
+static void flood(int fd, long n)
+{
+	uint8_t pkt[64];
+	unsigned seed = 12345;
+
+	for (long i = 0; i < n; i++) {
+		size_t len = (size_t)(rand_r(&seed) % 64);
+
+		for (size_t k = 0; k < len; k++)
+			pkt[k] = (uint8_t)rand_r(&seed);
+		send(fd, pkt, len, MSG_DONTWAIT);
+	}
+	printf("flood sent=%ld\n", n);
+}
+
 static int run(int fd, int argc, char **argv)
 {
 	uint8_t req[1200];
@@ -139,6 +223,11 @@ static int run(int fd, int argc, char **argv)
 			sscanf(h, "%2x", &b);
 			req[len++] = (uint8_t)b;
 		}
+	} else if (!strcmp(argv[0], "sweep")) {
+		return sweep(fd);
+	} else if (!strcmp(argv[0], "flood") && argc == 2) {
+		flood(fd, atol(argv[1]));
+		return 0;
 	} else if (!strcmp(argv[0], "listen") && argc == 2) {
 		listen_announcements(atoi(argv[1]));
 		return 0;

@@ -1,0 +1,166 @@
+/* The YAML policy: defaults, every key, and FILE:LINE:COL for bad input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "policy.h"
+
+#define KEY_A "WKAuaVuhdyscyTCXVfBDJR6nf9zxD75jmJzq6Ce8ilo="
+#define KEY_B "Zi4U/VlFVvUiYEcDNANRJYkDtk81VTdj8ZQmqypRXFg="
+
+static int load(const char *text, struct policy *p, char *err)
+{
+	return policy_load_string("t.yaml", text, strlen(text), p, err, 512);
+}
+
+static void minimal_policy_gets_defaults(void **state)
+{
+	struct policy p;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load("interface: wg0\nexternal: { interface: eth0 }\n", &p, err), 0);
+	assert_string_equal(p.interface, "wg0");
+	assert_string_equal(p.external_interface, "eth0");
+	assert_int_equal(p.port_min, 1024);
+	assert_int_equal(p.port_max, 65535);
+	assert_int_equal(p.lifetime_min, 60);
+	assert_int_equal(p.lifetime_max, 7200);
+	assert_int_equal(p.per_peer, 8);
+	assert_int_equal(p.rate, 10);
+	assert_int_equal(p.poll_interval, 1);
+	assert_false(p.same_port);
+	assert_string_equal(p.nft_table, "portgate");
+	assert_string_equal(p.metrics_listen, "");
+	policy_free(&p);
+}
+
+static void full_policy(void **state)
+{
+	static const char text[] =
+		"interface: wg0\n"
+		"external:\n  address: 198.51.100.1\n"
+		"ports:\n  range: 40000-49999\n  reserved: [40022, 45000]\n"
+		"lifetime: { min: 30, max: 3600 }\n"
+		"mapping: { mode: same-port }\n"
+		"limits: { per_peer: 4, rate: 0 }\n"
+		"peers:\n"
+		"  \"" KEY_A "\": { per_peer: 64, ports: 41000-41999, name: seedbox }\n"
+		"  \"" KEY_B "\": { deny: true }\n"
+		"poll_interval: 2\nstale_handshake: 300\n"
+		"nftables: { table: pg, remove_on_exit: true }\n"
+		"control: { socket: /tmp/x.sock, group: portgate }\n"
+		"metrics: { listen: 127.0.0.1:9834 }\n";
+	struct mapping_limits lim;
+	const struct policy_peer *peer;
+	struct policy p;
+	char err[512];
+	uint8_t key[32];
+
+	(void)state;
+	assert_int_equal(load(text, &p, err), 0);
+	assert_true(p.has_external_address);
+	assert_int_equal(p.external_address, 0xc6336401);
+	assert_int_equal(p.n_reserved, 2);
+	assert_true(policy_is_reserved(&p, 45000));
+	assert_false(policy_is_reserved(&p, 45001));
+	assert_true(p.same_port);
+	assert_int_equal(p.rate, 0);
+	assert_int_equal(p.n_peers, 2);
+	memcpy(key, p.peers[0].key, 32);
+	peer = policy_peer_find(&p, key);
+	assert_non_null(peer);
+	policy_limits_for(&p, key, &lim);
+	if (peer->deny) {
+		assert_true(policy_denies(&p, key));
+	} else {
+		assert_string_equal(peer->name, "seedbox");
+		assert_int_equal(lim.per_peer, 64);
+		assert_int_equal(lim.port_min, 41000);
+		assert_int_equal(lim.lifetime_max, 3600);
+		assert_true(lim.same_port);
+	}
+	assert_true(policy_denies(&p, p.peers[0].deny ? p.peers[0].key : p.peers[1].key));
+	assert_true(p.nft_remove_on_exit);
+	assert_string_equal(p.metrics_listen, "127.0.0.1:9834");
+	policy_free(&p);
+}
+
+/* Each bad file names the place and the reason. */
+static void bad_policies(void **state)
+{
+	static const struct { const char *text, *want; } cases[] = {
+		{ "interface: wg0\nexternal: { interface: eth0 }\nbogus: 1\n",
+		  "t.yaml:3:1: unknown key \"bogus\" in the policy" },
+		{ "interface: wg0\nexternal: { interface: eth0 }\nlimits: { per_peer: -3 }\n",
+		  "t.yaml:3:21: limits.per_peer must be a whole number" },
+		{ "interface: wg0\nexternal: { interface: eth0 }\nlimits: { per_peer: 0 }\n",
+		  "t.yaml:3:21: limits.per_peer must be between 1 and 65535" },
+		{ "interface: wg0\nexternal: { interface: eth0 }\nports: { range: 3000-2000 }\n",
+		  "t.yaml:3:17: ports.range must look like" },
+		{ "interface: wg0\nexternal: { interface: eth0 }\nports:\n  range: 2000-3000\n  reserved: [22]\n",
+		  "t.yaml:5:14: reserved port 22 is outside ports.range 2000-3000" },
+		{ "interface: wg0\nexternal: { interface: eth0 }\npeers:\n  \"nope\": { deny: true }\n",
+		  "t.yaml:4:3: \"nope\" is not a WireGuard public key" },
+		{ "interface: wg0\nexternal: { interface: eth0 }\npeers:\n  \"" KEY_A "\": { deny: maybe }\n",
+		  "t.yaml:4:59: deny must be true or false" },
+		{ "interface: wg0\nexternal: { interface: eth0 }\nmapping: { mode: fancy }\n",
+		  "t.yaml:3:18: mapping.mode must be rfc or same-port" },
+		{ "interface: wg0\nexternal: { interface: eth0 }\nlifetime: { min: 100, max: 10 }\n",
+		  "t.yaml:3:11: lifetime.min 100 is above lifetime.max 10" },
+		{ "interface: wg0\n", "t.yaml:1:1: external.interface or external.address is required" },
+		{ "external: { interface: eth0 }\n", "t.yaml:1:1: interface (the WireGuard interface) is required" },
+		{ "interface: wg0\nexternal: { address: 300.1.1.1 }\n",
+		  "t.yaml:2:22: external.address \"300.1.1.1\" is not an IPv4 address" },
+		{ "interface: wg0\ninterface: wg1\nexternal: { interface: eth0 }\n",
+		  "t.yaml:2:1: interface appears twice in the policy" },
+		{ "interface: [wg0]\n", "t.yaml:1:12: interface must be a single value" },
+		{ "interface: wg0\nexternal: { interface: eth0\n", "t.yaml:3:1: did not find expected" },
+		{ "", "t.yaml:1:1: the policy is empty" },
+		{ "interface: wg0\nexternal: { interface: eth0 }\nmetrics: { listen: localhost }\n",
+		  "t.yaml:3:20: metrics.listen must be ADDRESS:PORT" },
+	};
+	char err[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct policy p;
+
+		memset(err, 0, sizeof(err));
+		if (load(cases[i].text, &p, err) == 0)
+			fail_msg("case %zu was accepted", i);
+		if (getenv("SHOW_ERRORS"))
+			print_message("%s\n", err);
+		else if (strncmp(err, cases[i].want, strlen(cases[i].want)))
+			fail_msg("case %zu: got \"%s\", want \"%s...\"", i, err, cases[i].want);
+	}
+}
+
+static void example_policy_is_valid(void **state)
+{
+	struct policy p;
+	char err[512];
+
+	(void)state;
+	if (policy_load("conf/portgate.yaml", &p, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_string_equal(p.interface, "wg0");
+	policy_free(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(minimal_policy_gets_defaults),
+		cmocka_unit_test(full_policy),
+		cmocka_unit_test(bad_policies),
+		cmocka_unit_test(example_policy_is_valid),
+	};
+
+	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
+}

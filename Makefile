@@ -14,7 +14,7 @@ DESTDIR ?=
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS := libnftnl libmnl yaml-0.1 libmicrohttpd
+PKGS := libnftnl libmnl yaml-0.1 libmicrohttpd jansson libcap-ng
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build/san

@@ -7,8 +7,10 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "gateway.h"
 #include "log.h"
+#include "metrics.h"
 #include "nft/conntrack.h"
 #include "nft/nft.h"
 #include "ratelimit.h"
@@ -101,7 +103,9 @@ int gateway_init(struct gateway *g, const struct policy *policy)
 	if (!g->ct)
 		log_warn("conntrack: netlink socket; established flows of removed "
 			 "mappings will not be cut");
-	g->peers = wg_tracker_new(policy->interface, policy->stale_handshake);
+	g->peers = wg_tracker_new(policy->interface,
+				  policy->uapi_socket[0] ? policy->uapi_socket : NULL,
+				  policy->stale_handshake);
 	g->rtnl = rtnl_watch_open();
 	if (!g->peers || !g->rtnl) {
 		log_warn("rtnetlink");
@@ -125,6 +129,12 @@ int gateway_init(struct gateway *g, const struct policy *policy)
 	gateway_sync_sockets(g);
 	timer_every(g->poll_w.fd, (int64_t)policy->poll_interval * 1000);
 	gateway_rearm_expiry(g);
+	g->control = control_open(g);
+	if (!g->control)
+		log_warnx("control: no control socket; portgatectl will not reach us");
+	if (policy->metrics_listen[0] &&
+	    !(g->metrics = metrics_open(g, policy->metrics_listen)))
+		return -EADDRNOTAVAIL;
 	return 0;
 }
 
@@ -147,6 +157,8 @@ int gateway_run(struct gateway *g)
 
 void gateway_shutdown(struct gateway *g)
 {
+	control_close(g->control);
+	metrics_close(g->metrics);
 	gateway_close_sockets(g);
 	if (g->nft && g->policy.nft_remove_on_exit) {
 		int ret = nft_writer_remove_table(g->nft);
@@ -175,12 +187,14 @@ int gateway_reload(struct gateway *g, char *err, size_t errlen)
 	/* These name resources set up once; changing them needs a restart. */
 	if (strcmp(next.interface, g->policy.interface) ||
 	    strcmp(next.nft_table, g->policy.nft_table) ||
+	    strcmp(next.uapi_socket, g->policy.uapi_socket) ||
 	    strcmp(next.control_socket, g->policy.control_socket) ||
 	    strcmp(next.metrics_listen, g->policy.metrics_listen)) {
-		log_warnx("reload: interface, nftables.table, control.socket and "
-			  "metrics.listen keep their running values until a restart");
+		log_warnx("reload: interface, uapi_socket, nftables.table, control.socket "
+			  "and metrics.listen keep their running values until a restart");
 		memcpy(next.interface, g->policy.interface, sizeof(next.interface));
 		memcpy(next.nft_table, g->policy.nft_table, sizeof(next.nft_table));
+		memcpy(next.uapi_socket, g->policy.uapi_socket, sizeof(next.uapi_socket));
 		memcpy(next.control_socket, g->policy.control_socket,
 		       sizeof(next.control_socket));
 		memcpy(next.metrics_listen, g->policy.metrics_listen,

@@ -368,6 +368,9 @@ static int top_pair(struct loader *l, const char *key, yaml_node_t *k,
 		seen->peers = v;
 		return 0;
 	}
+	if (!strcmp(key, "uapi_socket"))
+		return get_string(l, v, "uapi_socket", l->p->uapi_socket,
+				  sizeof(l->p->uapi_socket));
 	if (!strcmp(key, "poll_interval"))
 		return get_uint(l, v, "poll_interval", 1, 3600, &l->p->poll_interval);
 	if (!strcmp(key, "stale_handshake"))

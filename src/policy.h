@@ -28,6 +28,7 @@ struct policy {
 	char path[4096];
 	time_t loaded_at;
 	char interface[POLICY_IFNAME_MAX];
+	char uapi_socket[108];		/* "" : /var/run/wireguard/IFNAME.sock */
 	char external_interface[POLICY_IFNAME_MAX];
 	bool has_external_address;
 	uint32_t external_address;	/* host byte order */

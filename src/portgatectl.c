@@ -1,2 +1,221 @@
+/* portgatectl: the operator's view of a running portgated. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
-int main(void) { fputs("portgatectl: not built yet\n", stderr); return 1; }
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#define DEFAULT_SOCKET "/run/portgate/control.sock"
+#define EXIT_NOT_RUNNING 3
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: portgatectl [-s SOCKET] [--json] COMMAND\n"
+		"  status            version, uptime, epoch, external address, counts\n"
+		"  list              every mapping: peer, protocol, ports, lifetime left\n"
+		"  peers             WireGuard peers, allowed-ips, mappings, handshakes\n"
+		"  drop PEER         remove every mapping of a peer (public key)\n"
+		"  drop PROTO/PORT   remove one mapping, e.g. drop tcp/40000\n"
+		"  reload            re-read the policy (like SIGHUP)\n"
+		"exit: 0 ok, 1 refused, 2 usage, 3 portgated not running\n");
+	exit(2);
+}
+
+static json_t *ask(const char *path, json_t *req)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char *text = json_dumps(req, JSON_COMPACT);
+	size_t len = 0, cap = 65536;
+	char *buf = malloc(cap);
+	json_error_t jerr;
+	json_t *answer;
+	int fd;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		fprintf(stderr, "portgatectl: portgated is not running (cannot connect "
+			"to %s: %s)\n", path, strerror(errno));
+		exit(EXIT_NOT_RUNNING);
+	}
+	if (!text || !buf || write(fd, text, strlen(text)) < 0 || write(fd, "\n", 1) < 0) {
+		fprintf(stderr, "portgatectl: %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			if (!buf)
+				exit(1);
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	answer = json_loadb(buf, len, 0, &jerr);
+	if (!answer) {
+		fprintf(stderr, "portgatectl: unreadable answer from portgated: %s\n", jerr.text);
+		exit(1);
+	}
+	free(buf);
+	free(text);
+	return answer;
+}
+
+static const char *str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "-";
+}
+
+static long long num(json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+static void short_key(char out[9], const char *key)
+{
+	snprintf(out, 9, "%s", key);
+}
+
+static void print_status(json_t *a)
+{
+	json_t *m = json_object_get(a, "mappings"), *p = json_object_get(a, "policy");
+	time_t loaded = (time_t)num(p, "loaded_at");
+	char when[64];
+
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&loaded));
+	printf("portgated %s, up %llds\n", str(a, "version"), num(a, "uptime"));
+	printf("epoch:            %lld\n", num(a, "epoch"));
+	printf("external address: %s\n", str(a, "external_address"));
+	printf("interface:        %s (%s)\n", str(a, "interface"), str(a, "wireguard_backend"));
+	printf("peers:            %lld\n", num(a, "peers"));
+	printf("mappings:         %lld udp, %lld tcp\n", num(m, "udp"), num(m, "tcp"));
+	printf("policy:           %s, loaded %s\n", str(p, "path"), when);
+}
+
+static void print_list(json_t *a)
+{
+	json_t *arr = json_object_get(a, "mappings"), *m;
+	size_t i;
+
+	printf("%-16s %-5s %-8s %-22s %s\n", "PEER", "PROTO", "EXTERNAL", "INTERNAL", "LEFT");
+	json_array_foreach(arr, i, m) {
+		char peer[9], target[40];
+		const char *name = json_string_value(json_object_get(m, "peer_name"));
+
+		short_key(peer, str(m, "peer"));
+		snprintf(target, sizeof(target), "%s:%lld", str(m, "internal_address"),
+			 num(m, "internal_port"));
+		printf("%-16s %-5s %-8lld %-22s %llds of %llds\n", name ? name : peer,
+		       str(m, "protocol"), num(m, "external_port"), target,
+		       num(m, "remaining"), num(m, "lifetime"));
+	}
+	if (!json_array_size(arr))
+		printf("(no mappings)\n");
+}
+
+static void print_peers(json_t *a)
+{
+	json_t *arr = json_object_get(a, "peers"), *p, *ip;
+	size_t i, k;
+
+	printf("%-44s %-8s %-10s %s\n", "PEER", "MAPPINGS", "HANDSHAKE", "ALLOWED IPS");
+	json_array_foreach(arr, i, p) {
+		long long hs = num(p, "last_handshake");
+		char ago[32];
+
+		if (hs)
+			snprintf(ago, sizeof(ago), "%llds ago", (long long)time(NULL) - hs);
+		else
+			snprintf(ago, sizeof(ago), "never");
+		printf("%-44s %-8lld %-10s ", str(p, "key"), num(p, "mappings"), ago);
+		json_array_foreach(json_object_get(p, "allowed_ips"), k, ip)
+			printf("%s%s", k ? "," : "", json_string_value(ip));
+		if (json_is_true(json_object_get(p, "denied")))
+			printf(" (denied by policy)");
+		printf("\n");
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = DEFAULT_SOCKET, *cmd;
+	bool as_json = false;
+	json_t *req, *answer;
+	int opt, ret = 0;
+
+	while ((opt = getopt_long(argc, argv, "js:h", opts, NULL)) != -1) {
+		if (opt == 'j')
+			as_json = true;
+		else if (opt == 's')
+			path = optarg;
+		else
+			usage();
+	}
+	if (optind >= argc)
+		usage();
+	cmd = argv[optind];
+	if (!strcmp(cmd, "drop")) {
+		char proto[8];
+		unsigned port;
+
+		if (optind + 2 != argc)
+			usage();
+		if (sscanf(argv[optind + 1], "%7[a-z]/%u", proto, &port) == 2)
+			req = json_pack("{s:s, s:s, s:i}", "command", "drop", "protocol", proto,
+					"port", (int)port);
+		else
+			req = json_pack("{s:s, s:s}", "command", "drop", "peer", argv[optind + 1]);
+	} else if (!strcmp(cmd, "status") || !strcmp(cmd, "list") || !strcmp(cmd, "peers") ||
+		   !strcmp(cmd, "reload")) {
+		if (optind + 1 != argc)
+			usage();
+		req = json_pack("{s:s}", "command", cmd);
+	} else {
+		usage();
+	}
+	answer = ask(path, req);
+	if (json_object_get(answer, "error")) {
+		fprintf(stderr, "portgatectl: %s\n", str(answer, "error"));
+		ret = 1;
+	} else if (as_json) {
+		char *text = json_dumps(answer, JSON_INDENT(2));
+
+		printf("%s\n", text);
+		free(text);
+	} else if (!strcmp(cmd, "status")) {
+		print_status(answer);
+	} else if (!strcmp(cmd, "list")) {
+		print_list(answer);
+	} else if (!strcmp(cmd, "peers")) {
+		print_peers(answer);
+	} else if (!strcmp(cmd, "drop")) {
+		printf("dropped %lld mapping(s)\n", num(answer, "dropped"));
+	} else {
+		printf("policy reloaded\n");
+	}
+	json_decref(req);
+	json_decref(answer);
+	return ret;
+}

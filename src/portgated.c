@@ -8,33 +8,36 @@
 #include "gateway.h"
 #include "log.h"
 #include "policy.h"
+#include "privs.h"
 
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: portgated [-f] [-d] [-n] -c FILE\n"
+		"usage: portgated [-f] [-d] [-n] [-u USER] -c FILE\n"
 		"  -c FILE  the policy (YAML)\n"
 		"  -f       stay in the foreground and log to stderr\n"
 		"  -d       debug logging (renewals too)\n"
-		"  -n       check the policy and exit: 0 good, 1 bad\n");
+		"  -n       check the policy and exit: 0 good, 1 bad\n"
+		"  -u USER  after setup run as USER, keeping CAP_NET_ADMIN only\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	const char *config = NULL;
+	const char *config = NULL, *user = NULL;
 	bool foreground = false, debug = false, check = false;
 	struct policy policy;
 	struct gateway *g;
 	char err[512];
 	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "c:fdnh")) != -1) {
+	while ((opt = getopt(argc, argv, "c:fdnu:h")) != -1) {
 		switch (opt) {
 		case 'c': config = optarg; break;
 		case 'f': foreground = true; break;
 		case 'd': debug = true; break;
 		case 'n': check = true; break;
+		case 'u': user = optarg; break;
 		default: usage();
 		}
 	}
@@ -58,6 +61,8 @@ int main(int argc, char **argv)
 	if (!g)
 		fatal("startup");
 	ret = gateway_init(g, &policy);
+	if (ret == 0 && privileges_drop(user) < 0)
+		ret = -EPERM;
 	if (ret == 0)
 		ret = gateway_run(g);
 	gateway_shutdown(g);

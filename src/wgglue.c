@@ -7,6 +7,7 @@
 #include "base64.h"
 #include "gateway.h"
 #include "log.h"
+#include "metrics.h"
 #include "natpmp/codec.h"
 #include "nft/nft.h"
 #include "wgpeer/rtnl.h"
@@ -103,6 +104,7 @@ void gateway_poll_timer(struct loop_watch *w, uint32_t events)
 	(void)events;
 	timer_ack(w->fd);
 	gateway_poll_peers(w->arg);
+	metrics_tick(((struct gateway *)w->arg)->metrics);
 }
 
 void gateway_sync_external(struct gateway *g)

@@ -9,6 +9,7 @@
 
 struct wg_tracker {
 	char ifname[WG_IFNAME_MAX];
+	char uapi_socket[108];
 	uint32_t stale_after;
 	struct wg_device_info dev;
 	struct wg_lpm *lpm;
@@ -24,13 +25,15 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1000 + (double)ts.tv_nsec / 1e6;
 }
 
-struct wg_tracker *wg_tracker_new(const char *ifname, uint32_t stale_after_sec)
+struct wg_tracker *wg_tracker_new(const char *ifname, const char *uapi_socket,
+				  uint32_t stale_after_sec)
 {
 	struct wg_tracker *t = calloc(1, sizeof(*t));
 
 	if (!t)
 		return NULL;
 	snprintf(t->ifname, sizeof(t->ifname), "%s", ifname);
+	snprintf(t->uapi_socket, sizeof(t->uapi_socket), "%s", uapi_socket ? uapi_socket : "");
 	t->stale_after = stale_after_sec;
 	t->backend = "none";
 	wg_device_init(&t->dev);
@@ -78,7 +81,8 @@ int wg_tracker_poll(struct wg_tracker *t, int64_t now_sec, struct wg_events *out
 	int ret;
 
 	wg_device_init(&cur);
-	ret = wg_device_get(t->ifname, &cur, &t->backend);
+	ret = wg_device_get(t->ifname, t->uapi_socket[0] ? t->uapi_socket : NULL,
+			    &cur, &t->backend);
 	t->last_poll_ms = now_ms() - start;
 	if (ret == -ENODEV) {
 		wg_device_clear(&cur);

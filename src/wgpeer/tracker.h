@@ -10,7 +10,9 @@
 
 struct wg_tracker;
 
-struct wg_tracker *wg_tracker_new(const char *ifname, uint32_t stale_after_sec);
+/* uapi_socket NULL: userspace WireGuard's usual /var/run/wireguard/IFNAME.sock */
+struct wg_tracker *wg_tracker_new(const char *ifname, const char *uapi_socket,
+				  uint32_t stale_after_sec);
 void wg_tracker_free(struct wg_tracker *t);
 void wg_tracker_set_stale_after(struct wg_tracker *t, uint32_t stale_after_sec);
 /* Reads the device and appends what changed to out. When the interface is

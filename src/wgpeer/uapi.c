@@ -129,15 +129,20 @@ int wg_uapi_parse(char *text, size_t len, struct wg_device_info *dev)
 	return remote_errno ? -remote_errno : 0;
 }
 
-static int uapi_connect(const char *ifname)
+static int uapi_connect(const char *ifname, const char *socket_path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int fd;
 
-	if (strchr(ifname, '/') || snprintf(sun.sun_path, sizeof(sun.sun_path),
-					    UAPI_DIR "/%s.sock", ifname) >=
-					   (int)sizeof(sun.sun_path))
+	if (socket_path) {
+		if (snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", socket_path) >=
+		    (int)sizeof(sun.sun_path))
+			return -EINVAL;
+	} else if (strchr(ifname, '/') ||
+		   snprintf(sun.sun_path, sizeof(sun.sun_path), UAPI_DIR "/%s.sock",
+			    ifname) >= (int)sizeof(sun.sun_path)) {
 		return -EINVAL;
+	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -216,12 +221,13 @@ static int read_reply(int fd, char **out, size_t *out_len)
 	return 0;
 }
 
-int wg_uapi_get(const char *ifname, struct wg_device_info *dev)
+int wg_uapi_get(const char *ifname, const char *socket_path,
+		struct wg_device_info *dev)
 {
 	static const char request[] = "get=1\n\n";
 	char *reply = NULL;
 	size_t len = 0;
-	int fd = uapi_connect(ifname), ret;
+	int fd = uapi_connect(ifname, socket_path), ret;
 
 	if (fd < 0)
 		return fd;
@@ -240,10 +246,10 @@ int wg_uapi_get(const char *ifname, struct wg_device_info *dev)
 	return ret;
 }
 
-int wg_device_get(const char *ifname, struct wg_device_info *dev,
-		  const char **backend)
+int wg_device_get(const char *ifname, const char *socket_path,
+		  struct wg_device_info *dev, const char **backend)
 {
-	int ret = wg_uapi_get(ifname, dev);
+	int ret = wg_uapi_get(ifname, socket_path, dev);
 
 	*backend = "uapi";
 	if (ret != -ENODEV)

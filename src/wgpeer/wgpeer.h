@@ -52,12 +52,14 @@ int wg_uapi_parse(char *text, size_t len, struct wg_device_info *dev);
 int wg_genl_parse(const void *nlh, struct wg_device_info *dev);
 
 /* Backends: fill dev from the live interface. -ENODEV when it is absent. */
-int wg_uapi_get(const char *ifname, struct wg_device_info *dev);
+/* socket_path NULL: /var/run/wireguard/IFNAME.sock */
+int wg_uapi_get(const char *ifname, const char *socket_path,
+		struct wg_device_info *dev);
 int wg_genl_get(const char *ifname, struct wg_device_info *dev);
 /* Like wireguard-tools: the UAPI socket when it exists and answers,
  * otherwise the kernel. *backend names the one used. */
-int wg_device_get(const char *ifname, struct wg_device_info *dev,
-		  const char **backend);
+int wg_device_get(const char *ifname, const char *socket_path,
+		  struct wg_device_info *dev, const char **backend);
 
 /* Longest-prefix lookup from an address to its peer. */
 struct wg_lpm;

@@ -66,10 +66,23 @@ handshakes_done() {	# N: that many peers of gw have completed a handshake
 	[ "$(in_ns gw wg show "$WG_GW" latest-handshakes | awk '$2 != 0' | wc -l)" -ge "$1" ]
 }
 
+# lab_readd_c1: puts peer c1 back on gw after a test removed it, with its
+# endpoint, so that the tunnel is up again at once.
+lab_readd_c1() {
+	local port
+	port=$(in_ns c1 wg show "$WG_C1" listen-port)
+	in_ns gw wg set "$WG_GW" peer "$C1_KEY" allowed-ips 10.66.0.2/32 \
+		endpoint "198.51.100.2:$port"
+	in_ns c1 wg set "$WG_C1" peer "$(cat "$TMPD/gw.pub")" remove
+	in_ns c1 wg set "$WG_C1" peer "$(cat "$TMPD/gw.pub")" endpoint "198.51.100.1:51820" \
+		allowed-ips 10.66.0.0/24,203.0.113.0/24 persistent-keepalive 1
+	wait_until 10 handshakes_done 2
+}
+
 daemon_listening() { in_ns gw ss -Hlun "sport = :5351" | grep -q "$GWIN"; }
 
 lab_start() {
-	ip netns exec "$(ns gw)" "$PGD" -f -d -c "$CONF" >>"$DLOG" 2>&1 &
+	ip netns exec "$(ns gw)" ${PGD_WRAP:-} "$PGD" -f -d -c "$CONF" >>"$DLOG" 2>&1 &
 	DAEMON_PID=$!
 	BG_PIDS="$BG_PIDS $DAEMON_PID"
 	wait_until 5 daemon_listening || { echo "portgated did not start:"; tail -n 20 "$DLOG"; return 1; }

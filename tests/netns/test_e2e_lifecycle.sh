@@ -37,8 +37,7 @@ kill "${CONN_PID:-}" 2>/dev/null
 r=$(pmp c1 op0)
 check "a removed peer is not authorized (no reply reaches it, or result 2)" \
 	[ "$r" = timeout -o "$(field result "$r")" = 2 ]
-in_ns gw wg set "$WG_GW" peer "$C1_KEY" allowed-ips 10.66.0.2/32
-wait_until 10 handshakes_done 2
+lab_readd_c1
 
 # --- rate limit: 5/s, bursts of 10 ---------------------------------------
 r=$(in_ns c2 "$PMP" $GWIN $(for i in $(seq 1 30); do printf 'map udp 9 0 60 -- '; done) op0)

@@ -46,7 +46,7 @@ static void print_events(struct wg_events *ev, const char *why)
 
 static int watch(const char *ifname, int poll_ms, uint32_t stale)
 {
-	struct wg_tracker *t = wg_tracker_new(ifname, stale);
+	struct wg_tracker *t = wg_tracker_new(ifname, NULL, stale);
 	struct rtnl_watch *rw = rtnl_watch_open();
 	struct wg_events ev = { 0 };
 	bool present = true;
@@ -93,7 +93,7 @@ static int watch(const char *ifname, int poll_ms, uint32_t stale)
 
 static int who(const char *ifname, const char *addr)
 {
-	struct wg_tracker *t = wg_tracker_new(ifname, 0);
+	struct wg_tracker *t = wg_tracker_new(ifname, NULL, 0);
 	struct wg_events ev = { 0 };
 	uint8_t key[WG_KEY_LEN];
 	char b64[KEY_B64_LEN + 1];
@@ -125,7 +125,7 @@ static int cmp_double(const void *a, const void *b)
 
 static int bench(const char *ifname, int rounds)
 {
-	struct wg_tracker *t = wg_tracker_new(ifname, 0);
+	struct wg_tracker *t = wg_tracker_new(ifname, NULL, 0);
 	double *ms = calloc((size_t)rounds, sizeof(*ms));
 	struct wg_events ev = { 0 };
 

@@ -49,7 +49,7 @@ NETNS_BINS := $(NETNS_SRCS:tests/netns/%.c=$(BUILD)/tests/netns/%)
 
 .SECONDARY:
 
-.PHONY: all deps deps-build check unit netns fuzz demo bench install clean
+.PHONY: all deps deps-build check unit netns fuzz demo bench install install-check clean
 
 all: $(BUILD)/portgated $(BUILD)/portgatectl
 
@@ -91,6 +91,7 @@ netns: all $(NETNS_BINS) | deps
 
 check: | deps
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory install-check
 	@$(MAKE) --no-print-directory netns
 
 fuzz: | deps
@@ -102,10 +103,22 @@ demo: all $(NETNS_BINS) | deps
 bench: all $(NETNS_BINS) | deps
 	@BUILD=$(BUILD) tests/bench/run
 
+UNITDIR ?= /lib/systemd/system
+
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/portgate
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/portgate \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(BUILD)/portgated $(BUILD)/portgatectl $(DESTDIR)$(SBINDIR)/
 	install -m 0644 conf/portgate.yaml $(DESTDIR)$(SYSCONFDIR)/portgate/portgate.yaml
+	install -m 0644 man/portgated.8 man/portgatectl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/portgate.yaml.5 $(DESTDIR)$(MANDIR)/man5/
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		contrib/systemd/portgated.service >$(DESTDIR)$(UNITDIR)/portgated.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/portgated.service
+
+# The installed layout, checked on a scratch DESTDIR (part of make check).
+install-check: all
+	@tests/install-check
 
 clean:
 	rm -rf build

@@ -545,6 +545,8 @@ const struct policy_peer *policy_peer_find(const struct policy *p,
 {
 	struct policy_peer want;
 
+	if (!p->n_peers)
+		return NULL;
 	memcpy(want.key, key, 32);
 	return bsearch(&want, p->peers, p->n_peers, sizeof(*p->peers), peer_key_cmp);
 }

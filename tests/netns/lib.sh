@@ -13,6 +13,11 @@ in_ns() { local n=$1; shift; ip netns exec "$(ns "$n")" "$@"; }
 
 cleanup() {
 	local n p
+	# Keep the daemon's log (sanitizer reports included) beside the test's.
+	if [ -n "${DLOG:-}" ] && [ -f "$DLOG" ]; then
+		mkdir -p "$BUILD/tests/netns"
+		cp "$DLOG" "$BUILD/tests/netns/$(basename "$0" .sh).portgated.log"
+	fi
 	for p in $BG_PIDS; do kill "$p" 2>/dev/null; done
 	for n in $NAMESPACES; do
 		for p in $(ip netns pids "$(ns "$n")" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
@@ -68,6 +73,10 @@ check_not() {
 }
 
 finish() {
+	if [ "$TESTS_FAILED" -gt 0 ] && [ -n "${DLOG:-}" ] && [ -f "$DLOG" ]; then
+		echo "--- last lines of portgated's log:"
+		tail -n 20 "$DLOG"
+	fi
 	echo "$TESTS_PASSED passed, $TESTS_FAILED failed"
 	[ "$TESTS_FAILED" -eq 0 ]
 }

@@ -1,0 +1,272 @@
+/* Load generator for make bench: many source addresses (one UDP socket
+ * each), requests sent with sendmmsg and answers read with recvmmsg,
+ * closed loop: each round every source sends its batch and waits for the
+ * answers. Prints one line per phase with the rate and reply latencies.
+ *   pgbench -g GW -s FIRST_SRC -n SOURCES -k PORTS_PER_SOURCE [-o PORT_OFFSET]
+ *           [-l LIFETIME] [-P udp|tcp|both] [-b BATCH] [-r REPEAT] PHASE_NAME
+ *   pgbench blast -g DST -p PORT -c COUNT     UDP packets as fast as it can
+ *   pgbench sink -p PORT -t SECONDS           counts UDP packets received */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAXB 64
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct source {
+	int fd;
+	int next;		/* next request index */
+	int outstanding;
+};
+
+static int blast(const char *dst_addr, int port, long count)
+{
+	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	uint8_t payload[64] = { 'x' };
+	struct mmsghdr m[MAXB];
+	struct iovec iov = { payload, sizeof(payload) };
+	long sent = 0;
+	double start = now_us();
+
+	inet_pton(AF_INET, dst_addr, &dst.sin_addr);
+	if (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0)
+		return 1;
+	memset(m, 0, sizeof(m));
+	for (int i = 0; i < MAXB; i++) {
+		m[i].msg_hdr.msg_iov = &iov;
+		m[i].msg_hdr.msg_iovlen = 1;
+	}
+	while (sent < count) {
+		int r = sendmmsg(fd, m, MAXB, 0);
+
+		if (r > 0)
+			sent += r;
+	}
+	printf("blast sent=%ld pps=%.0f\n", sent, (double)sent / ((now_us() - start) / 1e6));
+	return 0;
+}
+
+/* Counts packets from the first one for SECONDS. */
+static int sink(int port, double seconds)
+{
+	struct sockaddr_in me = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), rcv = 8 << 20;
+	uint8_t buf[MAXB][128];
+	struct mmsghdr m[MAXB];
+	struct iovec iov[MAXB];
+	long got = 0;
+	double first = 0, last = 0;
+	struct timeval tv = { 1, 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0)
+		return 1;
+	memset(m, 0, sizeof(m));
+	for (int i = 0; i < MAXB; i++) {
+		iov[i] = (struct iovec){ buf[i], sizeof(buf[i]) };
+		m[i].msg_hdr.msg_iov = &iov[i];
+		m[i].msg_hdr.msg_iovlen = 1;
+	}
+	printf("sink ready\n");
+	fflush(stdout);
+	for (;;) {
+		int r = recvmmsg(fd, m, MAXB, 0, NULL);
+
+		if (r > 0) {
+			if (!got)
+				first = now_us();
+			got += r;
+			last = now_us();
+		}
+		if (got && now_us() - first > seconds * 1e6)
+			break;
+		if (r < 0 && got)
+			break;	/* a second of silence: the sender is done */
+	}
+	printf("sink received=%ld pps=%.0f\n", got,
+	       got > 1 ? (double)got / ((last - first) / 1e6) : 0.0);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *gw = NULL, *first = NULL, *protos = "udp";
+	int n = 1, k = 1, offset = 1000, batch = 1, opt, ep;
+	unsigned long lifetime = 3600;
+	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(5351) };
+	struct source *src;
+	double *lat, start, end;
+	long total, done = 0, ok = 0, errors = 0, lost = 0, nlat = 0;
+	uint32_t base;
+	int repeat = 1, port = 0;
+	long count = 0;
+	double seconds = 5;
+
+	if (argc > 1 && (!strcmp(argv[1], "blast") || !strcmp(argv[1], "sink"))) {
+		const char *mode = argv[1];
+
+		optind = 2;
+		while ((opt = getopt(argc, argv, "g:p:c:t:")) != -1) {
+			if (opt == 'g') gw = optarg;
+			else if (opt == 'p') port = atoi(optarg);
+			else if (opt == 'c') count = atol(optarg);
+			else if (opt == 't') seconds = atof(optarg);
+		}
+		return !strcmp(mode, "blast") ? blast(gw, port, count) : sink(port, seconds);
+	}
+	while ((opt = getopt(argc, argv, "g:s:n:k:o:l:P:b:r:")) != -1) {
+		switch (opt) {
+		case 'g': gw = optarg; break;
+		case 's': first = optarg; break;
+		case 'n': n = atoi(optarg); break;
+		case 'k': k = atoi(optarg); break;
+		case 'o': offset = atoi(optarg); break;
+		case 'l': lifetime = strtoul(optarg, NULL, 10); break;
+		case 'P': protos = optarg; break;
+		case 'b': batch = atoi(optarg); break;
+		case 'r': repeat = atoi(optarg); break;
+		default: return 2;
+		}
+	}
+	if (!gw || !first || optind >= argc || batch < 1 || batch > MAXB || k > 1000) {
+		fprintf(stderr, "usage: pgbench -g GW -s FIRST_SRC -n N -k K ... PHASE\n");
+		return 2;
+	}
+	inet_pton(AF_INET, gw, &dst.sin_addr);
+	{
+		struct in_addr a;
+
+		inet_pton(AF_INET, first, &a);
+		base = ntohl(a.s_addr);
+	}
+	/* Each request: (source, internal port, protocol). */
+	int per_source = k * (strcmp(protos, "both") ? 1 : 2);
+
+	total = (long)n * per_source * repeat;
+	src = calloc((size_t)n, sizeof(*src));
+	lat = calloc((size_t)total, sizeof(*lat));
+	ep = epoll_create1(0);
+	for (int i = 0; i < n; i++) {
+		struct sockaddr_in me = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(base + (uint32_t)i) };
+		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
+		int rcv = 1 << 20;
+
+		src[i].fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+		setsockopt(src[i].fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+		if (src[i].fd < 0 || bind(src[i].fd, (struct sockaddr *)&me, sizeof(me)) < 0 ||
+		    connect(src[i].fd, (struct sockaddr *)&dst, sizeof(dst)) < 0) {
+			perror("pgbench: socket");
+			return 1;
+		}
+		epoll_ctl(ep, EPOLL_CTL_ADD, src[i].fd, &ev);
+	}
+	start = now_us();
+	while (done < total) {
+		long round_expect = 0;
+		double round_start = now_us();
+
+		/* Every source sends its next batch. */
+		for (int i = 0; i < n; i++) {
+			uint8_t pkt[MAXB][12];
+			struct mmsghdr m[MAXB];
+			struct iovec iov[MAXB];
+			int c = 0;
+
+			memset(m, 0, sizeof(m));
+			while (c < batch && src[i].next < per_source * repeat) {
+				int r = src[i].next++ % per_source;
+				unsigned port = (unsigned)(offset + (r % k));
+				int tcp = !strcmp(protos, "tcp") || (!strcmp(protos, "both") && r >= k);
+
+				memset(pkt[c], 0, 12);
+				pkt[c][1] = tcp ? 2 : 1;
+				pkt[c][4] = (uint8_t)(port >> 8);
+				pkt[c][5] = (uint8_t)port;
+				pkt[c][8] = (uint8_t)(lifetime >> 24);
+				pkt[c][9] = (uint8_t)(lifetime >> 16);
+				pkt[c][10] = (uint8_t)(lifetime >> 8);
+				pkt[c][11] = (uint8_t)lifetime;
+				iov[c] = (struct iovec){ pkt[c], 12 };
+				m[c].msg_hdr.msg_iov = &iov[c];
+				m[c].msg_hdr.msg_iovlen = 1;
+				c++;
+			}
+			if (c && sendmmsg(src[i].fd, m, (unsigned)c, 0) == c) {
+				src[i].outstanding = c;
+				round_expect += c;
+			} else {
+				src[i].outstanding = 0;
+			}
+		}
+		/* Collect the answers of this round, one second at most. */
+		while (round_expect > 0) {
+			struct epoll_event evs[256];
+			double left = 1e6 - (now_us() - round_start);
+			int ne;
+
+			if (left <= 0)
+				break;
+			ne = epoll_wait(ep, evs, 256, (int)(left / 1000) + 1);
+			for (int e = 0; e < ne; e++) {
+				struct source *s = &src[evs[e].data.u32];
+				uint8_t buf[MAXB][32];
+				struct mmsghdr m[MAXB];
+				struct iovec iov[MAXB];
+				int got;
+
+				memset(m, 0, sizeof(m));
+				for (int c = 0; c < MAXB; c++) {
+					iov[c] = (struct iovec){ buf[c], 32 };
+					m[c].msg_hdr.msg_iov = &iov[c];
+					m[c].msg_hdr.msg_iovlen = 1;
+				}
+				got = recvmmsg(s->fd, m, MAXB, MSG_DONTWAIT, NULL);
+				for (int c = 0; c < got; c++) {
+					double t = now_us() - round_start;
+
+					if (m[c].msg_len == 16 && buf[c][3] == 0)
+						ok++;
+					else
+						errors++;
+					lat[nlat++] = t;
+					round_expect--;
+					s->outstanding--;
+				}
+			}
+		}
+		lost += round_expect;
+		done = 0;
+		for (int i = 0; i < n; i++)
+			done += src[i].next;
+	}
+	end = now_us();
+	qsort(lat, (size_t)nlat, sizeof(*lat), cmp);
+	printf("phase=%s requests=%ld ok=%ld errors=%ld lost=%ld seconds=%.3f rate=%.0f "
+	       "p50_us=%.0f p99_us=%.0f\n", argv[optind], total, ok, errors, lost,
+	       (end - start) / 1e6, (double)nlat / ((end - start) / 1e6),
+	       nlat ? lat[nlat / 2] : 0, nlat ? lat[nlat * 99 / 100] : 0);
+	return 0;
+}

@@ -100,7 +100,11 @@ fuzz: | deps
 demo: all $(NETNS_BINS) | deps
 	@BUILD=$(BUILD) tests/netns/demo
 
-bench: all $(NETNS_BINS) | deps
+$(BUILD)/tests/bench/pgbench: tests/bench/pgbench.c | deps-build
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O2 -o $@ $<
+
+bench: all $(NETNS_BINS) $(BUILD)/tests/bench/pgbench | deps
 	@BUILD=$(BUILD) tests/bench/run
 
 UNITDIR ?= /lib/systemd/system

@@ -198,13 +198,13 @@ int main(int argc, char **argv)
 			memset(m, 0, sizeof(m));
 			while (c < batch && src[i].next < per_source * repeat) {
 				int r = src[i].next++ % per_source;
-				unsigned port = (unsigned)(offset + (r % k));
+				unsigned iport = (unsigned)(offset + (r % k));
 				int tcp = !strcmp(protos, "tcp") || (!strcmp(protos, "both") && r >= k);
 
 				memset(pkt[c], 0, 12);
 				pkt[c][1] = tcp ? 2 : 1;
-				pkt[c][4] = (uint8_t)(port >> 8);
-				pkt[c][5] = (uint8_t)port;
+				pkt[c][4] = (uint8_t)(iport >> 8);
+				pkt[c][5] = (uint8_t)iport;
 				pkt[c][8] = (uint8_t)(lifetime >> 24);
 				pkt[c][9] = (uint8_t)(lifetime >> 16);
 				pkt[c][10] = (uint8_t)(lifetime >> 8);

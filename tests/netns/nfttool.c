@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -111,6 +112,26 @@ static int run(struct nft_writer *w, int argc, char **argv)
 		nft_txn_put(txn, &e, false);
 		nft_txn_delete(txn, IPPROTO_UDP, 1);
 		return nft_txn_commit(txn);
+	}
+	if (!strcmp(cmd, "churn") && argc >= 3) {
+		/* N transactions, each replacing one element: the per-request
+		 * kernel cost the daemon pays. */
+		long n = atol(argv[1]);
+		char *spec[5] = { "udp", argv[2], "10.77.0.2", argv[2], "600" };
+		struct timespec a, b;
+
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		for (long i = 0; i < n; i++) {
+			element(&e, spec);
+			txn = nft_txn_begin(w);
+			nft_txn_put(txn, &e, true);
+			if ((ret = nft_txn_commit(txn)) < 0)
+				return ret;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		printf("churn %ld transactions: %.1f us each\n", n,
+		       ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / 1e3 / (double)n);
+		return 0;
 	}
 	if (!strcmp(cmd, "dump"))
 		return nft_writer_dump(w, print_elem, NULL);

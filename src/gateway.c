@@ -181,7 +181,8 @@ int gateway_apply(struct gateway *g, const char *why)
 	mapping_table_commit(g->mappings);
 	if (ctx.n_flows && g->ct) {
 		size_t deleted = 0;
-		int cret = conntrack_delete_flows(g->ct, ctx.flows, ctx.n_flows, &deleted);
+		int cret = conntrack_delete_flows(g->ct, g->external_known ? g->external_addr : 0,
+						  ctx.flows, ctx.n_flows, &deleted);
 
 		if (cret < 0)
 			log_warnx("conntrack: cleanup failed: %s", strerror(-cret));

@@ -194,12 +194,15 @@ static int open_socket(uint32_t addr)
 		.sin_addr.s_addr = htonl(addr),
 	};
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int one = 1, rcvbuf = 1 << 20;
+	int one = 1, rcvbuf = 8 << 20;
 
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	/* Bursts of thousands of clients renewing at once must not overflow
+	 * the queue: FORCE (CAP_NET_ADMIN) goes past net.core.rmem_max. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
 		int err = errno;
 

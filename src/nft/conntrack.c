@@ -17,7 +17,12 @@
 struct conntrack {
 	struct mnl_socket *nl;
 	uint32_t seq;
+	bool no_filter;		/* the kernel refused CTA_FILTER once */
+	size_t last_dump;
 };
+
+/* ctnetlink's filter flags (kernel ABI, nf_conntrack_netlink.c). */
+#define CT_FILTER_F_IP_DST (1u << 1)
 
 /* The orig tuple of an entry to delete. */
 struct ct_tuple {
@@ -29,6 +34,7 @@ struct ct_tuple {
 struct ct_dump {
 	const struct ct_flow *flows;	/* sorted by proto, external port */
 	size_t n;
+	size_t seen;
 	struct ct_tuple *hits;
 	size_t nhits, cap;
 };
@@ -115,6 +121,7 @@ static int entry_cb(const void *msg, void *arg)
 	struct ct_flow key;
 	const struct ct_flow *f;
 
+	d->seen++;
 	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), collect_attr, tb) < 0 ||
 	    !tb[CTA_TUPLE_ORIG] || !tb[CTA_TUPLE_REPLY] ||
 	    !parse_tuple(tb[CTA_TUPLE_ORIG], &orig) ||
@@ -181,11 +188,31 @@ static int delete_entry(struct conntrack *ct, const struct ct_tuple *t)
 	return ret == -ENOENT ? 0 : ret;
 }
 
-int conntrack_delete_flows(struct conntrack *ct, const struct ct_flow *flows,
-			   size_t n, size_t *deleted)
+static void put_dst_filter(struct nlmsghdr *nlh, uint32_t orig_dst)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, CTA_FILTER);
+	struct nlattr *tuple, *ip;
+
+	mnl_attr_put_u32(nlh, CTA_FILTER_ORIG_FLAGS, CT_FILTER_F_IP_DST);	/* host order */
+	mnl_attr_put_u32(nlh, CTA_FILTER_REPLY_FLAGS, 0);
+	mnl_attr_nest_end(nlh, nest);
+	tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG);
+	ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+	mnl_attr_put_u32(nlh, CTA_IP_V4_DST, htonl(orig_dst));
+	mnl_attr_nest_end(nlh, ip);
+	mnl_attr_nest_end(nlh, tuple);
+}
+
+size_t conntrack_last_dump_size(const struct conntrack *ct)
+{
+	return ct->last_dump;
+}
+
+int conntrack_delete_flows(struct conntrack *ct, uint32_t orig_dst,
+			   const struct ct_flow *flows, size_t n, size_t *deleted)
 {
 	struct ct_dump d = { 0 };
-	char buf[256];
+	char buf[512];
 	struct nlmsghdr *nlh;
 	struct ct_flow *sorted;
 	int ret;
@@ -201,7 +228,17 @@ int conntrack_delete_flows(struct conntrack *ct, const struct ct_flow *flows,
 	d.flows = sorted;
 	d.n = n;
 	nlh = put_ct_header(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, ct->seq++);
+	if (orig_dst && !ct->no_filter)
+		put_dst_filter(nlh, orig_dst);
 	ret = nl_request(ct->nl, nlh, nlh->nlmsg_len, entry_cb, &d);
+	if ((ret == -EINVAL || ret == -EOPNOTSUPP) && orig_dst && !ct->no_filter) {
+		/* A kernel before 5.8: the whole table, matched here. */
+		ct->no_filter = true;
+		d.nhits = d.seen = 0;
+		nlh = put_ct_header(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, ct->seq++);
+		ret = nl_request(ct->nl, nlh, nlh->nlmsg_len, entry_cb, &d);
+	}
+	ct->last_dump = d.seen;
 	for (size_t i = 0; ret == 0 && i < d.nhits; i++) {
 		ret = delete_entry(ct, &d.hits[i]);
 		if (ret == 0)

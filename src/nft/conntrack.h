@@ -21,8 +21,13 @@ struct conntrack;
 struct conntrack *conntrack_open(void);
 void conntrack_close(struct conntrack *ct);
 /* One dump of the IPv4 conntrack table, then one delete per matching entry.
- * *deleted counts the entries removed. 0 or -errno. */
-int conntrack_delete_flows(struct conntrack *ct, const struct ct_flow *flows,
-			   size_t n, size_t *deleted);
+ * With orig_dst (host order; 0: any) the kernel filters the dump to flows
+ * sent to that address (5.8+), so that the NATed traffic of a busy VPN
+ * server is not read back on every removal. *deleted counts the entries
+ * removed. 0 or -errno. */
+int conntrack_delete_flows(struct conntrack *ct, uint32_t orig_dst,
+			   const struct ct_flow *flows, size_t n, size_t *deleted);
+/* Entries the last dump read (for tests and metrics). */
+size_t conntrack_last_dump_size(const struct conntrack *ct);
 
 #endif

@@ -4,7 +4,10 @@
  * answers. Prints one line per phase with the rate and reply latencies.
  *   pgbench -g GW -s FIRST_SRC -n SOURCES -k PORTS_PER_SOURCE [-o PORT_OFFSET]
  *           [-l LIFETIME] [-P udp|tcp|both] [-b BATCH] [-r REPEAT] PHASE_NAME
- *   pgbench blast -g DST -p PORT -c COUNT     UDP packets as fast as it can
+ *   pgbench blast -g DST -p PORT -c COUNT     UDP packets as fast as it can,
+ *                                             each from a new source port, so
+ *                                             each is a new flow (NAT chains
+ *                                             see only a flow's first packet)
  *   pgbench sink -p PORT -t SECONDS           counts UDP packets received */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -42,25 +45,41 @@ struct source {
 
 static int blast(const char *dst_addr, int port, long count)
 {
-	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	uint8_t payload[64] = { 'x' };
+	struct sockaddr_in dst = { .sin_family = AF_INET };
+	/* A raw UDP socket: we write the UDP header, so every packet can come
+	 * from another source port (checksum 0 is allowed for UDP on IPv4). */
+	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_UDP);
+	uint8_t pkt[MAXB][8 + 32];
 	struct mmsghdr m[MAXB];
-	struct iovec iov = { payload, sizeof(payload) };
+	struct iovec iov[MAXB];
 	long sent = 0;
+	unsigned sport = 1024;
 	double start = now_us();
 
 	inet_pton(AF_INET, dst_addr, &dst.sin_addr);
-	if (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0)
+	if (fd < 0 || connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0)
 		return 1;
 	memset(m, 0, sizeof(m));
+	memset(pkt, 'x', sizeof(pkt));
 	for (int i = 0; i < MAXB; i++) {
-		m[i].msg_hdr.msg_iov = &iov;
+		iov[i] = (struct iovec){ pkt[i], sizeof(pkt[i]) };
+		m[i].msg_hdr.msg_iov = &iov[i];
 		m[i].msg_hdr.msg_iovlen = 1;
+		pkt[i][2] = (uint8_t)(port >> 8);
+		pkt[i][3] = (uint8_t)port;
+		pkt[i][4] = 0;
+		pkt[i][5] = sizeof(pkt[i]);
+		pkt[i][6] = pkt[i][7] = 0;
 	}
 	while (sent < count) {
-		int r = sendmmsg(fd, m, MAXB, 0);
+		int r;
 
+		for (int i = 0; i < MAXB; i++) {
+			pkt[i][0] = (uint8_t)(sport >> 8);
+			pkt[i][1] = (uint8_t)sport;
+			sport = sport == 65535 ? 1024 : sport + 1;
+		}
+		r = sendmmsg(fd, m, MAXB, 0);
 		if (r > 0)
 			sent += r;
 	}

@@ -151,8 +151,8 @@ static int run(struct nft_writer *w, int argc, char **argv)
 
 		if (!ct)
 			return -errno;
-		ret = conntrack_delete_flows(ct, &f, 1, &deleted);
-		printf("conntrack deleted=%zu\n", deleted);
+		ret = conntrack_delete_flows(ct, argc > 5 ? addr_of(argv[5]) : 0, &f, 1, &deleted);
+		printf("conntrack deleted=%zu dumped=%zu\n", deleted, conntrack_last_dump_size(ct));
 		conntrack_close(ct);
 		return ret;
 	}

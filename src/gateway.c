@@ -142,6 +142,59 @@ static void observe_latency(struct gateway_stats *st, double ms)
 	st->nft_latency_sum_ms += ms;
 }
 
+#define CONNTRACK_DELAY_MS 20
+#define CONNTRACK_BATCH_MAX 4096
+
+void gateway_conntrack_flush(struct gateway *g)
+{
+	size_t deleted = 0;
+	int ret;
+
+	if (!g->n_ct_pending)
+		return;
+	if (g->ct) {
+		ret = conntrack_delete_flows(g->ct, g->external_known ? g->external_addr : 0,
+					     g->ct_pending, g->n_ct_pending, &deleted);
+		if (ret < 0)
+			log_warnx("conntrack: cleanup of %zu flows failed: %s",
+				  g->n_ct_pending, strerror(-ret));
+		g->stats.conntrack_deleted += deleted;
+	}
+	g->n_ct_pending = 0;
+}
+
+void gateway_conntrack_timer(struct loop_watch *w, uint32_t events)
+{
+	(void)events;
+	timer_ack(w->fd);
+	gateway_conntrack_flush(w->arg);
+}
+
+/* The flows of removed mappings are cut within CONNTRACK_DELAY_MS, after the
+ * replies went out, in one dump for the whole burst. */
+static void queue_conntrack(struct gateway *g, const struct ct_flow *flows, size_t n)
+{
+	if (!n)
+		return;
+	if (g->n_ct_pending + n > g->cap_ct_pending) {
+		size_t cap = (g->n_ct_pending + n) * 2;
+		struct ct_flow *p = realloc(g->ct_pending, cap * sizeof(*p));
+
+		if (!p) {
+			log_warnx("conntrack: out of memory, %zu flows not cut", n);
+			return;
+		}
+		g->ct_pending = p;
+		g->cap_ct_pending = cap;
+	}
+	if (!g->n_ct_pending)
+		timer_at(g->conntrack_w.fd, mono_now_ms() + CONNTRACK_DELAY_MS);
+	memcpy(g->ct_pending + g->n_ct_pending, flows, n * sizeof(*flows));
+	g->n_ct_pending += n;
+	if (g->n_ct_pending >= CONNTRACK_BATCH_MAX)
+		gateway_conntrack_flush(g);
+}
+
 int gateway_apply(struct gateway *g, const char *why)
 {
 	struct apply_ctx ctx = { .g = g, .now = mono_now_ms(), .why = why };
@@ -179,15 +232,7 @@ int gateway_apply(struct gateway *g, const char *why)
 	}
 	mapping_table_foreach_change(g->mappings, log_change, &ctx);
 	mapping_table_commit(g->mappings);
-	if (ctx.n_flows && g->ct) {
-		size_t deleted = 0;
-		int cret = conntrack_delete_flows(g->ct, g->external_known ? g->external_addr : 0,
-						  ctx.flows, ctx.n_flows, &deleted);
-
-		if (cret < 0)
-			log_warnx("conntrack: cleanup failed: %s", strerror(-cret));
-		g->stats.conntrack_deleted += deleted;
-	}
+	queue_conntrack(g, ctx.flows, ctx.n_flows);
 	free(ctx.flows);
 	gateway_rearm_expiry(g);
 	return 0;
@@ -332,6 +377,7 @@ static int adopt_element(const struct nft_element *e, void *arg)
 int gateway_adopt_kernel_state(struct gateway *g)
 {
 	struct adopt_ctx ctx = { .g = g, .now = mono_now_ms() };
+	int64_t start = ctx.now;
 	int ret;
 
 	mapping_table_begin(g->mappings);
@@ -355,7 +401,7 @@ int gateway_adopt_kernel_state(struct gateway *g)
 		log_info("removed %zu map elements without a valid owner", ctx.n_stray);
 	}
 	free(ctx.stray);
-	log_info("adopted %zu mappings from the kernel; epoch %u", ctx.adopted,
-		 gateway_epoch(g));
+	log_info("adopted %zu mappings from the kernel in %lld ms; epoch %u",
+		 ctx.adopted, (long long)(mono_now_ms() - start), gateway_epoch(g));
 	return 0;
 }

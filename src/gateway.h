@@ -18,6 +18,7 @@
 
 struct nft_writer;
 struct conntrack;
+struct ct_flow;
 struct wg_tracker;
 struct rtnl_watch;
 struct ratelimit;
@@ -69,7 +70,11 @@ struct gateway {
 	struct natpmp_socket socks[GATEWAY_MAX_SOCKETS];
 	size_t n_socks;
 
-	struct loop_watch expiry_w, poll_w, rtnl_w, signal_w, announce_w;
+	struct loop_watch expiry_w, poll_w, rtnl_w, signal_w, announce_w, conntrack_w;
+	/* Flows of removed mappings, cut together a moment later: one
+	 * conntrack dump walks every bucket, so it is paid once per burst. */
+	struct ct_flow *ct_pending;
+	size_t n_ct_pending, cap_ct_pending;
 	int announce_left;
 	int64_t announce_interval_ms;
 	struct gateway_stats stats;
@@ -96,6 +101,8 @@ void gateway_rearm_expiry(struct gateway *g);
 size_t gateway_drop_peer(struct gateway *g, const uint8_t key[32], const char *why);
 
 int gateway_adopt_kernel_state(struct gateway *g);
+void gateway_conntrack_timer(struct loop_watch *w, uint32_t events);
+void gateway_conntrack_flush(struct gateway *g);
 void gateway_expiry_timer(struct loop_watch *w, uint32_t events);
 
 /* request.c */

@@ -115,7 +115,8 @@ int gateway_init(struct gateway *g, const struct policy *policy)
 	if ((ret = loop_add(&g->loop, &g->rtnl_w)) < 0 ||
 	    (ret = add_timer(g, &g->expiry_w, gateway_expiry_timer)) < 0 ||
 	    (ret = add_timer(g, &g->poll_w, gateway_poll_timer)) < 0 ||
-	    (ret = add_timer(g, &g->announce_w, gateway_announce_tick)) < 0) {
+	    (ret = add_timer(g, &g->announce_w, gateway_announce_tick)) < 0 ||
+	    (ret = add_timer(g, &g->conntrack_w, gateway_conntrack_timer)) < 0) {
 		errno = -ret;
 		log_warn("event loop");
 		return ret;
@@ -157,6 +158,8 @@ int gateway_run(struct gateway *g)
 
 void gateway_shutdown(struct gateway *g)
 {
+	gateway_conntrack_flush(g);
+	free(g->ct_pending);
 	control_close(g->control);
 	metrics_close(g->metrics);
 	gateway_close_sockets(g);

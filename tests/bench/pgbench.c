@@ -8,7 +8,10 @@
  *                                             each from a new source port, so
  *                                             each is a new flow (NAT chains
  *                                             see only a flow's first packet)
- *   pgbench sink -p PORT -t SECONDS           counts UDP packets received */
+ *   pgbench sink -p PORT -t SECONDS           counts UDP packets received
+ *   pgbench pace -g GW -s FIRST_SRC -n N -k K -R RATE -T SECONDS
+ *                                             open loop: renewals at RATE/s,
+ *                                             latency of every answer */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -130,6 +133,69 @@ static int sink(int port, double seconds)
 	return 0;
 }
 
+static int pace(const char *gw, const char *first, int n, int k, double rate,
+		double seconds)
+{
+	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(5351) };
+	double *sent = calloc((size_t)n * (size_t)k, sizeof(double));
+	long total = (long)(rate * seconds), nsent = 0, nlat = 0;
+	double *lat = calloc((size_t)total + 1, sizeof(double));
+	int *fds = calloc((size_t)n, sizeof(int)), ep = epoll_create1(0);
+	double start, next;
+	struct in_addr a;
+	uint32_t base;
+
+	inet_pton(AF_INET, gw, &dst.sin_addr);
+	inet_pton(AF_INET, first, &a);
+	base = ntohl(a.s_addr);
+	for (int i = 0; i < n; i++) {
+		struct sockaddr_in me = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(base + (uint32_t)i) };
+		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
+
+		fds[i] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+		if (bind(fds[i], (struct sockaddr *)&me, sizeof(me)) < 0 ||
+		    connect(fds[i], (struct sockaddr *)&dst, sizeof(dst)) < 0)
+			return 1;
+		epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
+	}
+	start = next = now_us();
+	while (nsent < total || now_us() < next + 1e6) {
+		struct epoll_event evs[64];
+		double t = now_us();
+		int ne;
+
+		while (nsent < total && t >= next) {
+			int src = (int)(nsent % n), port = (int)((nsent / n) % k);
+			uint8_t pkt[12] = { 0, 1, 0, 0, (uint8_t)((1000 + port) >> 8),
+					    (uint8_t)(1000 + port), 0, 0, 0, 0, 0x0e, 0x10 };
+
+			sent[src * k + port] = now_us();
+			send(fds[src], pkt, sizeof(pkt), 0);
+			nsent++;
+			next = start + (double)nsent * 1e6 / rate;
+		}
+		if (nsent >= total && nlat >= total)
+			break;
+		ne = epoll_wait(ep, evs, 64, nsent < total ? (int)((next - now_us()) / 1000) : 100);
+		for (int e = 0; e < ne; e++) {
+			int src = (int)evs[e].data.u32;
+			uint8_t buf[32];
+
+			while (recv(fds[src], buf, sizeof(buf), 0) == 16) {
+				int port = (buf[8] << 8 | buf[9]) - 1000;
+
+				if (port >= 0 && port < k && sent[src * k + port] > 0)
+					lat[nlat++] = now_us() - sent[src * k + port];
+			}
+		}
+	}
+	qsort(lat, (size_t)nlat, sizeof(*lat), cmp);
+	printf("phase=pace rate=%.0f sent=%ld answered=%ld p50_us=%.0f p99_us=%.0f max_us=%.0f\n",
+	       rate, nsent, nlat, nlat ? lat[nlat / 2] : 0, nlat ? lat[nlat * 99 / 100] : 0,
+	       nlat ? lat[nlat - 1] : 0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *gw = NULL, *first = NULL, *protos = "udp";
@@ -144,6 +210,20 @@ int main(int argc, char **argv)
 	long count = 0;
 	double seconds = 5;
 
+	if (argc > 1 && !strcmp(argv[1], "pace")) {
+		double rate = 5000;
+
+		optind = 2;
+		while ((opt = getopt(argc, argv, "g:s:n:k:R:T:")) != -1) {
+			if (opt == 'g') gw = optarg;
+			else if (opt == 's') first = optarg;
+			else if (opt == 'n') n = atoi(optarg);
+			else if (opt == 'k') k = atoi(optarg);
+			else if (opt == 'R') rate = atof(optarg);
+			else if (opt == 'T') seconds = atof(optarg);
+		}
+		return pace(gw, first, n, k, rate, seconds);
+	}
 	if (argc > 1 && (!strcmp(argv[1], "blast") || !strcmp(argv[1], "sink"))) {
 		const char *mode = argv[1];
 

@@ -71,6 +71,8 @@ struct gateway {
 	size_t n_socks;
 
 	struct loop_watch expiry_w, poll_w, rtnl_w, signal_w, announce_w, conntrack_w;
+	struct loop_watch wgpoll_w;	/* a userspace WireGuard answer under way */
+	int64_t poll_started_ms;
 	/* Flows of removed mappings, cut together a moment later: one
 	 * conntrack dump walks every bucket, so it is paid once per burst. */
 	struct ct_flow *ct_pending;
@@ -114,6 +116,7 @@ void gateway_announce_tick(struct loop_watch *w, uint32_t events);
 
 /* wgglue.c */
 void gateway_poll_peers(struct gateway *g);
+void gateway_poll_peers_now(struct gateway *g);
 void gateway_poll_timer(struct loop_watch *w, uint32_t events);
 void gateway_rtnl_event(struct loop_watch *w, uint32_t events);
 void gateway_sync_external(struct gateway *g);

@@ -122,7 +122,7 @@ int gateway_init(struct gateway *g, const struct policy *policy)
 		return ret;
 	}
 	gateway_sync_reserved(g);
-	gateway_poll_peers(g);
+	gateway_poll_peers_now(g);
 	if (!g->wg_present)
 		log_warnx("wg: interface %s is not there yet; waiting for it",
 			  policy->interface);
@@ -158,6 +158,8 @@ int gateway_run(struct gateway *g)
 
 void gateway_shutdown(struct gateway *g)
 {
+	if (g->peers && wg_tracker_poll_pending(g->peers))
+		loop_del(&g->loop, &g->wgpoll_w);
 	gateway_conntrack_flush(g);
 	free(g->ct_pending);
 	control_close(g->control);

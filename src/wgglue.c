@@ -62,10 +62,9 @@ void gateway_sync_reserved(struct gateway *g)
 		mapping_table_reserve_port(g->mappings, g->wg_listen_port, true);
 }
 
-void gateway_poll_peers(struct gateway *g)
+/* What a finished poll means for the mappings. */
+static void poll_done(struct gateway *g, int ret, struct wg_events *ev)
 {
-	struct wg_events ev = { 0 };
-	int ret = wg_tracker_poll(g->peers, time(NULL), &ev);
 	bool first = !g->peers_valid;
 
 	g->stats.last_poll_ms = wg_tracker_last_poll_ms(g->peers);
@@ -74,13 +73,13 @@ void gateway_poll_peers(struct gateway *g)
 			log_warnx("wg: interface %s is gone: dropping every mapping",
 				  g->policy.interface);
 		g->wg_present = false;
-		handle_events(g, &ev);
+		handle_events(g, ev);
 		return;
 	}
 	if (ret < 0) {
 		/* A hiccup is not a vanished peer: keep everything. */
 		log_warnx("wg: cannot read %s: %s", g->policy.interface, strerror(-ret));
-		wg_events_clear(&ev);
+		wg_events_clear(ev);
 		return;
 	}
 	if (!g->wg_present)
@@ -93,10 +92,57 @@ void gateway_poll_peers(struct gateway *g)
 		g->wg_listen_port = wg_tracker_device(g->peers)->listen_port;
 		gateway_sync_reserved(g);
 	}
-	handle_events(g, &ev);
+	handle_events(g, ev);
 	/* After a restart, adopted mappings whose peer is not there go. */
 	if (first)
 		gateway_sweep(g, "dropped (peer not on the interface)");
+}
+
+void gateway_poll_peers_now(struct gateway *g)
+{
+	struct wg_events ev = { 0 };
+
+	poll_done(g, wg_tracker_poll(g->peers, time(NULL), &ev), &ev);
+}
+
+static void poll_readable(struct loop_watch *w, uint32_t events)
+{
+	struct gateway *g = w->arg;
+	struct wg_events ev = { 0 };
+	int ret;
+
+	(void)events;
+	ret = wg_tracker_poll_continue(g->peers, time(NULL), &ev);
+	if (ret == 1)
+		return;
+	loop_del(&g->loop, w);
+	w->fd = -1;
+	poll_done(g, ret, &ev);
+}
+
+/* Userspace WireGuard answers through the event loop: a large peer list
+ * being written out never holds up NAT-PMP replies. */
+void gateway_poll_peers(struct gateway *g)
+{
+	struct wg_events ev = { 0 };
+	int fd, ret;
+
+	if (wg_tracker_poll_pending(g->peers)) {
+		if (mono_now_ms() - g->poll_started_ms < 2000)
+			return;	/* the last one is still coming */
+		log_warnx("wg: %s did not answer within 2 s", g->policy.interface);
+		loop_del(&g->loop, &g->wgpoll_w);
+		g->wgpoll_w.fd = -1;
+		wg_tracker_poll_abort(g->peers);
+	}
+	g->poll_started_ms = mono_now_ms();
+	ret = wg_tracker_poll_begin(g->peers, time(NULL), &ev, &fd);
+	if (ret == 1) {
+		g->wgpoll_w = (struct loop_watch){ fd, poll_readable, g };
+		loop_add(&g->loop, &g->wgpoll_w);
+		return;
+	}
+	poll_done(g, ret, &ev);
 }
 
 void gateway_poll_timer(struct loop_watch *w, uint32_t events)

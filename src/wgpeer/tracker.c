@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,8 @@ struct wg_tracker {
 	struct wg_lpm *lpm;
 	const char *backend;
 	double last_poll_ms;
+	struct wg_uapi_read pending;	/* fd -1: no poll under way */
+	double pending_since;
 };
 
 static double now_ms(void)
@@ -36,6 +39,7 @@ struct wg_tracker *wg_tracker_new(const char *ifname, const char *uapi_socket,
 	snprintf(t->uapi_socket, sizeof(t->uapi_socket), "%s", uapi_socket ? uapi_socket : "");
 	t->stale_after = stale_after_sec;
 	t->backend = "none";
+	t->pending.fd = -1;
 	wg_device_init(&t->dev);
 	t->lpm = wg_lpm_build(&t->dev);
 	if (!t->lpm) {
@@ -49,6 +53,7 @@ void wg_tracker_free(struct wg_tracker *t)
 {
 	if (!t)
 		return;
+	wg_uapi_abort(&t->pending);
 	wg_device_clear(&t->dev);
 	wg_lpm_free(t->lpm);
 	free(t);
@@ -74,30 +79,96 @@ static int adopt(struct wg_tracker *t, struct wg_device_info *cur)
 	return 0;
 }
 
-int wg_tracker_poll(struct wg_tracker *t, int64_t now_sec, struct wg_events *out)
+/* The end of every poll: what was read becomes the state, or not. */
+static int poll_finish(struct wg_tracker *t, struct wg_device_info *cur, int ret,
+		       int64_t now_sec, struct wg_events *out)
 {
-	struct wg_device_info cur;
-	double start = now_ms();
-	int ret;
-
-	wg_device_init(&cur);
-	ret = wg_device_get(t->ifname, t->uapi_socket[0] ? t->uapi_socket : NULL,
-			    &cur, &t->backend);
-	t->last_poll_ms = now_ms() - start;
+	t->last_poll_ms = now_ms() - t->pending_since;
 	if (ret == -ENODEV) {
-		wg_device_clear(&cur);
+		wg_device_clear(cur);
 		ret = wg_tracker_forget_all(t, out);
 		return ret ? ret : -ENODEV;
 	}
 	if (ret < 0) {
-		wg_device_clear(&cur);
+		wg_device_clear(cur);
 		return ret;
 	}
-	wg_device_normalize(&cur);
-	ret = wg_device_diff(&t->dev, &cur, now_sec, t->stale_after, out);
+	wg_device_normalize(cur);
+	ret = wg_device_diff(&t->dev, cur, now_sec, t->stale_after, out);
 	if (ret == 0)
-		ret = adopt(t, &cur);
-	wg_device_clear(&cur);
+		ret = adopt(t, cur);
+	wg_device_clear(cur);
+	return ret;
+}
+
+int wg_tracker_poll_begin(struct wg_tracker *t, int64_t now_sec,
+			  struct wg_events *out, int *wait_fd)
+{
+	const char *path = t->uapi_socket[0] ? t->uapi_socket : NULL;
+	struct wg_device_info cur;
+	int ret;
+
+	*wait_fd = -1;
+	wg_uapi_abort(&t->pending);
+	t->pending_since = now_ms();
+	ret = wg_uapi_begin(t->ifname, path, &t->pending);
+	if (ret == 0) {
+		t->backend = "uapi";
+		*wait_fd = t->pending.fd;
+		return 1;
+	}
+	wg_device_init(&cur);
+	if (ret == -ENODEV) {
+		/* No userspace socket: the kernel answers at once. */
+		t->backend = "kernel";
+		ret = wg_genl_get(t->ifname, &cur);
+	}
+	return poll_finish(t, &cur, ret, now_sec, out);
+}
+
+int wg_tracker_poll_continue(struct wg_tracker *t, int64_t now_sec,
+			     struct wg_events *out)
+{
+	struct wg_device_info cur;
+	int ret = wg_uapi_continue(&t->pending);
+
+	if (ret == 1)
+		return 1;
+	wg_device_init(&cur);
+	if (ret == 0)
+		ret = wg_uapi_finish(&t->pending, t->ifname, &cur);
+	else
+		wg_uapi_abort(&t->pending);
+	/* The socket answered, so the interface exists: a broken reply is a
+	 * hiccup, not a vanished interface. */
+	if (ret == -ENODEV)
+		ret = -EIO;
+	return poll_finish(t, &cur, ret, now_sec, out);
+}
+
+bool wg_tracker_poll_pending(const struct wg_tracker *t)
+{
+	return t->pending.fd >= 0;
+}
+
+void wg_tracker_poll_abort(struct wg_tracker *t)
+{
+	wg_uapi_abort(&t->pending);
+}
+
+int wg_tracker_poll(struct wg_tracker *t, int64_t now_sec, struct wg_events *out)
+{
+	int fd, ret = wg_tracker_poll_begin(t, now_sec, out, &fd);
+
+	while (ret == 1) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, 2000) == 0) {
+			wg_tracker_poll_abort(t);
+			return -ETIMEDOUT;
+		}
+		ret = wg_tracker_poll_continue(t, now_sec, out);
+	}
 	return ret;
 }
 

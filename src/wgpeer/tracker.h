@@ -19,6 +19,16 @@ void wg_tracker_set_stale_after(struct wg_tracker *t, uint32_t stale_after_sec);
  * gone every peer is reported removed and -ENODEV returned; on any other
  * read error nothing changes (a hiccup must not drop anyone's mappings). */
 int wg_tracker_poll(struct wg_tracker *t, int64_t now_sec, struct wg_events *out);
+/* The same without blocking on userspace WireGuard: begin returns 1 and the
+ * fd to wait on when the answer is to come (then call continue whenever the
+ * fd is readable, until it returns something other than 1), or the poll's
+ * result when it completed at once (kernel WireGuard). */
+int wg_tracker_poll_begin(struct wg_tracker *t, int64_t now_sec,
+			  struct wg_events *out, int *wait_fd);
+int wg_tracker_poll_continue(struct wg_tracker *t, int64_t now_sec,
+			     struct wg_events *out);
+bool wg_tracker_poll_pending(const struct wg_tracker *t);
+void wg_tracker_poll_abort(struct wg_tracker *t);
 /* The interface went away or down: every peer is removed. */
 int wg_tracker_forget_all(struct wg_tracker *t, struct wg_events *out);
 /* The peer whose allowed-ips hold addr (IPv4, host byte order). */

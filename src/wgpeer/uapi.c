@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
@@ -156,94 +157,120 @@ static int uapi_connect(const char *ifname, const char *socket_path)
 	return fd;
 }
 
-/* Reads until the blank line after errno= or EOF, within a deadline: a hung
- * userspace daemon must not stall the gateway. */
-static int read_reply(int fd, char **out, size_t *out_len)
+static void reply_free(struct wg_uapi_read *r)
 {
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
-	struct timespec start, now;
+	if (r->buf) {
+		explicit_bzero(r->buf, r->len);
+		free(r->buf);
+	}
+	r->buf = NULL;
+	r->len = r->cap = 0;
+}
 
-	if (!buf)
-		return -ENOMEM;
-	clock_gettime(CLOCK_MONOTONIC, &start);
+void wg_uapi_abort(struct wg_uapi_read *r)
+{
+	reply_free(r);
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+}
+
+int wg_uapi_begin(const char *ifname, const char *socket_path, struct wg_uapi_read *r)
+{
+	static const char request[] = "get=1\n\n";
+	int fd = uapi_connect(ifname, socket_path);
+
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+	if (fd < 0)
+		return fd;
+	if (send(fd, request, sizeof(request) - 1, MSG_NOSIGNAL) < 0) {
+		int err = errno;
+
+		close(fd);
+		return -err;
+	}
+	r->fd = fd;
+	return 0;
+}
+
+/* The reply ends with the blank line after errno=, or at EOF. */
+static bool reply_complete(const struct wg_uapi_read *r)
+{
+	return r->len >= 2 && r->buf[r->len - 1] == '\n' && r->buf[r->len - 2] == '\n';
+}
+
+int wg_uapi_continue(struct wg_uapi_read *r)
+{
 	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		long waited;
 		ssize_t n;
 
-		if (len >= 2 && buf[len - 1] == '\n' && buf[len - 2] == '\n')
-			break;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		waited = (now.tv_sec - start.tv_sec) * 1000 +
-			 (now.tv_nsec - start.tv_nsec) / 1000000;
-		if (waited >= UAPI_TIMEOUT_MS || poll(&pfd, 1, (int)(UAPI_TIMEOUT_MS - waited)) == 0) {
-			explicit_bzero(buf, len);
-			free(buf);
-			return -ETIMEDOUT;
-		}
-		if (len == cap) {
-			char *n2;
+		if (reply_complete(r))
+			return 0;
+		if (r->len == r->cap) {
+			size_t cap = r->cap ? r->cap * 2 : 16384;
+			char *nb;
 
-			if (cap >= UAPI_REPLY_MAX) {
-				explicit_bzero(buf, len);
-				free(buf);
+			if (cap > UAPI_REPLY_MAX)
 				return -EMSGSIZE;
-			}
-			n2 = malloc(cap * 2);
-			if (!n2) {
-				explicit_bzero(buf, len);
-				free(buf);
+			/* Not realloc: the old buffer holds the private key
+			 * until wiped. */
+			nb = malloc(cap);
+			if (!nb)
 				return -ENOMEM;
-			}
-			memcpy(n2, buf, len);
-			explicit_bzero(buf, len);
-			free(buf);
-			buf = n2;
-			cap *= 2;
+			if (r->buf)
+				memcpy(nb, r->buf, r->len);
+			explicit_bzero(r->buf ? r->buf : nb, r->buf ? r->len : 0);
+			free(r->buf);
+			r->buf = nb;
+			r->cap = cap;
 		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
+		n = recv(r->fd, r->buf + r->len, r->cap - r->len, MSG_DONTWAIT);
+		if (n > 0) {
+			r->len += (size_t)n;
 			continue;
-		if (n < 0) {
-			int err = errno;
-
-			explicit_bzero(buf, len);
-			free(buf);
-			return -err;
 		}
 		if (n == 0)
-			break;
-		len += (size_t)n;
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 1;
+		return -errno;
 	}
-	*out = buf;
-	*out_len = len;
-	return 0;
+}
+
+int wg_uapi_finish(struct wg_uapi_read *r, const char *ifname,
+		   struct wg_device_info *dev)
+{
+	int ret;
+
+	snprintf(dev->ifname, sizeof(dev->ifname), "%s", ifname);
+	ret = r->buf ? wg_uapi_parse(r->buf, r->len, dev) : -EPROTO;
+	wg_uapi_abort(r);
+	return ret;
 }
 
 int wg_uapi_get(const char *ifname, const char *socket_path,
 		struct wg_device_info *dev)
 {
-	static const char request[] = "get=1\n\n";
-	char *reply = NULL;
-	size_t len = 0;
-	int fd = uapi_connect(ifname, socket_path), ret;
+	struct wg_uapi_read r;
+	int ret = wg_uapi_begin(ifname, socket_path, &r);
 
-	if (fd < 0)
-		return fd;
-	if (send(fd, request, sizeof(request) - 1, MSG_NOSIGNAL) < 0) {
-		ret = -errno;
-		close(fd);
+	while (ret == 0 && (ret = wg_uapi_continue(&r)) == 1) {
+		struct pollfd pfd = { .fd = r.fd, .events = POLLIN };
+
+		/* A hung userspace daemon must not hang us. */
+		if (poll(&pfd, 1, UAPI_TIMEOUT_MS) == 0)
+			ret = -ETIMEDOUT;
+		else
+			ret = 0;
+	}
+	if (ret < 0) {
+		wg_uapi_abort(&r);
 		return ret;
 	}
-	ret = read_reply(fd, &reply, &len);
-	close(fd);
-	if (ret < 0)
-		return ret;
-	snprintf(dev->ifname, sizeof(dev->ifname), "%s", ifname);
-	ret = wg_uapi_parse(reply, len, dev);
-	free(reply);
-	return ret;
+	return wg_uapi_finish(&r, ifname, dev);
 }
 
 int wg_device_get(const char *ifname, const char *socket_path,

@@ -51,6 +51,20 @@ int wg_uapi_parse(char *text, size_t len, struct wg_device_info *dev);
  * message (same key first) is merged. */
 int wg_genl_parse(const void *nlh, struct wg_device_info *dev);
 
+/* Userspace WireGuard without blocking: begin connects and asks; continue
+ * reads what has arrived (1: more to come, 0: complete, -errno); finish
+ * parses, wipes and closes. -ENODEV from begin: no such socket. */
+struct wg_uapi_read {
+	int fd;
+	char *buf;
+	size_t len, cap;
+};
+int wg_uapi_begin(const char *ifname, const char *socket_path, struct wg_uapi_read *r);
+int wg_uapi_continue(struct wg_uapi_read *r);
+int wg_uapi_finish(struct wg_uapi_read *r, const char *ifname,
+		   struct wg_device_info *dev);
+void wg_uapi_abort(struct wg_uapi_read *r);
+
 /* Backends: fill dev from the live interface. -ENODEV when it is absent. */
 /* socket_path NULL: /var/run/wireguard/IFNAME.sock */
 int wg_uapi_get(const char *ifname, const char *socket_path,

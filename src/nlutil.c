@@ -12,6 +12,20 @@
 
 #define RECV_BUF_LEN (256 * 1024)
 
+struct mnl_socket *nl_open(int bus, unsigned groups, int flags)
+{
+	struct mnl_socket *nl = mnl_socket_open2(bus, flags);
+
+	if (nl && mnl_socket_bind(nl, groups, MNL_SOCKET_AUTOPID) < 0) {
+		int saved = errno;
+
+		mnl_socket_close(nl);
+		errno = saved;
+		return NULL;
+	}
+	return nl;
+}
+
 int nl_request(struct mnl_socket *nl, const void *msg, size_t len,
 	       int (*cb)(const void *nlh, void *arg), void *arg)
 {

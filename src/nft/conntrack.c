@@ -13,6 +13,7 @@
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
 #include "nft/nlbatch.h"
+#include "nlutil.h"
 
 struct conntrack {
 	struct mnl_socket *nl;
@@ -45,12 +46,10 @@ struct conntrack *conntrack_open(void)
 
 	if (!ct)
 		return NULL;
-	ct->nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!ct->nl || mnl_socket_bind(ct->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+	ct->nl = nl_open(NETLINK_NETFILTER, 0, SOCK_CLOEXEC);
+	if (!ct->nl) {
 		int saved = errno;
 
-		if (ct->nl)
-			mnl_socket_close(ct->nl);
 		free(ct);
 		errno = saved;
 		return NULL;

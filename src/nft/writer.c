@@ -19,6 +19,7 @@
 #include "base64.h"
 #include "log.h"
 #include "nft/nft_impl.h"
+#include "nlutil.h"
 #include "nft/ruleset.h"
 
 #define EPOCH_PREFIX "portgate epoch-origin-ms="
@@ -32,12 +33,10 @@ struct nft_writer *nft_writer_open(const struct nft_config *cfg)
 		return NULL;
 	w->cfg = *cfg;
 	w->seq = (uint32_t)time(NULL);
-	w->nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!w->nl || mnl_socket_bind(w->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+	w->nl = nl_open(NETLINK_NETFILTER, 0, SOCK_CLOEXEC);
+	if (!w->nl) {
 		int saved = errno;
 
-		if (w->nl)
-			mnl_socket_close(w->nl);
 		free(w);
 		errno = saved;
 		return NULL;

@@ -190,17 +190,13 @@ int wg_genl_get(const char *ifname, struct wg_device_info *dev)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct family_ctx fam = { 0 };
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_GENERIC);
+	struct mnl_socket *nl = nl_open(NETLINK_GENERIC, 0, SOCK_CLOEXEC);
 	uint32_t seq = (uint32_t)time(NULL);
 	struct nlmsghdr *nlh;
 	int ret;
 
 	if (!nl)
 		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ret = -errno;
-		goto out;
-	}
 	nlh = put_genl(buf, GENL_ID_CTRL, NLM_F_ACK, CTRL_CMD_GETFAMILY, 1, seq++);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, WG_GENL_NAME);
 	ret = nl_request(nl, nlh, nlh->nlmsg_len, family_cb, &fam);

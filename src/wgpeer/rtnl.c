@@ -24,13 +24,11 @@ struct rtnl_watch *rtnl_watch_open(void)
 
 	if (!w)
 		return NULL;
-	w->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (!w->nl || mnl_socket_bind(w->nl, RTMGRP_LINK | RTMGRP_IPV4_IFADDR,
-				      MNL_SOCKET_AUTOPID) < 0) {
+	w->nl = nl_open(NETLINK_ROUTE, RTMGRP_LINK | RTMGRP_IPV4_IFADDR,
+			SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (!w->nl) {
 		int saved = errno;
 
-		if (w->nl)
-			mnl_socket_close(w->nl);
 		free(w);
 		errno = saved;
 		return NULL;
@@ -88,13 +86,7 @@ static int link_cb(const void *msg, void *arg)
 
 static struct mnl_socket *open_route(void)
 {
-	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-
-	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		mnl_socket_close(nl);
-		return NULL;
-	}
-	return nl;
+	return nl_open(NETLINK_ROUTE, 0, SOCK_CLOEXEC);
 }
 
 int rtnl_link_get(const char *ifname, struct rtnl_link_state *state)

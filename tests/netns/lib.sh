@@ -18,6 +18,7 @@ cleanup() {
 		mkdir -p "$BUILD/tests/netns"
 		cp "$DLOG" "$BUILD/tests/netns/$(basename "$0" .sh).portgated.log"
 	fi
+	disown -a 2>/dev/null	# no job notices after the result line
 	for p in $BG_PIDS; do kill "$p" 2>/dev/null; done
 	for n in $NAMESPACES; do
 		for p in $(ip netns pids "$(ns "$n")" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
@@ -103,6 +104,19 @@ tcp_says() {
 	local got
 	got=$(echo ping | in_ns "$1" timeout 5 socat -T 3 - TCP:"$2":"$3",connect-timeout=2 2>/dev/null)
 	[ "$got" = "$4:ping" ]
+}
+
+# conn_open NS ADDR PORT: a long-lived TCP connection from NS (a coproc);
+# line_through NAME LINE: one line through it, echoed by echo_servers NAME.
+conn_open() {
+	[ -n "${CONN_PID:-}" ] && kill "$CONN_PID" 2>/dev/null
+	coproc CONN { ip netns exec "$(ns "$1")" socat -T 30 STDIO TCP:"$2":"$3" 2>/dev/null; }
+	CONN_IN=${CONN[1]:-} CONN_OUT=${CONN[0]:-}
+}
+line_through() {
+	local got
+	[ -n "${CONN_IN:-}" ] && echo "$2" >&"$CONN_IN" 2>/dev/null &&
+		read -r -t 3 got <&"$CONN_OUT" && [ "$got" = "$1:$2" ]
 }
 
 udp_says() {

@@ -15,14 +15,8 @@ echo_servers c1 8080 c1
 echo_servers c2 8080 c2
 check "both peers' forwards carry traffic" tcp_says ext $EXT "$p1" c1
 check "(c2 too)" tcp_says ext $EXT "$p2" c2
-coproc CONN { in_ns ext socat -T 30 STDIO TCP:$EXT:"$p1" 2>/dev/null; }
-CONN_IN=${CONN[1]:-} CONN_OUT=${CONN[0]:-}
-line_through() {
-	local got
-	[ -n "$CONN_IN" ] && echo "$1" >&"$CONN_IN" 2>/dev/null &&
-		read -r -t 3 got <&"$CONN_OUT" && [ "$got" = "c1:$1" ]
-}
-check "an established connection to c1 passes data" line_through one
+conn_open ext $EXT "$p1"
+check "an established connection to c1 passes data" line_through c1 one
 ct_entries() { in_ns gw conntrack -L -p tcp --orig-port-dst "$p1" 2>/dev/null | grep -c .; }
 check "it has a conntrack entry" [ "$(ct_entries)" -ge 1 ]
 start=$(date +%s%N)
@@ -31,7 +25,7 @@ check "c1 removed: its mapping leaves the kernel within poll_interval + 1 s" wai
 echo "     (gone after $(( ($(date +%s%N) - start) / 1000000 )) ms)"
 ct_gone() { [ "$(ct_entries)" = 0 ]; }
 check "and its conntrack entries are gone (cut within 20 ms)" wait_until 1 ct_gone
-check_not "and the established connection stops" line_through two
+check_not "and the established connection stops" line_through c1 two
 check "c2 is untouched" tcp_says ext $EXT "$p2" c2
 check "the removal was logged with its reason" grep -q "wg: peer .* is gone" "$DLOG"
 kill "${CONN_PID:-}" 2>/dev/null
@@ -68,15 +62,14 @@ sleep 0.5
 a=$(pmp c1 map tcp 8080 0 600); pa=$(field external "$a")
 b=$(pmp c2 map udp 5000 0 600); pb=$(field external "$b")
 epoch1=$(field epoch "$(pmp c1 op0)")
-coproc CONN2 { in_ns ext socat -T 30 STDIO TCP:$EXT:"$pa" 2>/dev/null; }
-CONN_IN=${CONN2[1]:-} CONN_OUT=${CONN2[0]:-}
-check "before the restart a connection passes data" line_through three
+conn_open ext $EXT "$pa"
+check "before the restart a connection passes data" line_through c1 three
 lab_stop KILL
 check "while portgated is down the forward keeps working" tcp_says ext $EXT "$pa" c1
 sleep 1
 lab_start || exit 1
 check "the restarted daemon adopted the kernel's mappings" grep -q "adopted 2 mappings" "$DLOG"
-check "the established connection survived" line_through four
+check "the established connection survived" line_through c1 four
 r=$(pmp c1 map tcp 8080 0 600)
 check "a renewal after the restart keeps the port" [ "$(field external "$r")" = "$pa" ]
 r=$(pmp c2 map udp 5000 0 600)
@@ -84,7 +77,7 @@ check "(c2's too)" [ "$(field external "$r")" = "$pb" ]
 epoch2=$(field epoch "$(pmp c1 op0)")
 echo "     epoch before $epoch1, after $epoch2"
 check "the epoch kept counting" [ "$epoch2" -ge "$((epoch1 + 1))" ]
-kill "${CONN2_PID:-}" 2>/dev/null
+kill "${CONN_PID:-}" 2>/dev/null
 
 # --- state lost: the table goes, the epoch starts again -------------------
 lab_stop TERM

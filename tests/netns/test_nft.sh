@@ -40,20 +40,14 @@ check_not "an unmapped port is not forwarded" tcp_says ext $EXT 40001 c1
 
 # An established connection: deleting the element alone leaves it flowing
 # (that is what the conntrack cleanup is for); deleting its conntrack stops it.
-coproc CONN { in_ns ext socat -T 20 STDIO TCP:$EXT:40000 2>/dev/null; }
-CONN_IN=${CONN[1]:-} CONN_OUT=${CONN[0]:-}
-line_through() {
-	local got
-	[ -n "$CONN_IN" ] && echo "$1" >&"$CONN_IN" 2>/dev/null &&
-		read -r -t 3 got <&"$CONN_OUT" && [ "$got" = "c1:$1" ]
-}
-check "established TCP connection passes data" line_through one
+conn_open ext $EXT 40000
+check "established TCP connection passes data" line_through c1 one
 check "delete the TCP element" nft_gw del tcp 40000
 check_not "after delete, a new TCP connection fails" tcp_says ext $EXT 40000 c1
-check "without conntrack cleanup the established flow would still pass" line_through two
+check "without conntrack cleanup the established flow would still pass" line_through c1 two
 check "conntrack cleanup deletes the flow's entry" \
 	ct_deleted_some tcp 40000 10.77.0.2 8080
-check_not "after conntrack cleanup the established connection stops" line_through three
+check_not "after conntrack cleanup the established connection stops" line_through c1 three
 kill "${CONN_PID:-}" 2>/dev/null
 
 check "UDP still forwarded (other protocol untouched)" udp_says ext $EXT 40000 c1

@@ -79,6 +79,22 @@ echo "     epoch before $epoch1, after $epoch2"
 check "the epoch kept counting" [ "$epoch2" -ge "$((epoch1 + 1))" ]
 kill "${CONN_PID:-}" 2>/dev/null
 
+# --- the external address changes: clients are told (RFC 6886 §3.2.1) ----
+in_ns c1 "$PMP" $GWIN listen 4 >"$TMPD/announce" 2>&1 &
+ANN=$!
+sleep 0.5
+in_ns gw ip addr add 192.0.2.9/24 dev eth0
+in_ns gw ip addr del $EXT/24 dev eth0
+wait "$ANN"
+echo "     $(grep -c "addr=192.0.2.9" "$TMPD/announce") announcements of the new address reached c1 (wg address, port 5350)"
+check "a new external address is announced to each peer by unicast" \
+	grep -q "op=128 result=0 .*addr=192.0.2.9" "$TMPD/announce"
+check "repeatedly (RFC 6886: up to 10 times, doubling from 250 ms)" \
+	[ "$(grep -c 'addr=192.0.2.9' "$TMPD/announce")" -ge 3 ]
+check "op 0 now answers the new address" [ "$(field addr "$(pmp c1 op0)")" = 192.0.2.9 ]
+in_ns gw ip addr add $EXT/24 dev eth0
+in_ns gw ip addr del 192.0.2.9/24 dev eth0
+
 # --- state lost: the table goes, the epoch starts again -------------------
 lab_stop TERM
 in_ns gw nft delete table ip portgate

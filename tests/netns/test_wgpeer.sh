@@ -40,8 +40,8 @@ check "and its peers are reported removed" wait_until 1 event "EVENT removed $B 
 
 wg_up gw "$WG" 10.9.0.1/24 "$TMPD/gw.key" 51820 || exit 1
 in_ns gw wg set "$WG" peer "$A" allowed-ips 10.9.0.2/32
-check "interface recreated -> back" wait_until 3 event "EVENT back"
-check "and its peers are read again" wait_until 3 event "EVENT added $A (poll)"
+check "interface recreated -> back" wait_until 5 event "EVENT back"
+check "and its peers are read again" wait_until 5 event "EVENT added $A (poll)"
 
 # Poll cost with 10,000 peers.
 for i in $(seq 0 9999); do

@@ -71,6 +71,7 @@ static int watch(const char *ifname, int poll_ms, uint32_t stale)
 				} else if (st.exists && st.up && !present) {
 					present = true;
 					printf("EVENT back (rtnl)\n");
+					fflush(stdout);
 					next = 0;	/* read the peers now */
 				}
 			}
@@ -81,6 +82,7 @@ static int watch(const char *ifname, int poll_ms, uint32_t stale)
 			if (ret == -ENODEV && present) {
 				present = false;
 				printf("EVENT gone (poll)\n");
+				fflush(stdout);
 			} else if (ret == 0 && !present) {
 				present = true;
 				printf("EVENT back (poll)\n");

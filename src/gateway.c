@@ -1,3 +1,4 @@
+#include "array.h"
 #include "gateway.h"
 
 #include <arpa/inet.h>
@@ -51,16 +52,9 @@ struct apply_ctx {
 
 static void add_flow(struct apply_ctx *ctx, const struct mapping_view *v)
 {
-	if (ctx->n_flows == ctx->cap_flows) {
-		size_t cap = ctx->cap_flows ? ctx->cap_flows * 2 : 16;
-		struct ct_flow *n = realloc(ctx->flows, cap * sizeof(*n));
-
-		if (!n) {
-			ctx->error = -ENOMEM;
-			return;
-		}
-		ctx->flows = n;
-		ctx->cap_flows = cap;
+	if (!ARRAY_RESERVE(ctx->flows, ctx->n_flows, ctx->cap_flows)) {
+		ctx->error = -ENOMEM;
+		return;
 	}
 	ctx->flows[ctx->n_flows++] = (struct ct_flow){
 		ip_proto(v->proto), v->external_port, v->addr, v->target_port,
@@ -286,15 +280,8 @@ static void sweep_visit(const struct mapping_view *v, void *arg)
 
 	if (mapping_allowed(ctx->g, v))
 		return;
-	if (ctx->n == ctx->cap) {
-		size_t cap = ctx->cap ? ctx->cap * 2 : 16;
-		void *n = realloc(ctx->victims, cap * sizeof(*ctx->victims));
-
-		if (!n)
-			return;
-		ctx->victims = n;
-		ctx->cap = cap;
-	}
+	if (!ARRAY_RESERVE(ctx->victims, ctx->n, ctx->cap))
+		return;
 	/* Dropped after the walk, by port: a view dies with its mapping. */
 	ctx->victims[ctx->n].proto = v->proto;
 	ctx->victims[ctx->n].port = v->external_port;
@@ -359,15 +346,8 @@ static int adopt_element(const struct nft_element *e, void *arg)
 		ctx->adopted++;
 		return 0;
 	}
-	if (ctx->n_stray == ctx->cap_stray) {
-		size_t cap = ctx->cap_stray ? ctx->cap_stray * 2 : 16;
-		void *n = realloc(ctx->stray, cap * sizeof(*ctx->stray));
-
-		if (!n)
-			return -ENOMEM;
-		ctx->stray = n;
-		ctx->cap_stray = cap;
-	}
+	if (!ARRAY_RESERVE(ctx->stray, ctx->n_stray, ctx->cap_stray))
+		return -ENOMEM;
 	ctx->stray[ctx->n_stray].proto = e->proto;
 	ctx->stray[ctx->n_stray].port = e->external_port;
 	ctx->n_stray++;

@@ -1,3 +1,4 @@
+#include "array.h"
 #include "natpmp/expiry_heap.h"
 
 #include <errno.h>
@@ -60,15 +61,8 @@ static void sift_down(struct expiry_heap *h, size_t i)
 int expiry_heap_push(struct expiry_heap *h, int64_t deadline, void *owner,
 		     uint32_t *slot)
 {
-	if (h->len == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 64;
-		struct expiry_entry *n = realloc(h->entries, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		h->entries = n;
-		h->cap = cap;
-	}
+	if (!ARRAY_RESERVE(h->entries, h->len, h->cap))
+		return -ENOMEM;
 	h->entries[h->len] = (struct expiry_entry){ deadline, owner, slot };
 	sift_up(h, h->len++);
 	return 0;

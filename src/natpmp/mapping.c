@@ -1,3 +1,4 @@
+#include "array.h"
 #include "natpmp/mapping.h"
 
 #include <errno.h>
@@ -314,15 +315,8 @@ void journal_touch(struct mapping_table *t, struct lease *l)
 		fatalx("mapping table: change outside a transaction");
 	if (l->journal_index)
 		return;
-	if (t->journal_len == t->journal_cap) {
-		size_t cap = t->journal_cap ? t->journal_cap * 2 : 64;
-		struct journal_entry *n = realloc(t->journal, cap * sizeof(*n));
-
-		if (!n)
-			fatal("mapping table");
-		t->journal = n;
-		t->journal_cap = cap;
-	}
+	if (!ARRAY_RESERVE(t->journal, t->journal_len, t->journal_cap))
+		fatal("mapping table");
 	e = &t->journal[t->journal_len++];
 	e->lease = l;
 	e->before = l->d;

@@ -1,3 +1,4 @@
+#include "array.h"
 #include "nft/conntrack.h"
 
 #include <arpa/inet.h>
@@ -134,15 +135,8 @@ static int entry_cb(const void *msg, void *arg)
 	if (!f || ntohl(reply.src) != f->internal_addr ||
 	    ntohs(reply.sport) != f->target_port)
 		return 0;
-	if (d->nhits == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 32;
-		struct ct_tuple *n = realloc(d->hits, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		d->hits = n;
-		d->cap = cap;
-	}
+	if (!ARRAY_RESERVE(d->hits, d->nhits, d->cap))
+		return -ENOMEM;
 	d->hits[d->nhits++] = orig;
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* Elements of the forwards map and of the external set: transactions, the
  * external address set, and reading the map back. */
+#include "array.h"
 #include "nft/nft.h"
 
 #include <arpa/inet.h>
@@ -99,27 +100,10 @@ struct nft_txn *nft_txn_begin(struct nft_writer *w)
 	return txn;
 }
 
-static void *grow(void *p, size_t *cap, size_t len, size_t size)
-{
-	size_t ncap;
-	void *n;
-
-	if (len < *cap)
-		return p;
-	ncap = *cap ? *cap * 2 : 16;
-	n = realloc(p, ncap * size);
-	if (n)
-		*cap = ncap;
-	return n;
-}
-
 int nft_txn_delete(struct nft_txn *txn, uint8_t proto, uint16_t external_port)
 {
-	void *n = grow(txn->dels, &txn->cap_dels, txn->ndels, sizeof(*txn->dels));
-
-	if (!n)
+	if (!ARRAY_RESERVE(txn->dels, txn->ndels, txn->cap_dels))
 		return -ENOMEM;
-	txn->dels = n;
 	txn->dels[txn->ndels].proto = proto;
 	txn->dels[txn->ndels].port = external_port;
 	txn->ndels++;
@@ -128,17 +112,14 @@ int nft_txn_delete(struct nft_txn *txn, uint8_t proto, uint16_t external_port)
 
 int nft_txn_put(struct nft_txn *txn, const struct nft_element *e, bool replace)
 {
-	void *n;
 	int ret;
 
 	/* Re-adding refreshes a timeout only on 6.12+; DEL+NEW of one key in
 	 * one batch replaces it atomically on every kernel. */
 	if (replace && (ret = nft_txn_delete(txn, e->proto, e->external_port)) < 0)
 		return ret;
-	n = grow(txn->puts, &txn->cap_puts, txn->nputs, sizeof(*txn->puts));
-	if (!n)
+	if (!ARRAY_RESERVE(txn->puts, txn->nputs, txn->cap_puts))
 		return -ENOMEM;
-	txn->puts = n;
 	txn->puts[txn->nputs++] = *e;
 	return 0;
 }

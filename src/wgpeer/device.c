@@ -1,4 +1,5 @@
 /* Snapshots of a device, their diff, and the longest-prefix index. */
+#include "array.h"
 #include "wgpeer/wgpeer.h"
 
 #include <errno.h>
@@ -29,15 +30,8 @@ struct wg_peer_info *wg_device_peer(struct wg_device_info *dev,
 		return &dev->peers[dev->n_peers - 1];
 	if (!add)
 		return NULL;
-	if (dev->n_peers == dev->cap_peers) {
-		size_t cap = dev->cap_peers ? dev->cap_peers * 2 : 16;
-		struct wg_peer_info *n = realloc(dev->peers, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		dev->peers = n;
-		dev->cap_peers = cap;
-	}
+	if (!ARRAY_RESERVE(dev->peers, dev->n_peers, dev->cap_peers))
+		return NULL;
 	p = &dev->peers[dev->n_peers++];
 	memset(p, 0, sizeof(*p));
 	memcpy(p->key, key, WG_KEY_LEN);
@@ -62,15 +56,8 @@ int wg_peer_add_ip(struct wg_peer_info *peer, uint8_t family,
 
 	if ((family != AF_INET && family != AF_INET6) || cidr > len * 8)
 		return -EINVAL;
-	if (peer->n_ips == peer->cap_ips) {
-		size_t cap = peer->cap_ips ? peer->cap_ips * 2 : 4;
-		struct wg_allowed_ip *n = realloc(peer->ips, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		peer->ips = n;
-		peer->cap_ips = cap;
-	}
+	if (!ARRAY_RESERVE(peer->ips, peer->n_ips, peer->cap_ips))
+		return -ENOMEM;
 	ip = &peer->ips[peer->n_ips++];
 	memset(ip, 0, sizeof(*ip));
 	ip->family = family;
@@ -120,15 +107,8 @@ static struct wg_event *event_add(struct wg_events *ev, enum wg_event_type type,
 {
 	struct wg_event *e;
 
-	if (ev->n == ev->cap) {
-		size_t cap = ev->cap ? ev->cap * 2 : 16;
-		struct wg_event *n = realloc(ev->items, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		ev->items = n;
-		ev->cap = cap;
-	}
+	if (!ARRAY_RESERVE(ev->items, ev->n, ev->cap))
+		return NULL;
 	e = &ev->items[ev->n++];
 	memset(e, 0, sizeof(*e));
 	e->type = type;
@@ -157,8 +137,7 @@ static int diff_ips(const struct wg_peer_info *old, const struct wg_peer_info *c
 			continue;
 		if (!e && !(e = event_add(out, WG_EVENT_ALLOWED_IPS_LOST, old->key)))
 			return -ENOMEM;
-		e->lost = realloc(e->lost, (e->n_lost + 1) * sizeof(*e->lost));
-		if (!e->lost)
+		if (!ARRAY_RESERVE(e->lost, e->n_lost, e->cap_lost))
 			return -ENOMEM;
 		e->lost[e->n_lost++] = old->ips[i];
 	}

@@ -95,7 +95,7 @@ struct wg_event {
 	enum wg_event_type type;
 	uint8_t key[WG_KEY_LEN];
 	struct wg_allowed_ip *lost;
-	size_t n_lost;
+	size_t n_lost, cap_lost;
 };
 
 struct wg_events {

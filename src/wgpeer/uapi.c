@@ -272,16 +272,3 @@ int wg_uapi_get(const char *ifname, const char *socket_path,
 	}
 	return wg_uapi_finish(&r, ifname, dev);
 }
-
-int wg_device_get(const char *ifname, const char *socket_path,
-		  struct wg_device_info *dev, const char **backend)
-{
-	int ret = wg_uapi_get(ifname, socket_path, dev);
-
-	*backend = "uapi";
-	if (ret != -ENODEV)
-		return ret;
-	wg_device_clear(dev);
-	*backend = "kernel";
-	return wg_genl_get(ifname, dev);
-}

@@ -70,11 +70,6 @@ void wg_uapi_abort(struct wg_uapi_read *r);
 int wg_uapi_get(const char *ifname, const char *socket_path,
 		struct wg_device_info *dev);
 int wg_genl_get(const char *ifname, struct wg_device_info *dev);
-/* Like wireguard-tools: the UAPI socket when it exists and answers,
- * otherwise the kernel. *backend names the one used. */
-int wg_device_get(const char *ifname, const char *socket_path,
-		  struct wg_device_info *dev, const char **backend);
-
 /* Longest-prefix lookup from an address to its peer. */
 struct wg_lpm;
 struct wg_lpm *wg_lpm_build(const struct wg_device_info *dev);

@@ -14,7 +14,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 
-#define RECV_BUF_LEN (256 * 1024)
+#define ACK_BUF_LEN (32 * 1024)
 
 int nl_batch_init(struct nl_batch *b, uint32_t seq)
 {
@@ -47,7 +47,7 @@ char *nl_batch_room(struct nl_batch *b)
 		b->buf = n;
 		b->cap = cap;
 	}
-	memset(b->buf + b->len, 0, NL_BATCH_MSG_MAX);
+	/* No zeroing: libmnl writes every header and pads every attribute. */
 	return b->buf + b->len;
 }
 
@@ -107,7 +107,8 @@ int nl_batch_commit(struct mnl_socket *nl, struct nl_batch *b, char *errmsg,
 {
 	char fence[NLMSG_HDRLEN + 64];
 	uint32_t fence_seq, portid = mnl_socket_get_portid(nl);
-	char *rbuf;
+	/* Acks are small (NETLINK_CAP_ACK): no heap buffer per commit. */
+	char rbuf[ACK_BUF_LEN];
 	int first_error = 0;
 	bool done = false;
 
@@ -130,11 +131,8 @@ int nl_batch_commit(struct mnl_socket *nl, struct nl_batch *b, char *errmsg,
 	if (mnl_socket_sendto(nl, fence, ((struct nlmsghdr *)fence)->nlmsg_len) < 0)
 		return -errno;
 
-	rbuf = malloc(RECV_BUF_LEN);
-	if (!rbuf)
-		return -ENOMEM;
 	while (!done) {
-		ssize_t n = mnl_socket_recvfrom(nl, rbuf, RECV_BUF_LEN);
+		ssize_t n = mnl_socket_recvfrom(nl, rbuf, sizeof(rbuf));
 		const struct nlmsghdr *nlh = (const struct nlmsghdr *)rbuf;
 		int len = (int)n;
 
@@ -161,7 +159,6 @@ int nl_batch_commit(struct mnl_socket *nl, struct nl_batch *b, char *errmsg,
 				done = true;
 		}
 	}
-	free(rbuf);
 	return first_error;
 }
 

@@ -150,6 +150,58 @@ static int bench(const char *ifname, int rounds)
 	return 0;
 }
 
+/* The daemon's in-loop share of a poll, without wireguard-go's: parse,
+ * normalize, diff and index one captured reply, ROUNDS times. */
+static int parsebench(const char *ifname, int rounds)
+{
+	struct wg_uapi_read r;
+	struct wg_device_info prev, cur;
+	double parse = 0, sort = 0, diff = 0, index = 0;
+	char *copy;
+	size_t len;
+
+	if (wg_uapi_begin(ifname, NULL, &r) < 0)
+		return 1;
+	while (wg_uapi_continue(&r) == 1)
+		;
+	len = r.len;
+	copy = malloc(len);
+	memcpy(copy, r.buf, len);
+	wg_uapi_abort(&r);
+	wg_device_init(&prev);
+	for (int i = 0; i < rounds; i++) {
+		struct wg_events ev = { 0 };
+		struct wg_lpm *lpm;
+		char *buf = malloc(len);
+		double t0, t1, t2, t3;
+
+		memcpy(buf, copy, len);
+		wg_device_init(&cur);
+		t0 = mono_ms();
+		wg_uapi_parse(buf, len, &cur);
+		t1 = mono_ms();
+		wg_device_normalize(&cur);
+		t2 = mono_ms();
+		wg_device_diff(&prev, &cur, time(NULL), 0, &ev);
+		t3 = mono_ms();
+		lpm = wg_lpm_build(&cur);
+		index += mono_ms() - t3;
+		parse += t1 - t0;
+		sort += t2 - t1;
+		diff += t3 - t2;
+		wg_lpm_free(lpm);
+		wg_events_clear(&ev);
+		wg_device_clear(&prev);
+		prev = cur;
+		free(buf);
+	}
+	printf("parsebench peers=%zu bytes=%zu parse_ms=%.2f sort_ms=%.2f diff_ms=%.2f index_ms=%.2f\n",
+	       prev.n_peers, len, parse / rounds, sort / rounds, diff / rounds, index / rounds);
+	wg_device_clear(&prev);
+	free(copy);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	log_init(true, false, "wgtool");
@@ -157,6 +209,8 @@ int main(int argc, char **argv)
 		return watch(argv[2], atoi(argv[3]), argc > 4 ? (uint32_t)atoi(argv[4]) : 0);
 	if (argc == 4 && !strcmp(argv[1], "who"))
 		return who(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "parsebench"))
+		return parsebench(argv[2], atoi(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "bench"))
 		return bench(argv[2], atoi(argv[3]));
 	fprintf(stderr, "usage: wgtool watch|who|bench ...\n");

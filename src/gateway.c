@@ -292,6 +292,7 @@ void gateway_sweep(struct gateway *g, const char *why)
 {
 	struct sweep_ctx ctx = { .g = g };
 
+	g->sweep_needed = false;
 	mapping_table_foreach(g->mappings, sweep_visit, &ctx);
 	if (!ctx.n) {
 		free(ctx.victims);
@@ -301,7 +302,9 @@ void gateway_sweep(struct gateway *g, const char *why)
 	for (size_t i = 0; i < ctx.n; i++)
 		mapping_table_drop_port(g->mappings, ctx.victims[i].proto,
 					ctx.victims[i].port);
-	gateway_apply(g, why);
+	/* Refused by the kernel: the next poll sweeps again rather than
+	 * leaving a vanished peer's forwards in place until they expire. */
+	g->sweep_needed = gateway_apply(g, why) < 0;
 	free(ctx.victims);
 }
 

@@ -65,6 +65,7 @@ struct gateway {
 	uint32_t external_addr;
 	bool wg_present;
 	bool peers_valid;		/* a poll has succeeded */
+	bool sweep_needed;		/* a drop the kernel refused: retry */
 	uint16_t wg_listen_port;
 
 	struct natpmp_socket socks[GATEWAY_MAX_SOCKETS];

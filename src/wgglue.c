@@ -45,7 +45,8 @@ static void handle_events(struct gateway *g, struct wg_events *ev)
 			break;
 		}
 	}
-	gateway_apply(g, "dropped (peer vanished)");
+	if (gateway_apply(g, "dropped (peer vanished)") < 0)
+		g->sweep_needed = true;
 	if (sweep)
 		gateway_sweep(g, "dropped (address no longer the peer's)");
 	wg_events_clear(ev);
@@ -93,9 +94,11 @@ static void poll_done(struct gateway *g, int ret, struct wg_events *ev)
 		gateway_sync_reserved(g);
 	}
 	handle_events(g, ev);
-	/* After a restart, adopted mappings whose peer is not there go. */
-	if (first)
-		gateway_sweep(g, "dropped (peer not on the interface)");
+	/* After a restart, adopted mappings whose peer is not there go; after
+	 * a refused drop, the same sweep catches up. */
+	if (first || g->sweep_needed)
+		gateway_sweep(g, first ? "dropped (peer not on the interface)"
+				       : "dropped (peer vanished, retried)");
 }
 
 void gateway_poll_peers_now(struct gateway *g)

@@ -4,6 +4,7 @@ set -u
 PG_ID="pg$$"
 BUILD="${BUILD:-build}"
 NAMESPACES=""
+WG_DEVS=""
 BG_PIDS=""
 TESTS_FAILED=0
 TESTS_PASSED=0
@@ -24,13 +25,10 @@ cleanup() {
 		for p in $(ip netns pids "$(ns "$n")" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
 	done
 	sleep 0.2
-	for n in $NAMESPACES; do
-		# wireguard-go keeps its UAPI socket in the one shared /var/run/wireguard
-		ip -n "$(ns "$n")" -o link show type tun 2>/dev/null |
-			awk -F': ' '{print $2}' | cut -d@ -f1 |
-			while read -r dev; do rm -f "/var/run/wireguard/$dev.sock"; done
-		ip netns del "$(ns "$n")" 2>/dev/null
-	done
+	for n in $NAMESPACES; do ip netns del "$(ns "$n")" 2>/dev/null; done
+	# wireguard-go keeps its UAPI socket in the one shared /var/run/wireguard,
+	# and a killed one leaves it behind.
+	for p in $WG_DEVS; do rm -f "/var/run/wireguard/$p.sock"; done
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -129,6 +127,7 @@ udp_says() {
 # interface (this kernel has no WireGuard module).
 wg_up() {
 	local n=$1 dev=$2 addr=$3 key=$4 port=${5:-}
+	WG_DEVS="$WG_DEVS $dev"
 	WG_PROCESS_FOREGROUND=1 ip netns exec "$(ns "$n")" wireguard-go "$dev" >/dev/null 2>&1 &
 	BG_PIDS="$BG_PIDS $!"
 	disown $!	# killed with its namespace at the end; no job notice

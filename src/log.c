@@ -19,11 +19,6 @@ void log_init(bool foreground, bool debug, const char *ident)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
-void log_set_debug(bool debug)
-{
-	log_debug_enabled = debug;
-}
-
 static void log_emit(int priority, const char *fmt, va_list ap, int errnum)
 {
 	char msg[1024];

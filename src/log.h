@@ -6,7 +6,6 @@
 #include <stdbool.h>
 
 void log_init(bool foreground, bool debug, const char *ident);
-void log_set_debug(bool debug);
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -302,11 +302,6 @@ void mapping_table_begin(struct mapping_table *t)
 	t->journal_len = 0;
 }
 
-bool mapping_table_in_transaction(const struct mapping_table *t)
-{
-	return t->in_txn;
-}
-
 void journal_touch(struct mapping_table *t, struct lease *l)
 {
 	struct journal_entry *e;

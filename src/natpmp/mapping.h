@@ -83,7 +83,6 @@ void mapping_table_clear_reserved(struct mapping_table *t);
 void mapping_table_begin(struct mapping_table *t);
 void mapping_table_commit(struct mapping_table *t);
 void mapping_table_rollback(struct mapping_table *t);
-bool mapping_table_in_transaction(const struct mapping_table *t);
 size_t mapping_table_change_count(const struct mapping_table *t);
 void mapping_table_foreach_change(const struct mapping_table *t,
 				  void (*cb)(const struct mapping_change *, void *),
@@ -103,9 +102,6 @@ int64_t mapping_table_next_expiry(const struct mapping_table *t);
 size_t mapping_table_drop_peer(struct mapping_table *t, const uint8_t *peer);
 size_t mapping_table_drop_port(struct mapping_table *t, enum mapping_proto proto,
 			       uint16_t external_port);
-size_t mapping_table_drop_mapping(struct mapping_table *t,
-				  const uint8_t *peer, enum mapping_proto proto,
-				  uint16_t internal_port);
 /* Takes back a mapping found in the kernel after a restart, with its ports
  * unchanged. Inside a transaction. -EEXIST when the port or key is taken. */
 int mapping_table_adopt(struct mapping_table *t, const struct mapping_view *m);

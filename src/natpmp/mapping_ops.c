@@ -208,15 +208,6 @@ size_t mapping_table_drop_port(struct mapping_table *t, enum mapping_proto proto
 	return l ? lease_drop_proto(t, l, proto) : 0;
 }
 
-size_t mapping_table_drop_mapping(struct mapping_table *t,
-				  const uint8_t *peer, enum mapping_proto proto,
-				  uint16_t internal_port)
-{
-	struct lease *l = lease_lookup(t, peer, internal_port);
-
-	return l ? lease_drop_proto(t, l, proto) : 0;
-}
-
 int mapping_table_adopt(struct mapping_table *t, const struct mapping_view *m)
 {
 	struct lease *l = lease_lookup(t, m->peer, m->internal_port);

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +19,6 @@
 
 #define UAPI_DIR "/var/run/wireguard"
 #define UAPI_REPLY_MAX (64u << 20)
-#define UAPI_TIMEOUT_MS 2000
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
@@ -249,26 +247,4 @@ int wg_uapi_finish(struct wg_uapi_read *r, const char *ifname,
 	ret = r->buf ? wg_uapi_parse(r->buf, r->len, dev) : -EPROTO;
 	wg_uapi_abort(r);
 	return ret;
-}
-
-int wg_uapi_get(const char *ifname, const char *socket_path,
-		struct wg_device_info *dev)
-{
-	struct wg_uapi_read r;
-	int ret = wg_uapi_begin(ifname, socket_path, &r);
-
-	while (ret == 0 && (ret = wg_uapi_continue(&r)) == 1) {
-		struct pollfd pfd = { .fd = r.fd, .events = POLLIN };
-
-		/* A hung userspace daemon must not hang us. */
-		if (poll(&pfd, 1, UAPI_TIMEOUT_MS) == 0)
-			ret = -ETIMEDOUT;
-		else
-			ret = 0;
-	}
-	if (ret < 0) {
-		wg_uapi_abort(&r);
-		return ret;
-	}
-	return wg_uapi_finish(&r, ifname, dev);
 }

@@ -65,10 +65,8 @@ int wg_uapi_finish(struct wg_uapi_read *r, const char *ifname,
 		   struct wg_device_info *dev);
 void wg_uapi_abort(struct wg_uapi_read *r);
 
-/* Backends: fill dev from the live interface. -ENODEV when it is absent. */
-/* socket_path NULL: /var/run/wireguard/IFNAME.sock */
-int wg_uapi_get(const char *ifname, const char *socket_path,
-		struct wg_device_info *dev);
+/* The kernel backend: fills dev from the live interface, -ENODEV when it
+ * (or WireGuard in the kernel) is absent. */
 int wg_genl_get(const char *ifname, struct wg_device_info *dev);
 /* Longest-prefix lookup from an address to its peer. */
 struct wg_lpm;

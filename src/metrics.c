@@ -53,6 +53,14 @@ static void head(struct text *t, const char *name, const char *type, const char 
 	add(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A metric of one unlabelled sample. */
+static void single(struct text *t, const char *name, const char *type,
+		   const char *help, double value)
+{
+	head(t, name, type, help);
+	add(t, "%s %.17g\n", name, value);
+}
+
 char *metrics_render(const struct gateway *g, size_t *len)
 {
 	static const char *ops[] = { "0", "1", "2", "other" };
@@ -73,22 +81,19 @@ char *metrics_render(const struct gateway *g, size_t *len)
 				add(&t, "portgate_requests_total{opcode=\"%s\",result=\"%s\"} %llu\n",
 				    ops[op], natpmp_result_name((uint16_t)r),
 				    (unsigned long long)s->requests[op][r]);
-	head(&t, "portgate_requests_ignored_total", "counter",
-	     "Datagrams left unanswered: too short, or responses.");
-	add(&t, "portgate_requests_ignored_total %llu\n", (unsigned long long)s->ignored);
-	head(&t, "portgate_requests_rate_limited_total", "counter",
-	     "Requests refused by the per-peer rate limit.");
-	add(&t, "portgate_requests_rate_limited_total %llu\n", (unsigned long long)s->rate_limited);
+	single(&t, "portgate_requests_ignored_total", "counter",
+	       "Datagrams left unanswered: too short, or responses.", (double)(s->ignored));
+	single(&t, "portgate_requests_rate_limited_total", "counter",
+	       "Requests refused by the per-peer rate limit.", (double)(s->rate_limited));
 	head(&t, "portgate_mapping_events_total", "counter", "Mappings created and removed, by event.");
 	add(&t, "portgate_mapping_events_total{event=\"created\"} %llu\n", (unsigned long long)s->mappings_created);
 	add(&t, "portgate_mapping_events_total{event=\"deleted\"} %llu\n", (unsigned long long)s->mappings_deleted);
 	add(&t, "portgate_mapping_events_total{event=\"expired\"} %llu\n", (unsigned long long)s->mappings_expired);
 	add(&t, "portgate_mapping_events_total{event=\"dropped\"} %llu\n", (unsigned long long)s->mappings_dropped);
-	head(&t, "portgate_nft_transactions_total", "counter", "nftables batches sent.");
-	add(&t, "portgate_nft_transactions_total %llu\n", (unsigned long long)s->nft_transactions);
-	head(&t, "portgate_nft_transaction_failures_total", "counter",
-	     "nftables batches the kernel refused (nothing changed).");
-	add(&t, "portgate_nft_transaction_failures_total %llu\n", (unsigned long long)s->nft_failures);
+	single(&t, "portgate_nft_transactions_total", "counter",
+	       "nftables batches sent.", (double)(s->nft_transactions));
+	single(&t, "portgate_nft_transaction_failures_total", "counter",
+	       "nftables batches the kernel refused (nothing changed).", (double)(s->nft_failures));
 	head(&t, "portgate_nft_transaction_seconds", "histogram",
 	     "Time from sending a batch to its last ack.");
 	for (int i = 0; i < 8; i++) {
@@ -98,18 +103,16 @@ char *metrics_render(const struct gateway *g, size_t *len)
 	}
 	add(&t, "portgate_nft_transaction_seconds_sum %.6f\n", s->nft_latency_sum_ms / 1000);
 	add(&t, "portgate_nft_transaction_seconds_count %llu\n", (unsigned long long)cumulative);
-	head(&t, "portgate_peers", "gauge", "WireGuard peers on the interface.");
-	add(&t, "portgate_peers %zu\n", wg_tracker_device(g->peers)->n_peers);
-	head(&t, "portgate_peers_vanished_total", "counter",
-	     "Peers whose mappings were dropped because they vanished.");
-	add(&t, "portgate_peers_vanished_total %llu\n", (unsigned long long)s->peers_vanished);
-	head(&t, "portgate_conntrack_deleted_total", "counter",
-	     "Conntrack entries deleted with their mappings.");
-	add(&t, "portgate_conntrack_deleted_total %llu\n", (unsigned long long)s->conntrack_deleted);
-	head(&t, "portgate_poll_duration_seconds", "gauge", "Duration of the last WireGuard peer poll.");
-	add(&t, "portgate_poll_duration_seconds %.6f\n", s->last_poll_ms / 1000);
-	head(&t, "portgate_epoch_seconds", "gauge", "The NAT-PMP epoch: seconds since the mapping state began.");
-	add(&t, "portgate_epoch_seconds %u\n", gateway_epoch(g));
+	single(&t, "portgate_peers", "gauge",
+	       "WireGuard peers on the interface.", (double)(wg_tracker_device(g->peers)->n_peers));
+	single(&t, "portgate_peers_vanished_total", "counter",
+	       "Peers whose mappings were dropped because they vanished.", (double)(s->peers_vanished));
+	single(&t, "portgate_conntrack_deleted_total", "counter",
+	       "Conntrack entries deleted with their mappings.", (double)(s->conntrack_deleted));
+	single(&t, "portgate_poll_duration_seconds", "gauge",
+	       "Duration of the last WireGuard peer poll.", (double)(s->last_poll_ms / 1000));
+	single(&t, "portgate_epoch_seconds", "gauge",
+	       "The NAT-PMP epoch: seconds since the mapping state began.", (double)(gateway_epoch(g)));
 	*len = t.len;
 	return t.buf;
 }

@@ -43,16 +43,26 @@ static int parse_nested(const struct nlattr *nest, const struct nlattr **tb)
 			   mnl_attr_get_payload_len(nest), tb);
 }
 
-/* Every element of a nested list must itself be well formed. */
-static int check_list(const struct nlattr *nest)
+/* Calls fn for every element of a nested list, which must be well formed. */
+static int each_nested(const struct nlattr *nest,
+		       int (*fn)(const struct nlattr *, void *), void *arg)
 {
-	const struct nlattr *tb[ATTR_MAX + 1];
+	const struct nlattr *tb[ATTR_MAX + 1], *item;
 
-	return parse_nested(nest, tb);
+	if (parse_nested(nest, tb) < 0)
+		return -EPROTO;
+	mnl_attr_for_each_nested(item, nest) {
+		int ret = fn(item, arg);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
-static int parse_allowed_ip(const struct nlattr *nest, struct wg_peer_info *peer)
+static int parse_allowed_ip(const struct nlattr *nest, void *arg)
 {
+	struct wg_peer_info *peer = arg;
 	const struct nlattr *tb[ATTR_MAX + 1] = { 0 };
 	uint16_t family;
 	size_t len;
@@ -72,9 +82,10 @@ static int parse_allowed_ip(const struct nlattr *nest, struct wg_peer_info *peer
 			      mnl_attr_get_u8(tb[WGALLOWEDIP_A_CIDR_MASK])) ? -EPROTO : 0;
 }
 
-static int parse_peer(const struct nlattr *nest, struct wg_device_info *dev)
+static int parse_peer(const struct nlattr *nest, void *arg)
 {
-	const struct nlattr *tb[ATTR_MAX + 1] = { 0 }, *ip;
+	struct wg_device_info *dev = arg;
+	const struct nlattr *tb[ATTR_MAX + 1] = { 0 };
 	struct wg_peer_info *peer;
 
 	if (parse_nested(nest, tb) < 0 ||
@@ -92,23 +103,14 @@ static int parse_peer(const struct nlattr *nest, struct wg_device_info *dev)
 		memcpy(&ts, mnl_attr_get_payload(tb[WGPEER_A_LAST_HANDSHAKE_TIME]), sizeof(ts));
 		peer->last_handshake_sec = ts.tv_sec;
 	}
-	if (tb[WGPEER_A_ALLOWEDIPS]) {
-		if (check_list(tb[WGPEER_A_ALLOWEDIPS]) < 0)
-			return -EPROTO;
-		mnl_attr_for_each_nested(ip, tb[WGPEER_A_ALLOWEDIPS]) {
-			int ret = parse_allowed_ip(ip, peer);
-
-			if (ret)
-				return ret;
-		}
-	}
-	return 0;
+	return tb[WGPEER_A_ALLOWEDIPS]
+		? each_nested(tb[WGPEER_A_ALLOWEDIPS], parse_allowed_ip, peer) : 0;
 }
 
 int wg_genl_parse(const void *msg, struct wg_device_info *dev)
 {
 	const struct nlmsghdr *nlh = msg;
-	const struct nlattr *tb[ATTR_MAX + 1] = { 0 }, *peer;
+	const struct nlattr *tb[ATTR_MAX + 1] = { 0 };
 	size_t hdr = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr));
 
 	if (nlh->nlmsg_len < hdr ||
@@ -125,17 +127,7 @@ int wg_genl_parse(const void *msg, struct wg_device_info *dev)
 			return -EPROTO;
 		dev->listen_port = mnl_attr_get_u16(tb[WGDEVICE_A_LISTEN_PORT]);
 	}
-	if (tb[WGDEVICE_A_PEERS]) {
-		if (check_list(tb[WGDEVICE_A_PEERS]) < 0)
-			return -EPROTO;
-		mnl_attr_for_each_nested(peer, tb[WGDEVICE_A_PEERS]) {
-			int ret = parse_peer(peer, dev);
-
-			if (ret)
-				return ret;
-		}
-	}
-	return 0;
+	return tb[WGDEVICE_A_PEERS] ? each_nested(tb[WGDEVICE_A_PEERS], parse_peer, dev) : 0;
 }
 
 struct family_ctx {

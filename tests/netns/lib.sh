@@ -53,23 +53,17 @@ veth() {
 # (ip netns exec execs it), so that kill reaches it.
 bg_ns() { local n=$1; shift; ip netns exec "$(ns "$n")" "$@" & BG_PIDS="$BG_PIDS $!"; }
 
-check() {
-	local what=$1; shift
-	if "$@"; then
-		TESTS_PASSED=$((TESTS_PASSED + 1)); echo "ok   $what"
+# record WHAT STATUS: one result line and the counts.
+record() {
+	if [ "$2" -eq 0 ]; then
+		TESTS_PASSED=$((TESTS_PASSED + 1)); echo "ok   $1"
 	else
-		TESTS_FAILED=$((TESTS_FAILED + 1)); echo "FAIL $what"
+		TESTS_FAILED=$((TESTS_FAILED + 1)); echo "FAIL $1"
 	fi
 }
-
-check_not() {
-	local what=$1; shift
-	if "$@"; then
-		TESTS_FAILED=$((TESTS_FAILED + 1)); echo "FAIL $what"
-	else
-		TESTS_PASSED=$((TESTS_PASSED + 1)); echo "ok   $what"
-	fi
-}
+# check WHAT CMD...: CMD must succeed; check_not: it must fail.
+check() { local what=$1; shift; "$@"; record "$what" $?; }
+check_not() { local what=$1; shift; ! "$@"; record "$what" $?; }
 
 finish() {
 	if [ "$TESTS_FAILED" -gt 0 ] && [ -n "${DLOG:-}" ] && [ -f "$DLOG" ]; then

@@ -1,4 +1,4 @@
-#include "array.h"
+#include "util/array.h"
 #include "natpmp/expiry_heap.h"
 
 #include <errno.h>
@@ -56,6 +56,17 @@ static void sift_down(struct expiry_heap *h, size_t i)
 		i = child;
 	}
 	place(h, i, e);
+}
+
+int expiry_heap_reserve(struct expiry_heap *h, size_t n)
+{
+	while (h->cap < h->len + n) {
+		size_t last = h->cap;	/* ARRAY_RESERVE makes room for [last] */
+
+		if (!ARRAY_RESERVE(h->entries, last, h->cap))
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 int expiry_heap_push(struct expiry_heap *h, int64_t deadline, void *owner,

@@ -22,6 +22,9 @@ struct expiry_heap {
 
 void expiry_heap_init(struct expiry_heap *h);
 void expiry_heap_free(struct expiry_heap *h);
+/* Room for n more entries: -ENOMEM, or 0 and the next n pushes cannot
+ * fail. */
+int expiry_heap_reserve(struct expiry_heap *h, size_t n);
 /* -ENOMEM on allocation failure. */
 int expiry_heap_push(struct expiry_heap *h, int64_t deadline, void *owner,
 		     uint32_t *slot);

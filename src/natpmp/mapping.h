@@ -72,6 +72,7 @@ struct mapping_change {
 
 struct mapping_table;
 
+/* NULL when memory is short. */
 struct mapping_table *mapping_table_new(void);
 void mapping_table_free(struct mapping_table *t);
 
@@ -80,15 +81,18 @@ void mapping_table_reserve_port(struct mapping_table *t, uint16_t port,
 				bool reserved);
 void mapping_table_clear_reserved(struct mapping_table *t);
 
-void mapping_table_begin(struct mapping_table *t);
+/* -EBUSY when a transaction is already open (a caller's bug). */
+int mapping_table_begin(struct mapping_table *t);
 void mapping_table_commit(struct mapping_table *t);
 void mapping_table_rollback(struct mapping_table *t);
-size_t mapping_table_change_count(const struct mapping_table *t);
+/* Leases the open transaction has touched so far (0: nothing to apply). */
+size_t mapping_table_leases_touched(const struct mapping_table *t);
 void mapping_table_foreach_change(const struct mapping_table *t,
 				  void (*cb)(const struct mapping_change *, void *),
 				  void *arg);
 
-/* Serves an RFC 6886 op 1/2 request (design.md §2.4-8). Inside a transaction. */
+/* Serves an RFC 6886 op 1/2 request (design.md §2.4-8). Inside a
+ * transaction. Out of memory: result 4 (out of resources), state as it was. */
 void mapping_table_request(struct mapping_table *t,
 			   const struct mapping_limits *limits,
 			   const struct mapping_request *req, int64_t now_ms,
@@ -103,7 +107,8 @@ size_t mapping_table_drop_peer(struct mapping_table *t, const uint8_t *peer);
 size_t mapping_table_drop_port(struct mapping_table *t, enum mapping_proto proto,
 			       uint16_t external_port);
 /* Takes back a mapping found in the kernel after a restart, with its ports
- * unchanged. Inside a transaction. -EEXIST when the port or key is taken. */
+ * unchanged. Inside a transaction. -EEXIST when the port or key is taken,
+ * -ENOMEM when memory is short. */
 int mapping_table_adopt(struct mapping_table *t, const struct mapping_view *m);
 
 bool mapping_table_find(const struct mapping_table *t, const uint8_t *peer,
@@ -121,10 +126,6 @@ size_t mapping_table_peer_count(const struct mapping_table *t);
 void mapping_table_foreach(const struct mapping_table *t,
 			   void (*cb)(const struct mapping_view *, void *),
 			   void *arg);
-void mapping_table_foreach_peer_mapping(const struct mapping_table *t,
-					const uint8_t *peer,
-					void (*cb)(const struct mapping_view *, void *),
-					void *arg);
 
 /* The port a peer gets for an internal port when it is free: a stable hash,
  * so the port survives lapses and lost state. */

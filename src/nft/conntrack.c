@@ -1,4 +1,4 @@
-#include "array.h"
+#include "util/array.h"
 #include "nft/conntrack.h"
 
 #include <arpa/inet.h>
@@ -14,11 +14,10 @@
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
 #include "nft/nlbatch.h"
-#include "nlutil.h"
+#include "util/nlutil.h"
 
 struct conntrack {
-	struct mnl_socket *nl;
-	uint32_t seq;
+	struct nl_sock *nl;
 	bool no_filter;		/* the kernel refused CTA_FILTER once */
 	size_t last_dump;
 };
@@ -47,7 +46,7 @@ struct conntrack *conntrack_open(void)
 
 	if (!ct)
 		return NULL;
-	ct->nl = nl_open(NETLINK_NETFILTER, 0, SOCK_CLOEXEC);
+	ct->nl = nl_sock_open(NETLINK_NETFILTER, 0, SOCK_CLOEXEC, false);
 	if (!ct->nl) {
 		int saved = errno;
 
@@ -55,7 +54,6 @@ struct conntrack *conntrack_open(void)
 		errno = saved;
 		return NULL;
 	}
-	ct->seq = (uint32_t)time(NULL);
 	return ct;
 }
 
@@ -63,7 +61,7 @@ void conntrack_close(struct conntrack *ct)
 {
 	if (!ct)
 		return;
-	mnl_socket_close(ct->nl);
+	nl_sock_close(ct->nl);
 	free(ct);
 }
 
@@ -76,12 +74,28 @@ static int flow_cmp(const void *a, const void *b)
 	return (int)x->external_port - (int)y->external_port;
 }
 
+/* Collects attributes into a table of max + 1 slots; types the kernel adds
+ * after our headers were written are skipped, never stored out of bounds. */
+struct attr_table {
+	const struct nlattr **tb;
+	uint16_t max;
+};
+
 static int collect_attr(const struct nlattr *attr, void *data)
 {
-	const struct nlattr **tb = data;
+	const struct attr_table *t = data;
+	uint16_t type = mnl_attr_get_type(attr);
 
-	tb[mnl_attr_get_type(attr)] = attr;
+	if (type <= t->max)
+		t->tb[type] = attr;
 	return MNL_CB_OK;
+}
+
+static int parse_nested(const struct nlattr *nest, const struct nlattr **tb, uint16_t max)
+{
+	struct attr_table t = { tb, max };
+
+	return mnl_attr_parse_nested(nest, collect_attr, &t);
 }
 
 /* Fills t from a CTA_TUPLE_* nest; false when a field is missing. */
@@ -91,10 +105,10 @@ static bool parse_tuple(const struct nlattr *nest, struct ct_tuple *t)
 	const struct nlattr *ip[CTA_IP_MAX + 1] = { 0 };
 	const struct nlattr *pr[CTA_PROTO_MAX + 1] = { 0 };
 
-	if (mnl_attr_parse_nested(nest, collect_attr, tb) < 0 ||
+	if (parse_nested(nest, tb, CTA_TUPLE_MAX) < 0 ||
 	    !tb[CTA_TUPLE_IP] || !tb[CTA_TUPLE_PROTO] ||
-	    mnl_attr_parse_nested(tb[CTA_TUPLE_IP], collect_attr, ip) < 0 ||
-	    mnl_attr_parse_nested(tb[CTA_TUPLE_PROTO], collect_attr, pr) < 0)
+	    parse_nested(tb[CTA_TUPLE_IP], ip, CTA_IP_MAX) < 0 ||
+	    parse_nested(tb[CTA_TUPLE_PROTO], pr, CTA_PROTO_MAX) < 0)
 		return false;
 	if (!ip[CTA_IP_V4_SRC] || !ip[CTA_IP_V4_DST] || !pr[CTA_PROTO_NUM] ||
 	    !pr[CTA_PROTO_SRC_PORT] || !pr[CTA_PROTO_DST_PORT] ||
@@ -112,17 +126,17 @@ static bool parse_tuple(const struct nlattr *nest, struct ct_tuple *t)
 	return true;
 }
 
-static int entry_cb(const void *msg, void *arg)
+static int entry_cb(const struct nlmsghdr *nlh, void *arg)
 {
-	const struct nlmsghdr *nlh = msg;
 	struct ct_dump *d = arg;
 	const struct nlattr *tb[CTA_MAX + 1] = { 0 };
+	struct attr_table top = { tb, CTA_MAX };
 	struct ct_tuple orig, reply;
 	struct ct_flow key;
 	const struct ct_flow *f;
 
 	d->seen++;
-	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), collect_attr, tb) < 0 ||
+	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), collect_attr, &top) < 0 ||
 	    !tb[CTA_TUPLE_ORIG] || !tb[CTA_TUPLE_REPLY] ||
 	    !parse_tuple(tb[CTA_TUPLE_ORIG], &orig) ||
 	    !parse_tuple(tb[CTA_TUPLE_REPLY], &reply))
@@ -161,7 +175,7 @@ static int delete_entry(struct conntrack *ct, const struct ct_tuple *t)
 {
 	char buf[512];
 	struct nlmsghdr *nlh = put_ct_header(buf, IPCTNL_MSG_CT_DELETE, NLM_F_ACK,
-					     ct->seq++);
+					     nl_sock_next_seq(ct->nl));
 	struct nlattr *tuple, *ip, *proto;
 	int ret;
 
@@ -176,7 +190,7 @@ static int delete_entry(struct conntrack *ct, const struct ct_tuple *t)
 	mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, t->dport);
 	mnl_attr_nest_end(nlh, proto);
 	mnl_attr_nest_end(nlh, tuple);
-	ret = nl_request(ct->nl, nlh, nlh->nlmsg_len, NULL, NULL);
+	ret = nl_request(ct->nl, nlh, NULL, NULL);
 	/* Gone already (it timed out, or a retransmit raced us): fine. */
 	return ret == -ENOENT ? 0 : ret;
 }
@@ -220,16 +234,16 @@ int conntrack_delete_flows(struct conntrack *ct, uint32_t orig_dst,
 	qsort(sorted, n, sizeof(*sorted), flow_cmp);
 	d.flows = sorted;
 	d.n = n;
-	nlh = put_ct_header(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, ct->seq++);
+	nlh = put_ct_header(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, nl_sock_next_seq(ct->nl));
 	if (orig_dst && !ct->no_filter)
 		put_dst_filter(nlh, orig_dst);
-	ret = nl_request(ct->nl, nlh, nlh->nlmsg_len, entry_cb, &d);
+	ret = nl_request(ct->nl, nlh, entry_cb, &d);
 	if ((ret == -EINVAL || ret == -EOPNOTSUPP) && orig_dst && !ct->no_filter) {
 		/* A kernel before 5.8: the whole table, matched here. */
 		ct->no_filter = true;
 		d.nhits = d.seen = 0;
-		nlh = put_ct_header(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, ct->seq++);
-		ret = nl_request(ct->nl, nlh, nlh->nlmsg_len, entry_cb, &d);
+		nlh = put_ct_header(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, nl_sock_next_seq(ct->nl));
+		ret = nl_request(ct->nl, nlh, entry_cb, &d);
 	}
 	ct->last_dump = d.seen;
 	for (size_t i = 0; ret == 0 && i < d.nhits; i++) {

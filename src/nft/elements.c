@@ -1,6 +1,6 @@
 /* Elements of the forwards map and of the external set: transactions, the
  * external address set, and reading the map back. */
-#include "array.h"
+#include "util/array.h"
 #include "nft/nft.h"
 
 #include <arpa/inet.h>
@@ -16,7 +16,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
-#include "base64.h"
+#include "util/base64.h"
 #include "nft/nft_impl.h"
 #include "nft/ruleset.h"
 
@@ -322,7 +322,7 @@ static void decode_elem(const struct nft_writer *w, struct nftnl_set_elem *se,
 		nftnl_udata_parse(ud, ulen, parse_elem_comment, e);
 }
 
-static int elems_cb(const void *msg, void *arg)
+static int elems_cb(const struct nlmsghdr *msg, void *arg)
 {
 	struct dump_ctx *ctx = arg;
 	struct nftnl_set *s = nftnl_set_alloc();
@@ -363,5 +363,5 @@ int nft_writer_dump(struct nft_writer *w,
 				    NLM_F_DUMP, w->seq++);
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
-	return nl_request(w->nl, nlh, nlh->nlmsg_len, elems_cb, &ctx);
+	return nl_request(w->sock, nlh, elems_cb, &ctx);
 }

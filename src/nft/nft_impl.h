@@ -10,7 +10,8 @@
 
 struct nft_writer {
 	struct nft_config cfg;
-	struct mnl_socket *nl;
+	struct nl_sock *sock;
+	struct mnl_socket *nl;		/* sock's, for batches */
 	uint32_t seq;
 	struct nft_features features;
 	bool has_destroy;	/* NFT_MSG_DESTROYSETELEM: no ENOENT */

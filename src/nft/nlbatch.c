@@ -102,15 +102,50 @@ static void ensure_sndbuf(struct mnl_socket *nl, size_t len)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cur, sizeof(cur));
 }
 
+struct ack_ctx {
+	uint32_t fence_seq;
+	int first_error;
+	char *errmsg;
+	size_t errlen;
+};
+
+/* Every ack of the batch: keep the first error, go on to the fence. */
+static int ack_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ack_ctx *ctx = data;
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+		return MNL_CB_ERROR;
+	if (e->error && !ctx->first_error) {
+		ctx->first_error = e->error;
+		ext_ack_message(nlh, ctx->errmsg, ctx->errlen);
+	}
+	return nlh->nlmsg_seq == ctx->fence_seq ? MNL_CB_STOP : MNL_CB_OK;
+}
+
+static int noop_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(void)data;
+	return MNL_CB_OK;
+}
+
 int nl_batch_commit(struct mnl_socket *nl, struct nl_batch *b, char *errmsg,
 		    size_t errlen)
 {
+	static mnl_cb_t ctl_cb[NLMSG_MIN_TYPE] = {
+		[NLMSG_NOOP] = noop_cb,
+		[NLMSG_ERROR] = ack_cb,
+		[NLMSG_DONE] = noop_cb,
+		[NLMSG_OVERRUN] = noop_cb,
+	};
 	char fence[NLMSG_HDRLEN + 64];
-	uint32_t fence_seq, portid = mnl_socket_get_portid(nl);
+	uint32_t portid = mnl_socket_get_portid(nl);
 	/* Acks are small (NETLINK_CAP_ACK): no heap buffer per commit. */
 	char rbuf[ACK_BUF_LEN];
-	int first_error = 0;
-	bool done = false;
+	struct ack_ctx ctx = { .errmsg = errmsg, .errlen = errlen };
+	int ret;
 
 	if (errmsg && errlen)
 		errmsg[0] = '\0';
@@ -123,42 +158,30 @@ int nl_batch_commit(struct mnl_socket *nl, struct nl_batch *b, char *errmsg,
 	if (mnl_socket_sendto(nl, b->buf, b->len) < 0)
 		return -errno;
 	/* Netlink requests are served in order on one socket: when the
-	 * fence's answer arrives, every ack of the batch has arrived. */
-	fence_seq = b->seq++;
+	 * fence's ack arrives, every ack of the batch has arrived. */
+	ctx.fence_seq = b->seq++;
 	memset(fence, 0, sizeof(fence));
 	nftnl_nlmsg_build_hdr(fence, NFT_MSG_GETGEN, AF_UNSPEC, NLM_F_ACK,
-			      fence_seq);
+			      ctx.fence_seq);
 	if (mnl_socket_sendto(nl, fence, ((struct nlmsghdr *)fence)->nlmsg_len) < 0)
 		return -errno;
 
-	while (!done) {
+	/* Sequence 0: the acks carry the batch's many sequence numbers. The
+	 * fence's own reply (NEWGEN) goes to noop_cb; its ack ends the run. */
+	do {
 		ssize_t n = mnl_socket_recvfrom(nl, rbuf, sizeof(rbuf));
-		const struct nlmsghdr *nlh = (const struct nlmsghdr *)rbuf;
-		int len = (int)n;
 
 		if (n < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR) {
+				ret = MNL_CB_OK;
 				continue;
-			first_error = first_error ? first_error : -errno;
-			break;
-		}
-		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
-			if (nlh->nlmsg_pid != portid)
-				continue;
-			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-
-				if (e->error && !first_error) {
-					first_error = e->error;
-					ext_ack_message(nlh, errmsg, errlen);
-				}
 			}
-			if (nlh->nlmsg_seq == fence_seq &&
-			    (nlh->nlmsg_type == NLMSG_ERROR ||
-			     !(nlh->nlmsg_flags & NLM_F_MULTI)))
-				done = true;
+			return ctx.first_error ? ctx.first_error : -errno;
 		}
-	}
-	return first_error;
+		ret = mnl_cb_run2(rbuf, (size_t)n, 0, portid, noop_cb, &ctx,
+				  ctl_cb, NLMSG_MIN_TYPE);
+		if (ret < 0)
+			return ctx.first_error ? ctx.first_error : -errno;
+	} while (ret == MNL_CB_OK);
+	return ctx.first_error;
 }
-

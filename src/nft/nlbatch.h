@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "nlutil.h"
+#include "util/nlutil.h"
 
 struct mnl_socket;
 

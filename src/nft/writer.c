@@ -16,10 +16,11 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
-#include "base64.h"
-#include "log.h"
+#include "util/base64.h"
+#include "util/clock.h"
+#include "util/log.h"
 #include "nft/nft_impl.h"
-#include "nlutil.h"
+#include "util/nlutil.h"
 #include "nft/ruleset.h"
 
 #define EPOCH_PREFIX "portgate epoch-origin-ms="
@@ -33,14 +34,15 @@ struct nft_writer *nft_writer_open(const struct nft_config *cfg)
 		return NULL;
 	w->cfg = *cfg;
 	w->seq = (uint32_t)time(NULL);
-	w->nl = nl_open(NETLINK_NETFILTER, 0, SOCK_CLOEXEC);
-	if (!w->nl) {
+	w->sock = nl_sock_open(NETLINK_NETFILTER, 0, SOCK_CLOEXEC, false);
+	if (!w->sock) {
 		int saved = errno;
 
 		free(w);
 		errno = saved;
 		return NULL;
 	}
+	w->nl = nl_sock_mnl(w->sock);
 	/* Extended acks say which attribute the kernel refused; capped acks
 	 * keep a large batch's errors from echoing the whole batch back. */
 	mnl_socket_setsockopt(w->nl, NETLINK_EXT_ACK, &one, sizeof(one));
@@ -58,7 +60,7 @@ void nft_writer_close(struct nft_writer *w)
 		return;
 	/* Closing the owner's socket orphans a persistent table (its elements
 	 * keep forwarding) and removes a non-persistent one. */
-	mnl_socket_close(w->nl);
+	nl_sock_close(w->sock);
 	free(w);
 }
 
@@ -105,7 +107,7 @@ static int parse_table_comment(const struct nftnl_udata *attr, void *data)
 	return MNL_CB_OK;
 }
 
-static int table_cb(const void *msg, void *arg)
+static int table_cb(const struct nlmsghdr *msg, void *arg)
 {
 	struct table_info *info = arg;
 	struct nftnl_table *t = nftnl_table_alloc();
@@ -140,19 +142,11 @@ static int get_table(struct nft_writer *w, struct table_info *info)
 					  NLM_F_ACK, w->seq++);
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	nftnl_table_free(t);
-	ret = nl_request(w->nl, nlh, nlh->nlmsg_len, table_cb, info);
+	ret = nl_request(w->sock, nlh, table_cb, info);
 	return ret == -ENOENT ? 0 : ret;
 }
 
 /* ---- setup and adoption ----------------------------------------------- */
-
-static uint64_t boottime_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int declare(struct nft_writer *w, uint32_t flags, uint64_t origin,
 		   bool delete_first)
@@ -234,7 +228,7 @@ int nft_writer_setup(struct nft_writer *w, bool *adopted,
 	int ret;
 
 	*adopted = false;
-	*epoch_origin_ms = boottime_ms();
+	*epoch_origin_ms = (uint64_t)boot_now_ms();
 	if ((ret = get_table(w, &info)) < 0)
 		return ret;
 	if (info.found) {

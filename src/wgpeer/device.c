@@ -1,5 +1,5 @@
 /* Snapshots of a device, their diff, and the longest-prefix index. */
-#include "array.h"
+#include "util/array.h"
 #include "wgpeer/wgpeer.h"
 
 #include <errno.h>

@@ -13,7 +13,7 @@
 #include <linux/time_types.h>
 #include <linux/wireguard.h>
 
-#include "nlutil.h"
+#include "util/nlutil.h"
 
 #define ATTR_MAX 16
 
@@ -134,7 +134,7 @@ struct family_ctx {
 	uint16_t id;
 };
 
-static int family_cb(const void *msg, void *arg)
+static int family_cb(const struct nlmsghdr *msg, void *arg)
 {
 	const struct nlattr *tb[CTRL_ATTR_MAX + 1] = { 0 };
 	struct family_ctx *ctx = arg;
@@ -164,57 +164,46 @@ static struct nlmsghdr *put_genl(char *buf, uint16_t type, uint16_t flags,
 	return nlh;
 }
 
-struct dump_ctx {
-	struct wg_device_info *dev;
-	bool interrupted;
-};
-
-static int device_cb(const void *msg, void *arg)
+static int device_cb(const struct nlmsghdr *msg, void *arg)
 {
-	struct dump_ctx *ctx = arg;
-
-	if (((const struct nlmsghdr *)msg)->nlmsg_flags & NLM_F_DUMP_INTR)
-		ctx->interrupted = true;
-	return wg_genl_parse(msg, ctx->dev);
+	return wg_genl_parse(msg, arg);
 }
 
 int wg_genl_get(const char *ifname, struct wg_device_info *dev)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct family_ctx fam = { 0 };
-	struct mnl_socket *nl = nl_open(NETLINK_GENERIC, 0, SOCK_CLOEXEC);
-	uint32_t seq = (uint32_t)time(NULL);
+	/* Replies carry the device's private key: the buffer is wiped. */
+	struct nl_sock *nl = nl_sock_open(NETLINK_GENERIC, 0, SOCK_CLOEXEC, true);
 	struct nlmsghdr *nlh;
 	int ret;
 
 	if (!nl)
 		return -errno;
-	nlh = put_genl(buf, GENL_ID_CTRL, NLM_F_ACK, CTRL_CMD_GETFAMILY, 1, seq++);
+	nlh = put_genl(buf, GENL_ID_CTRL, NLM_F_ACK, CTRL_CMD_GETFAMILY, 1,
+		       nl_sock_next_seq(nl));
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, WG_GENL_NAME);
-	ret = nl_request(nl, nlh, nlh->nlmsg_len, family_cb, &fam);
+	ret = nl_request(nl, nlh, family_cb, &fam);
 	if (ret == -ENOENT || (!ret && !fam.id)) {
 		ret = -ENODEV;	/* no WireGuard in this kernel */
 		goto out;
 	}
 	if (ret)
 		goto out;
-	/* A dump that changed under us is flagged: read it again, a few
-	 * times at most. */
+	/* A dump that changed under us is flagged (-EINTR): read it again,
+	 * a few times at most. */
 	for (int attempt = 0; attempt < 5; attempt++) {
-		struct dump_ctx ctx = { dev, false };
-
 		wg_device_clear(dev);
 		nlh = put_genl(buf, fam.id, NLM_F_DUMP, WG_CMD_GET_DEVICE,
-			       WG_GENL_VERSION, seq++);
+			       WG_GENL_VERSION, nl_sock_next_seq(nl));
 		mnl_attr_put_strz(nlh, WGDEVICE_A_IFNAME, ifname);
-		ret = nl_request(nl, nlh, nlh->nlmsg_len, device_cb, &ctx);
-		if (ret || !ctx.interrupted)
+		ret = nl_request(nl, nlh, device_cb, dev);
+		if (ret != -EINTR)
 			break;
-		ret = -EINTR;
 	}
 	if (ret == -ENOENT || ret == -ENODEV || ret == -EINVAL)
 		ret = -ENODEV;
 out:
-	mnl_socket_close(nl);
+	nl_sock_close(nl);
 	return ret;
 }

@@ -12,10 +12,14 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
-#include "nlutil.h"
+#include "util/nlutil.h"
 
+/* Two sockets for the life of the daemon: one joined to the link and
+ * address groups (events), one for queries (a multicast event arriving in
+ * the middle of a reply would not be ours). */
 struct rtnl_watch {
-	struct mnl_socket *nl;
+	struct nl_sock *events;
+	struct nl_sock *query;
 };
 
 struct rtnl_watch *rtnl_watch_open(void)
@@ -24,12 +28,13 @@ struct rtnl_watch *rtnl_watch_open(void)
 
 	if (!w)
 		return NULL;
-	w->nl = nl_open(NETLINK_ROUTE, RTMGRP_LINK | RTMGRP_IPV4_IFADDR,
-			SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (!w->nl) {
+	w->events = nl_sock_open(NETLINK_ROUTE, RTMGRP_LINK | RTMGRP_IPV4_IFADDR,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC, false);
+	w->query = nl_sock_open(NETLINK_ROUTE, 0, SOCK_CLOEXEC, false);
+	if (!w->events || !w->query) {
 		int saved = errno;
 
-		free(w);
+		rtnl_watch_close(w);
 		errno = saved;
 		return NULL;
 	}
@@ -40,13 +45,14 @@ void rtnl_watch_close(struct rtnl_watch *w)
 {
 	if (!w)
 		return;
-	mnl_socket_close(w->nl);
+	nl_sock_close(w->events);
+	nl_sock_close(w->query);
 	free(w);
 }
 
 int rtnl_watch_fd(const struct rtnl_watch *w)
 {
-	return mnl_socket_get_fd(w->nl);
+	return mnl_socket_get_fd(nl_sock_mnl(w->events));
 }
 
 bool rtnl_watch_drain(struct rtnl_watch *w)
@@ -55,7 +61,7 @@ bool rtnl_watch_drain(struct rtnl_watch *w)
 	bool changed = false;
 
 	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(w->nl, buf, sizeof(buf));
+		ssize_t n = mnl_socket_recvfrom(nl_sock_mnl(w->events), buf, sizeof(buf));
 
 		if (n > 0) {
 			changed = true;
@@ -70,9 +76,8 @@ bool rtnl_watch_drain(struct rtnl_watch *w)
 	}
 }
 
-static int link_cb(const void *msg, void *arg)
+static int link_cb(const struct nlmsghdr *nlh, void *arg)
 {
-	const struct nlmsghdr *nlh = msg;
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	struct rtnl_link_state *st = arg;
 
@@ -84,31 +89,23 @@ static int link_cb(const void *msg, void *arg)
 	return 0;
 }
 
-static struct mnl_socket *open_route(void)
-{
-	return nl_open(NETLINK_ROUTE, 0, SOCK_CLOEXEC);
-}
-
-int rtnl_link_get(const char *ifname, struct rtnl_link_state *state)
+int rtnl_link_get(struct rtnl_watch *w, const char *ifname,
+		  struct rtnl_link_state *state)
 {
 	char buf[512];
-	struct mnl_socket *nl = open_route();
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
 	int ret;
 
 	memset(state, 0, sizeof(*state));
-	if (!nl)
-		return -errno;
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_GETLINK;
 	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = (uint32_t)time(NULL);
+	nlh->nlmsg_seq = nl_sock_next_seq(w->query);
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
-	ret = nl_request(nl, nlh, nlh->nlmsg_len, link_cb, state);
-	mnl_socket_close(nl);
+	ret = nl_request(w->query, nlh, link_cb, state);
 	if (ret == -ENODEV || ret == -ENOENT)
 		return 0;	/* absent: state->exists stays false */
 	return ret;
@@ -120,9 +117,8 @@ struct addr_ctx {
 	size_t max, n;
 };
 
-static int addr_cb(const void *msg, void *arg)
+static int addr_cb(const struct nlmsghdr *nlh, void *arg)
 {
-	const struct nlmsghdr *nlh = msg;
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	struct addr_ctx *ctx = arg;
 	const struct nlattr *attr, *local = NULL, *address = NULL;
@@ -143,34 +139,31 @@ static int addr_cb(const void *msg, void *arg)
 	return 0;
 }
 
-int rtnl_ipv4_addrs(const char *ifname, uint32_t *addrs, size_t max, size_t *n)
+int rtnl_ipv4_addrs(struct rtnl_watch *w, const char *ifname, uint32_t *addrs,
+		    size_t max, size_t *n)
 {
 	struct rtnl_link_state st;
 	struct addr_ctx ctx = { 0 };
 	char buf[512];
-	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
 	int ret;
 
 	*n = 0;
-	if ((ret = rtnl_link_get(ifname, &st)) < 0)
+	if ((ret = rtnl_link_get(w, ifname, &st)) < 0)
 		return ret;
 	if (!st.exists)
 		return -ENODEV;
-	if (!(nl = open_route()))
-		return -errno;
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_GETADDR;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = (uint32_t)time(NULL);
+	nlh->nlmsg_seq = nl_sock_next_seq(w->query);
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = AF_INET;
 	ctx.ifindex = st.ifindex;
 	ctx.addrs = addrs;
 	ctx.max = max;
-	ret = nl_request(nl, nlh, nlh->nlmsg_len, addr_cb, &ctx);
-	mnl_socket_close(nl);
+	ret = nl_request(w->query, nlh, addr_cb, &ctx);
 	*n = ctx.n;
 	return ret;
 }

@@ -24,8 +24,11 @@ int rtnl_watch_fd(const struct rtnl_watch *w);
  * changed (or events were lost). */
 bool rtnl_watch_drain(struct rtnl_watch *w);
 
-int rtnl_link_get(const char *ifname, struct rtnl_link_state *state);
+/* Queries go through the watch's own query socket, opened once. */
+int rtnl_link_get(struct rtnl_watch *w, const char *ifname,
+		  struct rtnl_link_state *state);
 /* IPv4 addresses of ifname, host byte order, at most max. */
-int rtnl_ipv4_addrs(const char *ifname, uint32_t *addrs, size_t max, size_t *n);
+int rtnl_ipv4_addrs(struct rtnl_watch *w, const char *ifname, uint32_t *addrs,
+		    size_t max, size_t *n);
 
 #endif

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/clock.h"
+
 struct wg_tracker {
 	char ifname[WG_IFNAME_MAX];
 	char uapi_socket[108];
@@ -17,16 +19,9 @@ struct wg_tracker {
 	const char *backend;
 	double last_poll_ms;
 	struct wg_uapi_read pending;	/* fd -1: no poll under way */
-	double pending_since;
+	int64_t pending_since;	/* µs */
 };
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000 + (double)ts.tv_nsec / 1e6;
-}
 
 struct wg_tracker *wg_tracker_new(const char *ifname, const char *uapi_socket,
 				  uint32_t stale_after_sec)
@@ -83,7 +78,7 @@ static int adopt(struct wg_tracker *t, struct wg_device_info *cur)
 static int poll_finish(struct wg_tracker *t, struct wg_device_info *cur, int ret,
 		       int64_t now_sec, struct wg_events *out)
 {
-	t->last_poll_ms = now_ms() - t->pending_since;
+	t->last_poll_ms = (double)(mono_now_us() - t->pending_since) / 1000;
 	if (ret == -ENODEV) {
 		wg_device_clear(cur);
 		ret = wg_tracker_forget_all(t, out);
@@ -110,7 +105,7 @@ int wg_tracker_poll_begin(struct wg_tracker *t, int64_t now_sec,
 
 	*wait_fd = -1;
 	wg_uapi_abort(&t->pending);
-	t->pending_since = now_ms();
+	t->pending_since = mono_now_us();
 	ret = wg_uapi_begin(t->ifname, path, &t->pending);
 	if (ret == 0) {
 		t->backend = "uapi";
@@ -163,7 +158,7 @@ int wg_tracker_poll(struct wg_tracker *t, int64_t now_sec, struct wg_events *out
 	while (ret == 1) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
-		if (poll(&pfd, 1, 2000) == 0) {
+		if (poll(&pfd, 1, WG_TRACKER_POLL_TIMEOUT_MS) == 0) {
 			wg_tracker_poll_abort(t);
 			return -ETIMEDOUT;
 		}

@@ -8,6 +8,10 @@
 
 #include "wgpeer/wgpeer.h"
 
+/* How long a userspace WireGuard answer may take before a poll is given
+ * up (and the next one starts afresh). */
+#define WG_TRACKER_POLL_TIMEOUT_MS 2000
+
 struct wg_tracker;
 
 /* uapi_socket NULL: userspace WireGuard's usual /var/run/wireguard/IFNAME.sock */

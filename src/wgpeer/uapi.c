@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "base64.h"
+#include "util/base64.h"
 
 #define UAPI_DIR "/var/run/wireguard"
 #define UAPI_REPLY_MAX (64u << 20)

@@ -76,8 +76,11 @@ lab_readd_c1() {
 	in_ns c1 wg set "$WG_C1" peer "$(cat "$TMPD/gw.pub")" remove
 	in_ns c1 wg set "$WG_C1" peer "$(cat "$TMPD/gw.pub")" endpoint "198.51.100.1:51820" \
 		allowed-ips 10.66.0.0/24,203.0.113.0/24 persistent-keepalive 1
-	wait_until 10 handshakes_done 2
+	wait_until 10 handshakes_done 2 || return 1
+	# The daemon learns of the peer at its next poll (poll_interval).
+	[ -z "$DAEMON_PID" ] || wait_until 5 c1_served
 }
+c1_served() { [ "$(field result "$(pmp c1 op0)")" = 0 ]; }
 
 daemon_listening() { in_ns gw ss -Hlun "sport = :5351" | grep -q "$GWIN"; }
 

@@ -8,6 +8,7 @@ WG_DEVS=""
 BG_PIDS=""
 TESTS_FAILED=0
 TESTS_PASSED=0
+TESTS_SKIPPED=0
 
 ns() { echo "$PG_ID-$1"; }
 in_ns() { local n=$1; shift; ip netns exec "$(ns "$n")" "$@"; }
@@ -61,18 +62,55 @@ record() {
 		TESTS_FAILED=$((TESTS_FAILED + 1)); echo "FAIL $1"
 	fi
 }
-# check WHAT CMD...: CMD must succeed; check_not: it must fail.
-check() { local what=$1; shift; "$@"; record "$what" $?; }
-check_not() { local what=$1; shift; ! "$@"; record "$what" $?; }
+# check WHAT 'CONDITION': the one quoted condition (any shell: `[ ... ]`, a
+# function, a pipeline, `A && B`) must succeed; check_not: it must fail.
+# Exactly two arguments, so that `check WHAT [ A ] && [ B ]`, whose second
+# half the shell would run after the result was recorded, is a failure of
+# its own rather than a check that cannot fail.
+check() { _check "$@"; }
+check_not() { _check_neg=1 _check "$@"; }
+_check() {
+	local _pg_neg=${_check_neg:-0} _pg_rc
+	if [ $# -ne 2 ]; then
+		record "${1:-?}: malformed check: give one quoted condition ($# arguments)" 1
+		return 1
+	fi
+	eval "$2"; _pg_rc=$?
+	if [ "$_pg_neg" = 1 ]; then [ "$_pg_rc" -ne 0 ]; _pg_rc=$?; fi
+	record "$1" "$_pg_rc"
+	return "$_pg_rc"
+}
+# skip WHAT WHY: a check this kernel or machine cannot run; never a pass.
+skip() {
+	TESTS_SKIPPED=$((TESTS_SKIPPED + 1)); echo "skip $1 ($2)"
+}
 
 finish() {
 	if [ "$TESTS_FAILED" -gt 0 ] && [ -n "${DLOG:-}" ] && [ -f "$DLOG" ]; then
 		echo "--- last lines of portgated's log:"
 		tail -n 20 "$DLOG"
 	fi
-	echo "$TESTS_PASSED passed, $TESTS_FAILED failed"
-	[ "$TESTS_FAILED" -eq 0 ]
+	echo "$TESTS_PASSED passed, $TESTS_FAILED failed, $TESTS_SKIPPED skipped"
+	[ "$TESTS_FAILED" -eq 0 ] && [ $((TESTS_PASSED + TESTS_SKIPPED)) -gt 0 ]
 }
+
+# kernel_at_least MAJOR MINOR: the running kernel is that version or newer.
+kernel_at_least() {
+	local v; v=$(uname -r)
+	local major=${v%%.*} rest=${v#*.}
+	local minor=${rest%%[!0-9]*}
+	[ "$major" -gt "$1" ] || { [ "$major" -eq "$1" ] && [ "$minor" -ge "$2" ]; }
+}
+
+# eq A B: A is not empty and equals B (two empty strings are not equal).
+eq() { [ -n "$1" ] && [ "$1" = "$2" ]; }
+# count_of PATTERN TEXT: how many lines of TEXT match PATTERN.
+count_of() { grep -c -- "$1" <<<"$2"; }
+# map_has NS PATTERN: the gateway's forwards map lists an element matching it.
+map_has() { in_ns "$1" nft list map ip portgate forwards | grep -q -- "$2"; }
+# map_lacks NS PROTO PORT: no element for that port, and the port is known
+# (an empty port never counts as gone).
+map_lacks() { [ -n "$3" ] && ! map_has "$1" "$2 . $3 "; }
 
 # wait_until SECONDS CMD...: polls every 0.1 s.
 wait_until() {
@@ -88,7 +126,8 @@ echo_servers() {
 	local n=$1 port=$2 name=$3
 	bg_ns "$n" socat TCP-LISTEN:"$port",reuseaddr,fork SYSTEM:"sed -u 's/^/$name:/'"
 	bg_ns "$n" socat UDP-RECVFROM:"$port",reuseaddr,fork SYSTEM:"sed -u 's/^/$name:/'"
-	wait_until 5 in_ns "$n" sh -c "ss -Hltn sport = :$port | grep -q ."
+	wait_until 5 in_ns "$n" sh -c "ss -Hltn sport = :$port | grep -q ." &&
+		wait_until 5 in_ns "$n" sh -c "ss -Hlun sport = :$port | grep -q ."
 }
 
 # tcp_says NS ADDR PORT EXPECTED: one line over TCP, the echo must match.

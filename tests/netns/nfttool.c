@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "nft/conntrack.h"
 #include "nft/nft.h"
 #include "nft/nft_impl.h"

@@ -12,9 +12,9 @@ lab_start || exit 1
 proton() { pmp_from c1 10.66.0.2 map udp 1 0 60 -- map tcp 1 0 60; }
 r=$(proton); echo "$r" | sed 's/^/     /'
 u=$(field external "$(echo "$r" | sed -n 1p)"); t=$(field external "$(echo "$r" | sed -n 2p)")
-check "proton-like: success for UDP and TCP" [ "$(echo "$r" | grep -c 'result=0')" = 2 ]
-check "proton-like: one port for both protocols" [ -n "$u" ] && [ "$u" = "$t" ]
-check "proton-like: internal port echoed as 1" [ "$(echo "$r" | grep -c 'internal=1 ')" = 2 ]
+check "proton-like: success for UDP and TCP" '[ "$(count_of result=0 "$r")" = 2 ]'
+check "proton-like: one port for both protocols ($u, $t)" 'eq "$u" "$t"'
+check "proton-like: internal port echoed as 1" '[ "$(count_of "internal=1 " "$r")" = 2 ]'
 same=0; [ -n "$u" ] && same=1
 for i in 1 2 3; do
 	sleep 1
@@ -22,17 +22,18 @@ for i in 1 2 3; do
 	[ "$(field external "$(echo "$r" | sed -n 1p)")" = "$u" ] || same=0
 	[ "$(field external "$(echo "$r" | sed -n 2p)")" = "$u" ] || same=0
 done
-check "proton-like: the port stays the same across renewals" [ $same = 1 ]
+check "proton-like: the port stays the same across renewals" '[ $same = 1 ]'
 echo_servers c1 "$u" c1
-check "same-port: TCP to $EXT:$u reaches c1 port $u" tcp_says ext $EXT "$u" c1
-check "same-port: UDP to $EXT:$u reaches c1 port $u" udp_says ext $EXT "$u" c1
+check "same-port: TCP to $EXT:$u reaches c1 port $u" 'tcp_says ext $EXT "$u" c1'
+check "same-port: UDP to $EXT:$u reaches c1 port $u" 'udp_says ext $EXT "$u" c1'
 
 # libtorrent: PCP first; the version answer at once, then NAT-PMP works.
 r=$(pmp c2 pcp); echo "     $r"
-check "libtorrent-like: PCP probe answered at once with 8-byte unsupported version" \
-	[ "$(field size "$r")" = 8 ] && [ "$(field result "$r")" = 1 ] && [ "$(field op "$r")" = 129 ]
+check "libtorrent-like: the PCP probe gets an 8-byte answer" '[ "$(field size "$r")" = 8 ]'
+check "libtorrent-like: ... with result 1 (unsupported version)" '[ "$(field result "$r")" = 1 ]'
+check "libtorrent-like: ... and opcode 129" '[ "$(field op "$r")" = 129 ]'
 r=$(pmp c2 map tcp 6881 0 7200); echo "     $r"
-check "libtorrent-like: NAT-PMP fallback succeeds" [ "$(field result "$r")" = 0 ]
+check "libtorrent-like: NAT-PMP fallback succeeds" '[ "$(field result "$r")" = 0 ]'
 
 # Transmission: internal = external = its listen port, 3600 s; the policy
 # clamps that, and it renews at half the lifetime it was given.
@@ -40,44 +41,47 @@ LAB_MODE=same-port LAB_PER_PEER=6 LAB_LIFE_MAX=4 lab_policy </dev/null
 kill -HUP "$DAEMON_PID"
 wait_until 5 grep -q "policy reloaded" "$DLOG"
 r=$(pmp c2 map tcp 25413 25413 3600); echo "     $r"
-check "transmission-like: gets its listen port" [ "$(field external "$r")" = 25413 ]
-check "transmission-like: 3600 s is clamped to the policy's 4 s" [ "$(field lifetime "$r")" = 4 ]
+check "transmission-like: gets its listen port" '[ "$(field external "$r")" = 25413 ]'
+check "transmission-like: 3600 s is clamped to the policy's 4 s" '[ "$(field lifetime "$r")" = 4 ]'
 ok=1
 for i in 1 2 3; do	# renew at half the lifetime it was given
 	sleep 2
 	[ "$(field external "$(pmp c2 map tcp 25413 25413 3600)")" = 25413 ] || ok=0
 done
-check "transmission-like: renewals at half the lifetime keep the port" [ $ok = 1 ]
+check "transmission-like: renewals at half the lifetime keep the port" '[ $ok = 1 ]'
 echo_servers c2 25413 c2
-check "transmission-like: the forward carries traffic" tcp_says ext $EXT 25413 c2
+check "transmission-like: the forward carries traffic" 'tcp_says ext $EXT 25413 c2'
 LAB_MODE=same-port LAB_PER_PEER=6 lab_policy </dev/null
 kill -HUP "$DAEMON_PID"
 
 # Two peers: neither can renew or delete the other's mapping.
 a=$(pmp c1 map tcp 7000 27000 60); b=$(pmp c2 map tcp 7000 27000 60)
-check "two peers asking for the same port get distinct ports" \
-	[ "$(field external "$a")" = 27000 ] && [ "$(field external "$b")" != 27000 ] && [ -n "$(field external "$b")" ]
+pa=$(field external "$a"); pb=$(field external "$b")
+check "two peers asking for the same port: the first gets it" 'eq "$pa" 27000'
+check "the second gets a port ($pb)" '[ "$(field result "$b")" = 0 ]'
+check "... another one" '[ -n "$pb" ] && [ "$pb" != 27000 ]'
 pmp c2 map tcp 7000 0 0 >/dev/null
 pmp c2 map tcp 0 0 0 >/dev/null
-check "c2's deletes leave c1's mapping" \
-	sh -c "ip netns exec $(ns gw) nft list map ip portgate forwards | grep -q 'tcp . 27000 .*: 10.66.0.2 . 27000'"
+check "c2's deletes leave c1's mapping" 'map_has gw "tcp . 27000 .*: 10.66.0.2 . 27000"'
 
 # Quota (6 ports per peer here), reserved and out-of-range ports.
 for p in 1 2 3 4 5 6; do pmp c2 map udp $((100 + p)) 0 60 >/dev/null; done
 r=$(pmp c2 map udp 200 0 60)
-check "quota: the seventh port is refused with result 4" [ "$(field result "$r")" = 4 ]
+check "quota: the seventh port is refused with result 4" '[ "$(field result "$r")" = 4 ]'
 r=$(pmp c1 map udp 20022 20022 60)
-check "a reserved port is never handed out" [ "$(field external "$r")" != 20022 ] && [ "$(field result "$r")" = 0 ]
+check "a request suggesting a reserved port succeeds" '[ "$(field result "$r")" = 0 ]'
+check "... with another port" '[ -n "$(field external "$r")" ] && [ "$(field external "$r")" != 20022 ]'
 r=$(pmp c1 map udp 30000 30000 60)
 e=$(field external "$r")
-check "an out-of-range suggestion gets a port inside the range" [ "$e" -ge 20000 ] && [ "$e" -le 29999 ]
+check "an out-of-range suggestion gets a port ($e)" '[ "$(field result "$r")" = 0 ]'
+check "... inside the range" '[ -n "$e" ] && [ "$e" -ge 20000 ] && [ "$e" -le 29999 ]'
 
 # Malformed datagrams: every length with several headers gets the right
 # answer or none; a flood does not stop the daemon serving others.
 r=$(pmp c1 sweep); echo "     $r"
-check "every length 0..1100: right answer or silence" grep -q "sweep ok" <<<"$r"
+check "every length 0..1100: right answer or silence" 'grep -q "sweep ok" <<<"$r"'
 in_ns c2 "$PMP" $GWIN flood 20000 >/dev/null
 r=$(pmp c1 op0)
-check "after a flood of junk the daemon still answers" [ "$(field result "$r")" = 0 ]
-check "the daemon is still running" kill -0 "$DAEMON_PID"
+check "after a flood of junk the daemon still answers" '[ "$(field result "$r")" = 0 ]'
+check "the daemon is still running" 'kill -0 "$DAEMON_PID"'
 finish

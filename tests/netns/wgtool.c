@@ -10,8 +10,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "base64.h"
-#include "log.h"
+#include "util/base64.h"
+#include "util/log.h"
 #include "wgpeer/rtnl.h"
 #include "wgpeer/tracker.h"
 
@@ -62,7 +62,7 @@ static int watch(const char *ifname, int poll_ms, uint32_t stale)
 		if (poll(&pfd, 1, wait) > 0 && rtnl_watch_drain(rw)) {
 			struct rtnl_link_state st;
 
-			if (rtnl_link_get(ifname, &st) == 0) {
+			if (rtnl_link_get(rw, ifname, &st) == 0) {
 				if ((!st.exists || !st.up) && present) {
 					present = false;
 					wg_tracker_forget_all(t, &ev);

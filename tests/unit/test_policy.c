@@ -8,7 +8,8 @@
 
 #include <cmocka.h>
 
-#include "policy.h"
+#include "util/base64.h"
+#include "daemon/policy.h"
 
 #define KEY_A "WKAuaVuhdyscyTCXVfBDJR6nf9zxD75jmJzq6Ce8ilo="
 #define KEY_B "Zi4U/VlFVvUiYEcDNANRJYkDtk81VTdj8ZQmqypRXFg="
@@ -72,20 +73,42 @@ static void full_policy(void **state)
 	assert_true(p.same_port);
 	assert_int_equal(p.rate, 0);
 	assert_int_equal(p.n_peers, 2);
-	memcpy(key, p.peers[0].key, 32);
+
+	/* Each peer looked up by its own key: the order they are stored in
+	 * does not decide which branch is tested. */
+	assert_true(key_from_base64(key, KEY_A));
 	peer = policy_peer_find(&p, key);
 	assert_non_null(peer);
+	assert_false(peer->deny);
+	assert_false(policy_denies(&p, key));
+	assert_string_equal(peer->name, "seedbox");
 	policy_limits_for(&p, key, &lim);
-	if (peer->deny) {
-		assert_true(policy_denies(&p, key));
-	} else {
-		assert_string_equal(peer->name, "seedbox");
-		assert_int_equal(lim.per_peer, 64);
-		assert_int_equal(lim.port_min, 41000);
-		assert_int_equal(lim.lifetime_max, 3600);
-		assert_true(lim.same_port);
-	}
-	assert_true(policy_denies(&p, p.peers[0].deny ? p.peers[0].key : p.peers[1].key));
+	assert_int_equal(lim.per_peer, 64);
+	assert_int_equal(lim.port_min, 41000);
+	assert_int_equal(lim.port_max, 41999);
+	assert_int_equal(lim.lifetime_min, 30);
+	assert_int_equal(lim.lifetime_max, 3600);
+	assert_true(lim.same_port);
+
+	assert_true(key_from_base64(key, KEY_B));
+	peer = policy_peer_find(&p, key);
+	assert_non_null(peer);
+	assert_true(peer->deny);
+	assert_true(policy_denies(&p, key));
+
+	/* A peer the policy does not name gets the global limits. */
+	memset(key, 0x5a, sizeof(key));
+	assert_null(policy_peer_find(&p, key));
+	assert_false(policy_denies(&p, key));
+	policy_limits_for(&p, key, &lim);
+	assert_int_equal(lim.per_peer, 4);
+	assert_int_equal(lim.port_min, 40000);
+	assert_int_equal(lim.port_max, 49999);
+	assert_int_equal(p.poll_interval, 2);
+	assert_int_equal(p.stale_handshake, 300);
+	assert_string_equal(p.nft_table, "pg");
+	assert_string_equal(p.control_socket, "/tmp/x.sock");
+	assert_string_equal(p.control_group, "portgate");
 	assert_true(p.nft_remove_on_exit);
 	assert_string_equal(p.metrics_listen, "127.0.0.1:9834");
 	policy_free(&p);
@@ -134,9 +157,10 @@ static void bad_policies(void **state)
 		memset(err, 0, sizeof(err));
 		if (load(cases[i].text, &p, err) == 0)
 			fail_msg("case %zu was accepted", i);
+		/* SHOW_ERRORS=1 prints every message; the assertion holds either way. */
 		if (getenv("SHOW_ERRORS"))
 			print_message("%s\n", err);
-		else if (strncmp(err, cases[i].want, strlen(cases[i].want)))
+		if (strncmp(err, cases[i].want, strlen(cases[i].want)))
 			fail_msg("case %zu: got \"%s\", want \"%s...\"", i, err, cases[i].want);
 	}
 }

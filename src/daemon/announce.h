@@ -1,0 +1,19 @@
+/* RFC 6886 §3.2.1: when the external address changes (and at start), tell
+ * the clients ANNOUNCE_COUNT times, the first at once, then at intervals
+ * doubling from ANNOUNCE_FIRST_INTERVAL_MS. What is sent, and to whom, is
+ * the owner's callback. */
+#ifndef PORTGATE_DAEMON_ANNOUNCE_H
+#define PORTGATE_DAEMON_ANNOUNCE_H
+
+#define ANNOUNCE_COUNT 10
+#define ANNOUNCE_FIRST_INTERVAL_MS 250
+
+struct loop;
+struct announcer;
+
+struct announcer *announcer_open(struct loop *loop, void (*send)(void *arg), void *arg);
+void announcer_close(struct announcer *a);
+/* Starts the schedule again from the beginning. */
+void announcer_start(struct announcer *a);
+
+#endif

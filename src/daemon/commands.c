@@ -1,0 +1,191 @@
+#include "daemon/commands.h"
+
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "daemon/gateway.h"
+#include "daemon/policy.h"
+#include "util/base64.h"
+#include "util/clock.h"
+#include "wgpeer/wgpeer.h"
+
+static const char *peer_name(const struct gateway *g, const uint8_t *key)
+{
+	const struct policy_peer *p = policy_peer_find(gateway_policy(g), key);
+
+	return p && p->name[0] ? p->name : NULL;
+}
+
+static json_t *key_json(const uint8_t *key)
+{
+	char b64[KEY_B64_LEN + 1];
+
+	key_to_base64(b64, key);
+	return json_string(b64);
+}
+
+static json_t *addr_json(uint32_t addr)
+{
+	struct in_addr a = { htonl(addr) };
+
+	return json_string(inet_ntoa(a));
+}
+
+static json_t *do_status(struct gateway *g)
+{
+	const struct wg_device_info *dev = gateway_peers(g);
+	const struct policy *pol = gateway_policy(g);
+	const struct mapping_table *t = gateway_mappings(g);
+	uint32_t ext;
+	bool known = gateway_external(g, &ext);
+
+	return json_pack("{s:s, s:I, s:I, s:o, s:s, s:s, s:I, s:{s:I, s:I}, s:{s:s, s:I}}",
+		"version", PORTGATE_VERSION,
+		"uptime", (json_int_t)(time(NULL) - gateway_started(g)),
+		"epoch", (json_int_t)gateway_epoch(g),
+		"external_address", known ? addr_json(ext) : json_null(),
+		"interface", pol->interface,
+		"wireguard_backend", gateway_wg_backend(g),
+		"peers", (json_int_t)dev->n_peers,
+		"mappings", "udp", (json_int_t)mapping_table_count(t, MAPPING_UDP),
+			    "tcp", (json_int_t)mapping_table_count(t, MAPPING_TCP),
+		"policy", "path", pol->path, "loaded_at", (json_int_t)pol->loaded_at);
+}
+
+struct list_ctx {
+	struct gateway *g;
+	json_t *arr;
+	int64_t now;
+};
+
+static void list_one(const struct mapping_view *v, void *arg)
+{
+	struct list_ctx *ctx = arg;
+	const char *name = peer_name(ctx->g, v->peer);
+	int64_t left = (v->expires_ms - ctx->now + 999) / 1000;
+
+	json_array_append_new(ctx->arr, json_pack(
+		"{s:o, s:o, s:s, s:i, s:o, s:i, s:i, s:I, s:I}",
+		"peer", key_json(v->peer),
+		"peer_name", name ? json_string(name) : json_null(),
+		"protocol", proto_name(v->proto),
+		"external_port", v->external_port,
+		"internal_address", addr_json(v->addr),
+		"internal_port", v->target_port,
+		"requested_internal_port", v->internal_port,
+		"lifetime", (json_int_t)v->lifetime,
+		"remaining", (json_int_t)(left > 0 ? left : 0)));
+}
+
+static json_t *do_list(struct gateway *g)
+{
+	struct list_ctx ctx = { g, json_array(), mono_now_ms() };
+
+	mapping_table_foreach(gateway_mappings(g), list_one, &ctx);
+	return json_pack("{s:o}", "mappings", ctx.arr);
+}
+
+static json_t *do_peers(struct gateway *g)
+{
+	const struct wg_device_info *dev = gateway_peers(g);
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < dev->n_peers; i++) {
+		const struct wg_peer_info *p = &dev->peers[i];
+		const char *name = peer_name(g, p->key);
+		json_t *ips = json_array();
+
+		for (size_t k = 0; k < p->n_ips; k++) {
+			char a[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN + 4];
+
+			inet_ntop(p->ips[k].family, p->ips[k].addr, a, sizeof(a));
+			snprintf(s, sizeof(s), "%s/%u", a, p->ips[k].cidr);
+			json_array_append_new(ips, json_string(s));
+		}
+		json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:I, s:I, s:b}",
+			"key", key_json(p->key),
+			"name", name ? json_string(name) : json_null(),
+			"allowed_ips", ips,
+			"mappings", (json_int_t)mapping_table_peer_ports(gateway_mappings(g), p->key),
+			"last_handshake", (json_int_t)p->last_handshake_sec,
+			"denied", policy_denies(gateway_policy(g), p->key)));
+	}
+	return json_pack("{s:o}", "peers", arr);
+}
+
+static json_t *error_json(const char *msg)
+{
+	return json_pack("{s:s}", "error", msg);
+}
+
+static json_t *do_drop(struct gateway *g, json_t *req)
+{
+	const char *peer = json_string_value(json_object_get(req, "peer"));
+	const char *proto = json_string_value(json_object_get(req, "protocol"));
+	json_t *port = json_object_get(req, "port");
+	size_t n = 0;
+	int ret;
+
+	if (peer) {
+		uint8_t key[32];
+
+		if (!key_from_base64(key, peer))
+			return error_json("peer is not a WireGuard public key");
+		ret = gateway_drop_peer(g, key, &n);
+	} else if (proto && json_is_integer(port) && json_integer_value(port) > 0 &&
+		   json_integer_value(port) < 65536 &&
+		   (!strcmp(proto, "tcp") || !strcmp(proto, "udp"))) {
+		ret = gateway_drop_port(g, !strcmp(proto, "tcp") ? MAPPING_TCP : MAPPING_UDP,
+					(uint16_t)json_integer_value(port), &n);
+	} else {
+		return error_json("drop needs \"peer\", or \"protocol\" (tcp/udp) and \"port\"");
+	}
+	if (ret < 0)
+		return error_json("the kernel refused the change; nothing changed");
+	return json_pack("{s:I}", "dropped", (json_int_t)n);
+	return error_json("drop needs \"peer\", or \"protocol\" (tcp/udp) and \"port\"");
+}
+
+static json_t *handle(struct gateway *g, const char *text)
+{
+	json_error_t jerr;
+	json_t *req = json_loads(text, 0, &jerr), *out;
+	const char *cmd = json_string_value(json_object_get(req, "command"));
+	char err[512];
+
+	if (!cmd)
+		out = error_json("expected {\"command\": ...}");
+	else if (!strcmp(cmd, "status"))
+		out = do_status(g);
+	else if (!strcmp(cmd, "list"))
+		out = do_list(g);
+	else if (!strcmp(cmd, "peers"))
+		out = do_peers(g);
+	else if (!strcmp(cmd, "drop"))
+		out = do_drop(g, req);
+	else if (!strcmp(cmd, "reload"))
+		out = gateway_reload(g, err, sizeof(err)) == 0 ? json_pack("{s:b}", "ok", 1)
+							       : error_json(err);
+	else
+		out = error_json("unknown command");
+	json_decref(req);
+	return out;
+}
+
+char *gateway_command(void *arg, const char *request)
+{
+	json_t *answer = handle(arg, request);
+	char *text;
+
+	if (!answer)
+		return NULL;
+	text = json_dumps(answer, JSON_COMPACT);
+	json_decref(answer);
+	return text;
+}

@@ -1,0 +1,76 @@
+/* The gateway's wiring: each field a module that owns its state, and the
+ * few facts the core itself keeps. Private to the core (gateway.c,
+ * request.c, peers.c, lifecycle.c); everyone else uses gateway.h. */
+#ifndef PORTGATE_DAEMON_CORE_H
+#define PORTGATE_DAEMON_CORE_H
+
+#include "daemon/gateway.h"
+#include "daemon/policy.h"
+#include "daemon/stats.h"
+#include "util/loop.h"
+
+/* How long a map element outlives its lifetime in the kernel: the daemon
+ * deletes it on time; the kernel's timeout is the safety net. */
+#define GATEWAY_TIMEOUT_GRACE_S 10
+/* A refused expiry is tried again this much later. */
+#define GATEWAY_EXPIRY_RETRY_MS 1000
+
+struct announcer;
+struct control;
+struct ct_queue;
+struct metrics;
+struct nft_writer;
+struct pmp_sockets;
+struct ratelimit;
+struct request_batch;
+struct wg_watch;
+
+struct gateway {
+	struct policy policy;
+	struct loop loop;
+	struct mapping_table *mappings;
+	struct nft_writer *nft;
+	struct ratelimit *rate;
+	struct stats stats;
+	struct pmp_sockets *sockets;
+	struct request_batch *batch;
+	struct announcer *announcer;
+	struct ct_queue *ctq;
+	struct wg_watch *wg;
+	struct control *control;
+	struct metrics *metrics;
+	struct loop_watch expiry_w, signal_w;
+	struct {
+		bool known;
+		uint32_t addr;		/* host byte order */
+	} external;
+	uint64_t epoch_origin_ms;	/* CLOCK_BOOTTIME */
+	time_t started;
+	bool sweep_needed;		/* a drop the kernel refused: retry */
+	uint16_t wg_listen_port;
+};
+
+/* gateway.c: the open mapping transaction goes to the kernel: 0 when the
+ * kernel holds it (state committed, changes logged and counted, conntrack
+ * of removed mappings queued), -errno when it was refused (rolled back). */
+int gateway_apply(struct gateway *g, enum change_reason why);
+/* Drops, in one transaction, every mapping its peer no longer owns or the
+ * policy no longer allows. */
+void gateway_sweep(struct gateway *g, enum change_reason why);
+void gateway_rearm_expiry(struct gateway *g);
+void gateway_expiry_timer(struct loop_watch *w, uint32_t events);
+int gateway_adopt_kernel_state(struct gateway *g);
+
+/* request.c */
+struct request_batch *request_batch_new(void);
+void request_batch_free(struct request_batch *b);
+void gateway_requests_readable(void *arg, int fd);
+void gateway_announce(void *arg);
+
+/* peers.c */
+extern const struct wg_watch_ops gateway_wg_ops;
+void gateway_sync_sockets(struct gateway *g);
+void gateway_sync_external(struct gateway *g);
+void gateway_sync_reserved(struct gateway *g);
+
+#endif

@@ -1,0 +1,28 @@
+/* The conntrack cleanup queue: flows of removed mappings are cut together
+ * CT_QUEUE_DELAY_MS after the first of a burst (the replies go out first),
+ * with one conntrack dump for the whole burst. */
+#ifndef PORTGATE_DAEMON_CTQUEUE_H
+#define PORTGATE_DAEMON_CTQUEUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CT_QUEUE_DELAY_MS 20
+/* A burst this large is cut at once rather than held. */
+#define CT_QUEUE_MAX 4096
+
+struct loop;
+struct stats;
+struct ct_flow;
+struct ct_queue;
+
+/* Without conntrack (no socket) flows are dropped from the queue, and the
+ * start-up log says so once. */
+struct ct_queue *ct_queue_open(struct loop *loop, struct stats *stats);
+void ct_queue_close(struct ct_queue *q);
+/* external_addr: the current external address (host order; 0: unknown). */
+void ct_queue_push(struct ct_queue *q, const struct ct_flow *flows, size_t n,
+		   uint32_t external_addr);
+void ct_queue_flush(struct ct_queue *q);
+
+#endif

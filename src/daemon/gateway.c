@@ -1,0 +1,407 @@
+/* State -> kernel: every change of the mappings goes through one mapping
+ * transaction and one nftables batch here (gateway_apply). Also the sweeps,
+ * expiry and adoption after a restart. */
+#include "daemon/core.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/ctqueue.h"
+#include "daemon/wgwatch.h"
+#include "nft/conntrack.h"
+#include "nft/nft.h"
+#include "util/array.h"
+#include "util/base64.h"
+#include "util/log.h"
+
+const char *proto_name(enum mapping_proto proto)
+{
+	return proto == MAPPING_TCP ? "tcp" : "udp";
+}
+
+static uint8_t ip_proto(enum mapping_proto proto)
+{
+	return proto == MAPPING_TCP ? IPPROTO_TCP : IPPROTO_UDP;
+}
+
+uint32_t gateway_epoch(const struct gateway *g)
+{
+	int64_t ms = boot_now_ms() - (int64_t)g->epoch_origin_ms;
+
+	return ms > 0 ? (uint32_t)(ms / 1000) : 0;
+}
+
+/* ---- state -> kernel --------------------------------------------------- */
+
+struct apply_ctx {
+	struct gateway *g;
+	struct nft_txn *txn;
+	int64_t now;
+	int error;
+	struct ct_flow *flows;
+	size_t n_flows, cap_flows;
+	enum change_reason why;
+};
+
+static void add_flow(struct apply_ctx *ctx, const struct mapping_view *v)
+{
+	if (!ARRAY_RESERVE(ctx->flows, ctx->n_flows, ctx->cap_flows)) {
+		ctx->error = -ENOMEM;
+		return;
+	}
+	ctx->flows[ctx->n_flows++] = (struct ct_flow){
+		ip_proto(v->proto), v->external_port, v->addr, v->target_port,
+	};
+}
+
+static void build_change(const struct mapping_change *c, void *arg)
+{
+	struct apply_ctx *ctx = arg;
+	const struct mapping_view *a = &c->after;
+	bool moved = c->was_active && c->is_active &&
+		     (c->before.addr != a->addr || c->before.target_port != a->target_port);
+	int64_t left = a->expires_ms - ctx->now;
+	struct nft_element e;
+
+	if (ctx->error)
+		return;
+	if (c->was_active && (!c->is_active || moved))
+		add_flow(ctx, &c->before);
+	if (!c->is_active) {
+		ctx->error = nft_txn_delete(ctx->txn, ip_proto(c->before.proto),
+					    c->before.external_port);
+		return;
+	}
+	e = (struct nft_element){
+		.proto = ip_proto(a->proto),
+		.external_port = a->external_port,
+		.addr = a->addr,
+		.target_port = a->target_port,
+		.lifetime_s = left > 0 ? (uint32_t)((left + 999) / 1000) : 1,
+		.owner_port = a->internal_port,
+		.granted_lifetime_s = a->lifetime,
+	};
+	memcpy(e.owner, a->peer, sizeof(e.owner));
+	ctx->error = nft_txn_put(ctx->txn, &e, c->was_active);
+}
+
+static void log_change(const struct mapping_change *c, void *arg)
+{
+	struct apply_ctx *ctx = arg;
+	const struct mapping_view *v = c->is_active ? &c->after : &c->before;
+	struct in_addr a = { htonl(v->addr) };
+	char peer[9];
+
+	key_to_short(peer, v->peer);
+	if (!c->was_active) {
+		stats_mapping(&ctx->g->stats, true, ctx->why);
+		log_info("mapping created: peer %s %s %u -> %s:%u (internal %u) for %u s",
+			 peer, proto_name(v->proto), v->external_port, inet_ntoa(a),
+			 v->target_port, v->internal_port, v->lifetime);
+	} else if (!c->is_active) {
+		stats_mapping(&ctx->g->stats, false, ctx->why);
+		log_info("mapping %s: peer %s %s %u -> %s:%u",
+			 stats_reason_text(ctx->why), peer, proto_name(v->proto),
+			 v->external_port, inet_ntoa(a), v->target_port);
+	} else {
+		log_debug("mapping renewed: peer %s %s %u -> %s:%u for %u s", peer,
+			  proto_name(v->proto), v->external_port, inet_ntoa(a),
+			  v->target_port, v->lifetime);
+	}
+}
+
+static int commit_txn(struct gateway *g, struct nft_txn *txn)
+{
+	int64_t start = mono_now_us();
+	int ret;
+
+	if (!nft_txn_size(txn)) {
+		nft_txn_abort(txn);
+		return 0;
+	}
+	ret = nft_txn_commit(txn);
+	stats_count(&g->stats, STAT_NFT_TRANSACTIONS, 1);
+	stats_nft_latency(&g->stats, (double)(mono_now_us() - start) / 1000);
+	if (ret < 0) {
+		stats_count(&g->stats, STAT_NFT_FAILURES, 1);
+		log_warnx("nft: transaction refused (%s%s%s); nothing changed",
+			  strerror(-ret), nft_writer_last_error(g->nft)[0] ? ": " : "",
+			  nft_writer_last_error(g->nft));
+	}
+	return ret;
+}
+
+int gateway_apply(struct gateway *g, enum change_reason why)
+{
+	struct apply_ctx ctx = { .g = g, .now = mono_now_ms(), .why = why };
+	int ret;
+
+	if (mapping_table_leases_touched(g->mappings) == 0) {
+		mapping_table_commit(g->mappings);
+		return 0;
+	}
+	ctx.txn = nft_txn_begin(g->nft);
+	if (!ctx.txn) {
+		mapping_table_rollback(g->mappings);
+		return -ENOMEM;
+	}
+	mapping_table_foreach_change(g->mappings, build_change, &ctx);
+	if (ctx.error) {
+		nft_txn_abort(ctx.txn);
+		mapping_table_rollback(g->mappings);
+		free(ctx.flows);
+		return ctx.error;
+	}
+	ret = commit_txn(g, ctx.txn);
+	if (ret < 0) {
+		mapping_table_rollback(g->mappings);
+		free(ctx.flows);
+		return ret;
+	}
+	mapping_table_foreach_change(g->mappings, log_change, &ctx);
+	mapping_table_commit(g->mappings);
+	ct_queue_push(g->ctq, ctx.flows, ctx.n_flows,
+		      g->external.known ? g->external.addr : 0);
+	free(ctx.flows);
+	gateway_rearm_expiry(g);
+	return 0;
+}
+
+void gateway_rearm_expiry(struct gateway *g)
+{
+	timer_at(g->expiry_w.fd, mapping_table_next_expiry(g->mappings));
+}
+
+void gateway_expiry_timer(struct loop_watch *w, uint32_t events)
+{
+	struct gateway *g = w->arg;
+
+	(void)events;
+	timer_ack(w->fd);
+	if (mapping_table_begin(g->mappings) < 0)
+		return;
+	mapping_table_expire(g->mappings, mono_now_ms());
+	if (gateway_apply(g, REASON_EXPIRED) < 0)
+		/* The kernel's own timeout is the safety net; try again. */
+		timer_at(w->fd, mono_now_ms() + GATEWAY_EXPIRY_RETRY_MS);
+}
+
+/* ---- sweeps and drops --------------------------------------------------- */
+
+struct sweep_ctx {
+	struct gateway *g;
+	struct { enum mapping_proto proto; uint16_t port; } *victims;
+	size_t n, cap;
+	bool short_of_memory;
+};
+
+static bool mapping_allowed(struct gateway *g, const struct mapping_view *v)
+{
+	struct mapping_limits lim;
+	uint8_t owner[32];
+
+	if (wg_watch_valid(g->wg) && (!wg_watch_lookup(g->wg, v->addr, owner) ||
+				      memcmp(owner, v->peer, 32)))
+		return false;
+	if (policy_denies(&g->policy, v->peer))
+		return false;
+	policy_limits_for(&g->policy, v->peer, &lim);
+	if (v->external_port < lim.port_min || v->external_port > lim.port_max)
+		return false;
+	return !policy_is_reserved(&g->policy, v->external_port);
+}
+
+static void sweep_visit(const struct mapping_view *v, void *arg)
+{
+	struct sweep_ctx *ctx = arg;
+
+	if (mapping_allowed(ctx->g, v))
+		return;
+	if (!ARRAY_RESERVE(ctx->victims, ctx->n, ctx->cap)) {
+		ctx->short_of_memory = true;
+		return;
+	}
+	/* Dropped after the walk, by port: a view dies with its mapping. */
+	ctx->victims[ctx->n].proto = v->proto;
+	ctx->victims[ctx->n].port = v->external_port;
+	ctx->n++;
+}
+
+void gateway_sweep(struct gateway *g, enum change_reason why)
+{
+	struct sweep_ctx ctx = { .g = g };
+
+	g->sweep_needed = false;
+	mapping_table_foreach(g->mappings, sweep_visit, &ctx);
+	/* What could not be listed is swept at the next poll. */
+	g->sweep_needed = ctx.short_of_memory;
+	if (!ctx.n || mapping_table_begin(g->mappings) < 0) {
+		free(ctx.victims);
+		return;
+	}
+	for (size_t i = 0; i < ctx.n; i++)
+		mapping_table_drop_port(g->mappings, ctx.victims[i].proto,
+					ctx.victims[i].port);
+	/* Refused by the kernel: the next poll sweeps again rather than
+	 * leaving a vanished peer's forwards in place until they expire. */
+	if (gateway_apply(g, why) < 0)
+		g->sweep_needed = true;
+	free(ctx.victims);
+}
+
+/* An operator's drop: n mappings went in the open transaction. */
+static int apply_drop(struct gateway *g, size_t n, size_t *dropped)
+{
+	int ret = gateway_apply(g, REASON_OPERATOR);
+
+	*dropped = ret < 0 ? 0 : n;
+	return ret;
+}
+
+int gateway_drop_peer(struct gateway *g, const uint8_t key[32], size_t *dropped)
+{
+	int ret = mapping_table_begin(g->mappings);
+
+	*dropped = 0;
+	if (ret < 0)
+		return ret;
+	return apply_drop(g, mapping_table_drop_peer(g->mappings, key), dropped);
+}
+
+int gateway_drop_port(struct gateway *g, enum mapping_proto proto, uint16_t port,
+		      size_t *dropped)
+{
+	int ret = mapping_table_begin(g->mappings);
+
+	*dropped = 0;
+	if (ret < 0)
+		return ret;
+	return apply_drop(g, mapping_table_drop_port(g->mappings, proto, port), dropped);
+}
+
+/* ---- restart: take back what the kernel kept ---------------------------- */
+
+struct adopt_ctx {
+	struct gateway *g;
+	int64_t now;
+	size_t adopted;
+	struct { uint8_t proto; uint16_t port; } *stray;
+	size_t n_stray, cap_stray;
+};
+
+static int adopt_element(const struct nft_element *e, void *arg)
+{
+	struct adopt_ctx *ctx = arg;
+	struct mapping_view v = {
+		.peer = e->owner,
+		.addr = e->addr,
+		.proto = e->proto == IPPROTO_TCP ? MAPPING_TCP : MAPPING_UDP,
+		.internal_port = e->owner_port,
+		.external_port = e->external_port,
+		.target_port = e->target_port,
+		.lifetime = e->granted_lifetime_s,
+		.expires_ms = ctx->now + (int64_t)e->remaining_ms,
+	};
+	bool ours = (e->proto == IPPROTO_TCP || e->proto == IPPROTO_UDP) &&
+		    e->owner_port && e->granted_lifetime_s && e->remaining_ms;
+	int ret = ours ? mapping_table_adopt(ctx->g->mappings, &v) : -EINVAL;
+
+	if (ret == 0) {
+		ctx->adopted++;
+		return 0;
+	}
+	if (ret == -ENOMEM)
+		return ret;
+	if (!ARRAY_RESERVE(ctx->stray, ctx->n_stray, ctx->cap_stray))
+		return -ENOMEM;
+	ctx->stray[ctx->n_stray].proto = e->proto;
+	ctx->stray[ctx->n_stray].port = e->external_port;
+	ctx->n_stray++;
+	return 0;
+}
+
+/* Elements without a valid owner (another writer's, or unreadable) go in
+ * one transaction. */
+static void remove_stray(struct gateway *g, struct adopt_ctx *ctx)
+{
+	struct nft_txn *txn = nft_txn_begin(g->nft);
+	int ret = txn ? 0 : -ENOMEM;
+
+	for (size_t i = 0; ret == 0 && i < ctx->n_stray; i++)
+		ret = nft_txn_delete(txn, ctx->stray[i].proto, ctx->stray[i].port);
+	if (ret == 0)
+		ret = commit_txn(g, txn);
+	else if (txn)
+		nft_txn_abort(txn);
+	if (ret < 0)
+		log_warnx("nft: cannot remove %zu elements that are not ours: %s",
+			  ctx->n_stray, strerror(-ret));
+	else
+		log_info("removed %zu map elements without a valid owner", ctx->n_stray);
+}
+
+int gateway_adopt_kernel_state(struct gateway *g)
+{
+	struct adopt_ctx ctx = { .g = g, .now = mono_now_ms() };
+	int64_t start = ctx.now;
+	int ret = mapping_table_begin(g->mappings);
+
+	if (ret == 0)
+		ret = nft_writer_dump(g->nft, adopt_element, &ctx);
+	if (ret < 0) {
+		mapping_table_rollback(g->mappings);
+		free(ctx.stray);
+		log_warnx("nft: cannot read the map back: %s", strerror(-ret));
+		return ret;
+	}
+	/* Adoption changes the state only: the kernel already holds it. */
+	mapping_table_commit(g->mappings);
+	if (ctx.n_stray)
+		remove_stray(g, &ctx);
+	free(ctx.stray);
+	log_info("adopted %zu mappings from the kernel in %lld ms; epoch %u",
+		 ctx.adopted, (long long)(mono_now_ms() - start), gateway_epoch(g));
+	return 0;
+}
+
+/* ---- what operators see ------------------------------------------------ */
+
+bool gateway_external(const struct gateway *g, uint32_t *addr)
+{
+	*addr = g->external.addr;
+	return g->external.known;
+}
+
+time_t gateway_started(const struct gateway *g)
+{
+	return g->started;
+}
+
+const struct policy *gateway_policy(const struct gateway *g)
+{
+	return &g->policy;
+}
+
+const struct mapping_table *gateway_mappings(const struct gateway *g)
+{
+	return g->mappings;
+}
+
+const struct wg_device_info *gateway_peers(const struct gateway *g)
+{
+	return wg_watch_device(g->wg);
+}
+
+const char *gateway_wg_backend(const struct gateway *g)
+{
+	return wg_watch_backend(g->wg);
+}
+
+const struct stats *gateway_stats(const struct gateway *g)
+{
+	return &g->stats;
+}

@@ -1,0 +1,49 @@
+/* The daemon core: wires the NAT-PMP state (src/natpmp), the kernel map
+ * (src/nft) and the WireGuard peers (src/wgpeer) under one event loop.
+ * Data flows one way: packet -> decode -> authorize (peer) -> policy ->
+ * allocate -> nft batch -> reply. This header is what the daemon's entry
+ * point and its operator interfaces (commands, metrics) see. */
+#ifndef PORTGATE_DAEMON_GATEWAY_H
+#define PORTGATE_DAEMON_GATEWAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "natpmp/mapping.h"
+
+struct gateway;
+struct policy;
+struct stats;
+struct wg_device_info;
+
+/* Start-up: NULL on a fatal error, with the reason logged. Takes over the
+ * policy's allocations. */
+struct gateway *gateway_new(const struct policy *policy);
+int gateway_run(struct gateway *g);
+/* Leaves the table (forwards keep working) unless the policy says not. */
+void gateway_free(struct gateway *g);
+/* Re-reads the policy file. A bad file keeps the running policy: -1 with
+ * the reason in err. */
+int gateway_reload(struct gateway *g, char *err, size_t errlen);
+
+/* Operator actions, each one kernel transaction: 0 with how many mappings
+ * went, or -errno when the kernel refused (nothing changed). */
+int gateway_drop_peer(struct gateway *g, const uint8_t key[32], size_t *dropped);
+int gateway_drop_port(struct gateway *g, enum mapping_proto proto, uint16_t port,
+		      size_t *dropped);
+
+/* What operators see. */
+uint32_t gateway_epoch(const struct gateway *g);
+bool gateway_external(const struct gateway *g, uint32_t *addr);
+time_t gateway_started(const struct gateway *g);
+const struct policy *gateway_policy(const struct gateway *g);
+const struct mapping_table *gateway_mappings(const struct gateway *g);
+const struct wg_device_info *gateway_peers(const struct gateway *g);
+const char *gateway_wg_backend(const struct gateway *g);
+const struct stats *gateway_stats(const struct gateway *g);
+
+const char *proto_name(enum mapping_proto proto);
+
+#endif

@@ -1,0 +1,252 @@
+/* Start, reload and stop of the gateway: the modules are opened here, in
+ * order, and wired to each other. Start-up errors are fatal (returned with
+ * the reason logged); nothing after start-up is. */
+#include "daemon/core.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "daemon/announce.h"
+#include "daemon/commands.h"
+#include "daemon/control.h"
+#include "daemon/ctqueue.h"
+#include "daemon/metrics.h"
+#include "daemon/prometheus.h"
+#include "daemon/ratelimit.h"
+#include "daemon/sockets.h"
+#include "daemon/wgwatch.h"
+#include "nft/nft.h"
+#include "util/log.h"
+
+static void signal_event(struct loop_watch *w, uint32_t events)
+{
+	struct gateway *g = w->arg;
+	struct signalfd_siginfo si;
+	char err[512];
+
+	(void)events;
+	while (read(w->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			if (gateway_reload(g, err, sizeof(err)) < 0)
+				log_warnx("reload refused, the running policy stays: %s", err);
+		} else {
+			log_info("signal %u: stopping; the table stays so forwards keep "
+				 "working until portgated is back", si.ssi_signo);
+			g->loop.stop = true;
+		}
+	}
+}
+
+static int setup_signals(struct gateway *g)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	g->signal_w = (struct loop_watch){ fd, signal_event, g };
+	return loop_add(&g->loop, &g->signal_w);
+}
+
+/* The table: created, or adopted with the mappings a previous run left. */
+static int setup_nft(struct gateway *g)
+{
+	struct nft_config nc = { g->policy.nft_table, g->policy.interface,
+				 GATEWAY_TIMEOUT_GRACE_S };
+	bool adopted = false;
+	int ret;
+
+	g->nft = nft_writer_open(&nc);
+	if (!g->nft) {
+		log_warn("nft: netlink socket (CAP_NET_ADMIN needed)");
+		return -errno;
+	}
+	ret = nft_writer_setup(g->nft, &adopted, &g->epoch_origin_ms);
+	if (ret < 0) {
+		log_warnx("nft: cannot set up table ip %s: %s%s%s", g->policy.nft_table,
+			  strerror(-ret), nft_writer_last_error(g->nft)[0] ? ": " : "",
+			  nft_writer_last_error(g->nft));
+		return ret;
+	}
+	if (adopted)
+		return gateway_adopt_kernel_state(g);
+	log_info("nft: created table ip %s; epoch starts at 0", g->policy.nft_table);
+	return 0;
+}
+
+static int open_modules(struct gateway *g)
+{
+	struct wg_watch_config wc = {
+		.ifname = g->policy.interface,
+		.uapi_socket = g->policy.uapi_socket[0] ? g->policy.uapi_socket : NULL,
+		.poll_interval_s = g->policy.poll_interval,
+		.stale_after_s = g->policy.stale_handshake,
+	};
+
+	g->mappings = mapping_table_new();
+	g->rate = ratelimit_new(g->policy.rate);
+	g->batch = request_batch_new();
+	if (!g->mappings || !g->rate || !g->batch)
+		return -ENOMEM;
+	g->ctq = ct_queue_open(&g->loop, &g->stats);
+	g->announcer = announcer_open(&g->loop, gateway_announce, g);
+	g->sockets = pmp_sockets_open(&g->loop, gateway_requests_readable, g);
+	g->wg = wg_watch_open(&g->loop, &wc, &gateway_wg_ops, g);
+	if (!g->ctq || !g->announcer || !g->sockets || !g->wg)
+		return -errno ? -errno : -ENOMEM;
+	return 0;
+}
+
+static int start(struct gateway *g)
+{
+	int ret;
+
+	if ((ret = loop_init(&g->loop)) < 0 || (ret = setup_signals(g)) < 0 ||
+	    (ret = loop_timer_open(&g->loop, &g->expiry_w, gateway_expiry_timer, g)) < 0) {
+		errno = -ret;
+		log_warn("event loop");
+		return ret;
+	}
+	if ((ret = open_modules(g)) < 0) {
+		errno = -ret;
+		log_warn("start-up");
+		return ret;
+	}
+	if ((ret = setup_nft(g)) < 0)
+		return ret;
+	gateway_sync_reserved(g);
+	wg_watch_poll_blocking(g->wg);
+	if (!wg_watch_present(g->wg))
+		log_warnx("wg: interface %s is not there yet; waiting for it",
+			  g->policy.interface);
+	gateway_sync_external(g);
+	gateway_sync_sockets(g);
+	wg_watch_start(g->wg);
+	gateway_rearm_expiry(g);
+	g->control = control_open(&g->loop, g->policy.control_socket,
+				  g->policy.control_group, gateway_command, g);
+	if (!g->control)
+		return -EADDRNOTAVAIL;
+	if (g->policy.metrics_listen[0] &&
+	    !(g->metrics = metrics_open(&g->loop, g->policy.metrics_listen,
+					gateway_render_metrics, g)))
+		return -EADDRNOTAVAIL;
+	return 0;
+}
+
+struct gateway *gateway_new(const struct policy *policy)
+{
+	struct gateway *g = calloc(1, sizeof(*g));
+
+	if (!g) {
+		log_warn("start-up");
+		return NULL;
+	}
+	g->policy = *policy;
+	g->started = time(NULL);
+	g->loop.epfd = -1;
+	g->signal_w.fd = g->expiry_w.fd = -1;
+	if (start(g) < 0) {
+		gateway_free(g);
+		return NULL;
+	}
+	return g;
+}
+
+int gateway_run(struct gateway *g)
+{
+	int ret;
+
+	log_info("portgated %s running: %s, table ip %s, epoch %u, %zu mappings",
+		 PORTGATE_VERSION, g->policy.interface, g->policy.nft_table,
+		 gateway_epoch(g),
+		 mapping_table_count(g->mappings, MAPPING_UDP) +
+			 mapping_table_count(g->mappings, MAPPING_TCP));
+	ret = loop_run(&g->loop);
+	if (ret < 0) {
+		errno = -ret;
+		log_warn("event loop");
+	}
+	return ret;
+}
+
+void gateway_free(struct gateway *g)
+{
+	if (!g)
+		return;
+	ct_queue_close(g->ctq);	/* cuts what is still queued */
+	control_close(g->control);
+	metrics_close(g->metrics);
+	pmp_sockets_close(g->sockets);
+	announcer_close(g->announcer);
+	wg_watch_close(g->wg);
+	if (g->nft && g->policy.nft_remove_on_exit) {
+		int ret = nft_writer_remove_table(g->nft);
+
+		if (ret < 0)
+			log_warnx("nft: cannot remove the table: %s", strerror(-ret));
+		else
+			log_info("nft: table removed (nftables.remove_on_exit)");
+	}
+	nft_writer_close(g->nft);
+	ratelimit_free(g->rate);
+	request_batch_free(g->batch);
+	mapping_table_free(g->mappings);
+	loop_watch_close(&g->loop, &g->expiry_w);
+	loop_watch_close(&g->loop, &g->signal_w);
+	policy_free(&g->policy);
+	loop_close(&g->loop);
+	free(g);
+}
+
+/* These name resources set up once; changing them needs a restart. */
+static void keep_fixed_keys(struct policy *next, const struct policy *cur)
+{
+	if (!strcmp(next->interface, cur->interface) &&
+	    !strcmp(next->nft_table, cur->nft_table) &&
+	    !strcmp(next->uapi_socket, cur->uapi_socket) &&
+	    !strcmp(next->control_socket, cur->control_socket) &&
+	    !strcmp(next->control_group, cur->control_group) &&
+	    !strcmp(next->metrics_listen, cur->metrics_listen))
+		return;
+	log_warnx("reload: interface, uapi_socket, nftables.table, control.socket, "
+		  "control.group and metrics.listen keep their running values until a restart");
+	memcpy(next->interface, cur->interface, sizeof(next->interface));
+	memcpy(next->nft_table, cur->nft_table, sizeof(next->nft_table));
+	memcpy(next->uapi_socket, cur->uapi_socket, sizeof(next->uapi_socket));
+	memcpy(next->control_socket, cur->control_socket, sizeof(next->control_socket));
+	memcpy(next->control_group, cur->control_group, sizeof(next->control_group));
+	memcpy(next->metrics_listen, cur->metrics_listen, sizeof(next->metrics_listen));
+}
+
+int gateway_reload(struct gateway *g, char *err, size_t errlen)
+{
+	struct policy next;
+
+	if (policy_load(g->policy.path, &next, err, errlen) < 0)
+		return -1;
+	keep_fixed_keys(&next, &g->policy);
+	policy_free(&g->policy);
+	g->policy = next;
+	ratelimit_reset(g->rate, next.rate);
+	wg_watch_set_stale_after(g->wg, next.stale_handshake);
+	wg_watch_set_interval(g->wg, next.poll_interval);
+	gateway_sync_reserved(g);
+	g->external.known = false;	/* re-read, and announce if it moved */
+	gateway_sync_external(g);
+	gateway_sweep(g, REASON_POLICY);
+	log_info("policy reloaded from %s", next.path);
+	return 0;
+}

@@ -1,0 +1,136 @@
+#include "daemon/metrics.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "util/log.h"
+#include "util/loop.h"
+
+struct metrics {
+	struct loop *loop;
+	metrics_render_fn render;
+	void *arg;
+	struct MHD_Daemon *httpd;
+	struct loop_watch watch, timer;
+};
+
+static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version,
+			      const char *upload, size_t *upload_len, void **state)
+{
+	struct metrics *m = cls;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	unsigned status = MHD_HTTP_OK;
+	size_t len = 0;
+	char *body;
+
+	(void)version; (void)upload; (void)upload_len; (void)state;
+	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		body = strdup("only GET\n");
+		status = MHD_HTTP_METHOD_NOT_ALLOWED;
+		len = strlen(body);
+	} else if (strcmp(url, "/metrics")) {
+		body = strdup("see /metrics\n");
+		status = MHD_HTTP_NOT_FOUND;
+		len = strlen(body);
+	} else {
+		body = m->render(m->arg, &len);
+		if (!body) {
+			body = strdup("out of memory\n");
+			status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+			len = body ? strlen(body) : 0;
+		}
+	}
+	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4");
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static void httpd_ready(struct loop_watch *w, uint32_t events)
+{
+	struct metrics *m = w->arg;
+
+	(void)events;
+	MHD_run(m->httpd);
+}
+
+static void tick(struct loop_watch *w, uint32_t events)
+{
+	struct metrics *m = w->arg;
+
+	(void)events;
+	timer_ack(w->fd);
+	MHD_run(m->httpd);
+}
+
+struct metrics *metrics_open(struct loop *loop, const char *listen_addr,
+			     metrics_render_fn render, void *arg)
+{
+	struct metrics *m = calloc(1, sizeof(*m));
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	const union MHD_DaemonInfo *info;
+	char host[64];
+	unsigned port;
+
+	if (!m || sscanf(listen_addr, "%63[^:]:%u", host, &port) != 2 ||
+	    inet_pton(AF_INET, host, &sin.sin_addr) != 1) {
+		free(m);
+		return NULL;
+	}
+	sin.sin_port = htons((uint16_t)port);
+	m->loop = loop;
+	m->render = render;
+	m->arg = arg;
+	m->watch.fd = m->timer.fd = -1;
+	/* MHD_USE_EPOLL without an internal thread: its epoll fd joins ours. */
+	m->httpd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, (uint16_t)port,
+				    NULL, NULL, answer, m,
+				    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+				    MHD_OPTION_CONNECTION_TIMEOUT, METRICS_TIMEOUT_S,
+				    MHD_OPTION_CONNECTION_LIMIT, METRICS_MAX_CONNECTIONS,
+				    MHD_OPTION_PER_IP_CONNECTION_LIMIT, METRICS_MAX_PER_ADDRESS,
+				    MHD_OPTION_END);
+	info = m->httpd ? MHD_get_daemon_info(m->httpd, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+	if (!info) {
+		log_warn("metrics: cannot listen on %s", listen_addr);
+		if (m->httpd)
+			MHD_stop_daemon(m->httpd);
+		free(m);
+		return NULL;
+	}
+	m->watch = (struct loop_watch){ info->epoll_fd, httpd_ready, m };
+	/* libmicrohttpd times idle connections out only when it runs. */
+	if (loop_add(loop, &m->watch) < 0 ||
+	    loop_timer_open(loop, &m->timer, tick, m) < 0) {
+		log_warn("metrics: event loop");
+		metrics_close(m);
+		return NULL;
+	}
+	timer_every(m->timer.fd, 1000);
+	log_info("metrics: http://%s/metrics", listen_addr);
+	return m;
+}
+
+void metrics_close(struct metrics *m)
+{
+	if (!m)
+		return;
+	/* The epoll fd is libmicrohttpd's: it closes it. */
+	if (m->watch.fd >= 0)
+		loop_del(m->loop, &m->watch);
+	loop_watch_close(m->loop, &m->timer);
+	MHD_stop_daemon(m->httpd);
+	free(m);
+}

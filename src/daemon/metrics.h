@@ -1,0 +1,25 @@
+/* Prometheus metrics over HTTP (libmicrohttpd), served from the daemon's
+ * own event loop: no threads. GET /metrics answers the owner's render
+ * callback. One slow scraper cannot hold every connection: each has a
+ * timeout, and connections are capped in all and per address. */
+#ifndef PORTGATE_DAEMON_METRICS_H
+#define PORTGATE_DAEMON_METRICS_H
+
+#include <stddef.h>
+
+#define METRICS_TIMEOUT_S 5u
+#define METRICS_MAX_CONNECTIONS 16u
+#define METRICS_MAX_PER_ADDRESS 4u
+
+struct loop;
+struct metrics;
+
+/* The exposition text (malloc'd), or NULL when memory is short. */
+typedef char *(*metrics_render_fn)(void *arg, size_t *len);
+
+/* listen_addr: IPv4:PORT. NULL with the reason logged. */
+struct metrics *metrics_open(struct loop *loop, const char *listen_addr,
+			     metrics_render_fn render, void *arg);
+void metrics_close(struct metrics *m);
+
+#endif

@@ -1,0 +1,163 @@
+/* What the gateway does when WireGuard peers, interfaces or addresses
+ * change (the WireGuard watch's callbacks), and the reserved ports and the
+ * external address that follow from them. */
+#include "daemon/core.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+#include "daemon/announce.h"
+#include "daemon/sockets.h"
+#include "daemon/wgwatch.h"
+#include "natpmp/codec.h"
+#include "nft/nft.h"
+#include "util/base64.h"
+#include "util/log.h"
+#include "wgpeer/rtnl.h"
+
+static void log_event(const struct gateway *g, const struct wg_event *e)
+{
+	char peer[9];
+
+	key_to_short(peer, e->key);
+	switch (e->type) {
+	case WG_EVENT_PEER_ADDED:
+		log_debug("wg: peer %s added", peer);
+		break;
+	case WG_EVENT_PEER_REMOVED:
+		log_info("wg: peer %s is gone", peer);
+		break;
+	case WG_EVENT_HANDSHAKE_STALE:
+		log_info("wg: peer %s has not completed a handshake for %u s",
+			 peer, g->policy.stale_handshake);
+		break;
+	case WG_EVENT_ALLOWED_IPS_LOST:
+		log_info("wg: peer %s lost %zu allowed-ips prefix(es)", peer, e->n_lost);
+		break;
+	}
+}
+
+/* The mappings of every peer an event of this type names go in one
+ * transaction, for one reason. */
+static void drop_peers(struct gateway *g, const struct wg_events *ev,
+		       enum wg_event_type type, enum change_reason why,
+		       enum stat_counter counter)
+{
+	bool open = false;
+
+	for (size_t i = 0; i < ev->n; i++) {
+		if (ev->items[i].type != type)
+			continue;
+		if (!open && mapping_table_begin(g->mappings) < 0)
+			return;
+		open = true;
+		if (mapping_table_drop_peer(g->mappings, ev->items[i].key))
+			stats_count(&g->stats, counter, 1);
+	}
+	if (open && gateway_apply(g, why) < 0)
+		g->sweep_needed = true;
+}
+
+static void handle_events(struct gateway *g, struct wg_events *ev)
+{
+	bool lost = false;
+
+	for (size_t i = 0; i < ev->n; i++) {
+		log_event(g, &ev->items[i]);
+		lost |= ev->items[i].type == WG_EVENT_ALLOWED_IPS_LOST;
+	}
+	drop_peers(g, ev, WG_EVENT_PEER_REMOVED,
+		   wg_watch_present(g->wg) ? REASON_PEER_GONE : REASON_INTERFACE_GONE,
+		   STAT_PEERS_VANISHED);
+	drop_peers(g, ev, WG_EVENT_HANDSHAKE_STALE, REASON_PEER_STALE, STAT_PEERS_STALE);
+	/* Mappings of peers whose allowed-ips shrank: keep those still covered. */
+	if (lost)
+		gateway_sweep(g, REASON_ADDRESS_LOST);
+}
+
+void gateway_sync_reserved(struct gateway *g)
+{
+	mapping_table_clear_reserved(g->mappings);
+	for (size_t i = 0; i < g->policy.n_reserved; i++)
+		mapping_table_reserve_port(g->mappings, g->policy.reserved[i], true);
+	mapping_table_reserve_port(g->mappings, NATPMP_SERVER_PORT, true);
+	mapping_table_reserve_port(g->mappings, NATPMP_CLIENT_PORT, true);
+	if (g->wg_listen_port)
+		mapping_table_reserve_port(g->mappings, g->wg_listen_port, true);
+}
+
+static void peers_changed(void *arg, struct wg_events *ev, unsigned flags)
+{
+	struct gateway *g = arg;
+
+	stats_poll(&g->stats, wg_watch_last_poll_ms(g->wg));
+	if (flags & WG_WATCH_LISTEN_PORT) {
+		g->wg_listen_port = wg_watch_device(g->wg)->listen_port;
+		gateway_sync_reserved(g);
+	}
+	handle_events(g, ev);
+	/* After a restart, adopted mappings whose peer is not there go; after
+	 * a refused drop, the same sweep catches up. */
+	if (flags & WG_WATCH_FIRST_READ)
+		gateway_sweep(g, REASON_PEER_ABSENT);
+	else if (g->sweep_needed && wg_watch_present(g->wg))
+		gateway_sweep(g, REASON_RETRY);
+}
+
+/* One socket per IPv4 address of the WireGuard interface, and no other. */
+void gateway_sync_sockets(struct gateway *g)
+{
+	uint32_t addrs[PMP_SOCKETS_MAX];
+	size_t n = 0;
+
+	if (rtnl_ipv4_addrs(wg_watch_rtnl(g->wg), g->policy.interface, addrs,
+			    PMP_SOCKETS_MAX, &n) < 0)
+		n = 0;
+	pmp_sockets_sync(g->sockets, addrs, n);
+}
+
+void gateway_sync_external(struct gateway *g)
+{
+	uint32_t addr = g->policy.external_address;
+	bool known = g->policy.has_external_address;
+	int ret;
+
+	if (!known) {
+		size_t n = 0;
+
+		known = rtnl_ipv4_addrs(wg_watch_rtnl(g->wg), g->policy.external_interface,
+					&addr, 1, &n) == 0 && n;
+	}
+	if (known == g->external.known && (!known || addr == g->external.addr))
+		return;
+	ret = nft_writer_set_external(g->nft, &addr, known ? 1 : 0);
+	if (ret < 0) {
+		log_warnx("nft: cannot set the external address: %s", strerror(-ret));
+		return;
+	}
+	g->external.known = known;
+	g->external.addr = addr;
+	if (known) {
+		struct in_addr a = { htonl(addr) };
+
+		log_info("external address %s", inet_ntoa(a));
+		announcer_start(g->announcer);
+	} else {
+		log_warnx("external interface %s has no IPv4 address",
+			  g->policy.external_interface);
+	}
+}
+
+static void links_changed(void *arg)
+{
+	struct gateway *g = arg;
+
+	gateway_sync_sockets(g);
+	gateway_sync_external(g);
+}
+
+const struct wg_watch_ops gateway_wg_ops = {
+	.peers = peers_changed,
+	.links = links_changed,
+};

@@ -1,0 +1,586 @@
+#include "daemon/policy.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "util/base64.h"
+
+struct loader {
+	const char *name;
+	yaml_document_t *doc;
+	struct policy *p;
+	char *err;
+	size_t errlen;
+};
+
+static int fail_at(struct loader *l, const yaml_node_t *node, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail_at(struct loader *l, const yaml_node_t *node, const char *fmt, ...)
+{
+	char reason[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	snprintf(l->err, l->errlen, "%s:%zu:%zu: %s", l->name,
+		 node ? node->start_mark.line + 1 : 1,
+		 node ? node->start_mark.column + 1 : 1, reason);
+	return -1;
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static int want_scalar(struct loader *l, const yaml_node_t *n, const char *what,
+		       const char **out)
+{
+	*out = scalar(n);
+	if (!*out)
+		return fail_at(l, n, "%s must be a single value", what);
+	return 0;
+}
+
+static int get_uint(struct loader *l, const yaml_node_t *n, const char *what,
+		    unsigned long min, unsigned long max, uint32_t *out)
+{
+	const char *s;
+	char *end;
+	unsigned long v;
+
+	if (want_scalar(l, n, what, &s))
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!*s || *end || *s == '-' || *s == '+' || errno)
+		return fail_at(l, n, "%s must be a whole number, not \"%s\"", what, s);
+	if (v < min || v > max)
+		return fail_at(l, n, "%s must be between %lu and %lu, not %lu", what,
+			       min, max, v);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int get_bool(struct loader *l, const yaml_node_t *n, const char *what, bool *out)
+{
+	const char *s;
+
+	if (want_scalar(l, n, what, &s))
+		return -1;
+	if (!strcmp(s, "true") || !strcmp(s, "yes"))
+		*out = true;
+	else if (!strcmp(s, "false") || !strcmp(s, "no"))
+		*out = false;
+	else
+		return fail_at(l, n, "%s must be true or false, not \"%s\"", what, s);
+	return 0;
+}
+
+static int get_string(struct loader *l, const yaml_node_t *n, const char *what,
+		      char *out, size_t max)
+{
+	const char *s;
+
+	if (want_scalar(l, n, what, &s))
+		return -1;
+	if (!*s || strlen(s) >= max)
+		return fail_at(l, n, "%s must be 1 to %zu characters", what, max - 1);
+	memcpy(out, s, strlen(s) + 1);
+	return 0;
+}
+
+static int get_ifname(struct loader *l, const yaml_node_t *n, const char *what,
+		      char out[POLICY_IFNAME_MAX])
+{
+	if (get_string(l, n, what, out, POLICY_IFNAME_MAX))
+		return -1;
+	if (strpbrk(out, "/ \t:") || !strcmp(out, ".") || !strcmp(out, ".."))
+		return fail_at(l, n, "%s \"%s\" is not an interface name", what, out);
+	return 0;
+}
+
+static int get_range(struct loader *l, const yaml_node_t *n, const char *what,
+		     uint16_t *lo, uint16_t *hi)
+{
+	const char *s;
+	unsigned a, b;
+	char extra;
+
+	if (want_scalar(l, n, what, &s))
+		return -1;
+	if (sscanf(s, "%u-%u%c", &a, &b, &extra) != 2 || a < 1 || b > 65535 || a > b)
+		return fail_at(l, n, "%s must look like 1024-65535 (1 <= low <= high "
+			       "<= 65535), not \"%s\"", what, s);
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 0;
+}
+
+/* Calls fn for every key/value of a mapping node, rejecting duplicates. */
+typedef int (*pair_fn)(struct loader *, const char *key, yaml_node_t *key_node,
+		       yaml_node_t *value, void *arg);
+
+static int each_pair(struct loader *l, yaml_node_t *map, const char *what,
+		     pair_fn fn, void *arg)
+{
+	if (!map || map->type != YAML_MAPPING_NODE)
+		return fail_at(l, map, "%s must be a mapping of keys to values", what);
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
+	     p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(l->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(l->doc, p->value);
+		const char *key = scalar(k);
+
+		if (!key)
+			return fail_at(l, k, "keys in %s must be plain names", what);
+		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++)
+			if (!strcmp(scalar(yaml_document_get_node(l->doc, q->key)), key))
+				return fail_at(l, k, "%s appears twice in %s", key, what);
+		if (fn(l, key, k, v, arg))
+			return -1;
+	}
+	return 0;
+}
+
+static int unknown(struct loader *l, yaml_node_t *k, const char *key, const char *where)
+{
+	return fail_at(l, k, "unknown key \"%s\" in %s", key, where);
+}
+
+static int external_pair(struct loader *l, const char *key, yaml_node_t *k,
+			 yaml_node_t *v, void *arg)
+{
+	struct in_addr a;
+	const char *s;
+
+	(void)arg;
+	if (!strcmp(key, "interface"))
+		return get_ifname(l, v, "external.interface", l->p->external_interface);
+	if (!strcmp(key, "address")) {
+		if (want_scalar(l, v, "external.address", &s))
+			return -1;
+		if (inet_pton(AF_INET, s, &a) != 1)
+			return fail_at(l, v, "external.address \"%s\" is not an IPv4 address", s);
+		l->p->has_external_address = true;
+		l->p->external_address = ntohl(a.s_addr);
+		return 0;
+	}
+	return unknown(l, k, key, "external");
+}
+
+static int reserved_list(struct loader *l, yaml_node_t *v)
+{
+	size_t n;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return fail_at(l, v, "ports.reserved must be a list of ports, e.g. [22, 80]");
+	n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+	l->p->reserved = calloc(n ? n : 1, sizeof(*l->p->reserved));
+	if (!l->p->reserved)
+		return fail_at(l, v, "out of memory");
+	for (yaml_node_item_t *i = v->data.sequence.items.start;
+	     i < v->data.sequence.items.top; i++) {
+		yaml_node_t *item = yaml_document_get_node(l->doc, *i);
+		uint32_t port;
+
+		if (get_uint(l, item, "a reserved port", 1, 65535, &port))
+			return -1;
+		l->p->reserved[l->p->n_reserved++] = (uint16_t)port;
+	}
+	return 0;
+}
+
+static int ports_pair(struct loader *l, const char *key, yaml_node_t *k,
+		      yaml_node_t *v, void *arg)
+{
+	yaml_node_t **reserved_node = arg;
+
+	if (!strcmp(key, "range"))
+		return get_range(l, v, "ports.range", &l->p->port_min, &l->p->port_max);
+	if (!strcmp(key, "reserved")) {
+		*reserved_node = v;
+		return reserved_list(l, v);
+	}
+	return unknown(l, k, key, "ports");
+}
+
+static int lifetime_pair(struct loader *l, const char *key, yaml_node_t *k,
+			 yaml_node_t *v, void *arg)
+{
+	(void)arg;
+	if (!strcmp(key, "min"))
+		return get_uint(l, v, "lifetime.min", 1, 86400 * 7, &l->p->lifetime_min);
+	if (!strcmp(key, "max"))
+		return get_uint(l, v, "lifetime.max", 1, 86400 * 7, &l->p->lifetime_max);
+	return unknown(l, k, key, "lifetime");
+}
+
+static int mapping_pair(struct loader *l, const char *key, yaml_node_t *k,
+			yaml_node_t *v, void *arg)
+{
+	const char *s;
+
+	(void)arg;
+	if (strcmp(key, "mode"))
+		return unknown(l, k, key, "mapping");
+	if (want_scalar(l, v, "mapping.mode", &s))
+		return -1;
+	if (!strcmp(s, "rfc"))
+		l->p->same_port = false;
+	else if (!strcmp(s, "same-port"))
+		l->p->same_port = true;
+	else
+		return fail_at(l, v, "mapping.mode must be rfc or same-port, not \"%s\"", s);
+	return 0;
+}
+
+static int limits_pair(struct loader *l, const char *key, yaml_node_t *k,
+		       yaml_node_t *v, void *arg)
+{
+	(void)arg;
+	if (!strcmp(key, "per_peer"))
+		return get_uint(l, v, "limits.per_peer", 1, 65535, &l->p->per_peer);
+	if (!strcmp(key, "rate"))
+		return get_uint(l, v, "limits.rate", 0, 1000000, &l->p->rate);
+	return unknown(l, k, key, "limits");
+}
+
+static int peer_pair(struct loader *l, const char *key, yaml_node_t *k,
+		     yaml_node_t *v, void *arg)
+{
+	struct policy_peer *peer = arg;
+	uint32_t n;
+
+	if (!strcmp(key, "per_peer")) {
+		if (get_uint(l, v, "per_peer", 1, 65535, &n))
+			return -1;
+		peer->has_per_peer = true;
+		peer->per_peer = n;
+		return 0;
+	}
+	if (!strcmp(key, "ports")) {
+		peer->has_ports = true;
+		return get_range(l, v, "ports", &peer->port_min, &peer->port_max);
+	}
+	if (!strcmp(key, "deny"))
+		return get_bool(l, v, "deny", &peer->deny);
+	if (!strcmp(key, "name"))
+		return get_string(l, v, "name", peer->name, sizeof(peer->name));
+	return unknown(l, k, key, "a peer's settings");
+}
+
+static int peers_pair(struct loader *l, const char *key, yaml_node_t *k,
+		      yaml_node_t *v, void *arg)
+{
+	struct policy_peer *peer = &l->p->peers[l->p->n_peers];
+
+	(void)arg;
+	memset(peer, 0, sizeof(*peer));
+	if (!key_from_base64(peer->key, key))
+		return fail_at(l, k, "\"%s\" is not a WireGuard public key (44 "
+			       "characters of base64)", key);
+	if (each_pair(l, v, "a peer's settings", peer_pair, peer))
+		return -1;
+	if (peer->has_ports && (peer->port_min < l->p->port_min ||
+				peer->port_max > l->p->port_max))
+		return fail_at(l, v, "the peer's ports %u-%u are outside ports.range "
+			       "%u-%u", peer->port_min, peer->port_max,
+			       l->p->port_min, l->p->port_max);
+	l->p->n_peers++;
+	return 0;
+}
+
+static int sub_pair(struct loader *l, const char *key, yaml_node_t *k,
+		    yaml_node_t *v, void *arg)
+{
+	const char *section = arg;
+
+	if (!strcmp(section, "nftables")) {
+		if (!strcmp(key, "table"))
+			return get_string(l, v, "nftables.table", l->p->nft_table,
+					  sizeof(l->p->nft_table));
+		if (!strcmp(key, "remove_on_exit"))
+			return get_bool(l, v, "nftables.remove_on_exit",
+					&l->p->nft_remove_on_exit);
+	} else if (!strcmp(section, "control")) {
+		if (!strcmp(key, "socket"))
+			return get_string(l, v, "control.socket", l->p->control_socket,
+					  sizeof(l->p->control_socket));
+		if (!strcmp(key, "group"))
+			return get_string(l, v, "control.group", l->p->control_group,
+					  sizeof(l->p->control_group));
+	} else if (!strcmp(section, "metrics")) {
+		if (!strcmp(key, "listen")) {
+			struct in_addr a;
+			char host[64];
+			unsigned port;
+
+			if (get_string(l, v, "metrics.listen", l->p->metrics_listen,
+				       sizeof(l->p->metrics_listen)))
+				return -1;
+			if (sscanf(l->p->metrics_listen, "%63[^:]:%u", host, &port) != 2 ||
+			    inet_pton(AF_INET, host, &a) != 1 || port < 1 || port > 65535)
+				return fail_at(l, v, "metrics.listen must be ADDRESS:PORT, "
+					       "e.g. 127.0.0.1:9834");
+			return 0;
+		}
+	}
+	return unknown(l, k, key, section);
+}
+
+struct top_seen {
+	yaml_node_t *peers, *reserved, *ports, *lifetime;
+};
+
+static int top_pair(struct loader *l, const char *key, yaml_node_t *k,
+		    yaml_node_t *v, void *arg)
+{
+	struct top_seen *seen = arg;
+
+	if (!strcmp(key, "interface"))
+		return get_ifname(l, v, "interface", l->p->interface);
+	if (!strcmp(key, "external"))
+		return each_pair(l, v, "external", external_pair, NULL);
+	if (!strcmp(key, "ports")) {
+		seen->ports = v;
+		return each_pair(l, v, "ports", ports_pair, &seen->reserved);
+	}
+	if (!strcmp(key, "lifetime")) {
+		seen->lifetime = v;
+		return each_pair(l, v, "lifetime", lifetime_pair, NULL);
+	}
+	if (!strcmp(key, "mapping"))
+		return each_pair(l, v, "mapping", mapping_pair, NULL);
+	if (!strcmp(key, "limits"))
+		return each_pair(l, v, "limits", limits_pair, NULL);
+	if (!strcmp(key, "peers")) {
+		/* After ports: a peer's range is checked against it. */
+		seen->peers = v;
+		return 0;
+	}
+	if (!strcmp(key, "uapi_socket"))
+		return get_string(l, v, "uapi_socket", l->p->uapi_socket,
+				  sizeof(l->p->uapi_socket));
+	if (!strcmp(key, "poll_interval"))
+		return get_uint(l, v, "poll_interval", 1, 3600, &l->p->poll_interval);
+	if (!strcmp(key, "stale_handshake"))
+		return get_uint(l, v, "stale_handshake", 0, 86400 * 30, &l->p->stale_handshake);
+	if (!strcmp(key, "nftables") || !strcmp(key, "control") || !strcmp(key, "metrics"))
+		return each_pair(l, v, key, sub_pair, (void *)key);
+	return unknown(l, k, key, "the policy");
+}
+
+static void set_defaults(struct policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->port_min = 1024;
+	p->port_max = 65535;
+	p->lifetime_min = 60;
+	p->lifetime_max = 7200;
+	p->per_peer = 8;
+	p->rate = 10;
+	p->poll_interval = 1;
+	snprintf(p->nft_table, sizeof(p->nft_table), "portgate");
+	snprintf(p->control_socket, sizeof(p->control_socket), "/run/portgate/control.sock");
+}
+
+static int peer_key_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct policy_peer *)a)->key,
+		      ((const struct policy_peer *)b)->key, 32);
+}
+
+static int check_whole(struct loader *l, yaml_node_t *root, struct top_seen *seen)
+{
+	struct policy *p = l->p;
+
+	if (!p->interface[0])
+		return fail_at(l, root, "interface (the WireGuard interface) is required");
+	if (!p->external_interface[0] && !p->has_external_address)
+		return fail_at(l, root, "external.interface or external.address is required");
+	if (p->external_interface[0] && p->has_external_address)
+		return fail_at(l, root, "give external.interface or external.address, not both");
+	if (p->lifetime_min > p->lifetime_max)
+		return fail_at(l, seen->lifetime, "lifetime.min %u is above lifetime.max %u",
+			       p->lifetime_min, p->lifetime_max);
+	for (size_t i = 0; i < p->n_reserved; i++) {
+		if (p->reserved[i] < p->port_min || p->reserved[i] > p->port_max) {
+			yaml_node_t *item = yaml_document_get_node(
+				l->doc, seen->reserved->data.sequence.items.start[i]);
+
+			return fail_at(l, item, "reserved port %u is outside ports.range %u-%u",
+				       p->reserved[i], p->port_min, p->port_max);
+		}
+	}
+	if (seen->peers) {
+		size_t n = seen->peers->type == YAML_MAPPING_NODE
+			? (size_t)(seen->peers->data.mapping.pairs.top -
+				   seen->peers->data.mapping.pairs.start) : 0;
+
+		p->peers = calloc(n ? n : 1, sizeof(*p->peers));
+		if (!p->peers)
+			return fail_at(l, seen->peers, "out of memory");
+		if (each_pair(l, seen->peers, "peers", peers_pair, NULL))
+			return -1;
+		qsort(p->peers, p->n_peers, sizeof(*p->peers), peer_key_cmp);
+	}
+	return 0;
+}
+
+int policy_load_string(const char *name, const char *text, size_t len,
+		       struct policy *out, char *err, size_t errlen)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	struct policy p;
+	struct loader l = { name, &doc, &p, err, errlen };
+	struct top_seen seen = { 0 };
+	yaml_node_t *root;
+	int ret;
+
+	set_defaults(&p);
+	snprintf(p.path, sizeof(p.path), "%s", name);
+	if (!yaml_parser_initialize(&parser)) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return -1;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		snprintf(err, errlen, "%s:%zu:%zu: %s%s%s", name,
+			 parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+			 parser.problem ? parser.problem : "not valid YAML",
+			 parser.context ? " " : "", parser.context ? parser.context : "");
+		yaml_parser_delete(&parser);
+		return -1;
+	}
+	root = yaml_document_get_root_node(&doc);
+	if (!root)
+		ret = fail_at(&l, NULL, "the policy is empty");
+	else
+		ret = each_pair(&l, root, "the policy", top_pair, &seen);
+	if (ret == 0)
+		ret = check_whole(&l, root, &seen);
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	if (ret) {
+		policy_free(&p);
+		return -1;
+	}
+	p.loaded_at = time(NULL);
+	*out = p;
+	return 0;
+}
+
+int policy_load(const char *path, struct policy *out, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char *text = NULL;
+	size_t len = 0, cap = 0;
+	int ret;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		size_t n;
+
+		if (len == cap) {
+			char *t;
+
+			if (cap >= (1u << 20)) {
+				snprintf(err, errlen, "%s: larger than 1 MiB", path);
+				free(text);
+				fclose(f);
+				return -1;
+			}
+			cap = cap ? cap * 2 : 4096;
+			t = realloc(text, cap);
+			if (!t) {
+				free(text);
+				fclose(f);
+				snprintf(err, errlen, "%s: out of memory", path);
+				return -1;
+			}
+			text = t;
+		}
+		n = fread(text + len, 1, cap - len, f);
+		if (n == 0)
+			break;
+		len += n;
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(text);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	ret = policy_load_string(path, text ? text : "", len, out, err, errlen);
+	free(text);
+	return ret;
+}
+
+void policy_free(struct policy *p)
+{
+	free(p->reserved);
+	free(p->peers);
+	p->reserved = NULL;
+	p->peers = NULL;
+	p->n_reserved = p->n_peers = 0;
+}
+
+const struct policy_peer *policy_peer_find(const struct policy *p,
+					   const uint8_t key[32])
+{
+	struct policy_peer want;
+
+	if (!p->n_peers)
+		return NULL;
+	memcpy(want.key, key, 32);
+	return bsearch(&want, p->peers, p->n_peers, sizeof(*p->peers), peer_key_cmp);
+}
+
+void policy_limits_for(const struct policy *p, const uint8_t key[32],
+		       struct mapping_limits *out)
+{
+	const struct policy_peer *peer = policy_peer_find(p, key);
+
+	out->port_min = p->port_min;
+	out->port_max = p->port_max;
+	out->per_peer = p->per_peer;
+	out->lifetime_min = p->lifetime_min;
+	out->lifetime_max = p->lifetime_max;
+	out->same_port = p->same_port;
+	if (peer && peer->has_per_peer)
+		out->per_peer = peer->per_peer;
+	if (peer && peer->has_ports) {
+		out->port_min = peer->port_min;
+		out->port_max = peer->port_max;
+	}
+}
+
+bool policy_denies(const struct policy *p, const uint8_t key[32])
+{
+	const struct policy_peer *peer = policy_peer_find(p, key);
+
+	return peer && peer->deny;
+}
+
+bool policy_is_reserved(const struct policy *p, uint16_t port)
+{
+	for (size_t i = 0; i < p->n_reserved; i++)
+		if (p->reserved[i] == port)
+			return true;
+	return false;
+}

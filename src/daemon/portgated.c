@@ -1,0 +1,65 @@
+/* portgated: the NAT-PMP port-forward gateway daemon. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/gateway.h"
+#include "daemon/policy.h"
+#include "daemon/privs.h"
+#include "util/log.h"
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: portgated [-f] [-d] [-n] [-u USER] -c FILE\n"
+		"  -c FILE  the policy (YAML)\n"
+		"  -f       stay in the foreground and log to stderr\n"
+		"  -d       debug logging (renewals too)\n"
+		"  -n       check the policy and exit: 0 good, 1 bad\n"
+		"  -u USER  after setup run as USER, keeping CAP_NET_ADMIN only\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	const char *config = NULL, *user = NULL;
+	bool foreground = false, debug = false, check = false;
+	struct policy policy;
+	struct gateway *g;
+	char err[512];
+	int opt, ret;
+
+	while ((opt = getopt(argc, argv, "c:fdnu:h")) != -1) {
+		switch (opt) {
+		case 'c': config = optarg; break;
+		case 'f': foreground = true; break;
+		case 'd': debug = true; break;
+		case 'n': check = true; break;
+		case 'u': user = optarg; break;
+		default: usage();
+		}
+	}
+	if (!config || optind != argc)
+		usage();
+	log_init(foreground || check, debug, "portgated");
+	if (policy_load(config, &policy, err, sizeof(err)) < 0) {
+		if (check)
+			fprintf(stderr, "%s\n", err);
+		else
+			log_warnx("%s", err);
+		return 1;
+	}
+	if (check) {
+		printf("%s: policy OK\n", config);
+		policy_free(&policy);
+		return 0;
+	}
+	g = gateway_new(&policy);	/* owns the policy from here on */
+	if (!g)
+		return 1;
+	ret = privileges_drop(user) < 0 ? -EPERM : gateway_run(g);
+	gateway_free(g);
+	return ret < 0 ? 1 : 0;
+}

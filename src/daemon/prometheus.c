@@ -1,0 +1,157 @@
+#include "daemon/prometheus.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "daemon/gateway.h"
+#include "daemon/stats.h"
+#include "natpmp/codec.h"
+#include "wgpeer/wgpeer.h"
+
+struct text {
+	char *buf;
+	size_t len, cap;
+	bool failed;	/* out of memory: the whole text is dropped */
+};
+
+static void add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void add(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	while (!t->failed) {
+		char *grown;
+
+		va_start(ap, fmt);
+		n = vsnprintf(t->buf ? t->buf + t->len : NULL, t->buf ? t->cap - t->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if (t->buf && t->len + (size_t)n < t->cap) {
+			t->len += (size_t)n;
+			return;
+		}
+		grown = realloc(t->buf, (t->cap + (size_t)n + 1) * 2);
+		if (!grown) {
+			t->failed = true;
+			return;
+		}
+		t->buf = grown;
+		t->cap = (t->cap + (size_t)n + 1) * 2;
+	}
+}
+
+static void head(struct text *t, const char *name, const char *type, const char *help)
+{
+	add(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A metric of one unlabelled sample. */
+static void single(struct text *t, const char *name, const char *type,
+		   const char *help, double value)
+{
+	head(t, name, type, help);
+	add(t, "%s %.17g\n", name, value);
+}
+
+static void requests(struct text *t, const struct stats *s)
+{
+	head(t, "portgate_requests_total", "counter",
+	     "NAT-PMP requests answered, by opcode and result.");
+	for (int op = 0; op < STAT_OP_COUNT; op++)
+		for (int r = 0; r < STAT_RESULT_COUNT; r++)
+			if (s->requests[op][r])
+				add(t, "portgate_requests_total{opcode=\"%s\",result=\"%s\"} %llu\n",
+				    stats_opcode_label((enum stat_opcode)op),
+				    natpmp_result_name((uint16_t)r),
+				    (unsigned long long)s->requests[op][r]);
+}
+
+static void mapping_events(struct text *t, const struct stats *s)
+{
+	head(t, "portgate_mapping_events_total", "counter",
+	     "Mappings created and removed, by event.");
+	for (int e = 0; e < EVENT_COUNT; e++)
+		add(t, "portgate_mapping_events_total{event=\"%s\"} %llu\n",
+		    stats_event_label((enum mapping_event)e),
+		    (unsigned long long)s->events[e]);
+	head(t, "portgate_mappings_dropped_total", "counter",
+	     "Mappings the gateway removed, by reason.");
+	for (int r = 0; r < REASON_COUNT; r++)
+		if (s->dropped[r])
+			add(t, "portgate_mappings_dropped_total{reason=\"%s\"} %llu\n",
+			    stats_reason_label((enum change_reason)r),
+			    (unsigned long long)s->dropped[r]);
+}
+
+static void nft_latency(struct text *t, const struct stats *s)
+{
+	uint64_t cumulative = 0;
+
+	head(t, "portgate_nft_transaction_seconds", "histogram",
+	     "Time from sending a batch to its last ack.");
+	for (int i = 0; i < STATS_LATENCY_BUCKETS; i++) {
+		cumulative += s->nft_latency[i];
+		if (i < STATS_LATENCY_BUCKETS - 1)
+			add(t, "portgate_nft_transaction_seconds_bucket{le=\"%g\"} %llu\n",
+			    stats_latency_bounds_ms[i] / 1000, (unsigned long long)cumulative);
+		else
+			add(t, "portgate_nft_transaction_seconds_bucket{le=\"+Inf\"} %llu\n",
+			    (unsigned long long)cumulative);
+	}
+	add(t, "portgate_nft_transaction_seconds_sum %.6f\n", s->nft_latency_sum_ms / 1000);
+	add(t, "portgate_nft_transaction_seconds_count %llu\n", (unsigned long long)cumulative);
+}
+
+char *gateway_render_metrics(void *arg, size_t *len)
+{
+	const struct gateway *g = arg;
+	const struct stats *s = gateway_stats(g);
+	const struct mapping_table *m = gateway_mappings(g);
+	struct text t = { 0 };
+
+	head(&t, "portgate_mappings", "gauge", "Mappings in force, by protocol.");
+	add(&t, "portgate_mappings{protocol=\"udp\"} %zu\n", mapping_table_count(m, MAPPING_UDP));
+	add(&t, "portgate_mappings{protocol=\"tcp\"} %zu\n", mapping_table_count(m, MAPPING_TCP));
+	requests(&t, s);
+	single(&t, "portgate_requests_ignored_total", "counter",
+	       "Datagrams left unanswered: too short, or responses.",
+	       (double)s->counters[STAT_IGNORED]);
+	single(&t, "portgate_requests_rate_limited_total", "counter",
+	       "Requests refused by the per-peer rate limit.",
+	       (double)s->counters[STAT_RATE_LIMITED]);
+	mapping_events(&t, s);
+	single(&t, "portgate_nft_transactions_total", "counter",
+	       "nftables batches sent.", (double)s->counters[STAT_NFT_TRANSACTIONS]);
+	single(&t, "portgate_nft_transaction_failures_total", "counter",
+	       "nftables batches the kernel refused (nothing changed).",
+	       (double)s->counters[STAT_NFT_FAILURES]);
+	nft_latency(&t, s);
+	single(&t, "portgate_peers", "gauge",
+	       "WireGuard peers on the interface.", (double)gateway_peers(g)->n_peers);
+	single(&t, "portgate_peers_vanished_total", "counter",
+	       "Peers whose mappings were dropped because they left the interface.",
+	       (double)s->counters[STAT_PEERS_VANISHED]);
+	single(&t, "portgate_peers_stale_total", "counter",
+	       "Peers whose mappings were dropped because their handshake was stale.",
+	       (double)s->counters[STAT_PEERS_STALE]);
+	single(&t, "portgate_conntrack_deleted_total", "counter",
+	       "Conntrack entries deleted with their mappings.",
+	       (double)s->counters[STAT_CONNTRACK_DELETED]);
+	single(&t, "portgate_poll_duration_seconds", "gauge",
+	       "Duration of the last WireGuard peer poll.", s->last_poll_ms / 1000);
+	single(&t, "portgate_epoch_seconds", "gauge",
+	       "The NAT-PMP epoch: seconds since the mapping state began.",
+	       (double)gateway_epoch(g));
+	if (t.failed) {
+		free(t.buf);
+		return NULL;
+	}
+	*len = t.len;
+	return t.buf;
+}

@@ -1,0 +1,236 @@
+/* The NAT-PMP request path: read every pending datagram of a socket, serve
+ * them all in one mapping transaction, send it to the kernel as one batch,
+ * and only then answer each client (design.md §2.1). A batch the kernel
+ * refused changes nothing, and every success it would have answered
+ * becomes result 3. */
+#include "daemon/core.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "daemon/ratelimit.h"
+#include "daemon/sockets.h"
+#include "daemon/wgwatch.h"
+#include "natpmp/codec.h"
+#include "util/log.h"
+
+/* Datagrams read (and answered) per wake-up. */
+#define REQUEST_BATCH 64
+/* Longer than any request: the codec sees the true length of junk. */
+#define REQUEST_DGRAM_MAX 1100
+
+struct pending {
+	struct sockaddr_in from;
+	struct natpmp_request req;
+	uint8_t reply[NATPMP_MAX_RESPONSE_LEN];
+	size_t reply_len;
+	bool needs_commit;	/* a success that holds only if the kernel commits */
+};
+
+struct request_batch {
+	uint8_t bufs[REQUEST_BATCH][REQUEST_DGRAM_MAX];
+	struct pending pend[REQUEST_BATCH];
+	struct mmsghdr in[REQUEST_BATCH], out[REQUEST_BATCH];
+	struct iovec iov_in[REQUEST_BATCH], iov_out[REQUEST_BATCH];
+};
+
+struct request_batch *request_batch_new(void)
+{
+	return calloc(1, sizeof(struct request_batch));
+}
+
+void request_batch_free(struct request_batch *b)
+{
+	free(b);
+}
+
+static void answer_error(struct gateway *g, struct pending *p, uint16_t result)
+{
+	p->reply_len = natpmp_encode_error(p->reply, sizeof(p->reply), &p->req,
+					   result, gateway_epoch(g));
+	stats_request(&g->stats, stats_opcode_of(p->req.opcode), result);
+}
+
+static void serve_mapping(struct gateway *g, struct pending *p, const uint8_t *peer,
+			  uint32_t src)
+{
+	struct mapping_limits lim;
+	struct mapping_request mr = {
+		.peer = peer, .addr = src,
+		.proto = p->req.opcode == NATPMP_OP_MAP_TCP ? MAPPING_TCP : MAPPING_UDP,
+		.internal_port = p->req.internal_port,
+		.suggested_port = p->req.suggested_external_port,
+		.lifetime = p->req.lifetime,
+	};
+	struct mapping_reply r;
+
+	policy_limits_for(&g->policy, peer, &lim);
+	mapping_table_request(g->mappings, &lim, &mr, mono_now_ms(), &r);
+	p->reply_len = natpmp_encode_mapping(p->reply, sizeof(p->reply),
+					     p->req.opcode, r.result, gateway_epoch(g),
+					     p->req.internal_port, r.external_port,
+					     r.lifetime);
+	/* Every success of the batch (a renewal, a retransmit, the other
+	 * protocol of a port created by the same batch) stands or falls
+	 * with the batch: counted once the kernel has answered. */
+	p->needs_commit = r.result == NATPMP_RESULT_SUCCESS;
+	if (!p->needs_commit)
+		stats_request(&g->stats, stats_opcode_of(p->req.opcode), r.result);
+}
+
+static void serve_external(struct gateway *g, struct pending *p)
+{
+	uint32_t be = htonl(g->external.addr);
+
+	if (!g->external.known) {
+		answer_error(g, p, NATPMP_RESULT_NETWORK_FAILURE);
+		return;
+	}
+	p->reply_len = natpmp_encode_external(p->reply, sizeof(p->reply),
+					      NATPMP_RESULT_SUCCESS, gateway_epoch(g),
+					      (uint8_t *)&be);
+	stats_request(&g->stats, STAT_OP_EXTERNAL_ADDRESS, NATPMP_RESULT_SUCCESS);
+}
+
+/* Decides the answer for one datagram; false when it gets none. */
+static bool serve(struct gateway *g, struct pending *p, const uint8_t *buf, size_t len)
+{
+	uint32_t src = ntohl(p->from.sin_addr.s_addr);
+	uint8_t peer[32];
+
+	switch (natpmp_decode(buf, len, &p->req)) {
+	case NATPMP_VERDICT_IGNORE:
+		stats_count(&g->stats, STAT_IGNORED, 1);
+		return false;
+	case NATPMP_VERDICT_BAD_VERSION:
+		/* libtorrent probes with PCP first and waits 2 hours on
+		 * silence: this 8-byte answer sends it to NAT-PMP now. */
+		p->reply_len = natpmp_encode_bad_version(p->reply, sizeof(p->reply),
+							 p->req.opcode, gateway_epoch(g));
+		stats_request(&g->stats, STAT_OP_OTHER, NATPMP_RESULT_UNSUPPORTED_VERSION);
+		return true;
+	case NATPMP_VERDICT_BAD_OPCODE:
+		p->reply_len = natpmp_encode_bad_opcode(p->reply, sizeof(p->reply), buf,
+							len, gateway_epoch(g));
+		stats_request(&g->stats, STAT_OP_OTHER, NATPMP_RESULT_UNSUPPORTED_OPCODE);
+		return true;
+	case NATPMP_VERDICT_REQUEST:
+		break;
+	}
+	if (!wg_watch_lookup(g->wg, src, peer) || policy_denies(&g->policy, peer)) {
+		answer_error(g, p, NATPMP_RESULT_NOT_AUTHORIZED);
+		return true;
+	}
+	if (!ratelimit_allow(g->rate, peer, mono_now_ms())) {
+		stats_count(&g->stats, STAT_RATE_LIMITED, 1);
+		answer_error(g, p, NATPMP_RESULT_OUT_OF_RESOURCES);
+		return true;
+	}
+	if (p->req.opcode == NATPMP_OP_EXTERNAL_ADDRESS)
+		serve_external(g, p);
+	else
+		serve_mapping(g, p, peer, src);
+	return true;
+}
+
+static int receive(struct request_batch *b, int fd)
+{
+	memset(b->in, 0, sizeof(b->in));
+	for (int i = 0; i < REQUEST_BATCH; i++) {
+		b->iov_in[i] = (struct iovec){ b->bufs[i], REQUEST_DGRAM_MAX };
+		b->in[i].msg_hdr.msg_iov = &b->iov_in[i];
+		b->in[i].msg_hdr.msg_iovlen = 1;
+		b->in[i].msg_hdr.msg_name = &b->pend[i].from;
+		b->in[i].msg_hdr.msg_namelen = sizeof(b->pend[i].from);
+	}
+	return recvmmsg(fd, b->in, REQUEST_BATCH, MSG_DONTWAIT, NULL);
+}
+
+/* The kernel has answered: successes are counted, or become result 3. */
+static void reply_all(struct gateway *g, struct request_batch *b, int n, int fd,
+		      bool committed)
+{
+	unsigned n_out = 0;
+
+	memset(b->out, 0, sizeof(b->out));
+	for (int i = 0; i < n; i++) {
+		struct pending *p = &b->pend[i];
+
+		if (!p->reply_len)
+			continue;
+		if (p->needs_commit) {
+			if (committed)
+				stats_request(&g->stats, stats_opcode_of(p->req.opcode),
+					      NATPMP_RESULT_SUCCESS);
+			else
+				answer_error(g, p, NATPMP_RESULT_NETWORK_FAILURE);
+		}
+		b->iov_out[n_out] = (struct iovec){ p->reply, p->reply_len };
+		b->out[n_out].msg_hdr.msg_iov = &b->iov_out[n_out];
+		b->out[n_out].msg_hdr.msg_iovlen = 1;
+		b->out[n_out].msg_hdr.msg_name = &p->from;
+		b->out[n_out].msg_hdr.msg_namelen = sizeof(p->from);
+		n_out++;
+	}
+	if (n_out && sendmmsg(fd, b->out, n_out, MSG_DONTWAIT) < 0)
+		log_warn("natpmp: send");
+}
+
+void gateway_requests_readable(void *arg, int fd)
+{
+	struct gateway *g = arg;
+	struct request_batch *b = g->batch;
+	bool committed;
+	int n = receive(b, fd);
+
+	if (n <= 0) {
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			log_warn("natpmp: receive");
+		return;
+	}
+	if (mapping_table_begin(g->mappings) < 0) {
+		log_warnx("natpmp: a mapping transaction is already open; %d requests dropped", n);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		b->pend[i].reply_len = 0;
+		b->pend[i].needs_commit = false;
+		serve(g, &b->pend[i], b->bufs[i], b->in[i].msg_len);
+	}
+	committed = gateway_apply(g, REASON_CLIENT) == 0;
+	reply_all(g, b, n, fd, committed);
+}
+
+/* ---- announcements (RFC 6886 §3.2.1) ------------------------------------ */
+
+/* Multicast reaches nobody on WireGuard: unicast to each peer's address. */
+void gateway_announce(void *arg)
+{
+	struct gateway *g = arg;
+	const struct wg_device_info *dev = wg_watch_device(g->wg);
+	uint8_t msg[NATPMP_EXTERNAL_RESPONSE_LEN];
+	uint32_t be = htonl(g->external.addr);
+	int fd = pmp_sockets_any_fd(g->sockets);
+	size_t len;
+
+	if (fd < 0 || !g->external.known)
+		return;
+	len = natpmp_encode_external(msg, sizeof(msg), NATPMP_RESULT_SUCCESS,
+				     gateway_epoch(g), (uint8_t *)&be);
+	for (size_t i = 0; i < dev->n_peers; i++) {
+		for (size_t k = 0; k < dev->peers[i].n_ips; k++) {
+			const struct wg_allowed_ip *ip = &dev->peers[i].ips[k];
+			struct sockaddr_in to = { .sin_family = AF_INET,
+						  .sin_port = htons(NATPMP_CLIENT_PORT) };
+
+			if (ip->family != AF_INET || ip->cidr != 32)
+				continue;
+			memcpy(&to.sin_addr, ip->addr, 4);
+			sendto(fd, msg, len, MSG_DONTWAIT, (struct sockaddr *)&to, sizeof(to));
+		}
+	}
+}

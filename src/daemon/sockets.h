@@ -1,0 +1,24 @@
+/* The NAT-PMP sockets: one UDP socket on port 5351 for each IPv4 address of
+ * the WireGuard interface, and no other. Readable sockets are handed to the
+ * owner's callback. */
+#ifndef PORTGATE_DAEMON_SOCKETS_H
+#define PORTGATE_DAEMON_SOCKETS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PMP_SOCKETS_MAX 8
+
+struct loop;
+struct pmp_sockets;
+
+struct pmp_sockets *pmp_sockets_open(struct loop *loop,
+				      void (*readable)(void *arg, int fd), void *arg);
+void pmp_sockets_close(struct pmp_sockets *s);
+/* Listens on exactly these addresses (host byte order), at most
+ * PMP_SOCKETS_MAX: new ones opened, vanished ones closed. */
+void pmp_sockets_sync(struct pmp_sockets *s, const uint32_t *addrs, size_t n);
+/* Any open socket (to send announcements from), or -1. */
+int pmp_sockets_any_fd(const struct pmp_sockets *s);
+
+#endif

@@ -1,0 +1,100 @@
+#include "daemon/stats.h"
+
+#include <stdbool.h>
+
+#include "natpmp/codec.h"
+
+const double stats_latency_bounds_ms[STATS_LATENCY_BUCKETS - 1] = {
+	0.5, 1, 2, 5, 10, 25, 100,
+};
+
+static const struct {
+	const char *label, *text;
+} reasons[REASON_COUNT] = {
+	[REASON_CLIENT] = { "client", "deleted by client" },
+	[REASON_EXPIRED] = { "expired", "expired" },
+	[REASON_PEER_GONE] = { "peer_gone", "dropped (peer vanished)" },
+	[REASON_PEER_STALE] = { "peer_stale", "dropped (peer's handshake is stale)" },
+	[REASON_INTERFACE_GONE] = { "interface_gone", "dropped (interface gone)" },
+	[REASON_ADDRESS_LOST] = { "address_lost", "dropped (address no longer the peer's)" },
+	[REASON_PEER_ABSENT] = { "peer_absent", "dropped (peer not on the interface)" },
+	[REASON_RETRY] = { "retry", "dropped (peer vanished, retried)" },
+	[REASON_POLICY] = { "policy", "dropped (policy reload)" },
+	[REASON_OPERATOR] = { "operator", "dropped by operator" },
+};
+
+void stats_count(struct stats *s, enum stat_counter c, uint64_t n)
+{
+	s->counters[c] += n;
+}
+
+enum stat_opcode stats_opcode_of(uint8_t op)
+{
+	switch (op) {
+	case NATPMP_OP_EXTERNAL_ADDRESS: return STAT_OP_EXTERNAL_ADDRESS;
+	case NATPMP_OP_MAP_UDP: return STAT_OP_MAP_UDP;
+	case NATPMP_OP_MAP_TCP: return STAT_OP_MAP_TCP;
+	default: return STAT_OP_OTHER;
+	}
+}
+
+void stats_request(struct stats *s, enum stat_opcode op, uint16_t result)
+{
+	if (result < STAT_RESULT_COUNT)
+		s->requests[op][result]++;
+}
+
+void stats_mapping(struct stats *s, bool created, enum change_reason why)
+{
+	if (created)
+		s->events[EVENT_CREATED]++;
+	else if (why == REASON_CLIENT)
+		s->events[EVENT_DELETED]++;
+	else if (why == REASON_EXPIRED)
+		s->events[EVENT_EXPIRED]++;
+	else {
+		s->events[EVENT_DROPPED]++;
+		s->dropped[why]++;
+	}
+}
+
+void stats_nft_latency(struct stats *s, double ms)
+{
+	size_t i = 0;
+
+	while (i < STATS_LATENCY_BUCKETS - 1 && ms > stats_latency_bounds_ms[i])
+		i++;
+	s->nft_latency[i]++;
+	s->nft_latency_sum_ms += ms;
+}
+
+void stats_poll(struct stats *s, double ms)
+{
+	s->last_poll_ms = ms;
+}
+
+const char *stats_opcode_label(enum stat_opcode op)
+{
+	static const char *labels[STAT_OP_COUNT] = { "0", "1", "2", "other" };
+
+	return labels[op];
+}
+
+const char *stats_event_label(enum mapping_event e)
+{
+	static const char *labels[EVENT_COUNT] = {
+		"created", "deleted", "expired", "dropped",
+	};
+
+	return labels[e];
+}
+
+const char *stats_reason_label(enum change_reason r)
+{
+	return reasons[r].label;
+}
+
+const char *stats_reason_text(enum change_reason r)
+{
+	return reasons[r].text;
+}

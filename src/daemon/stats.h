@@ -1,0 +1,85 @@
+/* What the gateway counts, counted in one place. Operators read it through
+ * portgatectl and the metrics; the names of reasons and opcodes are the
+ * metric labels. */
+#ifndef PORTGATE_DAEMON_STATS_H
+#define PORTGATE_DAEMON_STATS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum stat_counter {
+	STAT_IGNORED,		/* datagrams left unanswered */
+	STAT_RATE_LIMITED,
+	STAT_NFT_TRANSACTIONS,
+	STAT_NFT_FAILURES,
+	STAT_CONNTRACK_DELETED,
+	STAT_PEERS_VANISHED,	/* removed from the interface */
+	STAT_PEERS_STALE,	/* handshake older than stale_handshake */
+	STAT_COUNTER_COUNT
+};
+
+/* Request opcodes as metrics label them. */
+enum stat_opcode {
+	STAT_OP_EXTERNAL_ADDRESS,
+	STAT_OP_MAP_UDP,
+	STAT_OP_MAP_TCP,
+	STAT_OP_OTHER,
+	STAT_OP_COUNT
+};
+#define STAT_RESULT_COUNT 6	/* RFC 6886 result codes 0..5 */
+
+/* Why mappings changed: each transaction is applied for one reason. */
+enum change_reason {
+	REASON_CLIENT,		/* requests: created, renewed, deleted */
+	REASON_EXPIRED,
+	REASON_PEER_GONE,
+	REASON_PEER_STALE,
+	REASON_INTERFACE_GONE,
+	REASON_ADDRESS_LOST,	/* the peer no longer owns the address */
+	REASON_PEER_ABSENT,	/* adopted after a restart, peer not there */
+	REASON_RETRY,		/* a drop the kernel refused, done again */
+	REASON_POLICY,		/* a reload forbids it */
+	REASON_OPERATOR,	/* portgatectl drop */
+	REASON_COUNT
+};
+
+enum mapping_event {
+	EVENT_CREATED,
+	EVENT_DELETED,		/* by the client */
+	EVENT_EXPIRED,
+	EVENT_DROPPED,		/* by the gateway, for a reason */
+	EVENT_COUNT
+};
+
+/* nftables transaction latency: bucket i counts batches of at most
+ * stats_latency_bounds_ms[i]; the last bucket is +Inf. */
+#define STATS_LATENCY_BUCKETS 8
+extern const double stats_latency_bounds_ms[STATS_LATENCY_BUCKETS - 1];
+
+struct stats {
+	uint64_t counters[STAT_COUNTER_COUNT];
+	uint64_t requests[STAT_OP_COUNT][STAT_RESULT_COUNT];
+	uint64_t events[EVENT_COUNT];
+	uint64_t dropped[REASON_COUNT];
+	uint64_t nft_latency[STATS_LATENCY_BUCKETS];
+	double nft_latency_sum_ms;
+	double last_poll_ms;
+};
+
+void stats_count(struct stats *s, enum stat_counter c, uint64_t n);
+/* A NAT-PMP request's opcode as counted (version and opcode errors are
+ * counted as STAT_OP_OTHER by their callers). */
+enum stat_opcode stats_opcode_of(uint8_t natpmp_opcode);
+void stats_request(struct stats *s, enum stat_opcode op, uint16_t result);
+/* A mapping created (created) or removed for a reason. */
+void stats_mapping(struct stats *s, bool created, enum change_reason why);
+void stats_nft_latency(struct stats *s, double ms);
+void stats_poll(struct stats *s, double ms);
+
+const char *stats_opcode_label(enum stat_opcode op);
+const char *stats_event_label(enum mapping_event e);
+const char *stats_reason_label(enum change_reason r);
+/* How the log says a mapping went: "expired", "dropped (peer vanished)". */
+const char *stats_reason_text(enum change_reason r);
+
+#endif

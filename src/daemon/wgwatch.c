@@ -1,0 +1,253 @@
+#include "daemon/wgwatch.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/log.h"
+#include "util/loop.h"
+#include "wgpeer/rtnl.h"
+#include "wgpeer/tracker.h"
+
+struct wg_watch {
+	struct loop *loop;
+	char ifname[WG_IFNAME_MAX];
+	const struct wg_watch_ops *ops;
+	void *arg;
+	struct wg_tracker *tracker;
+	struct rtnl_watch *rtnl;
+	struct loop_watch timer, rtnl_w;
+	struct loop_watch answer;	/* a userspace answer under way */
+	int64_t poll_started_ms;
+	uint32_t interval_s;
+	bool started;
+	bool present;
+	bool valid;
+	uint16_t listen_port;
+};
+
+static void deliver(struct wg_watch *w, struct wg_events *ev, unsigned flags)
+{
+	w->ops->peers(w->arg, ev, flags);
+	wg_events_clear(ev);
+}
+
+/* What a finished poll means. */
+static void poll_done(struct wg_watch *w, int ret, struct wg_events *ev)
+{
+	const struct wg_device_info *dev = wg_tracker_device(w->tracker);
+	unsigned flags = 0;
+
+	if (ret == -ENODEV) {
+		if (w->present)
+			log_warnx("wg: interface %s is gone: dropping every mapping",
+				  w->ifname);
+		w->present = false;
+		deliver(w, ev, 0);
+		return;
+	}
+	if (ret < 0) {
+		/* A hiccup is not a vanished peer: keep everything. */
+		log_warnx("wg: cannot read %s: %s", w->ifname, strerror(-ret));
+		wg_events_clear(ev);
+		return;
+	}
+	if (!w->present)
+		log_info("wg: reading %s through %s: %zu peers", w->ifname,
+			 wg_tracker_backend(w->tracker), dev->n_peers);
+	w->present = true;
+	if (!w->valid)
+		flags |= WG_WATCH_FIRST_READ;
+	w->valid = true;
+	if (dev->listen_port != w->listen_port) {
+		w->listen_port = dev->listen_port;
+		flags |= WG_WATCH_LISTEN_PORT;
+	}
+	deliver(w, ev, flags);
+}
+
+static void answer_readable(struct loop_watch *lw, uint32_t events)
+{
+	struct wg_watch *w = lw->arg;
+	struct wg_events ev = { 0 };
+	int ret;
+
+	(void)events;
+	ret = wg_tracker_poll_continue(w->tracker, time(NULL), &ev);
+	if (ret == 1)
+		return;
+	loop_del(w->loop, lw);
+	lw->fd = -1;
+	poll_done(w, ret, &ev);
+}
+
+static void poll_start(struct wg_watch *w)
+{
+	struct wg_events ev = { 0 };
+	int fd, ret;
+
+	if (wg_tracker_poll_pending(w->tracker)) {
+		if (mono_now_ms() - w->poll_started_ms < WG_TRACKER_POLL_TIMEOUT_MS)
+			return;	/* the last answer is still coming */
+		log_warnx("wg: %s did not answer within %d ms", w->ifname,
+			  WG_TRACKER_POLL_TIMEOUT_MS);
+		loop_del(w->loop, &w->answer);
+		w->answer.fd = -1;
+		wg_tracker_poll_abort(w->tracker);
+	}
+	w->poll_started_ms = mono_now_ms();
+	ret = wg_tracker_poll_begin(w->tracker, time(NULL), &ev, &fd);
+	if (ret == 1) {
+		w->answer = (struct loop_watch){ fd, answer_readable, w };
+		if (loop_add(w->loop, &w->answer) == 0)
+			return;
+		w->answer.fd = -1;
+		wg_tracker_poll_abort(w->tracker);
+		ret = -EIO;
+	}
+	poll_done(w, ret, &ev);
+}
+
+static void timer_fired(struct loop_watch *lw, uint32_t events)
+{
+	(void)events;
+	timer_ack(lw->fd);
+	poll_start(lw->arg);
+}
+
+static void rtnl_readable(struct loop_watch *lw, uint32_t events)
+{
+	struct wg_watch *w = lw->arg;
+	struct rtnl_link_state st;
+
+	(void)events;
+	if (!rtnl_watch_drain(w->rtnl))
+		return;
+	if (rtnl_link_get(w->rtnl, w->ifname, &st) == 0) {
+		if ((!st.exists || !st.up) && w->present) {
+			struct wg_events ev = { 0 };
+
+			log_warnx("wg: interface %s is %s: dropping every mapping",
+				  w->ifname, st.exists ? "down" : "gone");
+			w->present = false;
+			wg_tracker_forget_all(w->tracker, &ev);
+			deliver(w, &ev, 0);
+		} else if (st.exists && st.up && !w->present) {
+			poll_start(w);
+		}
+	}
+	w->ops->links(w->arg);
+}
+
+struct wg_watch *wg_watch_open(struct loop *loop, const struct wg_watch_config *cfg,
+			       const struct wg_watch_ops *ops, void *arg)
+{
+	struct wg_watch *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	w->loop = loop;
+	w->ops = ops;
+	w->arg = arg;
+	w->timer.fd = w->rtnl_w.fd = w->answer.fd = -1;
+	snprintf(w->ifname, sizeof(w->ifname), "%s", cfg->ifname);
+	w->tracker = wg_tracker_new(cfg->ifname, cfg->uapi_socket, cfg->stale_after_s);
+	w->rtnl = rtnl_watch_open();
+	if (!w->tracker || !w->rtnl)
+		goto fail;
+	w->rtnl_w = (struct loop_watch){ rtnl_watch_fd(w->rtnl), rtnl_readable, w };
+	if (loop_add(loop, &w->rtnl_w) < 0) {
+		w->rtnl_w.fd = -1;
+		goto fail;
+	}
+	if (loop_timer_open(loop, &w->timer, timer_fired, w) < 0)
+		goto fail;
+	w->interval_s = cfg->poll_interval_s;
+	return w;
+fail:
+	wg_watch_close(w);
+	return NULL;
+}
+
+void wg_watch_close(struct wg_watch *w)
+{
+	if (!w)
+		return;
+	/* The answer's socket is the tracker's, the rtnetlink one the
+	 * watch's: both are closed by their owners below. */
+	if (w->answer.fd >= 0)
+		loop_del(w->loop, &w->answer);
+	if (w->rtnl_w.fd >= 0)
+		loop_del(w->loop, &w->rtnl_w);
+	loop_watch_close(w->loop, &w->timer);
+	wg_tracker_free(w->tracker);	/* closes a pending answer's socket */
+	rtnl_watch_close(w->rtnl);
+	free(w);
+}
+
+void wg_watch_start(struct wg_watch *w)
+{
+	w->started = true;
+	timer_every(w->timer.fd, (int64_t)w->interval_s * 1000);
+}
+
+/* Re-armed only when it changed: each re-arm postpones the next poll by a
+ * whole interval, and frequent reloads would starve it. */
+void wg_watch_set_interval(struct wg_watch *w, uint32_t poll_interval_s)
+{
+	if (poll_interval_s == w->interval_s)
+		return;
+	w->interval_s = poll_interval_s;
+	if (w->started)
+		timer_every(w->timer.fd, (int64_t)poll_interval_s * 1000);
+}
+
+void wg_watch_set_stale_after(struct wg_watch *w, uint32_t stale_after_s)
+{
+	wg_tracker_set_stale_after(w->tracker, stale_after_s);
+}
+
+void wg_watch_poll_blocking(struct wg_watch *w)
+{
+	struct wg_events ev = { 0 };
+
+	poll_done(w, wg_tracker_poll(w->tracker, time(NULL), &ev), &ev);
+}
+
+bool wg_watch_present(const struct wg_watch *w)
+{
+	return w->present;
+}
+
+bool wg_watch_valid(const struct wg_watch *w)
+{
+	return w->valid;
+}
+
+bool wg_watch_lookup(const struct wg_watch *w, uint32_t addr, uint8_t key[WG_KEY_LEN])
+{
+	return wg_tracker_lookup(w->tracker, addr, key);
+}
+
+const struct wg_device_info *wg_watch_device(const struct wg_watch *w)
+{
+	return wg_tracker_device(w->tracker);
+}
+
+const char *wg_watch_backend(const struct wg_watch *w)
+{
+	return wg_tracker_backend(w->tracker);
+}
+
+double wg_watch_last_poll_ms(const struct wg_watch *w)
+{
+	return wg_tracker_last_poll_ms(w->tracker);
+}
+
+struct rtnl_watch *wg_watch_rtnl(struct wg_watch *w)
+{
+	return w->rtnl;
+}

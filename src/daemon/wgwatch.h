@@ -1,0 +1,58 @@
+/* The WireGuard watch: polls the interface's peers every poll_interval
+ * (userspace WireGuard answered through the event loop, never blocking it)
+ * and wakes on rtnetlink link and address changes. What changed goes to the
+ * owner's callbacks; the owner decides what it means for the mappings. */
+#ifndef PORTGATE_DAEMON_WGWATCH_H
+#define PORTGATE_DAEMON_WGWATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "wgpeer/wgpeer.h"
+
+struct loop;
+struct rtnl_watch;
+struct wg_watch;
+
+struct wg_watch_config {
+	const char *ifname;
+	const char *uapi_socket;	/* NULL: /var/run/wireguard/IFNAME.sock */
+	uint32_t poll_interval_s;
+	uint32_t stale_after_s;
+};
+
+enum {
+	WG_WATCH_FIRST_READ = 1 << 0,	/* the first successful read since start */
+	WG_WATCH_LISTEN_PORT = 1 << 1,	/* the interface's listen port changed */
+};
+
+struct wg_watch_ops {
+	/* Peers changed (ev may be empty: a plain successful read), or the
+	 * interface went away or down and every peer is reported removed. */
+	void (*peers)(void *arg, struct wg_events *ev, unsigned flags);
+	/* Links or addresses changed: the owner re-reads what it cares about. */
+	void (*links)(void *arg);
+};
+
+struct wg_watch *wg_watch_open(struct loop *loop, const struct wg_watch_config *cfg,
+			       const struct wg_watch_ops *ops, void *arg);
+void wg_watch_close(struct wg_watch *w);
+/* Starts the poll timer. */
+void wg_watch_start(struct wg_watch *w);
+/* Reads the peers now and waits for the answer (start-up only). */
+void wg_watch_poll_blocking(struct wg_watch *w);
+void wg_watch_set_interval(struct wg_watch *w, uint32_t poll_interval_s);
+void wg_watch_set_stale_after(struct wg_watch *w, uint32_t stale_after_s);
+
+/* The interface is there and up. */
+bool wg_watch_present(const struct wg_watch *w);
+/* A read has succeeded since start: lookups speak for the interface. */
+bool wg_watch_valid(const struct wg_watch *w);
+bool wg_watch_lookup(const struct wg_watch *w, uint32_t addr, uint8_t key[WG_KEY_LEN]);
+const struct wg_device_info *wg_watch_device(const struct wg_watch *w);
+const char *wg_watch_backend(const struct wg_watch *w);
+double wg_watch_last_poll_ms(const struct wg_watch *w);
+/* The rtnetlink handle, for address queries. */
+struct rtnl_watch *wg_watch_rtnl(struct wg_watch *w);
+
+#endif

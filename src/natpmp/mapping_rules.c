@@ -1,0 +1,263 @@
+/* The allocation rules: what a request, an expiry, a drop or an adoption
+ * does to the mapping state (design.md §2.4-8). Storage, indexes,
+ * transactions and queries are the lease store's (mapping_store.c); these
+ * rules call into it, never the other way round. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "natpmp/codec.h"
+#include "natpmp/mapping_store.h"
+
+/* Reserves first: a change that could not be finished is not begun. */
+static int change_begin(struct mapping_table *t, struct lease *l)
+{
+	int ret = store_reserve(t, l->d.peer);
+
+	if (ret < 0)
+		return ret;
+	journal_touch(t, l);
+	if (l->linked)
+		lease_unlink(t, l);
+	return 0;
+}
+
+/* A lease with no protocol left stays unlinked: commit frees it. */
+static void change_end(struct mapping_table *t, struct lease *l)
+{
+	if (lease_active(l))
+		lease_link(t, l);
+}
+
+static struct lease *lease_new(struct mapping_table *t, const uint8_t *peer)
+{
+	struct lease *l;
+
+	if (store_reserve(t, peer) < 0)
+		return NULL;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	memcpy(l->d.peer, peer, MAPPING_PEER_KEY_LEN);
+	l->heap_index[0] = l->heap_index[1] = EXPIRY_HEAP_NONE;
+	journal_touch(t, l);
+	return l;
+}
+
+static size_t lease_drop_proto(struct mapping_table *t, struct lease *l,
+			       enum mapping_proto proto)
+{
+	if (!l->d.proto[proto].lifetime)
+		return 0;
+	if (change_begin(t, l) < 0)
+		return 0;
+	l->d.proto[proto].lifetime = 0;
+	l->d.proto[proto].expires_ms = 0;
+	change_end(t, l);
+	return 1;
+}
+
+static void refuse(struct mapping_reply *reply, uint16_t result)
+{
+	reply->result = result;
+	reply->external_port = 0;
+	reply->lifetime = 0;
+}
+
+static uint32_t clamp_lifetime(const struct mapping_limits *limits,
+			       uint32_t lifetime)
+{
+	if (limits->lifetime_min && lifetime < limits->lifetime_min)
+		lifetime = limits->lifetime_min;
+	if (limits->lifetime_max && lifetime > limits->lifetime_max)
+		lifetime = limits->lifetime_max;
+	/* Success never carries lifetime 0 (design.md §2.8). */
+	return lifetime ? lifetime : 1;
+}
+
+static int64_t expiry_of(int64_t now_ms, uint32_t lifetime)
+{
+	return now_ms + (int64_t)lifetime * 1000;
+}
+
+/* The client's suggestion first (Transmission asks for its listen port),
+ * then the stable hashed port, then the next free one after it. */
+static uint16_t choose_port(const struct mapping_table *t,
+			    const struct mapping_limits *limits,
+			    const struct mapping_request *req, uint16_t key_port)
+{
+	uint16_t lo = limits->port_min ? limits->port_min : 1;
+	uint16_t hi = limits->port_max;
+	uint16_t s = req->suggested_port;
+
+	if (lo > hi)
+		return 0;
+	if (s >= lo && s <= hi && portset_is_available(&t->ports, s))
+		return s;
+	return portset_find_available(&t->ports, lo, hi,
+				      mapping_preferred_port(req->peer, key_port,
+							     lo, hi));
+}
+
+static size_t drop_peer_proto(struct mapping_table *t, const uint8_t *peer,
+			      enum mapping_proto proto)
+{
+	struct peer_record *p = peer_lookup(t, peer);
+	struct lease *l, *next;
+	size_t n = 0;
+
+	if (!p)
+		return 0;
+	/* A lease whose last protocol goes is unlinked from this list, so
+	 * the successor is taken first. */
+	for (l = p->leases; l; l = next) {
+		next = l->peer_next;
+		n += lease_drop_proto(t, l, proto);
+	}
+	return n;
+}
+
+static void serve_delete(struct mapping_table *t,
+			 const struct mapping_request *req,
+			 struct mapping_reply *reply)
+{
+	/* RFC 6886 §3.4: internal port 0 with lifetime 0 removes all of this
+	 * client's mappings of that protocol; deleting what is not there is
+	 * still a success. */
+	if (req->internal_port == 0) {
+		drop_peer_proto(t, req->peer, req->proto);
+	} else {
+		struct lease *l = lease_lookup(t, req->peer, req->internal_port);
+
+		if (l)
+			lease_drop_proto(t, l, req->proto);
+	}
+	reply->result = NATPMP_RESULT_SUCCESS;
+	reply->external_port = 0;
+	reply->lifetime = 0;
+}
+
+void mapping_table_request(struct mapping_table *t,
+			   const struct mapping_limits *limits,
+			   const struct mapping_request *req, int64_t now_ms,
+			   struct mapping_reply *reply)
+{
+	/* Internal 0 and 1 both mean "any port, forwarded to itself". */
+	uint16_t key_port = req->internal_port ? req->internal_port : 1;
+	uint32_t lifetime;
+	struct lease *l;
+
+	if (req->lifetime == 0) {
+		serve_delete(t, req, reply);
+		return;
+	}
+	lifetime = clamp_lifetime(limits, req->lifetime);
+	l = lease_lookup(t, req->peer, key_port);
+	if (l) {
+		/* A renewal, a retransmit or the companion protocol: the
+		 * port stays whatever the client suggests now. */
+		if (change_begin(t, l) < 0) {
+			refuse(reply, NATPMP_RESULT_OUT_OF_RESOURCES);
+			return;
+		}
+		l->d.addr = req->addr;
+	} else {
+		uint16_t port;
+
+		if (mapping_table_peer_ports(t, req->peer) >= limits->per_peer) {
+			refuse(reply, NATPMP_RESULT_OUT_OF_RESOURCES);
+			return;
+		}
+		port = choose_port(t, limits, req, key_port);
+		/* No port, or no memory for the lease: the state is as it
+		 * was, and the client hears "out of resources". */
+		if (!port || !(l = lease_new(t, req->peer))) {
+			refuse(reply, NATPMP_RESULT_OUT_OF_RESOURCES);
+			return;
+		}
+		l->d.addr = req->addr;
+		l->d.internal_port = key_port;
+		l->d.external_port = port;
+		l->d.target_port = (limits->same_port || key_port == 1) ? port
+									 : key_port;
+	}
+	l->d.proto[req->proto].lifetime = lifetime;
+	l->d.proto[req->proto].expires_ms = expiry_of(now_ms, lifetime);
+	change_end(t, l);
+	reply->result = NATPMP_RESULT_SUCCESS;
+	reply->external_port = l->d.external_port;
+	reply->lifetime = lifetime;
+}
+
+size_t mapping_table_expire(struct mapping_table *t, int64_t now_ms)
+{
+	const struct expiry_entry *top;
+	size_t n = 0;
+
+	while ((top = expiry_heap_top(&t->expiries)) && top->deadline <= now_ms) {
+		struct lease *l = top->owner;
+		enum mapping_proto proto =
+			top->slot == &l->heap_index[MAPPING_UDP] ? MAPPING_UDP
+								 : MAPPING_TCP;
+
+		n += lease_drop_proto(t, l, proto);
+	}
+	return n;
+}
+
+size_t mapping_table_drop_peer(struct mapping_table *t, const uint8_t *peer)
+{
+	return drop_peer_proto(t, peer, MAPPING_UDP) +
+	       drop_peer_proto(t, peer, MAPPING_TCP);
+}
+
+size_t mapping_table_drop_port(struct mapping_table *t, enum mapping_proto proto,
+			       uint16_t external_port)
+{
+	struct lease *l = t->by_port[external_port];
+
+	return l ? lease_drop_proto(t, l, proto) : 0;
+}
+
+int mapping_table_adopt(struct mapping_table *t, const struct mapping_view *m)
+{
+	struct lease *l = lease_lookup(t, m->peer, m->internal_port);
+
+	if (m->lifetime == 0 || m->external_port == 0)
+		return -EINVAL;
+	if (l) {
+		/* The companion protocol of a lease already adopted. */
+		if (l->d.external_port != m->external_port ||
+		    l->d.proto[m->proto].lifetime)
+			return -EEXIST;
+		if (change_begin(t, l) < 0)
+			return -ENOMEM;
+	} else {
+		if (t->by_port[m->external_port])
+			return -EEXIST;
+		l = lease_new(t, m->peer);
+		if (!l)
+			return -ENOMEM;
+		l->d.internal_port = m->internal_port;
+		l->d.external_port = m->external_port;
+	}
+	l->d.addr = m->addr;
+	l->d.target_port = m->target_port;
+	l->d.proto[m->proto].lifetime = m->lifetime;
+	l->d.proto[m->proto].expires_ms = m->expires_ms;
+	change_end(t, l);
+	return 0;
+}
+
+uint16_t mapping_preferred_port(const uint8_t *peer, uint16_t internal_port,
+				uint16_t port_min, uint16_t port_max)
+{
+	uint32_t span;
+
+	if (port_min == 0)
+		port_min = 1;
+	if (port_max < port_min)
+		return 0;
+	span = (uint32_t)port_max - port_min + 1;
+	return (uint16_t)(port_min + hash_key_port(peer, internal_port) % span);
+}

@@ -1,0 +1,84 @@
+/* The lease store (mapping_store.c): storage, indexes, the transaction
+ * journal and queries. The allocation rules (mapping_rules.c) build on it.
+ * Not a public API: callers use natpmp/mapping.h. */
+#ifndef PORTGATE_NATPMP_MAPPING_STORE_H
+#define PORTGATE_NATPMP_MAPPING_STORE_H
+
+#include "natpmp/expiry_heap.h"
+#include "natpmp/mapping.h"
+#include "natpmp/portset.h"
+
+/* What a transaction snapshots and rollback restores. */
+struct lease_data {
+	uint8_t peer[MAPPING_PEER_KEY_LEN];
+	uint32_t addr;
+	uint16_t internal_port;
+	uint16_t external_port;
+	uint16_t target_port;
+	struct {
+		int64_t expires_ms;
+		uint32_t lifetime;	/* 0: this protocol is not mapped */
+	} proto[MAPPING_PROTO_COUNT];
+};
+
+struct peer_record;
+
+struct lease {
+	struct lease_data d;
+	struct lease *hash_next;
+	struct lease *peer_prev, *peer_next;
+	struct peer_record *owner;
+	uint32_t heap_index[MAPPING_PROTO_COUNT];
+	uint32_t journal_index;	/* 1-based position in the journal, 0: none */
+	bool linked;
+};
+
+struct peer_record {
+	uint8_t key[MAPPING_PEER_KEY_LEN];
+	uint32_t lease_count;
+	struct lease *leases;
+	struct peer_record *hash_next;
+};
+
+struct journal_entry {
+	struct lease *lease;
+	struct lease_data before;
+	bool existed;
+};
+
+struct mapping_table {
+	struct portset ports;
+	struct lease **by_port;		/* 65536 slots */
+	struct lease **lease_buckets;
+	size_t lease_bucket_count;
+	size_t lease_count;
+	struct peer_record **peer_buckets;
+	size_t peer_bucket_count;
+	size_t peer_count;
+	struct expiry_heap expiries;
+	size_t active[MAPPING_PROTO_COUNT];
+	struct journal_entry *journal;
+	size_t journal_len, journal_cap;
+	bool in_txn;
+};
+
+/* Fixed-constant hash of a key and a port (buckets, preferred ports). */
+uint64_t hash_key_port(const uint8_t *key, uint16_t port);
+/* Allocates what linking one more lease of this peer may need. Call before
+ * changing anything; -ENOMEM leaves the state as it was. */
+int store_reserve(struct mapping_table *t, const uint8_t *peer);
+void peer_release_if_empty(struct mapping_table *t, const uint8_t *peer);
+struct lease *lease_lookup(const struct mapping_table *t, const uint8_t *peer,
+			   uint16_t internal_port);
+bool lease_active(const struct lease *l);
+void lease_link(struct mapping_table *t, struct lease *l);
+void lease_unlink(struct mapping_table *t, struct lease *l);
+/* Call before the first change of a lease in a transaction, after
+ * store_reserve. */
+void journal_touch(struct mapping_table *t, struct lease *l);
+void view_of(const struct lease_data *d, enum mapping_proto proto,
+	     struct mapping_view *v);
+struct peer_record *peer_lookup(const struct mapping_table *t,
+				const uint8_t *peer);
+
+#endif

@@ -1,0 +1,179 @@
+#include "core_harness.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "daemon/core.h"
+#include "daemon/policy.h"
+#include "fake_nft.h"
+
+/* Two peers, as userspace WireGuard lists them. */
+static const char uapi_reply[] =
+	"listen_port=51820\n"
+	"public_key=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
+	"allowed_ip=127.0.0.2/32\n"
+	"public_key=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n"
+	"allowed_ip=127.0.0.3/32\n"
+	"errno=0\n\n";
+
+static void serve_uapi(int listener)
+{
+	for (;;) {
+		char req[64];
+		int fd = accept(listener, NULL, NULL);
+
+		if (fd < 0)
+			_exit(0);
+		if (read(fd, req, sizeof(req)) > 0 &&
+		    write(fd, uapi_reply, sizeof(uapi_reply) - 1) < 0)
+			_exit(1);
+		close(fd);
+	}
+}
+
+static int start_uapi(struct harness *h)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	pid_t pid;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/uapi.sock", h->dir);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(fd, 8), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		serve_uapi(fd);
+	close(fd);
+	return pid;
+}
+
+static int udp_socket(const char *addr, uint16_t port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	inet_pton(AF_INET, addr, &sin.sin_addr);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	return fd;
+}
+
+void harness_up(struct harness *h, const char *extra_yaml)
+{
+	static const char *client_addrs[3] = { PEER_A_ADDR, PEER_B_ADDR, STRANGER_ADDR };
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+	struct policy p;
+	char text[2048], err[512];
+
+	memset(h, 0, sizeof(*h));
+	fake_nft_reset();
+	snprintf(h->dir, sizeof(h->dir), "/tmp/pgunit.XXXXXX");
+	assert_non_null(mkdtemp(h->dir));
+	h->uapi_pid = start_uapi(h);
+	snprintf(text, sizeof(text),
+		 "interface: pgunit0\n"
+		 "uapi_socket: %s/uapi.sock\n"
+		 "external: { address: 192.0.2.1 }\n"
+		 "ports: { range: 20000-29999 }\n"
+		 "lifetime: { min: 2, max: 3600 }\n"
+		 "limits: { per_peer: 4, rate: 100 }\n"
+		 "control: { socket: %s/control.sock }\n"
+		 "%s",
+		 h->dir, h->dir, extra_yaml);
+	if (policy_load_string("unit.yaml", text, strlen(text), &p, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	h->g = gateway_new(&p);
+	assert_non_null(h->g);
+	h->server_fd = udp_socket("127.0.0.1", 0);
+	assert_int_equal(getsockname(h->server_fd, (struct sockaddr *)&sin, &sl), 0);
+	h->server_port = ntohs(sin.sin_port);
+	for (int i = 0; i < 3; i++)
+		h->clients[i] = udp_socket(client_addrs[i], 0);
+}
+
+int harness_setup(void **state)
+{
+	static struct harness h;
+
+	harness_up(&h, "");
+	*state = &h;
+	return 0;
+}
+
+int harness_teardown(void **state)
+{
+	harness_down(*state);
+	return 0;
+}
+
+void harness_down(struct harness *h)
+{
+	char path[128];
+	int status;
+
+	gateway_free(h->g);
+	close(h->server_fd);
+	for (int i = 0; i < 3; i++)
+		close(h->clients[i]);
+	kill(h->uapi_pid, SIGKILL);
+	waitpid(h->uapi_pid, &status, 0);
+	snprintf(path, sizeof(path), "%s/uapi.sock", h->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/control.sock", h->dir);
+	unlink(path);
+	rmdir(h->dir);
+}
+
+void harness_send(struct harness *h, int client, const void *buf, size_t len)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(h->server_port) };
+
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	assert_int_equal(sendto(h->clients[client], buf, len, 0, (struct sockaddr *)&to,
+				sizeof(to)), (ssize_t)len);
+}
+
+void harness_serve(struct harness *h)
+{
+	struct pollfd pfd = { .fd = h->server_fd, .events = POLLIN };
+
+	assert_int_equal(poll(&pfd, 1, 1000), 1);
+	gateway_requests_readable(h->g, h->server_fd);
+}
+
+int harness_recv(struct harness *h, int client, uint8_t *buf, size_t cap)
+{
+	struct pollfd pfd = { .fd = h->clients[client], .events = POLLIN };
+
+	if (poll(&pfd, 1, 1000) != 1)
+		return -1;
+	return (int)recv(h->clients[client], buf, cap, 0);
+}
+
+void harness_map(struct harness *h, int client, uint8_t op, uint16_t internal,
+		 uint16_t suggested, uint32_t lifetime)
+{
+	uint8_t req[12] = { 0, op, 0, 0,
+			    (uint8_t)(internal >> 8), (uint8_t)internal,
+			    (uint8_t)(suggested >> 8), (uint8_t)suggested,
+			    (uint8_t)(lifetime >> 24), (uint8_t)(lifetime >> 16),
+			    (uint8_t)(lifetime >> 8), (uint8_t)lifetime };
+
+	harness_send(h, client, req, sizeof(req));
+}

@@ -1,0 +1,43 @@
+/* A gateway for unit tests of the daemon core: the real core, the fake
+ * data plane (fake_nft.c), a fake userspace WireGuard answering on a unix
+ * socket with two peers at 127.0.0.2 and 127.0.0.3, and clients sending
+ * real datagrams over loopback to a socket the test hands to the request
+ * path. */
+#ifndef PORTGATE_TESTS_CORE_HARNESS_H
+#define PORTGATE_TESTS_CORE_HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PEER_A_ADDR "127.0.0.2"
+#define PEER_B_ADDR "127.0.0.3"
+#define STRANGER_ADDR "127.0.0.9"
+
+struct gateway;
+
+struct harness {
+	struct gateway *g;
+	int server_fd;		/* the gateway's side: 127.0.0.1, any port */
+	uint16_t server_port;
+	int clients[3];		/* bound to PEER_A, PEER_B, STRANGER */
+	char dir[64];
+	int uapi_pid;
+};
+
+/* cmocka fixtures: a harness with the default policy in *state. */
+int harness_setup(void **state);
+int harness_teardown(void **state);
+/* extra_yaml is appended to the test policy (may be ""). */
+void harness_up(struct harness *h, const char *extra_yaml);
+void harness_down(struct harness *h);
+/* Client i sends a datagram to the gateway. */
+void harness_send(struct harness *h, int client, const void *buf, size_t len);
+/* The gateway serves everything sent so far, as one batch. */
+void harness_serve(struct harness *h);
+/* Client i's next answer (waits up to 1 s): its length, or -1. */
+int harness_recv(struct harness *h, int client, uint8_t *buf, size_t cap);
+/* A NAT-PMP mapping request (op 1 UDP, 2 TCP). */
+void harness_map(struct harness *h, int client, uint8_t op, uint16_t internal,
+		 uint16_t suggested, uint32_t lifetime);
+
+#endif

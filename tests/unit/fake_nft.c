@@ -1,0 +1,240 @@
+/* In-memory nftables and conntrack for the daemon core's unit tests. One
+ * process-wide "kernel" (tests are single-threaded), a map keyed by
+ * protocol and port; a transaction applies whole or not at all. */
+#include "fake_nft.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nft/conntrack.h"
+
+struct slot {
+	bool used;
+	struct nft_element e;
+};
+
+static struct {
+	struct slot map[2][65536];	/* [tcp?][port] */
+	unsigned refuse, commits, cut;
+	bool preloaded;
+	uint32_t external;
+} kernel;
+
+struct nft_writer {
+	struct nft_features features;
+};
+
+struct nft_txn {
+	struct nft_writer *w;
+	struct { bool del; struct nft_element e; } *ops;
+	size_t n, cap;
+};
+
+static struct slot *slot_of(uint8_t proto, uint16_t port)
+{
+	return &kernel.map[proto == 6][port];
+}
+
+void fake_nft_refuse_commits(unsigned n) { kernel.refuse = n; }
+unsigned fake_nft_commits(void) { return kernel.commits; }
+unsigned fake_nft_flows_cut(void) { return kernel.cut; }
+
+size_t fake_nft_count(void)
+{
+	size_t n = 0;
+
+	for (int p = 0; p < 2; p++)
+		for (int i = 0; i < 65536; i++)
+			n += kernel.map[p][i].used;
+	return n;
+}
+
+bool fake_nft_get(uint8_t proto, uint16_t port, struct nft_element *out)
+{
+	struct slot *s = slot_of(proto, port);
+
+	if (s->used && out)
+		*out = s->e;
+	return s->used;
+}
+
+void fake_nft_preload(const struct nft_element *e)
+{
+	struct slot *s = slot_of(e->proto, e->external_port);
+
+	s->used = true;
+	s->e = *e;
+	kernel.preloaded = true;
+}
+
+void fake_nft_reset(void)
+{
+	memset(&kernel, 0, sizeof(kernel));
+}
+
+struct nft_writer *nft_writer_open(const struct nft_config *cfg)
+{
+	(void)cfg;
+	return calloc(1, sizeof(struct nft_writer));
+}
+
+void nft_writer_close(struct nft_writer *w)
+{
+	free(w);
+}
+
+int nft_writer_setup(struct nft_writer *w, bool *adopted, uint64_t *epoch_origin_ms)
+{
+	w->features.owner = w->features.persist = true;
+	*adopted = kernel.preloaded;
+	*epoch_origin_ms = 0;
+	return 0;
+}
+
+const struct nft_features *nft_writer_features(const struct nft_writer *w)
+{
+	return &w->features;
+}
+
+int nft_writer_set_external(struct nft_writer *w, const uint32_t *addrs, size_t n)
+{
+	(void)w;
+	kernel.external = n ? addrs[0] : 0;
+	return 0;
+}
+
+int nft_writer_dump(struct nft_writer *w, int (*cb)(const struct nft_element *, void *),
+		    void *arg)
+{
+	(void)w;
+	for (int p = 0; p < 2; p++)
+		for (int i = 0; i < 65536; i++)
+			if (kernel.map[p][i].used) {
+				struct nft_element e = kernel.map[p][i].e;
+				int ret;
+
+				e.remaining_ms = (uint64_t)e.lifetime_s * 1000;
+				if ((ret = cb(&e, arg)) < 0)
+					return ret;
+			}
+	return 0;
+}
+
+int nft_writer_remove_table(struct nft_writer *w)
+{
+	(void)w;
+	fake_nft_reset();
+	return 0;
+}
+
+const char *nft_writer_last_error(const struct nft_writer *w)
+{
+	(void)w;
+	return "";
+}
+
+struct nft_txn *nft_txn_begin(struct nft_writer *w)
+{
+	struct nft_txn *t = calloc(1, sizeof(*t));
+
+	if (t)
+		t->w = w;
+	return t;
+}
+
+static int push(struct nft_txn *t, bool del, const struct nft_element *e)
+{
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		void *p = realloc(t->ops, cap * sizeof(*t->ops));
+
+		if (!p)
+			return -ENOMEM;
+		t->ops = p;
+		t->cap = cap;
+	}
+	t->ops[t->n].del = del;
+	t->ops[t->n].e = *e;
+	t->n++;
+	return 0;
+}
+
+int nft_txn_put(struct nft_txn *t, const struct nft_element *e, bool replace)
+{
+	(void)replace;
+	return push(t, false, e);
+}
+
+int nft_txn_delete(struct nft_txn *t, uint8_t proto, uint16_t external_port)
+{
+	struct nft_element e = { .proto = proto, .external_port = external_port };
+
+	return push(t, true, &e);
+}
+
+size_t nft_txn_size(const struct nft_txn *t)
+{
+	return t->n;
+}
+
+void nft_txn_abort(struct nft_txn *t)
+{
+	if (!t)
+		return;
+	free(t->ops);
+	free(t);
+}
+
+/* Like the kernel: a put of a key that exists without replace, or a delete
+ * of one that does not, fails the whole batch. Here the daemon always says
+ * replace for existing keys, and deletes only what it holds. */
+int nft_txn_commit(struct nft_txn *t)
+{
+	kernel.commits++;
+	if (kernel.refuse) {
+		kernel.refuse--;
+		nft_txn_abort(t);
+		return -ENOBUFS;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		struct slot *s = slot_of(t->ops[i].e.proto, t->ops[i].e.external_port);
+
+		s->used = !t->ops[i].del;
+		s->e = t->ops[i].e;
+	}
+	nft_txn_abort(t);
+	return 0;
+}
+
+/* ---- conntrack ---------------------------------------------------------- */
+
+struct conntrack {
+	size_t last;
+};
+
+struct conntrack *conntrack_open(void)
+{
+	return calloc(1, sizeof(struct conntrack));
+}
+
+void conntrack_close(struct conntrack *ct)
+{
+	free(ct);
+}
+
+int conntrack_delete_flows(struct conntrack *ct, uint32_t orig_dst,
+			   const struct ct_flow *flows, size_t n, size_t *deleted)
+{
+	(void)orig_dst;
+	(void)flows;
+	ct->last = n;
+	kernel.cut += (unsigned)n;
+	*deleted = 0;
+	return 0;
+}
+
+size_t conntrack_last_dump_size(const struct conntrack *ct)
+{
+	return ct->last;
+}

@@ -1,0 +1,24 @@
+/* A data plane for unit tests of the daemon core: implements src/nft's
+ * interface (nft.h, conntrack.h) in memory. Linked instead of src/nft. */
+#ifndef PORTGATE_TESTS_FAKE_NFT_H
+#define PORTGATE_TESTS_FAKE_NFT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nft/nft.h"
+
+/* The next n commits are refused (-ENOBUFS), changing nothing. */
+void fake_nft_refuse_commits(unsigned n);
+/* Elements the "kernel" holds now. */
+size_t fake_nft_count(void);
+bool fake_nft_get(uint8_t proto, uint16_t port, struct nft_element *out);
+/* Commits tried (refused ones included), and conntrack deletions asked. */
+unsigned fake_nft_commits(void);
+unsigned fake_nft_flows_cut(void);
+/* Elements a previous run left: the next setup adopts them. */
+void fake_nft_preload(const struct nft_element *e);
+void fake_nft_reset(void);
+
+#endif

@@ -1,0 +1,213 @@
+/* The operator's interfaces of the daemon core: the control protocol
+ * (JSON commands) over the real gateway and fake data plane, and the
+ * control socket served by the event loop without blocking it. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core_harness.h"
+#include "daemon/commands.h"
+#include "daemon/control.h"
+#include "daemon/core.h"
+#include "fake_nft.h"
+#include "natpmp/codec.h"
+
+/* The command's answer must contain want. */
+static void says(struct harness *h, const char *request, const char *want)
+{
+	char *answer = gateway_command(h->g, request);
+
+	assert_non_null(answer);
+	if (!strstr(answer, want))
+		fail_msg("%s -> %s, wanted %s", request, answer, want);
+	free(answer);
+}
+
+static uint16_t map_one(struct harness *h, uint8_t op, uint16_t internal)
+{
+	uint8_t buf[16];
+
+	harness_map(h, 0, op, internal, 0, 600);
+	harness_serve(h);
+	assert_int_equal(harness_recv(h, 0, buf, sizeof(buf)), 16);
+	assert_int_equal(buf[3], 0);
+	return (uint16_t)(buf[10] << 8 | buf[11]);
+}
+
+static void commands(void **state)
+{
+	struct harness *h = *state;
+	uint16_t port = map_one(h, NATPMP_OP_MAP_TCP, 8080);
+	char req[128];
+
+	says(h, "{\"command\": \"status\"}", "\"external_address\":\"192.0.2.1\"");
+	says(h, "{\"command\": \"status\"}", "\"tcp\":1");
+	says(h, "{\"command\": \"list\"}", "\"internal_address\":\"127.0.0.2\"");
+	says(h, "{\"command\": \"peers\"}", "\"allowed_ips\":[\"127.0.0.3/32\"]");
+	says(h, "not json", "\"error\"");
+	says(h, "{\"command\": \"fly\"}", "unknown command");
+	says(h, "{\"command\": \"drop\"}", "drop needs");
+	says(h, "{\"command\": \"drop\", \"peer\": \"nope\"}", "not a WireGuard public key");
+	says(h, "{\"command\": \"drop\", \"protocol\": \"tcp\", \"port\": 70000}", "drop needs");
+
+	/* The kernel refuses: the operator hears it and the mapping stays. */
+	fake_nft_refuse_commits(1);
+	snprintf(req, sizeof(req),
+		 "{\"command\": \"drop\", \"protocol\": \"tcp\", \"port\": %u}", port);
+	says(h, req, "the kernel refused");
+	assert_true(fake_nft_get(IPPROTO_TCP, port, NULL));
+	says(h, req, "\"dropped\":1");
+	assert_false(fake_nft_get(IPPROTO_TCP, port, NULL));
+	assert_int_equal(gateway_stats(h->g)->dropped[REASON_OPERATOR], 1);
+}
+
+static void drop_peer(void **state)
+{
+	struct harness *h = *state;
+
+	map_one(h, NATPMP_OP_MAP_TCP, 1000);
+	map_one(h, NATPMP_OP_MAP_UDP, 1001);
+	/* Peer A's key, 0xaa repeated, in base64. */
+	says(h, "{\"command\": \"drop\", \"peer\": "
+		"\"qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqo=\"}", "\"dropped\":2");
+	assert_int_equal(fake_nft_count(), 0);
+}
+
+/* ---- the socket ---------------------------------------------------------- */
+
+static int connect_control(struct harness *h)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/control.sock", h->dir);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	return fd;
+}
+
+static void stop_loop(struct loop_watch *w, uint32_t events)
+{
+	(void)events;
+	((struct loop *)w->arg)->stop = true;
+}
+
+/* Runs the gateway's loop for ms milliseconds. */
+static void run_for(struct harness *h, int ms)
+{
+	struct loop_watch w = { timer_new(), stop_loop, &h->g->loop };
+
+	assert_true(w.fd >= 0);
+	assert_int_equal(loop_add(&h->g->loop, &w), 0);
+	timer_at(w.fd, mono_now_ms() + ms);
+	h->g->loop.stop = false;
+	assert_int_equal(loop_run(&h->g->loop), 0);
+	loop_del(&h->g->loop, &w);
+	close(w.fd);
+}
+
+/* What the server sent, or "" after EOF; NULL when nothing is there yet. */
+static char *read_now(int fd)
+{
+	static char buf[8192];
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	if (poll(&pfd, 1, 0) != 1)
+		return NULL;
+	n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
+/* A client that trickles its request does not hold up anyone, and is cut
+ * at the deadline. */
+static void trickling_client(void **state)
+{
+	struct harness *h = *state;
+	int slow = connect_control(h), fast;
+	char *got;
+
+	assert_int_equal(send(slow, "{\"comm", 6, 0), 6);
+	run_for(h, 50);
+	fast = connect_control(h);
+	assert_int_equal(send(fast, "{\"command\": \"status\"}\n", 22, 0), 22);
+	run_for(h, 50);
+	got = read_now(fast);
+	assert_non_null(got);
+	assert_non_null(strstr(got, "\"version\""));
+	assert_null(read_now(slow));		/* still waiting, not answered */
+	run_for(h, CONTROL_DEADLINE_MS + 100);
+	got = read_now(slow);
+	assert_non_null(got);
+	assert_string_equal(got, "");		/* closed at the deadline */
+	close(slow);
+	close(fast);
+}
+
+/* More connections than the cap: the extra one is closed at once, the
+ * others stay served. */
+static void connection_cap(void **state)
+{
+	struct harness *h = *state;
+	int fds[CONTROL_MAX_CONNECTIONS + 1];
+	char *got;
+
+	for (int i = 0; i <= CONTROL_MAX_CONNECTIONS; i++) {
+		fds[i] = connect_control(h);
+		run_for(h, 5);
+	}
+	got = read_now(fds[CONTROL_MAX_CONNECTIONS]);
+	assert_non_null(got);
+	assert_string_equal(got, "");
+	assert_int_equal(send(fds[0], "{\"command\": \"list\"}\n", 20, 0), 20);
+	run_for(h, 20);
+	got = read_now(fds[0]);
+	assert_non_null(got);
+	assert_non_null(strstr(got, "\"mappings\""));
+	for (int i = 0; i <= CONTROL_MAX_CONNECTIONS; i++)
+		close(fds[i]);
+}
+
+/* A request larger than the cap is answered (as bad JSON), not buffered
+ * without end. */
+static void oversized_request(void **state)
+{
+	struct harness *h = *state;
+	static char big[CONTROL_REQUEST_MAX + 100];
+	int fd = connect_control(h);
+	char *got;
+
+	memset(big, ' ', sizeof(big));
+	assert_int_equal(send(fd, big, sizeof(big), 0), (ssize_t)sizeof(big));
+	run_for(h, 50);
+	got = read_now(fd);
+	assert_non_null(got);
+	assert_non_null(strstr(got, "\"error\""));
+	close(fd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(commands, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(drop_peer, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(trickling_client, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(connection_cap, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(oversized_request, harness_setup, harness_teardown),
+	};
+
+	return cmocka_run_group_tests_name("core: control", tests, NULL, NULL);
+}

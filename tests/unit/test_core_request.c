@@ -1,0 +1,214 @@
+/* The request path of the daemon core, against the fake data plane: the
+ * answer goes out after the kernel acked, a refused batch turns every
+ * success of that batch into result 3 and changes nothing, peers are told
+ * apart by source address, and the rate limit holds. */
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core_harness.h"
+#include "daemon/core.h"
+#include "fake_nft.h"
+#include "natpmp/codec.h"
+
+enum { A, B, STRANGER };
+
+struct answer {
+	int len;
+	uint8_t op, result_lo;
+	uint16_t result, internal, external;
+	uint32_t lifetime;
+};
+
+static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static struct answer answer_of(struct harness *h, int client)
+{
+	uint8_t buf[64];
+	struct answer a = { 0 };
+
+	a.len = harness_recv(h, client, buf, sizeof(buf));
+	if (a.len >= 4) {
+		a.op = buf[1];
+		a.result = be16(buf + 2);
+	}
+	if (a.len == 16) {
+		a.internal = be16(buf + 8);
+		a.external = be16(buf + 10);
+		a.lifetime = be32(buf + 12);
+	}
+	return a;
+}
+
+static void success_is_in_the_kernel(void **state)
+{
+	struct harness *h = *state;
+	struct nft_element e;
+	struct answer a;
+
+	harness_map(h, A, NATPMP_OP_MAP_TCP, 8080, 24000, 60);
+	harness_serve(h);
+	a = answer_of(h, A);
+	assert_int_equal(a.len, 16);
+	assert_int_equal(a.op, 128 + NATPMP_OP_MAP_TCP);
+	assert_int_equal(a.result, NATPMP_RESULT_SUCCESS);
+	assert_int_equal(a.internal, 8080);
+	assert_int_equal(a.external, 24000);
+	assert_int_equal(a.lifetime, 60);
+	assert_true(fake_nft_get(IPPROTO_TCP, 24000, &e));
+	assert_int_equal(e.addr, 0x7f000002);
+	assert_int_equal(e.target_port, 8080);
+	assert_int_equal(fake_nft_count(), 1);
+	assert_int_equal(gateway_stats(h->g)->requests[STAT_OP_MAP_TCP][0], 1);
+}
+
+/* UDP and TCP for one internal port and a retransmit, all in one batch the
+ * kernel refuses: every one of them hears result 3, nothing exists. */
+static void refused_batch_answers_3_and_changes_nothing(void **state)
+{
+	struct harness *h = *state;
+	const struct stats *st = gateway_stats(h->g);
+
+	fake_nft_refuse_commits(1);
+	harness_map(h, A, NATPMP_OP_MAP_UDP, 5000, 0, 60);
+	harness_map(h, A, NATPMP_OP_MAP_TCP, 5000, 0, 60);
+	harness_map(h, A, NATPMP_OP_MAP_TCP, 5000, 0, 60);
+	harness_serve(h);
+	for (int i = 0; i < 3; i++) {
+		struct answer a = answer_of(h, A);
+
+		assert_int_equal(a.len, 16);
+		assert_int_equal(a.result, NATPMP_RESULT_NETWORK_FAILURE);
+		assert_int_equal(a.external, 0);
+		assert_int_equal(a.lifetime, 0);
+	}
+	assert_int_equal(fake_nft_count(), 0);
+	assert_int_equal(mapping_table_count(gateway_mappings(h->g), MAPPING_UDP), 0);
+	assert_int_equal(mapping_table_count(gateway_mappings(h->g), MAPPING_TCP), 0);
+	assert_int_equal(st->requests[STAT_OP_MAP_UDP][NATPMP_RESULT_NETWORK_FAILURE], 1);
+	assert_int_equal(st->requests[STAT_OP_MAP_TCP][NATPMP_RESULT_NETWORK_FAILURE], 2);
+	assert_int_equal(st->requests[STAT_OP_MAP_TCP][NATPMP_RESULT_SUCCESS], 0);
+	assert_int_equal(st->counters[STAT_NFT_FAILURES], 1);
+
+	/* The client's retry is served. */
+	harness_map(h, A, NATPMP_OP_MAP_TCP, 5000, 0, 60);
+	harness_serve(h);
+	assert_int_equal(answer_of(h, A).result, NATPMP_RESULT_SUCCESS);
+	assert_int_equal(fake_nft_count(), 1);
+}
+
+/* A refused renewal leaves the mapping as it was, in state and kernel. */
+static void refused_renewal_keeps_the_mapping(void **state)
+{
+	struct harness *h = *state;
+	struct mapping_view v;
+	struct answer a;
+
+	harness_map(h, A, NATPMP_OP_MAP_UDP, 7000, 0, 60);
+	harness_serve(h);
+	a = answer_of(h, A);
+	assert_int_equal(a.result, NATPMP_RESULT_SUCCESS);
+	fake_nft_refuse_commits(1);
+	harness_map(h, A, NATPMP_OP_MAP_UDP, 7000, 0, 3000);
+	harness_serve(h);
+	assert_int_equal(answer_of(h, A).result, NATPMP_RESULT_NETWORK_FAILURE);
+	assert_true(mapping_table_find(gateway_mappings(h->g), (const uint8_t *)
+				       "\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa"
+				       "\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa",
+				       MAPPING_UDP, 7000, &v));
+	assert_int_equal(v.lifetime, 60);
+	assert_int_equal(v.external_port, a.external);
+	assert_true(fake_nft_get(IPPROTO_UDP, a.external, NULL));
+}
+
+static void strangers_are_not_authorized(void **state)
+{
+	struct harness *h = *state;
+	struct answer a;
+
+	harness_map(h, STRANGER, NATPMP_OP_MAP_TCP, 22, 22, 60);
+	harness_serve(h);
+	a = answer_of(h, STRANGER);
+	assert_int_equal(a.len, 16);
+	assert_int_equal(a.result, NATPMP_RESULT_NOT_AUTHORIZED);
+	assert_int_equal(fake_nft_count(), 0);
+	assert_int_equal(fake_nft_commits(), 0);
+}
+
+/* One batch with two peers: each is answered for itself. */
+static void peers_in_one_batch(void **state)
+{
+	struct harness *h = *state;
+	struct answer a, b;
+
+	harness_map(h, A, NATPMP_OP_MAP_TCP, 6881, 26881, 60);
+	harness_map(h, B, NATPMP_OP_MAP_TCP, 6881, 26881, 60);
+	harness_serve(h);
+	a = answer_of(h, A);
+	b = answer_of(h, B);
+	assert_int_equal(a.result, NATPMP_RESULT_SUCCESS);
+	assert_int_equal(b.result, NATPMP_RESULT_SUCCESS);
+	assert_int_equal(a.external, 26881);
+	assert_int_not_equal(b.external, 26881);
+	assert_int_equal(fake_nft_commits(), 1);	/* one batch, one transaction */
+	assert_int_equal(fake_nft_count(), 2);
+}
+
+static void delete_removes_the_element(void **state)
+{
+	struct harness *h = *state;
+	struct answer a;
+
+	harness_map(h, B, NATPMP_OP_MAP_UDP, 9000, 0, 60);
+	harness_serve(h);
+	a = answer_of(h, B);
+	assert_true(fake_nft_get(IPPROTO_UDP, a.external, NULL));
+	harness_map(h, B, NATPMP_OP_MAP_UDP, 9000, 0, 0);
+	harness_serve(h);
+	assert_int_equal(answer_of(h, B).result, NATPMP_RESULT_SUCCESS);
+	assert_false(fake_nft_get(IPPROTO_UDP, a.external, NULL));
+	assert_int_equal(fake_nft_flows_cut(), 0);	/* queued, cut 20 ms later */
+	assert_int_equal(gateway_stats(h->g)->events[EVENT_DELETED], 1);
+}
+
+static void external_address_and_junk(void **state)
+{
+	struct harness *h = *state;
+	uint8_t op0[2] = { 0, 0 }, pcp[8] = { 2, 1 }, junk[1] = { 0 }, buf[16];
+
+	harness_send(h, A, op0, sizeof(op0));
+	harness_send(h, A, pcp, sizeof(pcp));
+	harness_send(h, A, junk, sizeof(junk));
+	harness_serve(h);
+	assert_int_equal(harness_recv(h, A, buf, sizeof(buf)), 12);
+	assert_memory_equal(buf + 8, "\xc0\x00\x02\x01", 4);
+	assert_int_equal(harness_recv(h, A, buf, sizeof(buf)), 8);
+	assert_int_equal(be16(buf + 2), NATPMP_RESULT_UNSUPPORTED_VERSION);
+	assert_int_equal(harness_recv(h, A, buf, sizeof(buf)), -1);	/* junk: silence */
+	assert_int_equal(gateway_stats(h->g)->counters[STAT_IGNORED], 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(success_is_in_the_kernel, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(refused_batch_answers_3_and_changes_nothing,
+						harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(refused_renewal_keeps_the_mapping, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(strangers_are_not_authorized, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(peers_in_one_batch, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(delete_removes_the_element, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(external_address_and_junk, harness_setup, harness_teardown),
+	};
+
+	return cmocka_run_group_tests_name("core: request path", tests, NULL, NULL);
+}

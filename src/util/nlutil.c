@@ -17,7 +17,7 @@ struct nl_sock {
 	struct mnl_socket *nl;
 	uint32_t seq;
 	bool secret;
-	char buf[RECV_BUF_LEN];
+	char buf[RECV_BUF_LEN] __attribute__((aligned(8)));	/* headers are read in place */
 };
 
 struct nl_sock *nl_sock_open(int bus, unsigned groups, int flags, bool secret)

@@ -17,7 +17,7 @@ check "proton-like: one port for both protocols ($u, $t)" 'eq "$u" "$t"'
 check "proton-like: internal port echoed as 1" '[ "$(count_of "internal=1 " "$r")" = 2 ]'
 same=0; [ -n "$u" ] && same=1
 for i in 1 2 3; do
-	sleep 1
+	sleep 1	# the client's own pace: it renews every second
 	r=$(proton)
 	[ "$(field external "$(echo "$r" | sed -n 1p)")" = "$u" ] || same=0
 	[ "$(field external "$(echo "$r" | sed -n 2p)")" = "$u" ] || same=0
@@ -45,7 +45,7 @@ check "transmission-like: gets its listen port" '[ "$(field external "$r")" = 25
 check "transmission-like: 3600 s is clamped to the policy's 4 s" '[ "$(field lifetime "$r")" = 4 ]'
 ok=1
 for i in 1 2 3; do	# renew at half the lifetime it was given
-	sleep 2
+	sleep 2	# the client's own pace: half the 4 s lifetime
 	[ "$(field external "$(pmp c2 map tcp 25413 25413 3600)")" = 25413 ] || ok=0
 done
 check "transmission-like: renewals at half the lifetime keep the port" '[ $ok = 1 ]'

@@ -1,7 +1,8 @@
 # portgate — plain Makefile. `make` builds build/portgated and build/portgatectl.
 #   make check            every test (unit, then the network-namespace tests as root)
 #   make check SANITIZE=1 the same under ASan+UBSan (in build/san)
-#   make fuzz             libFuzzer on the decoder and the state machine (clang)
+#   make fuzz             libFuzzer on every parser of untrusted bytes (clang),
+#                         FUZZ_SECONDS (20) each
 #   make demo             the gateway's main job in a throwaway namespace lab
 #   make bench            the performance benchmarks (not part of check)
 #   make install          honours PREFIX and DESTDIR
@@ -126,7 +127,7 @@ check: deps
 	@$(MAKE) --no-print-directory WERROR=1 netns
 
 fuzz: deps
-	@BUILD=build/fuzz tests/fuzz/run $(FUZZ_SECONDS)
+	@BUILD=build/fuzz tests/fuzz/run $(or $(FUZZ_SECONDS),20)
 
 demo: deps
 	@$(MAKE) --no-print-directory all $(NETNS_BINS)

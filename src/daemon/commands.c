@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "daemon/command.h"
 #include "daemon/gateway.h"
 #include "daemon/policy.h"
 #include "util/base64.h"
@@ -124,58 +125,41 @@ static json_t *error_json(const char *msg)
 	return json_pack("{s:s}", "error", msg);
 }
 
-static json_t *do_drop(struct gateway *g, json_t *req)
+static json_t *do_drop(struct gateway *g, const struct command *cmd)
 {
-	const char *peer = json_string_value(json_object_get(req, "peer"));
-	const char *proto = json_string_value(json_object_get(req, "protocol"));
-	json_t *port = json_object_get(req, "port");
 	size_t n = 0;
-	int ret;
+	int ret = cmd->kind == COMMAND_DROP_PEER
+		? gateway_drop_peer(g, cmd->peer, &n)
+		: gateway_drop_port(g, cmd->proto, cmd->port, &n);
 
-	if (peer) {
-		uint8_t key[32];
-
-		if (!key_from_base64(key, peer))
-			return error_json("peer is not a WireGuard public key");
-		ret = gateway_drop_peer(g, key, &n);
-	} else if (proto && json_is_integer(port) && json_integer_value(port) > 0 &&
-		   json_integer_value(port) < 65536 &&
-		   (!strcmp(proto, "tcp") || !strcmp(proto, "udp"))) {
-		ret = gateway_drop_port(g, !strcmp(proto, "tcp") ? MAPPING_TCP : MAPPING_UDP,
-					(uint16_t)json_integer_value(port), &n);
-	} else {
-		return error_json("drop needs \"peer\", or \"protocol\" (tcp/udp) and \"port\"");
-	}
 	if (ret < 0)
 		return error_json("the kernel refused the change; nothing changed");
 	return json_pack("{s:I}", "dropped", (json_int_t)n);
-	return error_json("drop needs \"peer\", or \"protocol\" (tcp/udp) and \"port\"");
 }
 
 static json_t *handle(struct gateway *g, const char *text)
 {
-	json_error_t jerr;
-	json_t *req = json_loads(text, 0, &jerr), *out;
-	const char *cmd = json_string_value(json_object_get(req, "command"));
+	struct command cmd;
+	const char *why;
 	char err[512];
 
-	if (!cmd)
-		out = error_json("expected {\"command\": ...}");
-	else if (!strcmp(cmd, "status"))
-		out = do_status(g);
-	else if (!strcmp(cmd, "list"))
-		out = do_list(g);
-	else if (!strcmp(cmd, "peers"))
-		out = do_peers(g);
-	else if (!strcmp(cmd, "drop"))
-		out = do_drop(g, req);
-	else if (!strcmp(cmd, "reload"))
-		out = gateway_reload(g, err, sizeof(err)) == 0 ? json_pack("{s:b}", "ok", 1)
-							       : error_json(err);
-	else
-		out = error_json("unknown command");
-	json_decref(req);
-	return out;
+	if (command_parse(text, &cmd, &why) < 0)
+		return error_json(why);
+	switch (cmd.kind) {
+	case COMMAND_STATUS:
+		return do_status(g);
+	case COMMAND_LIST:
+		return do_list(g);
+	case COMMAND_PEERS:
+		return do_peers(g);
+	case COMMAND_RELOAD:
+		return gateway_reload(g, err, sizeof(err)) == 0 ? json_pack("{s:b}", "ok", 1)
+								: error_json(err);
+	case COMMAND_DROP_PEER:
+	case COMMAND_DROP_PORT:
+		return do_drop(g, &cmd);
+	}
+	return error_json("unknown command");
 }
 
 char *gateway_command(void *arg, const char *request)

@@ -6,6 +6,7 @@
 
 #include "daemon/gateway.h"
 #include "daemon/policy.h"
+#include "daemon/sockets.h"
 #include "daemon/stats.h"
 #include "util/loop.h"
 
@@ -16,6 +17,7 @@
 #define GATEWAY_EXPIRY_RETRY_MS 1000
 
 struct announcer;
+struct local_sockets;
 struct control;
 struct ct_queue;
 struct metrics;
@@ -37,6 +39,7 @@ struct gateway {
 	struct announcer *announcer;
 	struct ct_queue *ctq;
 	struct wg_watch *wg;
+	struct local_sockets *local;	/* NULL: sock_diag unavailable */
 	struct control *control;
 	struct metrics *metrics;
 	struct loop_watch expiry_w, signal_w;
@@ -44,6 +47,13 @@ struct gateway {
 		bool known;
 		uint32_t addr;		/* host byte order */
 	} external;
+	/* The WireGuard interface as the request path checks it. */
+	struct {
+		int ifindex;		/* 0: not there */
+		uint32_t addrs[PMP_SOCKETS_MAX];
+		size_t n;
+		size_t unbound;		/* addresses we could not listen on */
+	} tunnel;
 	uint64_t epoch_origin_ms;	/* CLOCK_BOOTTIME */
 	time_t started;
 	bool sweep_needed;		/* a drop the kernel refused: retry */
@@ -58,6 +68,12 @@ int gateway_apply(struct gateway *g, enum change_reason why);
  * policy no longer allows. */
 void gateway_sweep(struct gateway *g, enum change_reason why);
 void gateway_rearm_expiry(struct gateway *g);
+/* Drops, in one transaction, every mapping whose port a local service now
+ * uses (asked of the kernel: one dump of listeners and UDP sockets). */
+void gateway_sweep_local_services(struct gateway *g);
+/* mapping_table's port_busy: a local socket new flows to the external
+ * address and port would reach, for either protocol. */
+bool gateway_port_busy(void *arg, uint16_t port);
 void gateway_expiry_timer(struct loop_watch *w, uint32_t events);
 int gateway_adopt_kernel_state(struct gateway *g);
 
@@ -69,7 +85,9 @@ void gateway_announce(void *arg);
 
 /* peers.c */
 extern const struct wg_watch_ops gateway_wg_ops;
-void gateway_sync_sockets(struct gateway *g);
+/* Listens on the tunnel's addresses and records its ifindex: -EADDRINUSE
+ * when an address could not be had (it is tried again at every poll). */
+int gateway_sync_sockets(struct gateway *g);
 void gateway_sync_external(struct gateway *g);
 void gateway_sync_reserved(struct gateway *g);
 

@@ -15,16 +15,49 @@ struct ct_queue {
 	struct stats *stats;
 	struct conntrack *ct;
 	struct loop_watch timer;
-	struct ct_flow *flows;
+	struct ct_cleanup *running;	/* a cleanup between slices */
+	struct ct_flow *flows;		/* queued for the next cleanup */
 	size_t n, cap;
 	uint32_t external_addr;
 };
 
+/* One slice of work: start a cleanup of what is queued, or go on with the
+ * running one. true while work is left. */
+static bool step(struct ct_queue *q)
+{
+	size_t deleted = 0;
+	int ret;
+
+	if (!q->running) {
+		if (!q->n)
+			return false;
+		q->running = conntrack_cleanup_begin(q->ct, q->external_addr, q->flows, q->n);
+		if (!q->running)
+			log_warn("conntrack: cannot list the flows of %zu removed forwards", q->n);
+		q->n = 0;
+		return q->running != NULL;
+	}
+	ret = conntrack_cleanup_step(q->running, CT_CLEANUP_SLICE, &deleted);
+	stats_count(q->stats, STAT_CONNTRACK_DELETED, deleted);
+	if (ret < 0)
+		log_warnx("conntrack: cleanup failed with %zu flows left: %s",
+			  conntrack_cleanup_left(q->running), strerror(-ret));
+	if (ret <= 0) {
+		conntrack_cleanup_free(q->running);
+		q->running = NULL;
+	}
+	return q->running || q->n;
+}
+
 static void timer_fired(struct loop_watch *w, uint32_t events)
 {
+	struct ct_queue *q = w->arg;
+
 	(void)events;
 	timer_ack(w->fd);
-	ct_queue_flush(w->arg);
+	/* The next slice after whatever else is ready: answers first. */
+	if (q->ct && step(q))
+		timer_at(w->fd, mono_now_ms());
 }
 
 struct ct_queue *ct_queue_open(struct loop *loop, struct stats *stats)
@@ -59,37 +92,25 @@ void ct_queue_close(struct ct_queue *q)
 
 void ct_queue_flush(struct ct_queue *q)
 {
-	size_t deleted = 0;
-	int ret;
-
-	if (!q->n)
-		return;
-	if (q->ct) {
-		ret = conntrack_delete_flows(q->ct, q->external_addr, q->flows, q->n,
-					     &deleted);
-		if (ret < 0)
-			log_warnx("conntrack: cleanup of %zu flows failed: %s", q->n,
-				  strerror(-ret));
-		stats_count(q->stats, STAT_CONNTRACK_DELETED, deleted);
-	}
+	while (q->ct && step(q))
+		;
 	q->n = 0;
 }
 
 void ct_queue_push(struct ct_queue *q, const struct ct_flow *flows, size_t n,
 		   uint32_t external_addr)
 {
-	if (!n)
+	if (!n || !q->ct)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		if (!ARRAY_RESERVE(q->flows, q->n, q->cap)) {
 			log_warnx("conntrack: out of memory, %zu flows not cut", n - i);
 			break;
 		}
-		if (!q->n)
+		/* The first of a burst: the rest of it joins within the delay. */
+		if (!q->n && !q->running)
 			timer_at(q->timer.fd, mono_now_ms() + CT_QUEUE_DELAY_MS);
 		q->flows[q->n++] = flows[i];
 	}
 	q->external_addr = external_addr;
-	if (q->n >= CT_QUEUE_MAX)
-		ct_queue_flush(q);
 }

@@ -1,6 +1,8 @@
 /* The conntrack cleanup queue: flows of removed mappings are cut together
  * CT_QUEUE_DELAY_MS after the first of a burst (the replies go out first),
- * with one conntrack dump for the whole burst. */
+ * with one conntrack dump for the whole burst, then the deletes a slice of
+ * CT_CLEANUP_SLICE per turn of the event loop: tens of thousands of flows
+ * an outsider opened to a forwarded port do not hold up NAT-PMP answers. */
 #ifndef PORTGATE_DAEMON_CTQUEUE_H
 #define PORTGATE_DAEMON_CTQUEUE_H
 
@@ -8,8 +10,6 @@
 #include <stdint.h>
 
 #define CT_QUEUE_DELAY_MS 20
-/* A burst this large is cut at once rather than held. */
-#define CT_QUEUE_MAX 4096
 
 struct loop;
 struct stats;
@@ -23,6 +23,7 @@ void ct_queue_close(struct ct_queue *q);
 /* external_addr: the current external address (host order; 0: unknown). */
 void ct_queue_push(struct ct_queue *q, const struct ct_flow *flows, size_t n,
 		   uint32_t external_addr);
+/* Cuts everything queued, now (shutdown). */
 void ct_queue_flush(struct ct_queue *q);
 
 #endif

@@ -13,6 +13,7 @@
 #include "daemon/ctqueue.h"
 #include "daemon/wgwatch.h"
 #include "nft/conntrack.h"
+#include "nft/localsock.h"
 #include "nft/nft.h"
 #include "util/array.h"
 #include "util/base64.h"
@@ -202,17 +203,21 @@ struct sweep_ctx {
 static bool mapping_allowed(struct gateway *g, const struct mapping_view *v)
 {
 	struct mapping_limits lim;
-	uint8_t owner[32];
+	uint8_t owner[32], cidr = 0;
 
-	if (wg_watch_valid(g->wg) && (!wg_watch_lookup(g->wg, v->addr, owner) ||
-				      memcmp(owner, v->peer, 32)))
+	if (wg_watch_valid(g->wg) && (!wg_watch_lookup(g->wg, v->addr, owner, &cidr) ||
+				      memcmp(owner, v->peer, 32) ||
+				      (cidr < POLICY_CATCH_ALL_PREFIX &&
+				       !g->policy.catch_all_peers)))
 		return false;
 	if (policy_denies(&g->policy, v->peer))
 		return false;
 	policy_limits_for(&g->policy, v->peer, &lim);
 	if (v->external_port < lim.port_min || v->external_port > lim.port_max)
 		return false;
-	return !policy_is_reserved(&g->policy, v->external_port);
+	/* The table's reserved ports: the policy's, 5350, 5351 and the
+	 * WireGuard listen port, wherever it moved. */
+	return !mapping_table_port_reserved(g->mappings, v->external_port);
 }
 
 static void sweep_visit(const struct mapping_view *v, void *arg)
@@ -260,6 +265,66 @@ static int apply_drop(struct gateway *g, size_t n, size_t *dropped)
 
 	*dropped = ret < 0 ? 0 : n;
 	return ret;
+}
+
+/* ---- the gateway's own services ----------------------------------------- */
+
+bool gateway_port_busy(void *arg, uint16_t port)
+{
+	struct gateway *g = arg;
+	uint32_t addr = g->external.known ? g->external.addr : 0;
+	int tcp, udp;
+
+	if (!g->local)
+		return false;
+	tcp = local_sockets_busy(g->local, IPPROTO_TCP, addr, port);
+	udp = tcp == 0 ? local_sockets_busy(g->local, IPPROTO_UDP, addr, port) : 0;
+	if (tcp < 0 || udp < 0) {
+		/* Not knowing must not stop every mapping: said once. */
+		log_warnx("sock_diag: cannot ask the kernel about local sockets: %s; "
+			  "ports of local services are no longer checked",
+			  strerror(-(tcp < 0 ? tcp : udp)));
+		local_sockets_close(g->local);
+		g->local = NULL;
+		return false;
+	}
+	return tcp || udp;
+}
+
+struct local_ctx {
+	struct gateway *g;
+	bool open;
+};
+
+static void local_service(uint8_t proto, uint16_t port, void *arg)
+{
+	struct local_ctx *ctx = arg;
+	enum mapping_proto p = proto == IPPROTO_TCP ? MAPPING_TCP : MAPPING_UDP;
+	struct mapping_view v;
+
+	if (!mapping_table_find_by_port(ctx->g->mappings, p, port, &v))
+		return;
+	if (!ctx->open && mapping_table_begin(ctx->g->mappings) < 0)
+		return;
+	ctx->open = true;
+	log_warnx("a local service now uses %s port %u: its forward would take that "
+		  "service's new connections", proto_name(p), port);
+	mapping_table_drop_port(ctx->g->mappings, p, port);
+}
+
+void gateway_sweep_local_services(struct gateway *g)
+{
+	struct local_ctx ctx = { .g = g };
+	int ret;
+
+	if (!g->local)
+		return;
+	ret = local_sockets_each(g->local, g->external.known ? g->external.addr : 0,
+				 local_service, &ctx);
+	if (ret < 0)
+		log_warnx("sock_diag: cannot list local sockets: %s", strerror(-ret));
+	if (ctx.open && gateway_apply(g, REASON_LOCAL_SERVICE) < 0)
+		g->sweep_needed = true;
 }
 
 int gateway_drop_peer(struct gateway *g, const uint8_t key[32], size_t *dropped)

@@ -20,6 +20,7 @@
 #include "daemon/ratelimit.h"
 #include "daemon/sockets.h"
 #include "daemon/wgwatch.h"
+#include "nft/localsock.h"
 #include "nft/nft.h"
 #include "util/log.h"
 
@@ -100,6 +101,11 @@ static int open_modules(struct gateway *g)
 	g->batch = request_batch_new();
 	if (!g->mappings || !g->rate || !g->batch)
 		return -ENOMEM;
+	g->local = local_sockets_open();
+	if (!g->local)
+		log_warn("sock_diag: ports of local services will not be checked");
+	else
+		mapping_table_set_port_busy(g->mappings, gateway_port_busy, g);
 	g->ctq = ct_queue_open(&g->loop, &g->stats);
 	g->announcer = announcer_open(&g->loop, gateway_announce, g);
 	g->sockets = pmp_sockets_open(&g->loop, gateway_requests_readable, g);
@@ -132,7 +138,11 @@ static int start(struct gateway *g)
 		log_warnx("wg: interface %s is not there yet; waiting for it",
 			  g->policy.interface);
 	gateway_sync_external(g);
-	gateway_sync_sockets(g);
+	if (gateway_sync_sockets(g) < 0) {
+		log_warnx("natpmp: cannot listen on every address of %s; stopping",
+			  g->policy.interface);
+		return -EADDRINUSE;
+	}
 	wg_watch_start(g->wg);
 	gateway_rearm_expiry(g);
 	g->control = control_open(&g->loop, g->policy.control_socket,
@@ -192,6 +202,7 @@ void gateway_free(struct gateway *g)
 	pmp_sockets_close(g->sockets);
 	announcer_close(g->announcer);
 	wg_watch_close(g->wg);
+	local_sockets_close(g->local);
 	if (g->nft && g->policy.nft_remove_on_exit) {
 		int ret = nft_writer_remove_table(g->nft);
 

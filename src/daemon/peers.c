@@ -95,8 +95,12 @@ static void peers_changed(void *arg, struct wg_events *ev, unsigned flags)
 	if (flags & WG_WATCH_LISTEN_PORT) {
 		g->wg_listen_port = wg_watch_device(g->wg)->listen_port;
 		gateway_sync_reserved(g);
+		gateway_sweep(g, REASON_RESERVED);
 	}
 	handle_events(g, ev);
+	gateway_sweep_local_services(g);
+	if (g->tunnel.unbound)
+		gateway_sync_sockets(g);
 	/* After a restart, adopted mappings whose peer is not there go; after
 	 * a refused drop, the same sweep catches up. */
 	if (flags & WG_WATCH_FIRST_READ)
@@ -105,16 +109,39 @@ static void peers_changed(void *arg, struct wg_events *ev, unsigned flags)
 		gateway_sweep(g, REASON_RETRY);
 }
 
-/* One socket per IPv4 address of the WireGuard interface, and no other. */
-void gateway_sync_sockets(struct gateway *g)
+/* The kernel's guard (input chain) drops UDP 5351 to these addresses that
+ * did not come through the tunnel. */
+static void sync_tunnel_set(struct gateway *g, const uint32_t *addrs, size_t n)
 {
+	int ret;
+
+	if (n == g->tunnel.n && !memcmp(addrs, g->tunnel.addrs, n * sizeof(*addrs)))
+		return;
+	ret = nft_writer_set_tunnel(g->nft, addrs, n);
+	if (ret < 0) {
+		log_warnx("nft: cannot set the tunnel addresses: %s", strerror(-ret));
+		return;	/* tried again at the next change */
+	}
+	memcpy(g->tunnel.addrs, addrs, n * sizeof(*addrs));
+	g->tunnel.n = n;
+}
+
+/* One socket per IPv4 address of the WireGuard interface, and no other. */
+int gateway_sync_sockets(struct gateway *g)
+{
+	struct rtnl_watch *rtnl = wg_watch_rtnl(g->wg);
+	struct rtnl_link_state st;
 	uint32_t addrs[PMP_SOCKETS_MAX];
 	size_t n = 0;
 
-	if (rtnl_ipv4_addrs(wg_watch_rtnl(g->wg), g->policy.interface, addrs,
-			    PMP_SOCKETS_MAX, &n) < 0)
+	if (rtnl_link_get(rtnl, g->policy.interface, &st) < 0)
+		st.exists = false;
+	g->tunnel.ifindex = st.exists ? st.ifindex : 0;
+	if (rtnl_ipv4_addrs(rtnl, g->policy.interface, addrs, PMP_SOCKETS_MAX, &n) < 0)
 		n = 0;
-	pmp_sockets_sync(g->sockets, addrs, n);
+	sync_tunnel_set(g, addrs, n);
+	g->tunnel.unbound = pmp_sockets_sync(g->sockets, addrs, n);
+	return g->tunnel.unbound ? -EADDRINUSE : 0;
 }
 
 void gateway_sync_external(struct gateway *g)

@@ -375,6 +375,8 @@ static int top_pair(struct loader *l, const char *key, yaml_node_t *k,
 		return get_uint(l, v, "poll_interval", 1, 3600, &l->p->poll_interval);
 	if (!strcmp(key, "stale_handshake"))
 		return get_uint(l, v, "stale_handshake", 0, 86400 * 30, &l->p->stale_handshake);
+	if (!strcmp(key, "catch_all_peers"))
+		return get_bool(l, v, "catch_all_peers", &l->p->catch_all_peers);
 	if (!strcmp(key, "nftables") || !strcmp(key, "control") || !strcmp(key, "metrics"))
 		return each_pair(l, v, key, sub_pair, (void *)key);
 	return unknown(l, k, key, "the policy");

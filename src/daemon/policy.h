@@ -13,6 +13,7 @@
 
 #define POLICY_IFNAME_MAX 16
 #define POLICY_NAME_MAX 64
+#define POLICY_CATCH_ALL_PREFIX 8
 
 struct policy_peer {
 	uint8_t key[32];
@@ -43,6 +44,10 @@ struct policy {
 	size_t n_peers;
 	uint32_t poll_interval;		/* seconds */
 	uint32_t stale_handshake;	/* seconds; 0: off */
+	/* A peer whose allowed-ip covering the source is shorter than
+	 * POLICY_CATCH_ALL_PREFIX owns most of the address space (0.0.0.0/0
+	 * owns every source): its requests are refused unless this is set. */
+	bool catch_all_peers;
 	char nft_table[32];
 	bool nft_remove_on_exit;
 	char control_socket[108];

@@ -18,7 +18,9 @@ static void usage(void)
 		"  -f       stay in the foreground and log to stderr\n"
 		"  -d       debug logging (renewals too)\n"
 		"  -n       check the policy and exit: 0 good, 1 bad\n"
-		"  -u USER  after setup run as USER, keeping CAP_NET_ADMIN only\n");
+		"  -u USER  after setup run as USER, keeping CAP_NET_ADMIN only (default:\n"
+		"           user " PRIVS_DEFAULT_USER " when started as root and it exists;\n"
+		"           -u root keeps root, with CAP_NET_ADMIN only)\n");
 	exit(2);
 }
 
@@ -59,7 +61,7 @@ int main(int argc, char **argv)
 	g = gateway_new(&policy);	/* owns the policy from here on */
 	if (!g)
 		return 1;
-	ret = privileges_drop(user) < 0 ? -EPERM : gateway_run(g);
+	ret = privileges_drop(privileges_user(user)) < 0 ? -EPERM : gateway_run(g);
 	gateway_free(g);
 	return ret < 0 ? 1 : 0;
 }

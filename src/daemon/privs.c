@@ -2,11 +2,26 @@
 
 #include <errno.h>
 #include <pwd.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <cap-ng.h>
 
 #include "util/log.h"
+
+const char *privileges_user(const char *asked)
+{
+	if (asked)
+		return strcmp(asked, "root") ? asked : NULL;
+	if (getuid() != 0)
+		return NULL;
+	if (getpwnam(PRIVS_DEFAULT_USER))
+		return PRIVS_DEFAULT_USER;
+	log_warnx("running as root with CAP_NET_ADMIN only: create user %s or "
+		  "give -u USER to run unprivileged (-u root to keep root quietly)",
+		  PRIVS_DEFAULT_USER);
+	return NULL;
+}
 
 int privileges_drop(const char *user)
 {

@@ -120,8 +120,11 @@ char *gateway_render_metrics(void *arg, size_t *len)
 	add(&t, "portgate_mappings{protocol=\"tcp\"} %zu\n", mapping_table_count(m, MAPPING_TCP));
 	requests(&t, s);
 	single(&t, "portgate_requests_ignored_total", "counter",
-	       "Datagrams left unanswered: too short, or responses.",
-	       (double)s->counters[STAT_IGNORED]);
+	       "Datagrams left unanswered: too short, responses, or malformed from a non-peer.",
+	       (double)(s->counters[STAT_IGNORED] + s->counters[STAT_NOT_PEER_IGNORED]));
+	single(&t, "portgate_requests_wrong_interface_total", "counter",
+	       "Datagrams dropped because they did not arrive through the WireGuard interface.",
+	       (double)s->counters[STAT_WRONG_INTERFACE]);
 	single(&t, "portgate_requests_rate_limited_total", "counter",
 	       "Requests refused by the per-peer rate limit.",
 	       (double)s->counters[STAT_RATE_LIMITED]);

@@ -16,6 +16,7 @@
 #include "daemon/sockets.h"
 #include "daemon/wgwatch.h"
 #include "natpmp/codec.h"
+#include "util/base64.h"
 #include "util/log.h"
 
 /* Datagrams read (and answered) per wake-up. */
@@ -31,8 +32,12 @@ struct pending {
 	bool needs_commit;	/* a success that holds only if the kernel commits */
 };
 
+/* Room for the IP_PKTINFO of each datagram. */
+#define REQUEST_CMSG_LEN CMSG_SPACE(sizeof(struct in_pktinfo))
+
 struct request_batch {
 	uint8_t bufs[REQUEST_BATCH][REQUEST_DGRAM_MAX];
+	uint8_t cmsg[REQUEST_BATCH][REQUEST_CMSG_LEN] __attribute__((aligned(8)));
 	struct pending pend[REQUEST_BATCH];
 	struct mmsghdr in[REQUEST_BATCH], out[REQUEST_BATCH];
 	struct iovec iov_in[REQUEST_BATCH], iov_out[REQUEST_BATCH];
@@ -96,38 +101,66 @@ static void serve_external(struct gateway *g, struct pending *p)
 	stats_request(&g->stats, STAT_OP_EXTERNAL_ADDRESS, NATPMP_RESULT_SUCCESS);
 }
 
-/* Decides the answer for one datagram; false when it gets none. */
-static bool serve(struct gateway *g, struct pending *p, const uint8_t *buf, size_t len)
+/* Version and opcode errors: answered to peers only, within their rate,
+ * so that a short datagram never turns into a longer one toward anyone
+ * else. */
+static void answer_malformed(struct gateway *g, struct pending *p,
+			     enum natpmp_verdict verdict, const uint8_t *buf, size_t len)
 {
-	uint32_t src = ntohl(p->from.sin_addr.s_addr);
-	uint8_t peer[32];
-
-	switch (natpmp_decode(buf, len, &p->req)) {
-	case NATPMP_VERDICT_IGNORE:
-		stats_count(&g->stats, STAT_IGNORED, 1);
-		return false;
-	case NATPMP_VERDICT_BAD_VERSION:
+	if (verdict == NATPMP_VERDICT_BAD_VERSION) {
 		/* libtorrent probes with PCP first and waits 2 hours on
 		 * silence: this 8-byte answer sends it to NAT-PMP now. */
 		p->reply_len = natpmp_encode_bad_version(p->reply, sizeof(p->reply),
 							 p->req.opcode, gateway_epoch(g));
 		stats_request(&g->stats, STAT_OP_OTHER, NATPMP_RESULT_UNSUPPORTED_VERSION);
-		return true;
-	case NATPMP_VERDICT_BAD_OPCODE:
+	} else {
 		p->reply_len = natpmp_encode_bad_opcode(p->reply, sizeof(p->reply), buf,
 							len, gateway_epoch(g));
 		stats_request(&g->stats, STAT_OP_OTHER, NATPMP_RESULT_UNSUPPORTED_OPCODE);
-		return true;
-	case NATPMP_VERDICT_REQUEST:
-		break;
 	}
-	if (!wg_watch_lookup(g->wg, src, peer) || policy_denies(&g->policy, peer)) {
+}
+
+/* Decides the answer for one datagram; false when it gets none. */
+static bool serve(struct gateway *g, struct pending *p, const uint8_t *buf, size_t len)
+{
+	uint32_t src = ntohl(p->from.sin_addr.s_addr);
+	enum natpmp_verdict verdict = natpmp_decode(buf, len, &p->req);
+	bool request = verdict == NATPMP_VERDICT_REQUEST;
+	uint8_t peer[32], cidr = 0;
+
+	if (verdict == NATPMP_VERDICT_IGNORE) {
+		stats_count(&g->stats, STAT_IGNORED, 1);
+		return false;
+	}
+	if (!wg_watch_lookup(g->wg, src, peer, &cidr) || policy_denies(&g->policy, peer)) {
+		if (!request) {
+			stats_count(&g->stats, STAT_NOT_PEER_IGNORED, 1);
+			return false;
+		}
 		answer_error(g, p, NATPMP_RESULT_NOT_AUTHORIZED);
 		return true;
 	}
 	if (!ratelimit_allow(g->rate, peer, mono_now_ms())) {
 		stats_count(&g->stats, STAT_RATE_LIMITED, 1);
+		if (!request)
+			return false;
 		answer_error(g, p, NATPMP_RESULT_OUT_OF_RESOURCES);
+		return true;
+	}
+	if (!request) {
+		answer_malformed(g, p, verdict, buf, len);
+		return true;
+	}
+	if (cidr < POLICY_CATCH_ALL_PREFIX && !g->policy.catch_all_peers) {
+		char name[9];
+		struct in_addr a = { htonl(src) };
+
+		/* Logged per request: the rate limit above bounds it. */
+		key_to_short(name, peer);
+		log_warnx("natpmp: peer %s owns %s by an allowed-ip of /%u, which covers "
+			  "most of the address space: refused (catch_all_peers: false)",
+			  name, inet_ntoa(a), cidr);
+		answer_error(g, p, NATPMP_RESULT_NOT_AUTHORIZED);
 		return true;
 	}
 	if (p->req.opcode == NATPMP_OP_EXTERNAL_ADDRESS)
@@ -146,8 +179,24 @@ static int receive(struct request_batch *b, int fd)
 		b->in[i].msg_hdr.msg_iovlen = 1;
 		b->in[i].msg_hdr.msg_name = &b->pend[i].from;
 		b->in[i].msg_hdr.msg_namelen = sizeof(b->pend[i].from);
+		b->in[i].msg_hdr.msg_control = b->cmsg[i];
+		b->in[i].msg_hdr.msg_controllen = REQUEST_CMSG_LEN;
 	}
 	return recvmmsg(fd, b->in, REQUEST_BATCH, MSG_DONTWAIT, NULL);
+}
+
+/* The interface a datagram arrived on; 0 when the kernel did not say. */
+static int arrival_ifindex(struct msghdr *m)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			return pi.ipi_ifindex;
+		}
+	}
+	return 0;
 }
 
 /* The kernel has answered: successes are counted, or become result 3. */
@@ -199,6 +248,14 @@ void gateway_requests_readable(void *arg, int fd)
 	for (int i = 0; i < n; i++) {
 		b->pend[i].reply_len = 0;
 		b->pend[i].needs_commit = false;
+		/* Linux takes a datagram for the tunnel address on any
+		 * interface: only what came through the tunnel speaks for a
+		 * peer. The rest gets no answer at all. */
+		if (!g->tunnel.ifindex ||
+		    arrival_ifindex(&b->in[i].msg_hdr) != g->tunnel.ifindex) {
+			stats_count(&g->stats, STAT_WRONG_INTERFACE, 1);
+			continue;
+		}
 		serve(g, &b->pend[i], b->bufs[i], b->in[i].msg_len);
 	}
 	committed = gateway_apply(g, REASON_CLIENT) == 0;

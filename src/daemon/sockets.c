@@ -67,7 +67,14 @@ static int open_socket(uint32_t addr)
 
 	if (fd < 0)
 		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* The arrival interface of each datagram: only the tunnel speaks
+	 * for a peer. Without it we could not tell, so it is required. */
+	if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0) {
+		int err = errno;
+
+		close(fd);
+		return -err;
+	}
 	/* FORCE (CAP_NET_ADMIN) goes past net.core.rmem_max. */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
@@ -124,7 +131,8 @@ static struct pmp_socket *free_slot(struct pmp_sockets *s)
 	return NULL;
 }
 
-static void listen_on(struct pmp_sockets *s, uint32_t addr)
+/* 0, or -errno with the reason logged. */
+static int listen_on(struct pmp_sockets *s, uint32_t addr)
 {
 	struct in_addr a = { htonl(addr) };
 	struct pmp_socket *slot = free_slot(s);
@@ -133,13 +141,19 @@ static void listen_on(struct pmp_sockets *s, uint32_t addr)
 	if (!slot) {
 		log_warnx("natpmp: more than %d addresses; not listening on %s",
 			  PMP_SOCKETS_MAX, inet_ntoa(a));
-		return;
+		return -ENOSPC;
 	}
 	fd = open_socket(addr);
+	if (fd == -EADDRINUSE) {
+		log_warnx("natpmp: %s:%u is taken by another process; not listening "
+			  "there (`ss -ulpn 'sport = :%u'` names it)", inet_ntoa(a),
+			  NATPMP_SERVER_PORT, NATPMP_SERVER_PORT);
+		return fd;
+	}
 	if (fd < 0) {
 		errno = -fd;
 		log_warn("natpmp: cannot listen on %s:%u", inet_ntoa(a), NATPMP_SERVER_PORT);
-		return;
+		return fd;
 	}
 	slot->addr = addr;
 	slot->watch = (struct loop_watch){ fd, socket_readable, slot };
@@ -147,19 +161,23 @@ static void listen_on(struct pmp_sockets *s, uint32_t addr)
 		log_warn("natpmp: event loop");
 		close(fd);
 		slot->watch.fd = -1;
-		return;
+		return -EIO;
 	}
 	log_info("natpmp: listening on %s:%u", inet_ntoa(a), NATPMP_SERVER_PORT);
+	return 0;
 }
 
-void pmp_sockets_sync(struct pmp_sockets *s, const uint32_t *addrs, size_t n)
+size_t pmp_sockets_sync(struct pmp_sockets *s, const uint32_t *addrs, size_t n)
 {
+	size_t failed = 0;
+
 	for (size_t i = 0; i < PMP_SOCKETS_MAX; i++)
 		if (s->slots[i].watch.fd >= 0 && !listed(addrs, n, s->slots[i].addr))
 			close_slot(s, &s->slots[i]);
 	for (size_t k = 0; k < n; k++)
-		if (!slot_for(s, addrs[k]))
-			listen_on(s, addrs[k]);
+		if (!slot_for(s, addrs[k]) && listen_on(s, addrs[k]) < 0)
+			failed++;
+	return failed;
 }
 
 int pmp_sockets_any_fd(const struct pmp_sockets *s)

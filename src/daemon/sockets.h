@@ -16,8 +16,12 @@ struct pmp_sockets *pmp_sockets_open(struct loop *loop,
 				      void (*readable)(void *arg, int fd), void *arg);
 void pmp_sockets_close(struct pmp_sockets *s);
 /* Listens on exactly these addresses (host byte order), at most
- * PMP_SOCKETS_MAX: new ones opened, vanished ones closed. */
-void pmp_sockets_sync(struct pmp_sockets *s, const uint32_t *addrs, size_t n);
+ * PMP_SOCKETS_MAX: new ones opened, vanished ones closed. Returns how many
+ * could not be opened (each logged; call again to retry). No socket takes
+ * SO_REUSEADDR: while we hold address:5351 nobody else can bind it, and an
+ * address:5351 someone else holds is a failure, not a shared port. Each
+ * datagram comes with the interface it arrived on (IP_PKTINFO). */
+size_t pmp_sockets_sync(struct pmp_sockets *s, const uint32_t *addrs, size_t n);
 /* Any open socket (to send announcements from), or -1. */
 int pmp_sockets_any_fd(const struct pmp_sockets *s);
 

@@ -21,6 +21,9 @@ static const struct {
 	[REASON_RETRY] = { "retry", "dropped (peer vanished, retried)" },
 	[REASON_POLICY] = { "policy", "dropped (policy reload)" },
 	[REASON_OPERATOR] = { "operator", "dropped by operator" },
+	[REASON_LOCAL_SERVICE] = { "local_service",
+				   "dropped (a local service uses the port)" },
+	[REASON_RESERVED] = { "reserved", "dropped (the port is reserved now)" },
 };
 
 void stats_count(struct stats *s, enum stat_counter c, uint64_t n)

@@ -9,6 +9,8 @@
 
 enum stat_counter {
 	STAT_IGNORED,		/* datagrams left unanswered */
+	STAT_WRONG_INTERFACE,	/* arrived elsewhere than through the tunnel */
+	STAT_NOT_PEER_IGNORED,	/* malformed, from an address no peer owns */
 	STAT_RATE_LIMITED,
 	STAT_NFT_TRANSACTIONS,
 	STAT_NFT_FAILURES,
@@ -40,6 +42,8 @@ enum change_reason {
 	REASON_RETRY,		/* a drop the kernel refused, done again */
 	REASON_POLICY,		/* a reload forbids it */
 	REASON_OPERATOR,	/* portgatectl drop */
+	REASON_LOCAL_SERVICE,	/* a service of the gateway's own took the port */
+	REASON_RESERVED,	/* the port became reserved (e.g. the WireGuard port) */
 	REASON_COUNT
 };
 

@@ -227,9 +227,10 @@ bool wg_watch_valid(const struct wg_watch *w)
 	return w->valid;
 }
 
-bool wg_watch_lookup(const struct wg_watch *w, uint32_t addr, uint8_t key[WG_KEY_LEN])
+bool wg_watch_lookup(const struct wg_watch *w, uint32_t addr, uint8_t key[WG_KEY_LEN],
+		     uint8_t *cidr)
 {
-	return wg_tracker_lookup(w->tracker, addr, key);
+	return wg_tracker_lookup(w->tracker, addr, key, cidr);
 }
 
 const struct wg_device_info *wg_watch_device(const struct wg_watch *w)

@@ -48,7 +48,9 @@ void wg_watch_set_stale_after(struct wg_watch *w, uint32_t stale_after_s);
 bool wg_watch_present(const struct wg_watch *w);
 /* A read has succeeded since start: lookups speak for the interface. */
 bool wg_watch_valid(const struct wg_watch *w);
-bool wg_watch_lookup(const struct wg_watch *w, uint32_t addr, uint8_t key[WG_KEY_LEN]);
+/* The peer owning addr, and the length of its allowed-ip that matched. */
+bool wg_watch_lookup(const struct wg_watch *w, uint32_t addr, uint8_t key[WG_KEY_LEN],
+		     uint8_t *cidr);
 const struct wg_device_info *wg_watch_device(const struct wg_watch *w);
 const char *wg_watch_backend(const struct wg_watch *w);
 double wg_watch_last_poll_ms(const struct wg_watch *w);

@@ -80,6 +80,13 @@ void mapping_table_free(struct mapping_table *t);
 void mapping_table_reserve_port(struct mapping_table *t, uint16_t port,
 				bool reserved);
 void mapping_table_clear_reserved(struct mapping_table *t);
+bool mapping_table_port_reserved(const struct mapping_table *t, uint16_t port);
+/* Asked of every candidate port for a new lease, after the table's own
+ * rules: true when something outside the table uses it (a local service),
+ * and the next candidate is tried (at most MAPPING_BUSY_TRIES). */
+#define MAPPING_BUSY_TRIES 16
+void mapping_table_set_port_busy(struct mapping_table *t,
+				 bool (*busy)(void *arg, uint16_t port), void *arg);
 
 /* -EBUSY when a transaction is already open (a caller's bug). */
 int mapping_table_begin(struct mapping_table *t);

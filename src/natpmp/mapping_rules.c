@@ -80,23 +80,34 @@ static int64_t expiry_of(int64_t now_ms, uint32_t lifetime)
 	return now_ms + (int64_t)lifetime * 1000;
 }
 
+static bool busy(const struct mapping_table *t, uint16_t port)
+{
+	return t->port_busy && t->port_busy(t->port_busy_arg, port);
+}
+
 /* The client's suggestion first (Transmission asks for its listen port),
- * then the stable hashed port, then the next free one after it. */
+ * then the stable hashed port, then the next free one after it; a port
+ * something outside the table uses is passed over. */
 static uint16_t choose_port(const struct mapping_table *t,
 			    const struct mapping_limits *limits,
 			    const struct mapping_request *req, uint16_t key_port)
 {
 	uint16_t lo = limits->port_min ? limits->port_min : 1;
 	uint16_t hi = limits->port_max;
-	uint16_t s = req->suggested_port;
+	uint16_t s = req->suggested_port, port;
 
 	if (lo > hi)
 		return 0;
-	if (s >= lo && s <= hi && portset_is_available(&t->ports, s))
+	if (s >= lo && s <= hi && portset_is_available(&t->ports, s) && !busy(t, s))
 		return s;
-	return portset_find_available(&t->ports, lo, hi,
-				      mapping_preferred_port(req->peer, key_port,
-							     lo, hi));
+	port = portset_find_available(&t->ports, lo, hi,
+				      mapping_preferred_port(req->peer, key_port, lo, hi));
+	for (int tries = 1; port && busy(t, port); tries++) {
+		if (tries == MAPPING_BUSY_TRIES)
+			return 0;
+		port = portset_find_available(&t->ports, lo, hi, port == hi ? lo : port + 1);
+	}
+	return port;
 }
 
 static size_t drop_peer_proto(struct mapping_table *t, const uint8_t *peer,

@@ -92,6 +92,18 @@ void mapping_table_clear_reserved(struct mapping_table *t)
 	portset_clear_reserved(&t->ports);
 }
 
+bool mapping_table_port_reserved(const struct mapping_table *t, uint16_t port)
+{
+	return portset_is_reserved(&t->ports, port);
+}
+
+void mapping_table_set_port_busy(struct mapping_table *t,
+				 bool (*busy)(void *arg, uint16_t port), void *arg)
+{
+	t->port_busy = busy;
+	t->port_busy_arg = arg;
+}
+
 /* ---- indexes ---------------------------------------------------------- */
 
 static size_t lease_bucket(const struct mapping_table *t, const uint8_t *peer,

@@ -60,6 +60,8 @@ struct mapping_table {
 	struct journal_entry *journal;
 	size_t journal_len, journal_cap;
 	bool in_txn;
+	bool (*port_busy)(void *arg, uint16_t port);
+	void *port_busy_arg;
 };
 
 /* Fixed-constant hash of a key and a port (buckets, preferred ports). */

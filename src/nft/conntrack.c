@@ -16,6 +16,9 @@
 #include "nft/nlbatch.h"
 #include "util/nlutil.h"
 
+/* The longest CT_DELETE message we build (headers and one tuple). */
+#define CT_DELETE_MSG_MAX 128
+
 struct conntrack {
 	struct nl_sock *nl;
 	bool no_filter;		/* the kernel refused CTA_FILTER once */
@@ -24,13 +27,6 @@ struct conntrack {
 
 /* ctnetlink's filter flags (kernel ABI, nf_conntrack_netlink.c). */
 #define CT_FILTER_F_IP_DST (1u << 1)
-
-/* The orig tuple of an entry to delete. */
-struct ct_tuple {
-	uint32_t src, dst;	/* network byte order */
-	uint16_t sport, dport;	/* network byte order */
-	uint8_t proto;
-};
 
 struct ct_dump {
 	const struct ct_flow *flows;	/* sorted by proto, external port */
@@ -47,6 +43,12 @@ struct conntrack *conntrack_open(void)
 	if (!ct)
 		return NULL;
 	ct->nl = nl_sock_open(NETLINK_NETFILTER, 0, SOCK_CLOEXEC, false);
+	if (ct->nl) {
+		int one = 1;
+
+		/* Acks without the request echoed: a slice's acks stay small. */
+		mnl_socket_setsockopt(nl_sock_mnl(ct->nl), NETLINK_CAP_ACK, &one, sizeof(one));
+	}
 	if (!ct->nl) {
 		int saved = errno;
 
@@ -126,20 +128,29 @@ static bool parse_tuple(const struct nlattr *nest, struct ct_tuple *t)
 	return true;
 }
 
+bool conntrack_parse_entry(const struct nlmsghdr *nlh, struct ct_tuple *orig,
+			   struct ct_tuple *reply)
+{
+	const struct nlattr *tb[CTA_MAX + 1] = { 0 };
+	struct attr_table top = { tb, CTA_MAX };
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct nfgenmsg)))
+		return false;
+	return mnl_attr_parse(nlh, sizeof(struct nfgenmsg), collect_attr, &top) >= 0 &&
+	       tb[CTA_TUPLE_ORIG] && tb[CTA_TUPLE_REPLY] &&
+	       parse_tuple(tb[CTA_TUPLE_ORIG], orig) &&
+	       parse_tuple(tb[CTA_TUPLE_REPLY], reply);
+}
+
 static int entry_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct ct_dump *d = arg;
-	const struct nlattr *tb[CTA_MAX + 1] = { 0 };
-	struct attr_table top = { tb, CTA_MAX };
 	struct ct_tuple orig, reply;
 	struct ct_flow key;
 	const struct ct_flow *f;
 
 	d->seen++;
-	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), collect_attr, &top) < 0 ||
-	    !tb[CTA_TUPLE_ORIG] || !tb[CTA_TUPLE_REPLY] ||
-	    !parse_tuple(tb[CTA_TUPLE_ORIG], &orig) ||
-	    !parse_tuple(tb[CTA_TUPLE_REPLY], &reply))
+	if (!conntrack_parse_entry(nlh, &orig, &reply))
 		return 0;
 	key.proto = orig.proto;
 	key.external_port = ntohs(orig.dport);
@@ -171,13 +182,9 @@ static struct nlmsghdr *put_ct_header(char *buf, uint16_t type, uint16_t flags,
 	return nlh;
 }
 
-static int delete_entry(struct conntrack *ct, const struct ct_tuple *t)
+static void put_delete(struct nlmsghdr *nlh, const struct ct_tuple *t)
 {
-	char buf[512];
-	struct nlmsghdr *nlh = put_ct_header(buf, IPCTNL_MSG_CT_DELETE, NLM_F_ACK,
-					     nl_sock_next_seq(ct->nl));
 	struct nlattr *tuple, *ip, *proto;
-	int ret;
 
 	tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG);
 	ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
@@ -190,9 +197,6 @@ static int delete_entry(struct conntrack *ct, const struct ct_tuple *t)
 	mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, t->dport);
 	mnl_attr_nest_end(nlh, proto);
 	mnl_attr_nest_end(nlh, tuple);
-	ret = nl_request(ct->nl, nlh, NULL, NULL);
-	/* Gone already (it timed out, or a retransmit raced us): fine. */
-	return ret == -ENOENT ? 0 : ret;
 }
 
 static void put_dst_filter(struct nlmsghdr *nlh, uint32_t orig_dst)
@@ -215,21 +219,28 @@ size_t conntrack_last_dump_size(const struct conntrack *ct)
 	return ct->last_dump;
 }
 
-int conntrack_delete_flows(struct conntrack *ct, uint32_t orig_dst,
-			   const struct ct_flow *flows, size_t n, size_t *deleted)
+struct ct_cleanup {
+	struct conntrack *ct;
+	struct ct_tuple *hits;
+	size_t n, next;
+};
+
+struct ct_cleanup *conntrack_cleanup_begin(struct conntrack *ct, uint32_t orig_dst,
+					   const struct ct_flow *flows, size_t n)
 {
+	struct ct_cleanup *c = calloc(1, sizeof(*c));
 	struct ct_dump d = { 0 };
 	char buf[512];
 	struct nlmsghdr *nlh;
-	struct ct_flow *sorted;
+	struct ct_flow *sorted = malloc((n ? n : 1) * sizeof(*sorted));
 	int ret;
 
-	*deleted = 0;
-	if (n == 0)
-		return 0;
-	sorted = malloc(n * sizeof(*sorted));
-	if (!sorted)
-		return -ENOMEM;
+	if (!c || !sorted) {
+		free(c);
+		free(sorted);
+		errno = ENOMEM;
+		return NULL;
+	}
 	memcpy(sorted, flows, n * sizeof(*sorted));
 	qsort(sorted, n, sizeof(*sorted), flow_cmp);
 	d.flows = sorted;
@@ -245,13 +256,123 @@ int conntrack_delete_flows(struct conntrack *ct, uint32_t orig_dst,
 		nlh = put_ct_header(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, nl_sock_next_seq(ct->nl));
 		ret = nl_request(ct->nl, nlh, entry_cb, &d);
 	}
-	ct->last_dump = d.seen;
-	for (size_t i = 0; ret == 0 && i < d.nhits; i++) {
-		ret = delete_entry(ct, &d.hits[i]);
-		if (ret == 0)
-			(*deleted)++;
-	}
-	free(d.hits);
 	free(sorted);
+	ct->last_dump = d.seen;
+	if (ret < 0) {
+		free(d.hits);
+		free(c);
+		errno = -ret;
+		return NULL;
+	}
+	c->ct = ct;
+	c->hits = d.hits;
+	c->n = d.nhits;
+	return c;
+}
+
+size_t conntrack_cleanup_left(const struct ct_cleanup *c)
+{
+	return c->n - c->next;
+}
+
+struct acks {
+	size_t expected, seen;
+	int error;
+};
+
+static int ack_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct acks *a = data;
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+		return MNL_CB_ERROR;
+	/* Gone already (it timed out, or a retransmit raced us): fine. */
+	if (e->error && e->error != -ENOENT && !a->error)
+		a->error = e->error;
+	return ++a->seen == a->expected ? MNL_CB_STOP : MNL_CB_OK;
+}
+
+static int no_data_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(void)data;
+	return MNL_CB_OK;
+}
+
+/* Up to max deletes in one sendmsg, then their acks: one round trip. */
+int conntrack_cleanup_step(struct ct_cleanup *c, size_t max, size_t *deleted)
+{
+	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
+		[NLMSG_NOOP] = no_data_cb, [NLMSG_ERROR] = ack_cb,
+		[NLMSG_DONE] = no_data_cb, [NLMSG_OVERRUN] = no_data_cb,
+	};
+	struct mnl_socket *nl = nl_sock_mnl(c->ct->nl);
+	size_t count = c->n - c->next < max ? c->n - c->next : max;
+	char *buf = malloc(count * CT_DELETE_MSG_MAX + 1);
+	char rbuf[8192] __attribute__((aligned(8)));
+	struct acks a = { .expected = count };
+	size_t len = 0;
+	int ret = MNL_CB_OK;
+
+	if (!count) {
+		free(buf);
+		return 0;
+	}
+	if (!buf)
+		return -ENOMEM;
+	for (size_t i = 0; i < count; i++) {
+		struct nlmsghdr *nlh = put_ct_header(buf + len, IPCTNL_MSG_CT_DELETE, NLM_F_ACK,
+						     nl_sock_next_seq(c->ct->nl));
+
+		put_delete(nlh, &c->hits[c->next + i]);
+		len += NLMSG_ALIGN(nlh->nlmsg_len);
+	}
+	if (mnl_socket_sendto(nl, buf, len) < 0)
+		ret = -errno;
+	free(buf);
+	while (ret == MNL_CB_OK) {
+		ssize_t n = mnl_socket_recvfrom(nl, rbuf, sizeof(rbuf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		ret = n < 0 ? -errno
+			    : mnl_cb_run2(rbuf, (size_t)n, 0, mnl_socket_get_portid(nl),
+					  no_data_cb, &a, ctl, NLMSG_MIN_TYPE);
+		if (ret < 0 && n >= 0)
+			ret = -errno;
+	}
+	if (ret < 0)
+		return ret;
+	c->next += count;
+	*deleted += count;
+	if (a.error)
+		return a.error;
+	return c->next < c->n;
+}
+
+void conntrack_cleanup_free(struct ct_cleanup *c)
+{
+	if (!c)
+		return;
+	free(c->hits);
+	free(c);
+}
+
+int conntrack_delete_flows(struct conntrack *ct, uint32_t orig_dst,
+			   const struct ct_flow *flows, size_t n, size_t *deleted)
+{
+	struct ct_cleanup *c;
+	int ret;
+
+	*deleted = 0;
+	if (n == 0)
+		return 0;
+	c = conntrack_cleanup_begin(ct, orig_dst, flows, n);
+	if (!c)
+		return -errno;
+	while ((ret = conntrack_cleanup_step(c, CT_CLEANUP_SLICE, deleted)) > 0)
+		;
+	conntrack_cleanup_free(c);
 	return ret;
 }

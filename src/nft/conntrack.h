@@ -4,6 +4,7 @@
 #ifndef PORTGATE_NFT_CONNTRACK_H
 #define PORTGATE_NFT_CONNTRACK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,17 +17,44 @@ struct ct_flow {
 	uint16_t target_port;
 };
 
+/* A conntrack tuple as the kernel reports it (network byte order). */
+struct ct_tuple {
+	uint32_t src, dst;
+	uint16_t sport, dport;
+	uint8_t proto;
+};
+
 struct conntrack;
+struct nlmsghdr;
 
 struct conntrack *conntrack_open(void);
 void conntrack_close(struct conntrack *ct);
-/* One dump of the IPv4 conntrack table, then one delete per matching entry.
+/* Deletes sent in one netlink round trip. */
+#define CT_CLEANUP_SLICE 256
+
+/* One cleanup that the caller can spread over its event loop: the dump
+ * (filtered as below) at begin, the deletes a slice at a time. */
+struct ct_cleanup;
+struct ct_cleanup *conntrack_cleanup_begin(struct conntrack *ct, uint32_t orig_dst,
+					   const struct ct_flow *flows, size_t n);
+/* Deletes up to max of the entries found, in one round trip, adding them
+ * to *deleted: 1 while entries are left, 0 when done, -errno. */
+int conntrack_cleanup_step(struct ct_cleanup *c, size_t max, size_t *deleted);
+size_t conntrack_cleanup_left(const struct ct_cleanup *c);
+void conntrack_cleanup_free(struct ct_cleanup *c);
+
+/* All of it at once: one dump of the IPv4 conntrack table, then the
+ * deletes of every matching entry, a slice per round trip.
  * With orig_dst (host order; 0: any) the kernel filters the dump to flows
  * sent to that address (5.8+), so that the NATed traffic of a busy VPN
  * server is not read back on every removal. *deleted counts the entries
  * removed. 0 or -errno. */
 int conntrack_delete_flows(struct conntrack *ct, uint32_t orig_dst,
 			   const struct ct_flow *flows, size_t n, size_t *deleted);
+/* The original and reply tuples of one conntrack message: false when it
+ * lacks them or they are malformed. Apart so that the fuzzer feeds it. */
+bool conntrack_parse_entry(const struct nlmsghdr *nlh, struct ct_tuple *orig,
+			   struct ct_tuple *reply);
 /* Entries the last dump read (for tests and metrics). */
 size_t conntrack_last_dump_size(const struct conntrack *ct);
 

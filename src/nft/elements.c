@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <libmnl/libmnl.h>
+#include <libnftnl/common.h>
 #include <libnftnl/set.h>
 #include <libnftnl/udata.h>
 #include <linux/netfilter.h>
@@ -205,33 +206,98 @@ static int build_puts(struct nft_txn *txn, struct nl_batch *b)
 	return 0;
 }
 
-int nft_txn_commit(struct nft_txn *txn)
+static int send_txn(struct nft_txn *txn)
 {
 	struct nft_writer *w = txn->w;
 	struct nl_batch b;
 	int ret;
 
 	w->last_error[0] = '\0';
-	if (nft_txn_size(txn) == 0) {
-		nft_txn_abort(txn);
-		return 0;
-	}
 	ret = nl_batch_init(&b, w->seq);
 	/* Deletes first: a key deleted and added in one batch ends up added. */
 	if (ret == 0 && (ret = build_deletes(txn, &b)) == 0 &&
 	    (ret = build_puts(txn, &b)) == 0)
-		ret = writer_commit_batch(w, &b);
-	else
-		nl_batch_free(&b);
+		return writer_commit_batch(w, &b);
+	nl_batch_free(&b);
+	return ret;
+}
+
+static int elem_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	(void)nlh;
+	*(bool *)arg = true;
+	return 0;
+}
+
+/* Whether the map holds the key now: 1, 0, or -errno. */
+static int element_exists(struct nft_writer *w, uint8_t proto, uint16_t port)
+{
+	struct nftnl_set *s = set_for(w, NFT_MAP_FORWARDS);
+	struct nftnl_set_elem *se = nftnl_set_elem_alloc();
+	char buf[512];
+	struct nlmsghdr *nlh;
+	uint8_t key[8];
+	bool found = false;
+	int ret;
+
+	if (!s || !se) {
+		nftnl_set_elem_free(se);
+		nftnl_set_free(s);
+		return -ENOMEM;
+	}
+	encode_key(key, proto, port);
+	nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY, key, sizeof(key));
+	nftnl_set_elem_add(s, se);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_IPV4, 0, w->seq++);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	ret = nl_request(w->sock, nlh, elem_cb, &found);
+	if (ret == -ENOENT)
+		return 0;
+	return ret < 0 ? ret : found;
+}
+
+/* Keeps the deletes of keys the map still holds. */
+static int drop_missing_deletes(struct nft_txn *txn)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < txn->ndels; i++) {
+		int ret = element_exists(txn->w, txn->dels[i].proto, txn->dels[i].port);
+
+		if (ret < 0)
+			return ret;
+		if (ret)
+			txn->dels[kept++] = txn->dels[i];
+	}
+	if (kept == txn->ndels)
+		return -ENOENT;	/* not a missing element after all */
+	txn->ndels = kept;
+	return 0;
+}
+
+int nft_txn_commit(struct nft_txn *txn)
+{
+	int ret = 0;
+
+	if (nft_txn_size(txn))
+		ret = send_txn(txn);
+	/* Without DESTROY (kernels before 6.3), deleting an element the
+	 * kernel already expired fails the batch with ENOENT. It is gone,
+	 * which is what was asked: send the rest again. */
+	if (ret == -ENOENT && !txn->w->has_destroy && txn->ndels &&
+	    (ret = drop_missing_deletes(txn)) == 0)
+		ret = nft_txn_size(txn) ? send_txn(txn) : 0;
 	nft_txn_abort(txn);
 	return ret;
 }
 
 /* ---- the external address set ------------------------------------------ */
 
-int nft_writer_set_external(struct nft_writer *w, const uint32_t *addrs, size_t n)
+static int set_addresses(struct nft_writer *w, const char *set, const uint32_t *addrs,
+			 size_t n)
 {
-	struct nftnl_set *s = set_for(w, NFT_SET_EXTERNAL);
+	struct nftnl_set *s = set_for(w, set);
 	struct nl_batch b;
 	int ret;
 
@@ -261,6 +327,16 @@ int nft_writer_set_external(struct nft_writer *w, const uint32_t *addrs, size_t 
 		return writer_commit_batch(w, &b);
 	nl_batch_free(&b);
 	return ret;
+}
+
+int nft_writer_set_external(struct nft_writer *w, const uint32_t *addrs, size_t n)
+{
+	return set_addresses(w, NFT_SET_EXTERNAL, addrs, n);
+}
+
+int nft_writer_set_tunnel(struct nft_writer *w, const uint32_t *addrs, size_t n)
+{
+	return set_addresses(w, NFT_SET_TUNNEL, addrs, n);
 }
 
 /* ---- reading the map back ---------------------------------------------- */

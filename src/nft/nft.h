@@ -57,6 +57,9 @@ const struct nft_features *nft_writer_features(const struct nft_writer *w);
 /* Replaces the external addresses the DNAT rule matches. */
 int nft_writer_set_external(struct nft_writer *w, const uint32_t *addrs,
 			    size_t n);
+/* Replaces the WireGuard interface's own addresses: UDP 5351 to them is
+ * dropped unless it arrived on that interface. */
+int nft_writer_set_tunnel(struct nft_writer *w, const uint32_t *addrs, size_t n);
 /* Calls cb for every element in the map. */
 int nft_writer_dump(struct nft_writer *w,
 		    int (*cb)(const struct nft_element *, void *), void *arg);

@@ -1,18 +1,28 @@
 /* The table's shape, as `nft list table ip portgate` shows it:
  *
  *   set external { type ipv4_addr }
+ *   set tunnel { type ipv4_addr }            (the WireGuard interface's own)
  *   map forwards { type inet_proto . inet_service : ipv4_addr . inet_service
  *                  flags timeout }
  *   chain prerouting { type nat hook prerouting priority dstnat;
  *       ip daddr @external dnat ip to meta l4proto . th dport map @forwards }
  *   chain forward { type filter hook forward priority filter;
  *       ct status dnat oifname "wg0" accept }
+ *   chain input { type filter hook input priority filter - 1;
+ *       ip daddr @tunnel udp dport 5351 iifname != "wg0" counter drop }
+ *
+ * The input rule is the trust boundary in the kernel: Linux takes a datagram
+ * for the tunnel address on any interface (weak host model), and only what
+ * came through the tunnel speaks for a peer. It holds while the daemon is
+ * down, since the table persists. The daemon checks the arrival interface
+ * too (IP_PKTINFO).
  *
  * The DNAT rule matches the external addresses only: the WireGuard side's own
  * outbound traffic to some port elsewhere is never redirected, and a client
  * reaching a forwarded port on the external address (hairpin) is. */
 #include "nft/ruleset.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 
@@ -301,7 +311,12 @@ static struct nftnl_rule *rule_new(const char *table, const char *chain)
 	return r;
 }
 
-enum { SET_ID_EXTERNAL = 1, SET_ID_FORWARDS = 2 };
+enum { SET_ID_EXTERNAL = 1, SET_ID_FORWARDS = 2, SET_ID_TUNNEL = 3 };
+
+static struct nftnl_expr *counter(void)
+{
+	return nftnl_expr_alloc("counter");
+}
 
 static int put_dnat_rule(struct nl_batch *b, const char *table)
 {
@@ -349,12 +364,44 @@ out:
 	return ret;
 }
 
+/* ip daddr @tunnel udp dport 5351 iifname != "wg0" counter drop */
+static int put_guard_rule(struct nl_batch *b, const char *table,
+			  const char *inner_ifname)
+{
+	struct nftnl_rule *r = rule_new(table, NFT_CHAIN_INPUT);
+	char ifname[IFNAMSIZ] = { 0 };
+	uint16_t port = htons(NFT_GUARDED_PORT);
+	uint8_t udp = IPPROTO_UDP;
+	int ret = -ENOMEM;
+
+	if (!r)
+		return ret;
+	strncpy(ifname, inner_ifname, IFNAMSIZ - 1);
+	if (!add_expr(r, payload(NFT_PAYLOAD_NETWORK_HEADER, 16, 4, NFT_REG_1)) ||
+	    !add_expr(r, lookup(NFT_SET_TUNNEL, SET_ID_TUNNEL, NFT_REG_1, -1)) ||
+	    !add_expr(r, meta(NFT_META_L4PROTO, NFT_REG_1)) ||
+	    !add_expr(r, cmp(NFT_CMP_EQ, &udp, sizeof(udp))) ||
+	    !add_expr(r, payload(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1)) ||
+	    !add_expr(r, cmp(NFT_CMP_EQ, &port, sizeof(port))) ||
+	    !add_expr(r, meta(NFT_META_IIFNAME, NFT_REG_1)) ||
+	    !add_expr(r, cmp(NFT_CMP_NEQ, ifname, strlen(ifname) + 1)) ||
+	    !add_expr(r, counter()) ||
+	    !add_expr(r, verdict(NF_DROP)))
+		goto out;
+	ret = put_rule(b, r);
+out:
+	nftnl_rule_free(r);
+	return ret;
+}
+
 int ruleset_put_shape(struct nl_batch *b, const char *table,
 		      const char *inner_ifname)
 {
 	int ret;
 
 	if ((ret = put_set(b, table, NFT_SET_EXTERNAL, SET_ID_EXTERNAL, 0,
+			   TYPE_IPV4_ADDR, 4, 0, 0)) ||
+	    (ret = put_set(b, table, NFT_SET_TUNNEL, SET_ID_TUNNEL, 0,
 			   TYPE_IPV4_ADDR, 4, 0, 0)) ||
 	    (ret = put_set(b, table, NFT_MAP_FORWARDS, SET_ID_FORWARDS,
 			   NFT_SET_MAP | NFT_SET_TIMEOUT,
@@ -364,8 +411,11 @@ int ruleset_put_shape(struct nl_batch *b, const char *table,
 			     NF_INET_PRE_ROUTING, -100)) ||
 	    (ret = put_chain(b, table, NFT_CHAIN_FORWARD, "filter",
 			     NF_INET_FORWARD, 0)) ||
+	    (ret = put_chain(b, table, NFT_CHAIN_INPUT, "filter",
+			     NF_INET_LOCAL_IN, -1)) ||
 	    (ret = put_dnat_rule(b, table)) ||
-	    (ret = put_forward_rule(b, table, inner_ifname)))
+	    (ret = put_forward_rule(b, table, inner_ifname)) ||
+	    (ret = put_guard_rule(b, table, inner_ifname)))
 		return ret;
 	return 0;
 }

@@ -9,8 +9,11 @@
 
 #define NFT_MAP_FORWARDS "forwards"
 #define NFT_SET_EXTERNAL "external"
+#define NFT_SET_TUNNEL "tunnel"
 #define NFT_CHAIN_PREROUTING "prerouting"
 #define NFT_CHAIN_FORWARD "forward"
+#define NFT_CHAIN_INPUT "input"
+#define NFT_GUARDED_PORT 5351	/* NAT-PMP / PCP server port */
 
 #ifndef NFT_TABLE_F_PERSIST
 #define NFT_TABLE_F_PERSIST 0x4

@@ -262,7 +262,8 @@ void wg_lpm_free(struct wg_lpm *lpm)
 	free(lpm);
 }
 
-long wg_lpm_lookup(const struct wg_lpm *lpm, uint8_t family, const void *addr)
+long wg_lpm_lookup(const struct wg_lpm *lpm, uint8_t family, const void *addr,
+		   uint8_t *cidr)
 {
 	const uint8_t *lengths = family == AF_INET ? lpm->lengths4 : lpm->lengths6;
 	size_t n = family == AF_INET ? lpm->n4 : lpm->n6;
@@ -276,8 +277,11 @@ long wg_lpm_lookup(const struct wg_lpm *lpm, uint8_t family, const void *addr)
 		mask_addr(key.addr, len, key.cidr);
 		for (s = prefix_hash(&key) & lpm->mask; lpm->slots[s].peer >= 0;
 		     s = (s + 1) & lpm->mask)
-			if (prefix_eq(&lpm->slots[s].prefix, &key))
+			if (prefix_eq(&lpm->slots[s].prefix, &key)) {
+				if (cidr)
+					*cidr = key.cidr;
 				return lpm->slots[s].peer;
+			}
 	}
 	return -1;
 }

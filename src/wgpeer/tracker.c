@@ -180,10 +180,10 @@ int wg_tracker_forget_all(struct wg_tracker *t, struct wg_events *out)
 }
 
 bool wg_tracker_lookup(const struct wg_tracker *t, uint32_t addr,
-		       uint8_t key[WG_KEY_LEN])
+		       uint8_t key[WG_KEY_LEN], uint8_t *cidr)
 {
 	uint32_t be = htonl(addr);
-	long i = wg_lpm_lookup(t->lpm, AF_INET, &be);
+	long i = wg_lpm_lookup(t->lpm, AF_INET, &be, cidr);
 
 	if (i < 0)
 		return false;

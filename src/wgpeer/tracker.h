@@ -35,9 +35,10 @@ bool wg_tracker_poll_pending(const struct wg_tracker *t);
 void wg_tracker_poll_abort(struct wg_tracker *t);
 /* The interface went away or down: every peer is removed. */
 int wg_tracker_forget_all(struct wg_tracker *t, struct wg_events *out);
-/* The peer whose allowed-ips hold addr (IPv4, host byte order). */
+/* The peer whose allowed-ips hold addr (IPv4, host byte order); with
+ * cidr, the length of the allowed-ip that matched. */
 bool wg_tracker_lookup(const struct wg_tracker *t, uint32_t addr,
-		       uint8_t key[WG_KEY_LEN]);
+		       uint8_t key[WG_KEY_LEN], uint8_t *cidr);
 const struct wg_device_info *wg_tracker_device(const struct wg_tracker *t);
 const char *wg_tracker_backend(const struct wg_tracker *t);
 /* Milliseconds the last poll took. */

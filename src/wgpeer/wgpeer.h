@@ -73,7 +73,10 @@ struct wg_lpm;
 struct wg_lpm *wg_lpm_build(const struct wg_device_info *dev);
 void wg_lpm_free(struct wg_lpm *lpm);
 /* The owning peer's index in dev->peers, or -1. addr is network order. */
-long wg_lpm_lookup(const struct wg_lpm *lpm, uint8_t family, const void *addr);
+/* The peer index whose prefix holds addr (longest first), or -1; with
+ * cidr, the length of that prefix. */
+long wg_lpm_lookup(const struct wg_lpm *lpm, uint8_t family, const void *addr,
+		   uint8_t *cidr);
 
 /* ---- change tracking ---------------------------------------------------- */
 

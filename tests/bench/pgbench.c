@@ -162,7 +162,7 @@ static int pace(const char *gw, const char *first, int n, int k, double rate,
 	while (nsent < total || now_us() < next + 1e6) {
 		struct epoll_event evs[64];
 		double t = now_us();
-		int ne;
+		int ne, wait_ms;
 
 		while (nsent < total && t >= next) {
 			int src = (int)(nsent % n), port = (int)((nsent / n) % k);
@@ -176,7 +176,9 @@ static int pace(const char *gw, const char *first, int n, int k, double rate,
 		}
 		if (nsent >= total && nlat >= total)
 			break;
-		ne = epoll_wait(ep, evs, 64, nsent < total ? (int)((next - now_us()) / 1000) : 100);
+		/* Behind schedule the wait is 0, never negative (= forever). */
+		wait_ms = nsent < total ? (int)((next - now_us()) / 1000) : 100;
+		ne = epoll_wait(ep, evs, 64, wait_ms > 0 ? wait_ms : 0);
 		for (int e = 0; e < ne; e++) {
 			int src = (int)evs[e].data.u32;
 			uint8_t buf[32];
@@ -184,7 +186,8 @@ static int pace(const char *gw, const char *first, int n, int k, double rate,
 			while (recv(fds[src], buf, sizeof(buf), 0) == 16) {
 				int port = (buf[8] << 8 | buf[9]) - 1000;
 
-				if (port >= 0 && port < k && sent[src * k + port] > 0)
+				if (port >= 0 && port < k && sent[src * k + port] > 0 &&
+				    nlat < total)
 					lat[nlat++] = now_us() - sent[src * k + port];
 			}
 		}

@@ -108,6 +108,13 @@ eq() { [ -n "$1" ] && [ "$1" = "$2" ]; }
 count_of() { grep -c -- "$1" <<<"$2"; }
 # map_has NS PATTERN: the gateway's forwards map lists an element matching it.
 map_has() { in_ns "$1" nft list map ip portgate forwards | grep -q -- "$2"; }
+# map_elements NS: "proto port address port" for each element of the
+# forwards map, sorted (timeouts and comments left out).
+map_elements() {
+	in_ns "$1" nft list map ip portgate forwards |
+		grep -oE '(tcp|udp) \. [0-9]+ [^:]*: [0-9.]+ \. [0-9]+' |
+		sed -E 's/^(tcp|udp) \. ([0-9]+) [^:]*: ([0-9.]+) \. ([0-9]+)$/\1 \2 \3 \4/' | sort
+}
 # map_lacks NS PROTO PORT: no element for that port, and the port is known
 # (an empty port never counts as gone).
 map_lacks() { [ -n "$3" ] && ! map_has "$1" "$2 . $3 "; }

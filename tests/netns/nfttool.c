@@ -84,6 +84,19 @@ static int run(struct nft_writer *w, int argc, char **argv)
 		nft_txn_delete(txn, proto_of(argv[1]), (uint16_t)atoi(argv[2]));
 		return nft_txn_commit(txn);
 	}
+	/* As on kernels before 6.3: plain DEL, which fails on a missing key. */
+	if (!strcmp(cmd, "nodestroy")) {
+		w->has_destroy = false;
+		return 0;
+	}
+	/* One batch: delete PROTO PORT, then put the element of ARGS. */
+	if (!strcmp(cmd, "delput") && argc >= 8) {
+		txn = nft_txn_begin(w);
+		nft_txn_delete(txn, proto_of(argv[1]), (uint16_t)atoi(argv[2]));
+		element(&e, argv + 3);
+		nft_txn_put(txn, &e, false);
+		return nft_txn_commit(txn);
+	}
 	if (!strcmp(cmd, "bulk") && argc >= 5) {
 		/* N elements, alternately UDP and TCP, from port START. */
 		long n = atol(argv[1]);
@@ -104,13 +117,16 @@ static int run(struct nft_writer *w, int argc, char **argv)
 		return nft_txn_commit(txn);
 	}
 	if (!strcmp(cmd, "badbatch") && argc >= 6) {
-		/* A good put and a delete of a key that is not there, with
-		 * the plain DEL that fails on it: nothing may change. */
+		/* A good put, then the same key again with another target,
+		 * which the kernel refuses (EEXIST): nothing may change. */
+		struct nft_element clash;
+
 		element(&e, argv + 1);
-		w->has_destroy = false;
+		clash = e;
+		clash.target_port = (uint16_t)(e.target_port + 1);
 		txn = nft_txn_begin(w);
 		nft_txn_put(txn, &e, false);
-		nft_txn_delete(txn, IPPROTO_UDP, 1);
+		nft_txn_put(txn, &clash, false);
 		return nft_txn_commit(txn);
 	}
 	if (!strcmp(cmd, "churn") && argc >= 3) {

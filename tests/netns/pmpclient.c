@@ -14,10 +14,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static int open_client(const char *bind_addr, int bind_port, const char *gw)
@@ -45,9 +47,17 @@ static unsigned long get32(const uint8_t *p)
 	return (unsigned long)p[0] << 24 | (unsigned long)p[1] << 16 | (unsigned long)p[2] << 8 | p[3];
 }
 
-static void print_reply(const uint8_t *r, ssize_t n)
+static long now_us(void)
 {
-	printf("size=%zd", n);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
+}
+
+static void print_reply(const uint8_t *r, ssize_t n, long rtt_us)
+{
+	printf("size=%zd rtt_us=%ld", n, rtt_us);
 	if (n >= 4)
 		printf(" version=%u op=%u result=%u", r[0], r[1], get16(r + 2));
 	if (n >= 8)
@@ -61,12 +71,21 @@ static void print_reply(const uint8_t *r, ssize_t n)
 	fflush(stdout);
 }
 
+/* -s: send each request once and do not wait (a spoofer hears nothing). */
+static bool send_only;
+
 /* RFC 6886 §3.1 retries: 250 ms, doubling, four tries here. */
 static void exchange(int fd, const uint8_t *req, size_t len)
 {
 	uint8_t reply[1200];
 	int wait = 250;
+	long start = now_us();
 
+	if (send_only) {
+		printf(send(fd, req, len, 0) < 0 ? "error=%s\n" : "sent\n", strerror(errno));
+		fflush(stdout);
+		return;
+	}
 	for (int attempt = 0; attempt < 4; attempt++, wait *= 2) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
@@ -78,7 +97,7 @@ static void exchange(int fd, const uint8_t *req, size_t len)
 			ssize_t n = recv(fd, reply, sizeof(reply), 0);
 
 			if (n >= 0) {
-				print_reply(reply, n);
+				print_reply(reply, n, now_us() - start);
 				return;
 			}
 		}
@@ -103,7 +122,7 @@ static void listen_announcements(int seconds)
 
 		if (poll(&pfd, 1, seconds * 1000) <= 0)
 			break;
-		print_reply(buf, recv(fd, buf, sizeof(buf), 0));
+		print_reply(buf, recv(fd, buf, sizeof(buf), 0), 0);
 	}
 	close(fd);
 }
@@ -189,6 +208,25 @@ static void flood(int fd, long n)
 	printf("flood sent=%ld\n", n);
 }
 
+/* UDP datagrams to ADDR:PORT, each from a new socket (a new source port,
+ * so a new conntrack entry): a flow flood on a forwarded port. */
+static void udp_flows(const char *addr, int port, long n)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	long sent = 0;
+
+	inet_pton(AF_INET, addr, &to.sin_addr);
+	for (long i = 0; i < n; i++) {
+		int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+		if (fd < 0)
+			break;
+		sent += sendto(fd, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)) == 1;
+		close(fd);
+	}
+	printf("flows sent=%ld\n", sent);
+}
+
 static int run(int fd, int argc, char **argv)
 {
 	uint8_t req[1200];
@@ -225,6 +263,9 @@ static int run(int fd, int argc, char **argv)
 		}
 	} else if (!strcmp(argv[0], "sweep")) {
 		return sweep(fd);
+	} else if (!strcmp(argv[0], "flows") && argc == 4) {
+		udp_flows(argv[1], atoi(argv[2]), atol(argv[3]));
+		return 0;
 	} else if (!strcmp(argv[0], "flood") && argc == 2) {
 		flood(fd, atol(argv[1]));
 		return 0;
@@ -244,8 +285,10 @@ int main(int argc, char **argv)
 	const char *bind_addr = NULL;
 	int opt, bind_port = 0, fd;
 
-	while ((opt = getopt(argc, argv, "+b:p:")) != -1) {
-		if (opt == 'b')
+	while ((opt = getopt(argc, argv, "+b:p:s")) != -1) {
+		if (opt == 's')
+			send_only = true;
+		else if (opt == 'b')
 			bind_addr = optarg;
 		else if (opt == 'p')
 			bind_port = atoi(optarg);
@@ -253,7 +296,7 @@ int main(int argc, char **argv)
 			return 2;
 	}
 	if (argc - optind < 2) {
-		fprintf(stderr, "usage: pmpclient [-b ADDR] [-p PORT] GATEWAY CMD ...\n");
+		fprintf(stderr, "usage: pmpclient [-s] [-b ADDR] [-p PORT] GATEWAY CMD ...\n");
 		return 2;
 	}
 	fd = open_client(bind_addr, bind_port, argv[optind]);

@@ -71,6 +71,15 @@ check "a 2 s element" 'nft_gw put udp 40002 10.77.0.2 8080 2'
 check "it is in the map" 'elem_has "udp . 40002"'
 check "the kernel timeout removes it" 'wait_until 5 elem_lacks "udp . 40002"'
 
+# Kernels before 6.3 have no DESTROY: deleting what the kernel already
+# expired is still a success, and the rest of the batch goes through.
+check "without DESTROY, deleting a missing element succeeds" 'nft_gw nodestroy -- del udp 40003'
+check "without DESTROY, a batch deleting a missing element still puts the rest" \
+	'nft_gw nodestroy -- delput udp 40004 tcp 40005 10.77.0.2 8080 60'
+check "(the put is in the map)" 'elem_has "tcp . 40005 "'
+check "with DESTROY, the same batch goes through too" 'nft_gw delput udp 40004 tcp 40006 10.77.0.2 8080 60'
+check "a failing batch is still refused without DESTROY" '! nft_gw nodestroy -- badbatch tcp 5001 10.77.0.2 5001 60'
+
 before=$(dump_sorted)
 check_not "a batch with one bad operation fails" 'nft_gw badbatch tcp 5000 10.77.0.2 5000 60'
 check "and the map is identical before and after" '[ "$before" = "$(dump_sorted)" ]'

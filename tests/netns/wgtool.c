@@ -106,7 +106,7 @@ static int who(const char *ifname, const char *addr)
 	if (wg_tracker_poll(t, time(NULL), &ev) < 0)
 		fatalx("cannot read %s", ifname);
 	wg_events_clear(&ev);
-	if (!wg_tracker_lookup(t, ntohl(a.s_addr), key)) {
+	if (!wg_tracker_lookup(t, ntohl(a.s_addr), key, NULL)) {
 		printf("none\n");
 	} else {
 		key_to_base64(b64, key);

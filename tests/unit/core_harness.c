@@ -1,6 +1,7 @@
 #include "core_harness.h"
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -20,16 +21,15 @@
 #include "daemon/policy.h"
 #include "fake_nft.h"
 
-/* Two peers, as userspace WireGuard lists them. */
-static const char uapi_reply[] =
+/* Two peers, as userspace WireGuard lists them, then the test's own. */
+static const char uapi_peers[] =
 	"listen_port=51820\n"
 	"public_key=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
 	"allowed_ip=127.0.0.2/32\n"
 	"public_key=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n"
-	"allowed_ip=127.0.0.3/32\n"
-	"errno=0\n\n";
+	"allowed_ip=127.0.0.3/32\n";
 
-static void serve_uapi(int listener)
+static void serve_uapi(int listener, const char *reply)
 {
 	for (;;) {
 		char req[64];
@@ -37,15 +37,16 @@ static void serve_uapi(int listener)
 
 		if (fd < 0)
 			_exit(0);
-		if (read(fd, req, sizeof(req)) > 0 &&
-		    write(fd, uapi_reply, sizeof(uapi_reply) - 1) < 0)
+		if (read(fd, req, sizeof(req)) > 0 && write(fd, reply, strlen(reply)) < 0)
 			_exit(1);
 		close(fd);
 	}
 }
 
-static int start_uapi(struct harness *h)
+static int start_uapi(struct harness *h, const char *extra_peers)
 {
+	char reply[4096];
+
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	pid_t pid;
@@ -54,10 +55,11 @@ static int start_uapi(struct harness *h)
 	assert_true(fd >= 0);
 	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
 	assert_int_equal(listen(fd, 8), 0);
+	snprintf(reply, sizeof(reply), "%s%serrno=0\n\n", uapi_peers, extra_peers);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0)
-		serve_uapi(fd);
+		serve_uapi(fd, reply);
 	close(fd);
 	return pid;
 }
@@ -73,19 +75,20 @@ static int udp_socket(const char *addr, uint16_t port)
 	return fd;
 }
 
-void harness_up(struct harness *h, const char *extra_yaml)
+void harness_up(struct harness *h, const char *extra_yaml, const char *extra_peers)
 {
 	static const char *client_addrs[3] = { PEER_A_ADDR, PEER_B_ADDR, STRANGER_ADDR };
 	struct sockaddr_in sin;
 	socklen_t sl = sizeof(sin);
 	struct policy p;
 	char text[2048], err[512];
+	int one = 1;
 
 	memset(h, 0, sizeof(*h));
 	fake_nft_reset();
 	snprintf(h->dir, sizeof(h->dir), "/tmp/pgunit.XXXXXX");
 	assert_non_null(mkdtemp(h->dir));
-	h->uapi_pid = start_uapi(h);
+	h->uapi_pid = start_uapi(h, extra_peers);
 	snprintf(text, sizeof(text),
 		 "interface: pgunit0\n"
 		 "uapi_socket: %s/uapi.sock\n"
@@ -100,7 +103,13 @@ void harness_up(struct harness *h, const char *extra_yaml)
 		fail_msg("%s", err);
 	h->g = gateway_new(&p);
 	assert_non_null(h->g);
+	/* The test's datagrams come over loopback: for the request path,
+	 * loopback is the tunnel (pgunit0 does not exist). */
+	h->g->tunnel.ifindex = (int)if_nametoindex("lo");
+	assert_true(h->g->tunnel.ifindex > 0);
 	h->server_fd = udp_socket("127.0.0.1", 0);
+	/* As the daemon's own sockets: each datagram with its interface. */
+	assert_int_equal(setsockopt(h->server_fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)), 0);
 	assert_int_equal(getsockname(h->server_fd, (struct sockaddr *)&sin, &sl), 0);
 	h->server_port = ntohs(sin.sin_port);
 	for (int i = 0; i < 3; i++)
@@ -111,7 +120,7 @@ int harness_setup(void **state)
 {
 	static struct harness h;
 
-	harness_up(&h, "");
+	harness_up(&h, "", "");
 	*state = &h;
 	return 0;
 }

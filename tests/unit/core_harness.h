@@ -27,8 +27,9 @@ struct harness {
 /* cmocka fixtures: a harness with the default policy in *state. */
 int harness_setup(void **state);
 int harness_teardown(void **state);
-/* extra_yaml is appended to the test policy (may be ""). */
-void harness_up(struct harness *h, const char *extra_yaml);
+/* extra_yaml is appended to the test policy, extra_peers to the peers the
+ * fake WireGuard lists (UAPI lines); either may be "". */
+void harness_up(struct harness *h, const char *extra_yaml, const char *extra_peers);
 void harness_down(struct harness *h);
 /* Client i sends a datagram to the gateway. */
 void harness_send(struct harness *h, int client, const void *buf, size_t len);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "nft/conntrack.h"
+#include "nft/localsock.h"
 
 struct slot {
 	bool used;
@@ -19,6 +20,7 @@ static struct {
 	unsigned refuse, commits, cut;
 	bool preloaded;
 	uint32_t external;
+	bool local[2][65536];		/* [tcp?][port] */
 } kernel;
 
 struct nft_writer {
@@ -101,6 +103,14 @@ int nft_writer_set_external(struct nft_writer *w, const uint32_t *addrs, size_t 
 {
 	(void)w;
 	kernel.external = n ? addrs[0] : 0;
+	return 0;
+}
+
+int nft_writer_set_tunnel(struct nft_writer *w, const uint32_t *addrs, size_t n)
+{
+	(void)w;
+	(void)addrs;
+	(void)n;
 	return 0;
 }
 
@@ -207,6 +217,47 @@ int nft_txn_commit(struct nft_txn *t)
 	return 0;
 }
 
+/* ---- local sockets (sock_diag) ------------------------------------------ */
+
+struct local_sockets {
+	int unused;
+};
+
+void fake_local_socket(uint8_t proto, uint16_t port)
+{
+	kernel.local[proto == 6][port] = true;
+}
+
+struct local_sockets *local_sockets_open(void)
+{
+	return calloc(1, sizeof(struct local_sockets));
+}
+
+void local_sockets_close(struct local_sockets *l)
+{
+	free(l);
+}
+
+int local_sockets_busy(struct local_sockets *l, uint8_t proto, uint32_t addr,
+		       uint16_t port)
+{
+	(void)l;
+	(void)addr;
+	return kernel.local[proto == 6][port];
+}
+
+int local_sockets_each(struct local_sockets *l, uint32_t addr,
+		       void (*cb)(uint8_t proto, uint16_t port, void *arg), void *arg)
+{
+	(void)l;
+	(void)addr;
+	for (int p = 0; p < 2; p++)
+		for (int i = 0; i < 65536; i++)
+			if (kernel.local[p][i])
+				cb(p ? 6 : 17, (uint16_t)i, arg);
+	return 0;
+}
+
 /* ---- conntrack ---------------------------------------------------------- */
 
 struct conntrack {
@@ -232,6 +283,43 @@ int conntrack_delete_flows(struct conntrack *ct, uint32_t orig_dst,
 	kernel.cut += (unsigned)n;
 	*deleted = 0;
 	return 0;
+}
+
+struct ct_cleanup {
+	size_t n;
+};
+
+struct ct_cleanup *conntrack_cleanup_begin(struct conntrack *ct, uint32_t orig_dst,
+					   const struct ct_flow *flows, size_t n)
+{
+	struct ct_cleanup *c = calloc(1, sizeof(*c));
+
+	(void)ct;
+	(void)orig_dst;
+	(void)flows;
+	if (c)
+		c->n = n;
+	return c;
+}
+
+int conntrack_cleanup_step(struct ct_cleanup *c, size_t max, size_t *deleted)
+{
+	size_t k = c->n < max ? c->n : max;
+
+	c->n -= k;
+	kernel.cut += (unsigned)k;
+	*deleted += 0;
+	return c->n > 0;
+}
+
+size_t conntrack_cleanup_left(const struct ct_cleanup *c)
+{
+	return c->n;
+}
+
+void conntrack_cleanup_free(struct ct_cleanup *c)
+{
+	free(c);
 }
 
 size_t conntrack_last_dump_size(const struct conntrack *ct)

@@ -197,6 +197,115 @@ static void external_address_and_junk(void **state)
 	assert_int_equal(gateway_stats(h->g)->counters[STAT_IGNORED], 1);
 }
 
+/* Only the tunnel speaks for a peer: a peer's own address arriving on
+ * another interface is dropped without an answer, and counted. */
+static void other_interfaces_are_not_heard(void **state)
+{
+	struct harness *h = *state;
+	uint8_t op0[2] = { 0, 0 }, pcp[8] = { 2, 1 }, buf[16];
+
+	h->g->tunnel.ifindex = 9999;	/* the tunnel is some other interface */
+	harness_map(h, A, NATPMP_OP_MAP_TCP, 22, 22, 60);
+	harness_map(h, A, NATPMP_OP_MAP_UDP, 0, 0, 0);	/* delete all */
+	harness_send(h, A, op0, sizeof(op0));
+	harness_send(h, A, pcp, sizeof(pcp));
+	harness_serve(h);
+	assert_int_equal(harness_recv(h, A, buf, sizeof(buf)), -1);
+	assert_int_equal(fake_nft_commits(), 0);
+	assert_int_equal(gateway_stats(h->g)->counters[STAT_WRONG_INTERFACE], 4);
+}
+
+/* Version and opcode errors go to peers only, never to other sources. */
+static void strangers_get_no_error_answers(void **state)
+{
+	struct harness *h = *state;
+	uint8_t pcp[8] = { 2, 1 }, badop[12] = { 0, 99 }, buf[16];
+
+	harness_send(h, STRANGER, pcp, sizeof(pcp));
+	harness_send(h, STRANGER, badop, sizeof(badop));
+	harness_serve(h);
+	assert_int_equal(harness_recv(h, STRANGER, buf, sizeof(buf)), -1);
+	harness_send(h, A, badop, sizeof(badop));
+	harness_serve(h);
+	assert_int_equal(harness_recv(h, A, buf, sizeof(buf)), 16);
+	assert_int_equal(be16(buf + 2), NATPMP_RESULT_UNSUPPORTED_OPCODE);
+}
+
+/* The gateway's own services are never handed out: a TCP listener and a
+ * UDP socket on ports a peer suggests exactly. */
+static void local_services_are_not_granted(void **state)
+{
+	struct harness *h = *state;
+	struct answer a, b;
+
+	fake_local_socket(IPPROTO_TCP, 24000);
+	fake_local_socket(IPPROTO_UDP, 24001);
+	harness_map(h, A, NATPMP_OP_MAP_TCP, 7001, 24000, 60);
+	harness_map(h, A, NATPMP_OP_MAP_TCP, 7002, 24001, 60);
+	harness_serve(h);
+	a = answer_of(h, A);
+	b = answer_of(h, A);
+	assert_int_equal(a.result, NATPMP_RESULT_SUCCESS);
+	assert_int_equal(b.result, NATPMP_RESULT_SUCCESS);
+	assert_int_not_equal(a.external, 24000);
+	assert_int_not_equal(b.external, 24001);	/* the lease holds both protocols */
+	assert_false(fake_nft_get(IPPROTO_TCP, 24000, NULL));
+}
+
+/* A service that starts later on a mapped port: the next sweep drops the
+ * mapping, with its reason counted. */
+static void a_later_service_takes_its_port_back(void **state)
+{
+	struct harness *h = *state;
+	struct answer a;
+
+	harness_map(h, A, NATPMP_OP_MAP_TCP, 8443, 25000, 60);
+	harness_serve(h);
+	a = answer_of(h, A);
+	assert_int_equal(a.external, 25000);
+	fake_local_socket(IPPROTO_TCP, 25000);
+	gateway_sweep_local_services(h->g);
+	assert_false(fake_nft_get(IPPROTO_TCP, 25000, NULL));
+	assert_int_equal(gateway_stats(h->g)->dropped[REASON_LOCAL_SERVICE], 1);
+}
+
+/* A peer with allowed-ips 0.0.0.0/0 owns every source address: refused
+ * unless the policy says catch_all_peers. */
+static const char catch_all_peer[] =
+	"public_key=cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc\n"
+	"allowed_ip=0.0.0.0/0\n";
+
+static void catch_all_peer_refused(void **state)
+{
+	struct harness h;
+	struct answer a;
+
+	(void)state;
+	harness_up(&h, "", catch_all_peer);
+	harness_map(&h, STRANGER, NATPMP_OP_MAP_TCP, 22, 22, 60);
+	harness_serve(&h);
+	a = answer_of(&h, STRANGER);
+	assert_int_equal(a.result, NATPMP_RESULT_NOT_AUTHORIZED);
+	assert_int_equal(fake_nft_count(), 0);
+	/* The peers with their own /32 are served as before. */
+	harness_map(&h, A, NATPMP_OP_MAP_TCP, 22, 22, 60);
+	harness_serve(&h);
+	assert_int_equal(answer_of(&h, A).result, NATPMP_RESULT_SUCCESS);
+	harness_down(&h);
+}
+
+static void catch_all_peer_allowed_by_policy(void **state)
+{
+	struct harness h;
+
+	(void)state;
+	harness_up(&h, "catch_all_peers: true\n", catch_all_peer);
+	harness_map(&h, STRANGER, NATPMP_OP_MAP_TCP, 22, 22, 60);
+	harness_serve(&h);
+	assert_int_equal(answer_of(&h, STRANGER).result, NATPMP_RESULT_SUCCESS);
+	harness_down(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +317,16 @@ int main(void)
 		cmocka_unit_test_setup_teardown(peers_in_one_batch, harness_setup, harness_teardown),
 		cmocka_unit_test_setup_teardown(delete_removes_the_element, harness_setup, harness_teardown),
 		cmocka_unit_test_setup_teardown(external_address_and_junk, harness_setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(other_interfaces_are_not_heard, harness_setup,
+						harness_teardown),
+		cmocka_unit_test_setup_teardown(strangers_get_no_error_answers, harness_setup,
+						harness_teardown),
+		cmocka_unit_test_setup_teardown(local_services_are_not_granted, harness_setup,
+						harness_teardown),
+		cmocka_unit_test_setup_teardown(a_later_service_takes_its_port_back, harness_setup,
+						harness_teardown),
+		cmocka_unit_test(catch_all_peer_refused),
+		cmocka_unit_test(catch_all_peer_allowed_by_policy),
 	};
 
 	return cmocka_run_group_tests_name("core: request path", tests, NULL, NULL);

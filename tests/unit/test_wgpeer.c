@@ -246,7 +246,7 @@ static long who(const struct wg_lpm *lpm, const char *ip)
 	struct in_addr a;
 
 	inet_pton(AF_INET, ip, &a);
-	return wg_lpm_lookup(lpm, AF_INET, &a);
+	return wg_lpm_lookup(lpm, AF_INET, &a, NULL);
 }
 
 static void lpm_longest_prefix_wins(void **state)

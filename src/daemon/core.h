@@ -40,6 +40,7 @@ struct gateway {
 	struct ct_queue *ctq;
 	struct wg_watch *wg;
 	struct local_sockets *local;	/* NULL: sock_diag unavailable */
+	bool local_stale;		/* ask the kernel again before using it */
 	struct control *control;
 	struct metrics *metrics;
 	struct loop_watch expiry_w, signal_w;

@@ -55,9 +55,10 @@ static void timer_fired(struct loop_watch *w, uint32_t events)
 
 	(void)events;
 	timer_ack(w->fd);
-	/* The next slice after whatever else is ready: answers first. */
+	/* The next slice after whatever else is ready: answers first. Flows
+	 * queued meanwhile wait for the next round, a burst's worth at once. */
 	if (q->ct && step(q))
-		timer_at(w->fd, mono_now_ms());
+		timer_at(w->fd, mono_now_ms() + (q->running ? 0 : CT_QUEUE_DELAY_MS));
 }
 
 struct ct_queue *ct_queue_open(struct loop *loop, struct stats *stats)

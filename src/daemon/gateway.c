@@ -269,26 +269,29 @@ static int apply_drop(struct gateway *g, size_t n, size_t *dropped)
 
 /* ---- the gateway's own services ----------------------------------------- */
 
+/* The kernel is asked once per batch of requests, at the first new port
+ * the batch needs (request.c marks the snapshot stale). */
 bool gateway_port_busy(void *arg, uint16_t port)
 {
 	struct gateway *g = arg;
-	uint32_t addr = g->external.known ? g->external.addr : 0;
-	int tcp, udp;
+	int ret;
 
 	if (!g->local)
 		return false;
-	tcp = local_sockets_busy(g->local, IPPROTO_TCP, addr, port);
-	udp = tcp == 0 ? local_sockets_busy(g->local, IPPROTO_UDP, addr, port) : 0;
-	if (tcp < 0 || udp < 0) {
-		/* Not knowing must not stop every mapping: said once. */
-		log_warnx("sock_diag: cannot ask the kernel about local sockets: %s; "
-			  "ports of local services are no longer checked",
-			  strerror(-(tcp < 0 ? tcp : udp)));
-		local_sockets_close(g->local);
-		g->local = NULL;
-		return false;
+	if (g->local_stale) {
+		ret = local_sockets_refresh(g->local, g->external.known ? g->external.addr : 0);
+		if (ret < 0) {
+			/* Not knowing must not stop every mapping: said once. */
+			log_warnx("sock_diag: cannot ask the kernel about local sockets: %s; "
+				  "ports of local services are no longer checked", strerror(-ret));
+			local_sockets_close(g->local);
+			g->local = NULL;
+			return false;
+		}
+		g->local_stale = false;
 	}
-	return tcp || udp;
+	return local_sockets_in_use(g->local, IPPROTO_TCP, port) ||
+	       local_sockets_in_use(g->local, IPPROTO_UDP, port);
 }
 
 struct local_ctx {

@@ -245,6 +245,7 @@ void gateway_requests_readable(void *arg, int fd)
 		log_warnx("natpmp: a mapping transaction is already open; %d requests dropped", n);
 		return;
 	}
+	g->local_stale = true;	/* local services: asked afresh for this batch */
 	for (int i = 0; i < n; i++) {
 		b->pend[i].reply_len = 0;
 		b->pend[i].needs_commit = false;

@@ -19,6 +19,7 @@
 
 struct local_sockets {
 	struct nl_sock *nl;
+	uint64_t in_use[2][65536 / 64];	/* [tcp?][port] as of the last refresh */
 };
 
 struct local_sockets *local_sockets_open(void)
@@ -64,39 +65,6 @@ static struct nlmsghdr *put_request(struct local_sockets *l, char *buf, uint16_t
 	return nlh;
 }
 
-static int found_cb(const struct nlmsghdr *nlh, void *arg)
-{
-	(void)nlh;
-	*(int *)arg = 1;
-	return 0;
-}
-
-/* An exact lookup, as the kernel would look up a new flow from nowhere
- * (0.0.0.0:0) to addr:port: it finds a listener on addr or the wildcard. */
-int local_sockets_busy(struct local_sockets *l, uint8_t proto, uint32_t addr,
-		       uint16_t port)
-{
-	char buf[256];
-	struct inet_diag_req_v2 *req;
-	struct nlmsghdr *nlh = put_request(l, buf, 0, proto, &req);
-	int found = 0, ret;
-
-	req->idiag_states = ~0u;
-	if (proto == IPPROTO_TCP) {
-		req->id.idiag_src[0] = htonl(addr);
-		req->id.idiag_sport = htons(port);
-	} else {
-		/* udp_diag swaps source and destination ("for historical
-		 * reasons"): the local side is dst. */
-		req->id.idiag_dst[0] = htonl(addr);
-		req->id.idiag_dport = htons(port);
-	}
-	ret = nl_request(l->nl, nlh, found_cb, &found);
-	if (ret == -ENOENT)
-		return 0;
-	return ret < 0 ? ret : found;
-}
-
 struct each_ctx {
 	uint8_t proto;
 	uint32_t addr;		/* network order */
@@ -138,4 +106,22 @@ int local_sockets_each(struct local_sockets *l, uint32_t addr,
 			return ret;
 	}
 	return 0;
+}
+
+static void mark(uint8_t proto, uint16_t port, void *arg)
+{
+	struct local_sockets *l = arg;
+
+	l->in_use[proto == IPPROTO_TCP][port / 64] |= 1ull << (port % 64);
+}
+
+int local_sockets_refresh(struct local_sockets *l, uint32_t addr)
+{
+	memset(l->in_use, 0, sizeof(l->in_use));
+	return local_sockets_each(l, addr, mark, l);
+}
+
+bool local_sockets_in_use(const struct local_sockets *l, uint8_t proto, uint16_t port)
+{
+	return l->in_use[proto == IPPROTO_TCP][port / 64] >> (port % 64) & 1;
 }

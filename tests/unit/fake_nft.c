@@ -238,11 +238,16 @@ void local_sockets_close(struct local_sockets *l)
 	free(l);
 }
 
-int local_sockets_busy(struct local_sockets *l, uint8_t proto, uint32_t addr,
-		       uint16_t port)
+int local_sockets_refresh(struct local_sockets *l, uint32_t addr)
 {
 	(void)l;
 	(void)addr;
+	return 0;
+}
+
+bool local_sockets_in_use(const struct local_sockets *l, uint8_t proto, uint16_t port)
+{
+	(void)l;
 	return kernel.local[proto == 6][port];
 }
 

@@ -79,9 +79,11 @@ void gateway_expiry_timer(struct loop_watch *w, uint32_t events);
 int gateway_adopt_kernel_state(struct gateway *g);
 
 /* request.c */
-struct request_batch *request_batch_new(void);
+struct request_batch *request_batch_new(struct gateway *g);
 void request_batch_free(struct request_batch *b);
 void gateway_requests_readable(void *arg, int fd);
+/* A poll of the peers ended: requests that waited for it are served. */
+void gateway_requests_settled(struct gateway *g);
 void gateway_announce(void *arg);
 
 /* peers.c */

@@ -98,7 +98,7 @@ static int open_modules(struct gateway *g)
 
 	g->mappings = mapping_table_new();
 	g->rate = ratelimit_new(g->policy.rate);
-	g->batch = request_batch_new();
+	g->batch = request_batch_new(g);
 	if (!g->mappings || !g->rate || !g->batch)
 		return -ENOMEM;
 	g->local = local_sockets_open();

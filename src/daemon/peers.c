@@ -184,7 +184,13 @@ static void links_changed(void *arg)
 	gateway_sync_external(g);
 }
 
+static void poll_settled(void *arg)
+{
+	gateway_requests_settled(arg);
+}
+
 const struct wg_watch_ops gateway_wg_ops = {
 	.peers = peers_changed,
 	.links = links_changed,
+	.settled = poll_settled,
 };

@@ -21,10 +21,14 @@
 
 /* Datagrams read (and answered) per wake-up. */
 #define REQUEST_BATCH 64
+/* Requests from addresses no known peer owns, waiting for the peers to be
+ * read again (a peer added a moment ago is served at once, not refused). */
+#define REQUEST_DEFER_MAX REQUEST_BATCH
 /* Longer than any request: the codec sees the true length of junk. */
 #define REQUEST_DGRAM_MAX 1100
 
 struct pending {
+	int fd;				/* the socket it came in on */
 	struct sockaddr_in from;
 	struct natpmp_request req;
 	uint8_t reply[NATPMP_MAX_RESPONSE_LEN];
@@ -35,7 +39,19 @@ struct pending {
 /* Room for the IP_PKTINFO of each datagram. */
 #define REQUEST_CMSG_LEN CMSG_SPACE(sizeof(struct in_pktinfo))
 
+struct deferred {
+	int fd;
+	struct sockaddr_in from;
+	uint8_t buf[NATPMP_MAP_REQUEST_LEN];
+	uint8_t len;
+};
+
 struct request_batch {
+	struct loop *loop;
+	struct loop_watch replay;	/* serves the deferred in a turn of their own */
+	struct deferred deferred[REQUEST_DEFER_MAX];
+	size_t n_deferred;
+	bool replaying;
 	uint8_t bufs[REQUEST_BATCH][REQUEST_DGRAM_MAX];
 	uint8_t cmsg[REQUEST_BATCH][REQUEST_CMSG_LEN] __attribute__((aligned(8)));
 	struct pending pend[REQUEST_BATCH];
@@ -43,14 +59,47 @@ struct request_batch {
 	struct iovec iov_in[REQUEST_BATCH], iov_out[REQUEST_BATCH];
 };
 
-struct request_batch *request_batch_new(void)
+static void replay_fired(struct loop_watch *w, uint32_t events);
+
+struct request_batch *request_batch_new(struct gateway *g)
 {
-	return calloc(1, sizeof(struct request_batch));
+	struct request_batch *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->loop = &g->loop;
+	if (loop_timer_open(&g->loop, &b->replay, replay_fired, g) < 0) {
+		free(b);
+		return NULL;
+	}
+	return b;
 }
 
 void request_batch_free(struct request_batch *b)
 {
+	if (!b)
+		return;
+	loop_watch_close(b->loop, &b->replay);
 	free(b);
+}
+
+/* Holds a request from an unknown address until the peers are read again;
+ * false when it cannot wait (full, or a re-read was asked a moment ago). */
+static bool defer(struct gateway *g, const struct pending *p, const uint8_t *buf,
+		  size_t len)
+{
+	struct request_batch *b = g->batch;
+	struct deferred *d;
+
+	if (b->replaying || b->n_deferred == REQUEST_DEFER_MAX || len > sizeof(d->buf) ||
+	    !wg_watch_poll_soon(g->wg))
+		return false;
+	d = &b->deferred[b->n_deferred++];
+	d->fd = p->fd;
+	d->from = p->from;
+	memcpy(d->buf, buf, len);
+	d->len = (uint8_t)len;
+	return true;
 }
 
 static void answer_error(struct gateway *g, struct pending *p, uint16_t result)
@@ -132,11 +181,21 @@ static bool serve(struct gateway *g, struct pending *p, const uint8_t *buf, size
 		stats_count(&g->stats, STAT_IGNORED, 1);
 		return false;
 	}
-	if (!wg_watch_lookup(g->wg, src, peer, &cidr) || policy_denies(&g->policy, peer)) {
+	if (!wg_watch_lookup(g->wg, src, peer, &cidr)) {
 		if (!request) {
 			stats_count(&g->stats, STAT_NOT_PEER_IGNORED, 1);
 			return false;
 		}
+		/* WireGuard has no peer notifications: a peer added after the
+		 * last poll asks before we know it. Read again, then answer. */
+		if (defer(g, p, buf, len))
+			return false;
+		answer_error(g, p, NATPMP_RESULT_NOT_AUTHORIZED);
+		return true;
+	}
+	if (policy_denies(&g->policy, peer)) {
+		if (!request)
+			return false;
 		answer_error(g, p, NATPMP_RESULT_NOT_AUTHORIZED);
 		return true;
 	}
@@ -199,11 +258,19 @@ static int arrival_ifindex(struct msghdr *m)
 	return 0;
 }
 
-/* The kernel has answered: successes are counted, or become result 3. */
-static void reply_all(struct gateway *g, struct request_batch *b, int n, int fd,
-		      bool committed)
+/* Sends what is in out[0..n), all from one socket. */
+static void send_run(struct request_batch *b, unsigned first, unsigned n, int fd)
 {
-	unsigned n_out = 0;
+	if (n && sendmmsg(fd, b->out + first, n, MSG_DONTWAIT) < 0)
+		log_warn("natpmp: send");
+}
+
+/* The kernel has answered: successes are counted, or become result 3.
+ * Replies leave from the socket each request came in on. */
+static void reply_all(struct gateway *g, struct request_batch *b, int n, bool committed)
+{
+	unsigned n_out = 0, run = 0;
+	int run_fd = -1;
 
 	memset(b->out, 0, sizeof(b->out));
 	for (int i = 0; i < n; i++) {
@@ -218,6 +285,11 @@ static void reply_all(struct gateway *g, struct request_batch *b, int n, int fd,
 			else
 				answer_error(g, p, NATPMP_RESULT_NETWORK_FAILURE);
 		}
+		if (p->fd != run_fd) {
+			send_run(b, run, n_out - run, run_fd);
+			run = n_out;
+			run_fd = p->fd;
+		}
 		b->iov_out[n_out] = (struct iovec){ p->reply, p->reply_len };
 		b->out[n_out].msg_hdr.msg_iov = &b->iov_out[n_out];
 		b->out[n_out].msg_hdr.msg_iovlen = 1;
@@ -225,15 +297,41 @@ static void reply_all(struct gateway *g, struct request_batch *b, int n, int fd,
 		b->out[n_out].msg_hdr.msg_namelen = sizeof(p->from);
 		n_out++;
 	}
-	if (n_out && sendmmsg(fd, b->out, n_out, MSG_DONTWAIT) < 0)
-		log_warn("natpmp: send");
+	send_run(b, run, n_out - run, run_fd);
+}
+
+/* pend[0..n) with bufs and lengths filled, heard[i] false for datagrams
+ * that get nothing: one transaction, one kernel batch, the answers. */
+static void serve_batch(struct gateway *g, struct request_batch *b, int n,
+			const size_t *lens)
+{
+	bool committed;
+
+	if (mapping_table_begin(g->mappings) < 0) {
+		log_warnx("natpmp: a mapping transaction is already open; %d requests dropped", n);
+		return;
+	}
+	g->local_stale = true;	/* local services: asked afresh for this batch */
+	for (int i = 0; i < n; i++) {
+		struct pending *p = &b->pend[i];
+
+		p->needs_commit = false;
+		if (p->reply_len == SIZE_MAX) {	/* not heard */
+			p->reply_len = 0;
+			continue;
+		}
+		p->reply_len = 0;
+		serve(g, p, b->bufs[i], lens[i]);
+	}
+	committed = gateway_apply(g, REASON_CLIENT) == 0;
+	reply_all(g, b, n, committed);
 }
 
 void gateway_requests_readable(void *arg, int fd)
 {
 	struct gateway *g = arg;
 	struct request_batch *b = g->batch;
-	bool committed;
+	size_t lens[REQUEST_BATCH];
 	int n = receive(b, fd);
 
 	if (n <= 0) {
@@ -241,26 +339,52 @@ void gateway_requests_readable(void *arg, int fd)
 			log_warn("natpmp: receive");
 		return;
 	}
-	if (mapping_table_begin(g->mappings) < 0) {
-		log_warnx("natpmp: a mapping transaction is already open; %d requests dropped", n);
-		return;
-	}
-	g->local_stale = true;	/* local services: asked afresh for this batch */
 	for (int i = 0; i < n; i++) {
+		b->pend[i].fd = fd;
 		b->pend[i].reply_len = 0;
-		b->pend[i].needs_commit = false;
+		lens[i] = b->in[i].msg_len;
 		/* Linux takes a datagram for the tunnel address on any
 		 * interface: only what came through the tunnel speaks for a
 		 * peer. The rest gets no answer at all. */
 		if (!g->tunnel.ifindex ||
 		    arrival_ifindex(&b->in[i].msg_hdr) != g->tunnel.ifindex) {
 			stats_count(&g->stats, STAT_WRONG_INTERFACE, 1);
-			continue;
+			b->pend[i].reply_len = SIZE_MAX;
 		}
-		serve(g, &b->pend[i], b->bufs[i], b->in[i].msg_len);
 	}
-	committed = gateway_apply(g, REASON_CLIENT) == 0;
-	reply_all(g, b, n, fd, committed);
+	serve_batch(g, b, n, lens);
+}
+
+/* The peers were read again: the deferred requests are served now, and an
+ * address still nobody's gets result 2. */
+static void replay_fired(struct loop_watch *w, uint32_t events)
+{
+	struct gateway *g = w->arg;
+	struct request_batch *b = g->batch;
+	size_t lens[REQUEST_DEFER_MAX];
+	int n = (int)b->n_deferred;
+
+	(void)events;
+	timer_ack(w->fd);
+	for (int i = 0; i < n; i++) {
+		const struct deferred *d = &b->deferred[i];
+
+		b->pend[i].fd = d->fd;
+		b->pend[i].from = d->from;
+		b->pend[i].reply_len = 0;
+		memcpy(b->bufs[i], d->buf, d->len);
+		lens[i] = d->len;
+	}
+	b->n_deferred = 0;
+	b->replaying = true;
+	serve_batch(g, b, n, lens);
+	b->replaying = false;
+}
+
+void gateway_requests_settled(struct gateway *g)
+{
+	if (g->batch->n_deferred)
+		timer_at(g->batch->replay.fd, mono_now_ms());
 }
 
 /* ---- announcements (RFC 6886 §3.2.1) ------------------------------------ */

@@ -19,7 +19,8 @@ struct wg_watch {
 	void *arg;
 	struct wg_tracker *tracker;
 	struct rtnl_watch *rtnl;
-	struct loop_watch timer, rtnl_w;
+	struct loop_watch timer, rtnl_w, soon;
+	int64_t soon_ms;		/* when the last on-demand poll was asked */
 	struct loop_watch answer;	/* a userspace answer under way */
 	int64_t poll_started_ms;
 	uint32_t interval_s;
@@ -35,6 +36,12 @@ static void deliver(struct wg_watch *w, struct wg_events *ev, unsigned flags)
 	wg_events_clear(ev);
 }
 
+static void settled(struct wg_watch *w)
+{
+	if (w->ops->settled)
+		w->ops->settled(w->arg);
+}
+
 /* What a finished poll means. */
 static void poll_done(struct wg_watch *w, int ret, struct wg_events *ev)
 {
@@ -47,12 +54,14 @@ static void poll_done(struct wg_watch *w, int ret, struct wg_events *ev)
 				  w->ifname);
 		w->present = false;
 		deliver(w, ev, 0);
+		settled(w);
 		return;
 	}
 	if (ret < 0) {
 		/* A hiccup is not a vanished peer: keep everything. */
 		log_warnx("wg: cannot read %s: %s", w->ifname, strerror(-ret));
 		wg_events_clear(ev);
+		settled(w);
 		return;
 	}
 	if (!w->present)
@@ -67,6 +76,7 @@ static void poll_done(struct wg_watch *w, int ret, struct wg_events *ev)
 		flags |= WG_WATCH_LISTEN_PORT;
 	}
 	deliver(w, ev, flags);
+	settled(w);
 }
 
 static void answer_readable(struct loop_watch *lw, uint32_t events)
@@ -118,6 +128,25 @@ static void timer_fired(struct loop_watch *lw, uint32_t events)
 	poll_start(lw->arg);
 }
 
+static void soon_fired(struct loop_watch *lw, uint32_t events)
+{
+	(void)events;
+	timer_ack(lw->fd);
+	poll_start(lw->arg);
+}
+
+bool wg_watch_poll_soon(struct wg_watch *w)
+{
+	int64_t now = mono_now_ms();
+
+	if (wg_tracker_poll_pending(w->tracker))
+		return true;
+	if (w->soon_ms && now - w->soon_ms < WG_WATCH_SOON_MIN_MS)
+		return false;
+	w->soon_ms = now;
+	return timer_at(w->soon.fd, now) == 0;
+}
+
 static void rtnl_readable(struct loop_watch *lw, uint32_t events)
 {
 	struct wg_watch *w = lw->arg;
@@ -152,7 +181,7 @@ struct wg_watch *wg_watch_open(struct loop *loop, const struct wg_watch_config *
 	w->loop = loop;
 	w->ops = ops;
 	w->arg = arg;
-	w->timer.fd = w->rtnl_w.fd = w->answer.fd = -1;
+	w->timer.fd = w->rtnl_w.fd = w->answer.fd = w->soon.fd = -1;
 	snprintf(w->ifname, sizeof(w->ifname), "%s", cfg->ifname);
 	w->tracker = wg_tracker_new(cfg->ifname, cfg->uapi_socket, cfg->stale_after_s);
 	w->rtnl = rtnl_watch_open();
@@ -163,7 +192,8 @@ struct wg_watch *wg_watch_open(struct loop *loop, const struct wg_watch_config *
 		w->rtnl_w.fd = -1;
 		goto fail;
 	}
-	if (loop_timer_open(loop, &w->timer, timer_fired, w) < 0)
+	if (loop_timer_open(loop, &w->timer, timer_fired, w) < 0 ||
+	    loop_timer_open(loop, &w->soon, soon_fired, w) < 0)
 		goto fail;
 	w->interval_s = cfg->poll_interval_s;
 	return w;
@@ -183,6 +213,7 @@ void wg_watch_close(struct wg_watch *w)
 	if (w->rtnl_w.fd >= 0)
 		loop_del(w->loop, &w->rtnl_w);
 	loop_watch_close(w->loop, &w->timer);
+	loop_watch_close(w->loop, &w->soon);
 	wg_tracker_free(w->tracker);	/* closes a pending answer's socket */
 	rtnl_watch_close(w->rtnl);
 	free(w);

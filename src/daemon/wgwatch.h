@@ -32,7 +32,12 @@ struct wg_watch_ops {
 	void (*peers)(void *arg, struct wg_events *ev, unsigned flags);
 	/* Links or addresses changed: the owner re-reads what it cares about. */
 	void (*links)(void *arg);
+	/* A poll ended, read or not (after peers, when it was read). */
+	void (*settled)(void *arg);
 };
+
+/* On-demand polls (wg_watch_poll_soon) start at most this often. */
+#define WG_WATCH_SOON_MIN_MS 100
 
 struct wg_watch *wg_watch_open(struct loop *loop, const struct wg_watch_config *cfg,
 			       const struct wg_watch_ops *ops, void *arg);
@@ -42,6 +47,12 @@ void wg_watch_start(struct wg_watch *w);
 /* Reads the peers now and waits for the answer (start-up only). */
 void wg_watch_poll_blocking(struct wg_watch *w);
 void wg_watch_set_interval(struct wg_watch *w, uint32_t poll_interval_s);
+/* Someone unknown asked: read the peers again soon (in a later turn of the
+ * loop, never now). true when a poll is under way or scheduled, and the
+ * settled callback will follow; false when one started less than
+ * WG_WATCH_SOON_MIN_MS ago (a flood of unknown sources cannot make the
+ * daemon poll in a loop). */
+bool wg_watch_poll_soon(struct wg_watch *w);
 void wg_watch_set_stale_after(struct wg_watch *w, uint32_t stale_after_s);
 
 /* The interface is there and up. */

@@ -148,6 +148,19 @@ static void serve_delete(struct mapping_table *t,
 	reply->lifetime = 0;
 }
 
+/* The lease of this peer whose external port is the request's internal
+ * port and which forwards to that same port number, or NULL. */
+static struct lease *same_forward(const struct mapping_table *t,
+				  const struct mapping_request *req)
+{
+	struct lease *l = t->by_port[req->internal_port];
+
+	if (!req->internal_port || !l || l->d.target_port != req->internal_port ||
+	    memcmp(l->d.peer, req->peer, MAPPING_PEER_KEY_LEN))
+		return NULL;
+	return l;
+}
+
 void mapping_table_request(struct mapping_table *t,
 			   const struct mapping_limits *limits,
 			   const struct mapping_request *req, int64_t now_ms,
@@ -164,7 +177,17 @@ void mapping_table_request(struct mapping_table *t,
 	}
 	lifetime = clamp_lifetime(limits, req->lifetime);
 	l = lease_lookup(t, req->peer, key_port);
-	if (l) {
+	if (!l && (l = same_forward(t, req)) != NULL) {
+		/* gluetun asks "any port" (internal 0), gets X, then renews
+		 * as internal X: the peer's forward of X to its own port X is
+		 * that same forward. One lease, keyed by what it asks now. */
+		if (change_begin(t, l) < 0) {
+			refuse(reply, NATPMP_RESULT_OUT_OF_RESOURCES);
+			return;
+		}
+		l->d.internal_port = key_port;
+		l->d.addr = req->addr;
+	} else if (l) {
 		/* A renewal, a retransmit or the companion protocol: the
 		 * port stays whatever the client suggests now. */
 		if (change_begin(t, l) < 0) {

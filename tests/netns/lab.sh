@@ -70,15 +70,20 @@ handshakes_done() {	# N: that many peers of gw have completed a handshake
 # endpoint, so that the tunnel is up again at once.
 lab_readd_c1() {
 	local port
+	lab_readd_c1_now || return 1
+	wait_until 10 handshakes_done 2 || return 1
+	# The daemon learns of the peer at its next poll (poll_interval).
+	[ -z "$DAEMON_PID" ] || wait_until 5 c1_served
+}
+# lab_readd_c1_now: the same without waiting for anything.
+lab_readd_c1_now() {
+	local port
 	port=$(in_ns c1 wg show "$WG_C1" listen-port)
 	in_ns gw wg set "$WG_GW" peer "$C1_KEY" allowed-ips 10.66.0.2/32 \
 		endpoint "198.51.100.2:$port"
 	in_ns c1 wg set "$WG_C1" peer "$(cat "$TMPD/gw.pub")" remove
 	in_ns c1 wg set "$WG_C1" peer "$(cat "$TMPD/gw.pub")" endpoint "198.51.100.1:51820" \
 		allowed-ips 10.66.0.0/24,203.0.113.0/24 persistent-keepalive 1
-	wait_until 10 handshakes_done 2 || return 1
-	# The daemon learns of the peer at its next poll (poll_interval).
-	[ -z "$DAEMON_PID" ] || wait_until 5 c1_served
 }
 c1_served() { [ "$(field result "$(pmp c1 op0)")" = 0 ]; }
 

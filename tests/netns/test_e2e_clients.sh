@@ -27,6 +27,24 @@ echo_servers c1 "$u" c1
 check "same-port: TCP to $EXT:$u reaches c1 port $u" 'tcp_says ext $EXT "$u" c1'
 check "same-port: UDP to $EXT:$u reaches c1 port $u" 'udp_says ext $EXT "$u" c1'
 
+# gluetun (after its multi-port change): internal 0 / external 1 first, for
+# UDP and TCP, gets X; then renews as internal X / external X, and treats
+# any other answer (another port, another size) as fatal.
+line() { sed -n "$1p" <<<"$2"; }
+g=$(pmp c2 map udp 0 1 60 -- map tcp 0 1 60); echo "$g" | sed 's/^/     /'
+x=$(field external "$(line 1 "$g")")
+check "gluetun-like: first answers are 16 bytes" '[ "$(count_of "size=16 " "$g")" = 2 ]'
+check "gluetun-like: one port X for UDP and TCP ($x)" 'eq "$(field external "$(line 2 "$g")")" "$x"'
+g=$(pmp c2 map udp "$x" "$x" 60 -- map tcp "$x" "$x" 60); echo "$g" | sed 's/^/     /'
+check "gluetun-like: renewals as internal X are answered 16 bytes" '[ "$(count_of "size=16 " "$g")" = 2 ]'
+check "gluetun-like: ... with success" '[ "$(count_of "result=0 " "$g")" = 2 ]'
+check "gluetun-like: ... with X again, UDP" 'eq "$(field external "$(line 1 "$g")")" "$x"'
+check "gluetun-like: ... and TCP" 'eq "$(field external "$(line 2 "$g")")" "$x"'
+check "gluetun-like: ... echoing internal X" '[ "$(count_of "internal=$x " "$g")" = 2 ]'
+check "gluetun-like: one forward per protocol, not two" \
+	'[ "$(map_elements gw | grep -c " 10.66.0.3 ")" = 2 ]'
+pmp c2 map udp 0 0 0 -- map tcp 0 0 0 >/dev/null
+
 # libtorrent: PCP first; the version answer at once, then NAT-PMP works.
 r=$(pmp c2 pcp); echo "     $r"
 check "libtorrent-like: the PCP probe gets an 8-byte answer" '[ "$(field size "$r")" = 8 ]'

@@ -33,6 +33,13 @@ r=$(pmp c1 op0)
 # WireGuard itself drops what a removed peer sends: the request never
 # reaches the daemon (result 2 for a denied peer is checked below).
 check "a removed peer's request gets no answer (WireGuard drops it)" '[ "$r" = timeout ]'
+# WireGuard has no peer notifications: a peer added a moment ago (a
+# provider's API call right before the client connects) asks before the
+# next poll. It is served, not refused with result 2.
+lab_readd_c1_now
+r=$(pmp c1 map tcp 8080 0 600); echo "     $r"
+check "a peer added a moment ago is served at once (not result 2)" '[ "$(field result "$r")" = 0 ]'
+check "... with a port" '[ -n "$(field external "$r")" ] && [ "$(field external "$r")" != 0 ]'
 check "c1 back on the interface is served again" 'lab_readd_c1'
 
 # --- rate limit: 5/s, bursts of 10 ---------------------------------------

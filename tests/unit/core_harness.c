@@ -29,23 +29,48 @@ static const char uapi_peers[] =
 	"public_key=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n"
 	"allowed_ip=127.0.0.3/32\n";
 
-static void serve_uapi(int listener, const char *reply)
+/* Answers every UAPI get with the file's content, read afresh each time:
+ * a test adds a peer by rewriting it. */
+static void serve_uapi(int listener, const char *path)
 {
 	for (;;) {
-		char req[64];
+		char req[64], reply[8192];
 		int fd = accept(listener, NULL, NULL);
+		FILE *f;
+		size_t n = 0;
 
 		if (fd < 0)
 			_exit(0);
-		if (read(fd, req, sizeof(req)) > 0 && write(fd, reply, strlen(reply)) < 0)
+		if ((f = fopen(path, "r"))) {
+			n = fread(reply, 1, sizeof(reply), f);
+			fclose(f);
+		}
+		if (read(fd, req, sizeof(req)) > 0 && write(fd, reply, n) < 0)
 			_exit(1);
 		close(fd);
 	}
 }
 
+static void write_peers(struct harness *h, const char *extra_peers)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/uapi.reply", h->dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%s%serrno=0\n\n", uapi_peers, extra_peers);
+	fclose(f);
+}
+
+void harness_set_peers(struct harness *h, const char *extra_peers)
+{
+	write_peers(h, extra_peers);
+}
+
 static int start_uapi(struct harness *h, const char *extra_peers)
 {
-	char reply[4096];
+	char reply[128];
 
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -55,7 +80,8 @@ static int start_uapi(struct harness *h, const char *extra_peers)
 	assert_true(fd >= 0);
 	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
 	assert_int_equal(listen(fd, 8), 0);
-	snprintf(reply, sizeof(reply), "%s%serrno=0\n\n", uapi_peers, extra_peers);
+	write_peers(h, extra_peers);
+	snprintf(reply, sizeof(reply), "%s/uapi.reply", h->dir);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0)
@@ -146,7 +172,28 @@ void harness_down(struct harness *h)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/control.sock", h->dir);
 	unlink(path);
+	snprintf(path, sizeof(path), "%s/uapi.reply", h->dir);
+	unlink(path);
 	rmdir(h->dir);
+}
+
+static void stop_loop(struct loop_watch *w, uint32_t events)
+{
+	(void)events;
+	((struct loop *)w->arg)->stop = true;
+}
+
+void harness_run(struct harness *h, int ms)
+{
+	struct loop_watch w = { timer_new(), stop_loop, &h->g->loop };
+
+	assert_true(w.fd >= 0);
+	assert_int_equal(loop_add(&h->g->loop, &w), 0);
+	timer_at(w.fd, mono_now_ms() + ms);
+	h->g->loop.stop = false;
+	assert_int_equal(loop_run(&h->g->loop), 0);
+	loop_del(&h->g->loop, &w);
+	close(w.fd);
 }
 
 void harness_send(struct harness *h, int client, const void *buf, size_t len)

@@ -31,6 +31,10 @@ int harness_teardown(void **state);
  * fake WireGuard lists (UAPI lines); either may be "". */
 void harness_up(struct harness *h, const char *extra_yaml, const char *extra_peers);
 void harness_down(struct harness *h);
+/* The fake WireGuard lists these peers from its next answer on. */
+void harness_set_peers(struct harness *h, const char *extra_peers);
+/* Runs the gateway's event loop for ms milliseconds. */
+void harness_run(struct harness *h, int ms);
 /* Client i sends a datagram to the gateway. */
 void harness_send(struct harness *h, int client, const void *buf, size_t len);
 /* The gateway serves everything sent so far, as one batch. */

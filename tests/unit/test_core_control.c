@@ -98,24 +98,9 @@ static int connect_control(struct harness *h)
 	return fd;
 }
 
-static void stop_loop(struct loop_watch *w, uint32_t events)
-{
-	(void)events;
-	((struct loop *)w->arg)->stop = true;
-}
-
-/* Runs the gateway's loop for ms milliseconds. */
 static void run_for(struct harness *h, int ms)
 {
-	struct loop_watch w = { timer_new(), stop_loop, &h->g->loop };
-
-	assert_true(w.fd >= 0);
-	assert_int_equal(loop_add(&h->g->loop, &w), 0);
-	timer_at(w.fd, mono_now_ms() + ms);
-	h->g->loop.stop = false;
-	assert_int_equal(loop_run(&h->g->loop), 0);
-	loop_del(&h->g->loop, &w);
-	close(w.fd);
+	harness_run(h, ms);
 }
 
 /* What the server sent, or "" after EOF; NULL when nothing is there yet. */

@@ -130,13 +130,18 @@ static void refused_renewal_keeps_the_mapping(void **state)
 	assert_true(fake_nft_get(IPPROTO_UDP, a.external, NULL));
 }
 
+/* An address no peer owns: the peers are read again first (a peer added a
+ * moment ago must not be refused), then result 2. */
 static void strangers_are_not_authorized(void **state)
 {
 	struct harness *h = *state;
+	uint8_t buf[16];
 	struct answer a;
 
 	harness_map(h, STRANGER, NATPMP_OP_MAP_TCP, 22, 22, 60);
 	harness_serve(h);
+	assert_int_equal(harness_recv(h, STRANGER, buf, sizeof(buf)), -1);	/* not yet */
+	harness_run(h, 200);
 	a = answer_of(h, STRANGER);
 	assert_int_equal(a.len, 16);
 	assert_int_equal(a.result, NATPMP_RESULT_NOT_AUTHORIZED);
@@ -195,6 +200,40 @@ static void external_address_and_junk(void **state)
 	assert_int_equal(be16(buf + 2), NATPMP_RESULT_UNSUPPORTED_VERSION);
 	assert_int_equal(harness_recv(h, A, buf, sizeof(buf)), -1);	/* junk: silence */
 	assert_int_equal(gateway_stats(h->g)->counters[STAT_IGNORED], 1);
+}
+
+/* A peer added after the last poll asks at once: served, with a port. */
+static void a_new_peer_is_served_at_once(void **state)
+{
+	struct harness *h = *state;
+	struct answer a;
+
+	harness_set_peers(h, "public_key=dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd\n"
+			     "allowed_ip=127.0.0.9/32\n");
+	harness_map(h, STRANGER, NATPMP_OP_MAP_UDP, 4000, 0, 60);
+	harness_serve(h);
+	harness_run(h, 200);
+	a = answer_of(h, STRANGER);
+	assert_int_equal(a.result, NATPMP_RESULT_SUCCESS);
+	assert_true(fake_nft_get(IPPROTO_UDP, a.external, NULL));
+}
+
+/* Unknown sources cannot make the daemon poll in a loop: one re-read per
+ * WG_WATCH_SOON_MIN_MS, the rest answered 2 at once. */
+static void unknown_sources_are_all_answered(void **state)
+{
+	struct harness *h = *state;
+	unsigned twos = 0;
+
+	for (int i = 0; i < 20; i++) {
+		harness_map(h, STRANGER, NATPMP_OP_MAP_UDP, (uint16_t)(4000 + i), 0, 60);
+		harness_serve(h);
+		harness_run(h, 5);	/* the re-read of the first is under way */
+	}
+	harness_run(h, 200);
+	for (int i = 0; i < 20; i++)
+		twos += answer_of(h, STRANGER).result == NATPMP_RESULT_NOT_AUTHORIZED;
+	assert_int_equal(twos, 20);
 }
 
 /* Only the tunnel speaks for a peer: a peer's own address arriving on
@@ -325,6 +364,10 @@ int main(void)
 						harness_teardown),
 		cmocka_unit_test_setup_teardown(a_later_service_takes_its_port_back, harness_setup,
 						harness_teardown),
+		cmocka_unit_test_setup_teardown(a_new_peer_is_served_at_once, harness_setup,
+						harness_teardown),
+		cmocka_unit_test_setup_teardown(unknown_sources_are_all_answered,
+						harness_setup, harness_teardown),
 		cmocka_unit_test(catch_all_peer_refused),
 		cmocka_unit_test(catch_all_peer_allowed_by_policy),
 	};

@@ -89,6 +89,50 @@ static void internal_zero_and_one_forward_to_external(void **state)
 	assert_int_equal(v.target_port, r1.external_port);
 }
 
+/* gluetun: "internal 0 / external 1" gets X, then renews as "internal X /
+ * external X" for UDP and TCP. That is the same forward: X again, one
+ * lease, now keyed by X. Another peer's X, or a forward elsewhere, is not. */
+static void gluetun_renewal_is_the_same_forward(void **state)
+{
+	struct fixture *f = *state;
+	struct mapping_reply first = ask(f->t, &limits, peer_a, MAPPING_UDP, 0, 1, 60, 0);
+	uint16_t x = first.external_port;
+	struct mapping_reply udp, tcp, other;
+	struct mapping_view v;
+
+	assert_int_equal(first.result, 0);
+	udp = ask(f->t, &limits, peer_a, MAPPING_UDP, x, x, 60, 1000);
+	tcp = ask(f->t, &limits, peer_a, MAPPING_TCP, x, x, 60, 1000);
+	assert_int_equal(udp.result, 0);
+	assert_int_equal(udp.external_port, x);
+	assert_int_equal(tcp.external_port, x);
+	assert_int_equal(mapping_table_peer_ports(f->t, peer_a), 1);	/* one lease */
+	assert_int_equal(mapping_table_count(f->t, MAPPING_UDP), 1);
+	assert_true(mapping_table_find(f->t, peer_a, MAPPING_UDP, x, &v));
+	assert_int_equal(v.internal_port, x);	/* re-keyed */
+	assert_int_equal(v.target_port, x);
+	/* Renewing the old way still finds it... by its new key only. */
+	assert_false(mapping_table_find(f->t, peer_a, MAPPING_UDP, 1, &v));
+	/* Another peer asking for X's number gets its own lease. */
+	other = ask(f->t, &limits, peer_b, MAPPING_UDP, x, x, 60, 1000);
+	assert_int_equal(other.result, 0);
+	assert_int_not_equal(other.external_port, x);
+}
+
+/* A forward of X to another internal port is not "the forward of X". */
+static void renewal_rekey_needs_forward_to_itself(void **state)
+{
+	struct fixture *f = *state;
+	struct mapping_reply a = ask(f->t, &limits, peer_a, MAPPING_TCP, 8080, 30000, 60, 0);
+	struct mapping_reply b;
+
+	assert_int_equal(a.external_port, 30000);	/* 30000 -> 8080 */
+	b = ask(f->t, &limits, peer_a, MAPPING_TCP, 30000, 30000, 60, 0);
+	assert_int_equal(b.result, 0);
+	assert_int_not_equal(b.external_port, 30000);
+	assert_int_equal(mapping_table_peer_ports(f->t, peer_a), 2);
+}
+
 static void tcp_and_udp_share_a_port_and_companion_is_reserved(void **state)
 {
 	struct fixture *f = *state;
@@ -400,6 +444,8 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(new_mapping_gets_suggested_port),
 		T(internal_zero_and_one_forward_to_external),
+		T(gluetun_renewal_is_the_same_forward),
+		T(renewal_rekey_needs_forward_to_itself),
 		T(tcp_and_udp_share_a_port_and_companion_is_reserved),
 		T(renewal_keeps_port_whatever_is_suggested),
 		T(retransmit_gets_identical_answer),

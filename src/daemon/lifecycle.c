@@ -248,6 +248,8 @@ int gateway_reload(struct gateway *g, char *err, size_t errlen)
 
 	if (policy_load(g->policy.path, &next, err, errlen) < 0)
 		return -1;
+	if (next.warning[0])
+		log_warnx("%s", next.warning);
 	keep_fixed_keys(&next, &g->policy);
 	policy_free(&g->policy);
 	g->policy = next;

@@ -235,12 +235,18 @@ static int mapping_pair(struct loader *l, const char *key, yaml_node_t *k,
 		return unknown(l, k, key, "mapping");
 	if (want_scalar(l, v, "mapping.mode", &s))
 		return -1;
-	if (!strcmp(s, "rfc"))
-		l->p->same_port = false;
-	else if (!strcmp(s, "same-port"))
-		l->p->same_port = true;
-	else
-		return fail_at(l, v, "mapping.mode must be rfc or same-port, not \"%s\"", s);
+	if (!strcmp(s, "same-port")) {
+		/* Retired: it sent the traffic of a client's listen port X to
+		 * the external port number whenever X was not granted. Old
+		 * files keep loading, and behave as rfc. */
+		snprintf(l->p->warning, sizeof(l->p->warning),
+			 "%s:%zu:%zu: mapping.mode same-port is retired and works as rfc: "
+			 "a non-zero internal port is always honoured, internal 0 or 1 "
+			 "forwards to the external port number", l->name,
+			 v->start_mark.line + 1, v->start_mark.column + 1);
+	} else if (strcmp(s, "rfc")) {
+		return fail_at(l, v, "mapping.mode must be rfc, not \"%s\"", s);
+	}
 	return 0;
 }
 
@@ -563,7 +569,6 @@ void policy_limits_for(const struct policy *p, const uint8_t key[32],
 	out->per_peer = p->per_peer;
 	out->lifetime_min = p->lifetime_min;
 	out->lifetime_max = p->lifetime_max;
-	out->same_port = p->same_port;
 	if (peer && peer->has_per_peer)
 		out->per_peer = peer->per_peer;
 	if (peer && peer->has_ports) {

@@ -27,6 +27,8 @@ struct policy_peer {
 
 struct policy {
 	char path[4096];
+	/* A key that loads but should be changed (FILE:LINE:COL: why), or "". */
+	char warning[512];
 	time_t loaded_at;
 	char interface[POLICY_IFNAME_MAX];
 	char uapi_socket[108];		/* "" : /var/run/wireguard/IFNAME.sock */
@@ -37,7 +39,6 @@ struct policy {
 	uint16_t *reserved;
 	size_t n_reserved;
 	uint32_t lifetime_min, lifetime_max;
-	bool same_port;
 	uint32_t per_peer;
 	uint32_t rate;			/* requests per second per peer; 0: off */
 	struct policy_peer *peers;	/* sorted by key */

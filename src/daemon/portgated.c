@@ -53,6 +53,12 @@ int main(int argc, char **argv)
 			log_warnx("%s", err);
 		return 1;
 	}
+	if (policy.warning[0]) {
+		if (check)
+			fprintf(stderr, "warning: %s\n", policy.warning);
+		else
+			log_warnx("%s", policy.warning);
+	}
 	if (check) {
 		printf("%s: policy OK\n", config);
 		policy_free(&policy);

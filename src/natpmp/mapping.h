@@ -32,7 +32,6 @@ struct mapping_limits {
 	uint32_t per_peer;	/* external ports one peer may hold */
 	uint32_t lifetime_min;
 	uint32_t lifetime_max;
-	bool same_port;		/* forward to the external port number */
 };
 
 struct mapping_request {

@@ -212,8 +212,9 @@ void mapping_table_request(struct mapping_table *t,
 		l->d.addr = req->addr;
 		l->d.internal_port = key_port;
 		l->d.external_port = port;
-		l->d.target_port = (limits->same_port || key_port == 1) ? port
-									 : key_port;
+		/* Internal 0/1 (key 1): "any port, forwarded to itself"
+		 * (ProtonVPN); any other internal port is honoured. */
+		l->d.target_port = key_port == 1 ? port : key_port;
 	}
 	l->d.proto[req->proto].lifetime = lifetime;
 	l->d.proto[req->proto].expires_ms = expiry_of(now_ms, lifetime);

@@ -35,7 +35,7 @@ static void minimal_policy_gets_defaults(void **state)
 	assert_int_equal(p.per_peer, 8);
 	assert_int_equal(p.rate, 10);
 	assert_int_equal(p.poll_interval, 1);
-	assert_false(p.same_port);
+	assert_string_equal(p.warning, "");
 	assert_string_equal(p.nft_table, "portgate");
 	assert_string_equal(p.metrics_listen, "");
 	policy_free(&p);
@@ -70,7 +70,8 @@ static void full_policy(void **state)
 	assert_int_equal(p.n_reserved, 2);
 	assert_true(policy_is_reserved(&p, 45000));
 	assert_false(policy_is_reserved(&p, 45001));
-	assert_true(p.same_port);
+	/* same-port is retired: it loads, works as rfc, and says so. */
+	assert_non_null(strstr(p.warning, "t.yaml:8:18: mapping.mode same-port is retired"));
 	assert_int_equal(p.rate, 0);
 	assert_int_equal(p.n_peers, 2);
 
@@ -88,7 +89,6 @@ static void full_policy(void **state)
 	assert_int_equal(lim.port_max, 41999);
 	assert_int_equal(lim.lifetime_min, 30);
 	assert_int_equal(lim.lifetime_max, 3600);
-	assert_true(lim.same_port);
 
 	assert_true(key_from_base64(key, KEY_B));
 	peer = policy_peer_find(&p, key);
@@ -133,7 +133,7 @@ static void bad_policies(void **state)
 		{ "interface: wg0\nexternal: { interface: eth0 }\npeers:\n  \"" KEY_A "\": { deny: maybe }\n",
 		  "t.yaml:4:59: deny must be true or false" },
 		{ "interface: wg0\nexternal: { interface: eth0 }\nmapping: { mode: fancy }\n",
-		  "t.yaml:3:18: mapping.mode must be rfc or same-port" },
+		  "t.yaml:3:18: mapping.mode must be rfc, not \"fancy\"" },
 		{ "interface: wg0\nexternal: { interface: eth0 }\nlifetime: { min: 100, max: 10 }\n",
 		  "t.yaml:3:11: lifetime.min 100 is above lifetime.max 10" },
 		{ "interface: wg0\n", "t.yaml:1:1: external.interface or external.address is required" },

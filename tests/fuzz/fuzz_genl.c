@@ -10,34 +10,28 @@
 
 #include <libmnl/libmnl.h>
 
+#include "nlmsg.h"
 #include "wgpeer/wgpeer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	size_t hdr = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr));
+	size_t half = size / 2;
 	struct wg_device_info dev;
 	struct nlmsghdr *nlh;
-	size_t half = size / 2;
-	char *buf;
+	char *first, *second;
 
-	if (size > 65536)
-		return 0;
-	buf = calloc(1, hdr + size);
-	if (!buf)
-		return 0;
-	nlh = (struct nlmsghdr *)buf;
-	wg_device_init(&dev);
 	/* The first half, then the second, as two messages. */
-	memcpy(buf + hdr, data, half);
-	nlh->nlmsg_len = (uint32_t)(hdr + half);
-	if (wg_genl_parse(nlh, &dev) == 0) {
-		memcpy(buf + hdr, data + half, size - half);
-		nlh->nlmsg_len = (uint32_t)(hdr + size - half);
-		wg_genl_parse(nlh, &dev);
+	wg_device_init(&dev);
+	nlh = nlmsg_wrap(data, half, sizeof(struct genlmsghdr), &first);
+	if (nlh && wg_genl_parse(nlh, &dev) == 0) {
+		nlh = nlmsg_wrap(data + half, size - half, sizeof(struct genlmsghdr), &second);
+		if (nlh)
+			wg_genl_parse(nlh, &dev);
+		free(second);
 	}
+	free(first);
 	wg_device_clear(&dev);
-	free(buf);
 	return 0;
 }

@@ -102,8 +102,13 @@ kernel_at_least() {
 	[ "$major" -gt "$1" ] || { [ "$major" -eq "$1" ] && [ "$minor" -ge "$2" ]; }
 }
 
-# eq A B: A is not empty and equals B (two empty strings are not equal).
-eq() { [ -n "$1" ] && [ "$1" = "$2" ]; }
+# One condition each, false on an empty value (two empty strings are not
+# equal, an empty number is in no range):
+eq() { [ -n "$1" ] && [ "$1" = "$2" ]; }		# A equals B
+ne() { [ -n "$1" ] && [ "$1" != "$2" ]; }		# A is something other than B
+ge() { [ -n "$1" ] && [ "$1" -ge "$2" ]; }		# number A >= B
+le() { [ -n "$1" ] && [ "$1" -le "$2" ]; }		# number A <= B
+in_range() { ge "$1" "$2" && le "$1" "$3"; }		# LO <= A <= HI
 # count_of PATTERN TEXT: how many lines of TEXT match PATTERN.
 count_of() { grep -c -- "$1" <<<"$2"; }
 # map_has NS PATTERN: the gateway's forwards map lists an element matching it.

@@ -39,7 +39,7 @@ check "a removed peer's request gets no answer (WireGuard drops it)" '[ "$r" = t
 lab_readd_c1_now
 r=$(pmp c1 map tcp 8080 0 600); echo "     $r"
 check "a peer added a moment ago is served at once (not result 2)" '[ "$(field result "$r")" = 0 ]'
-check "... with a port" '[ -n "$(field external "$r")" ] && [ "$(field external "$r")" != 0 ]'
+check "... with a port" 'ne "$(field external "$r")" 0'
 check "c1 back on the interface is served again" 'lab_readd_c1'
 
 # --- rate limit: 5/s, bursts of 10 ---------------------------------------
@@ -87,7 +87,7 @@ check "(c2's too)" 'eq "$(field external "$r")" "$pb"'
 epoch2=$(field epoch "$(pmp c1 op0)")
 elapsed=$(( $(date +%s) - t1 ))
 echo "     epoch before $epoch1, after $epoch2, $elapsed s later"
-check "the epoch kept counting (not reset by the restart)" '[ -n "$epoch2" ] && [ "$epoch2" -ge $((epoch1 + elapsed - 1)) ]'
+check "the epoch kept counting (not reset by the restart)" 'ge "$epoch2" "$((epoch1 + elapsed - 1))"'
 kill "${CONN_PID:-}" 2>/dev/null
 
 # --- the external address changes: clients are told (RFC 6886 §3.2.1) ----
@@ -109,7 +109,7 @@ lab_stop TERM
 in_ns gw nft delete table ip portgate
 lab_start || exit 1
 epoch3=$(field epoch "$(pmp c1 op0)")
-check "with the table gone the epoch restarts from 0" '[ -n "$epoch3" ] && [ "$epoch3" -le 1 ]'
+check "with the table gone the epoch restarts from 0" 'le "$epoch3" 1'
 r=$(pmp c1 map tcp 8080 0 600)
 check "and the lost mapping gets its port again (stable hash)" 'eq "$(field external "$r")" "$pa"'
 finish

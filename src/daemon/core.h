@@ -58,7 +58,6 @@ struct gateway {
 	uint64_t epoch_origin_ms;	/* CLOCK_BOOTTIME */
 	time_t started;
 	bool sweep_needed;		/* a drop the kernel refused: retry */
-	uint16_t wg_listen_port;
 };
 
 /* gateway.c: the open mapping transaction goes to the kernel: 0 when the

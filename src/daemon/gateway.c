@@ -207,8 +207,7 @@ static bool mapping_allowed(struct gateway *g, const struct mapping_view *v)
 
 	if (wg_watch_valid(g->wg) && (!wg_watch_lookup(g->wg, v->addr, owner, &cidr) ||
 				      memcmp(owner, v->peer, 32) ||
-				      (cidr < POLICY_CATCH_ALL_PREFIX &&
-				       !g->policy.catch_all_peers)))
+				      policy_refuses_prefix(&g->policy, cidr)))
 		return false;
 	if (policy_denies(&g->policy, v->peer))
 		return false;
@@ -467,6 +466,11 @@ const struct wg_device_info *gateway_peers(const struct gateway *g)
 const char *gateway_wg_backend(const struct gateway *g)
 {
 	return wg_watch_backend(g->wg);
+}
+
+double gateway_wg_poll_ms(const struct gateway *g)
+{
+	return wg_watch_last_poll_ms(g->wg);
 }
 
 const struct stats *gateway_stats(const struct gateway *g)

@@ -111,7 +111,7 @@ static int open_modules(struct gateway *g)
 	g->sockets = pmp_sockets_open(&g->loop, gateway_requests_readable, g);
 	g->wg = wg_watch_open(&g->loop, &wc, &gateway_wg_ops, g);
 	if (!g->ctq || !g->announcer || !g->sockets || !g->wg)
-		return -errno ? -errno : -ENOMEM;
+		return errno ? -errno : -ENOMEM;
 	return 0;
 }
 

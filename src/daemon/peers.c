@@ -83,22 +83,22 @@ void gateway_sync_reserved(struct gateway *g)
 		mapping_table_reserve_port(g->mappings, g->policy.reserved[i], true);
 	mapping_table_reserve_port(g->mappings, NATPMP_SERVER_PORT, true);
 	mapping_table_reserve_port(g->mappings, NATPMP_CLIENT_PORT, true);
-	if (g->wg_listen_port)
-		mapping_table_reserve_port(g->mappings, g->wg_listen_port, true);
+	if (wg_watch_device(g->wg)->listen_port)
+		mapping_table_reserve_port(g->mappings, wg_watch_device(g->wg)->listen_port, true);
 }
 
 static void peers_changed(void *arg, struct wg_events *ev, unsigned flags)
 {
 	struct gateway *g = arg;
 
-	stats_poll(&g->stats, wg_watch_last_poll_ms(g->wg));
 	if (flags & WG_WATCH_LISTEN_PORT) {
-		g->wg_listen_port = wg_watch_device(g->wg)->listen_port;
 		gateway_sync_reserved(g);
 		gateway_sweep(g, REASON_RESERVED);
 	}
 	handle_events(g, ev);
-	gateway_sweep_local_services(g);
+	if (mapping_table_count(g->mappings, MAPPING_UDP) +
+	    mapping_table_count(g->mappings, MAPPING_TCP))
+		gateway_sweep_local_services(g);
 	if (g->tunnel.unbound)
 		gateway_sync_sockets(g);
 	/* After a restart, adopted mappings whose peer is not there go; after

@@ -591,3 +591,8 @@ bool policy_is_reserved(const struct policy *p, uint16_t port)
 			return true;
 	return false;
 }
+
+bool policy_refuses_prefix(const struct policy *p, uint8_t cidr)
+{
+	return cidr < POLICY_CATCH_ALL_PREFIX && !p->catch_all_peers;
+}

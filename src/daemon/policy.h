@@ -64,6 +64,9 @@ int policy_load_string(const char *name, const char *text, size_t len,
 void policy_free(struct policy *p);
 const struct policy_peer *policy_peer_find(const struct policy *p,
 					   const uint8_t key[32]);
+/* A peer that owns an address only through an allowed-ip of this length
+ * may not own mappings (catch_all_peers). */
+bool policy_refuses_prefix(const struct policy *p, uint8_t cidr);
 /* The limits a peer's requests get, overrides applied. */
 void policy_limits_for(const struct policy *p, const uint8_t key[32],
 		       struct mapping_limits *out);

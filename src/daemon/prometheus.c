@@ -147,7 +147,7 @@ char *gateway_render_metrics(void *arg, size_t *len)
 	       "Conntrack entries deleted with their mappings.",
 	       (double)s->counters[STAT_CONNTRACK_DELETED]);
 	single(&t, "portgate_poll_duration_seconds", "gauge",
-	       "Duration of the last WireGuard peer poll.", s->last_poll_ms / 1000);
+	       "Duration of the last WireGuard peer poll.", gateway_wg_poll_ms(g) / 1000);
 	single(&t, "portgate_epoch_seconds", "gauge",
 	       "The NAT-PMP epoch: seconds since the mapping state began.",
 	       (double)gateway_epoch(g));

@@ -29,6 +29,7 @@
 
 struct pending {
 	int fd;				/* the socket it came in on */
+	bool heard;			/* came through the tunnel */
 	struct sockaddr_in from;
 	struct natpmp_request req;
 	uint8_t reply[NATPMP_MAX_RESPONSE_LEN];
@@ -210,7 +211,7 @@ static bool serve(struct gateway *g, struct pending *p, const uint8_t *buf, size
 		answer_malformed(g, p, verdict, buf, len);
 		return true;
 	}
-	if (cidr < POLICY_CATCH_ALL_PREFIX && !g->policy.catch_all_peers) {
+	if (policy_refuses_prefix(&g->policy, cidr)) {
 		char name[9];
 		struct in_addr a = { htonl(src) };
 
@@ -300,8 +301,8 @@ static void reply_all(struct gateway *g, struct request_batch *b, int n, bool co
 	send_run(b, run, n_out - run, run_fd);
 }
 
-/* pend[0..n) with bufs and lengths filled, heard[i] false for datagrams
- * that get nothing: one transaction, one kernel batch, the answers. */
+/* pend[0..n) with bufs and lengths filled (heard false: no answer at all):
+ * one transaction, one kernel batch, the answers. */
 static void serve_batch(struct gateway *g, struct request_batch *b, int n,
 			const size_t *lens)
 {
@@ -316,12 +317,9 @@ static void serve_batch(struct gateway *g, struct request_batch *b, int n,
 		struct pending *p = &b->pend[i];
 
 		p->needs_commit = false;
-		if (p->reply_len == SIZE_MAX) {	/* not heard */
-			p->reply_len = 0;
-			continue;
-		}
 		p->reply_len = 0;
-		serve(g, p, b->bufs[i], lens[i]);
+		if (p->heard)
+			serve(g, p, b->bufs[i], lens[i]);
 	}
 	committed = gateway_apply(g, REASON_CLIENT) == 0;
 	reply_all(g, b, n, committed);
@@ -341,16 +339,14 @@ void gateway_requests_readable(void *arg, int fd)
 	}
 	for (int i = 0; i < n; i++) {
 		b->pend[i].fd = fd;
-		b->pend[i].reply_len = 0;
 		lens[i] = b->in[i].msg_len;
 		/* Linux takes a datagram for the tunnel address on any
 		 * interface: only what came through the tunnel speaks for a
 		 * peer. The rest gets no answer at all. */
-		if (!g->tunnel.ifindex ||
-		    arrival_ifindex(&b->in[i].msg_hdr) != g->tunnel.ifindex) {
+		b->pend[i].heard = g->tunnel.ifindex &&
+				   arrival_ifindex(&b->in[i].msg_hdr) == g->tunnel.ifindex;
+		if (!b->pend[i].heard)
 			stats_count(&g->stats, STAT_WRONG_INTERFACE, 1);
-			b->pend[i].reply_len = SIZE_MAX;
-		}
 	}
 	serve_batch(g, b, n, lens);
 }
@@ -371,7 +367,7 @@ static void replay_fired(struct loop_watch *w, uint32_t events)
 
 		b->pend[i].fd = d->fd;
 		b->pend[i].from = d->from;
-		b->pend[i].reply_len = 0;
+		b->pend[i].heard = true;
 		memcpy(b->bufs[i], d->buf, d->len);
 		lens[i] = d->len;
 	}

@@ -71,11 +71,6 @@ void stats_nft_latency(struct stats *s, double ms)
 	s->nft_latency_sum_ms += ms;
 }
 
-void stats_poll(struct stats *s, double ms)
-{
-	s->last_poll_ms = ms;
-}
-
 const char *stats_opcode_label(enum stat_opcode op)
 {
 	static const char *labels[STAT_OP_COUNT] = { "0", "1", "2", "other" };

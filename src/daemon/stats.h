@@ -67,7 +67,6 @@ struct stats {
 	uint64_t dropped[REASON_COUNT];
 	uint64_t nft_latency[STATS_LATENCY_BUCKETS];
 	double nft_latency_sum_ms;
-	double last_poll_ms;
 };
 
 void stats_count(struct stats *s, enum stat_counter c, uint64_t n);
@@ -78,7 +77,6 @@ void stats_request(struct stats *s, enum stat_opcode op, uint16_t result);
 /* A mapping created (created) or removed for a reason. */
 void stats_mapping(struct stats *s, bool created, enum change_reason why);
 void stats_nft_latency(struct stats *s, double ms);
-void stats_poll(struct stats *s, double ms);
 
 const char *stats_opcode_label(enum stat_opcode op);
 const char *stats_event_label(enum mapping_event e);

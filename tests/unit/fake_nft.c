@@ -313,7 +313,7 @@ int conntrack_cleanup_step(struct ct_cleanup *c, size_t max, size_t *deleted)
 
 	c->n -= k;
 	kernel.cut += (unsigned)k;
-	*deleted += 0;
+	*deleted += k;
 	return c->n > 0;
 }
 

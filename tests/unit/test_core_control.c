@@ -98,11 +98,6 @@ static int connect_control(struct harness *h)
 	return fd;
 }
 
-static void run_for(struct harness *h, int ms)
-{
-	harness_run(h, ms);
-}
-
 /* What the server sent, or "" after EOF; NULL when nothing is there yet. */
 static char *read_now(int fd)
 {
@@ -126,15 +121,15 @@ static void trickling_client(void **state)
 	char *got;
 
 	assert_int_equal(send(slow, "{\"comm", 6, 0), 6);
-	run_for(h, 50);
+	harness_run(h, 50);
 	fast = connect_control(h);
 	assert_int_equal(send(fast, "{\"command\": \"status\"}\n", 22, 0), 22);
-	run_for(h, 50);
+	harness_run(h, 50);
 	got = read_now(fast);
 	assert_non_null(got);
 	assert_non_null(strstr(got, "\"version\""));
 	assert_null(read_now(slow));		/* still waiting, not answered */
-	run_for(h, CONTROL_DEADLINE_MS + 100);
+	harness_run(h, CONTROL_DEADLINE_MS + 100);
 	got = read_now(slow);
 	assert_non_null(got);
 	assert_string_equal(got, "");		/* closed at the deadline */
@@ -152,13 +147,13 @@ static void connection_cap(void **state)
 
 	for (int i = 0; i <= CONTROL_MAX_CONNECTIONS; i++) {
 		fds[i] = connect_control(h);
-		run_for(h, 5);
+		harness_run(h, 5);
 	}
 	got = read_now(fds[CONTROL_MAX_CONNECTIONS]);
 	assert_non_null(got);
 	assert_string_equal(got, "");
 	assert_int_equal(send(fds[0], "{\"command\": \"list\"}\n", 20, 0), 20);
-	run_for(h, 20);
+	harness_run(h, 20);
 	got = read_now(fds[0]);
 	assert_non_null(got);
 	assert_non_null(strstr(got, "\"mappings\""));
@@ -177,7 +172,7 @@ static void oversized_request(void **state)
 
 	memset(big, ' ', sizeof(big));
 	assert_int_equal(send(fd, big, sizeof(big), 0), (ssize_t)sizeof(big));
-	run_for(h, 50);
+	harness_run(h, 50);
 	got = read_now(fd);
 	assert_non_null(got);
 	assert_non_null(strstr(got, "\"error\""));

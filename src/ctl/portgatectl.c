@@ -20,7 +20,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: portgatectl [-s SOCKET] [--json] COMMAND\n"
 		"  status            version, uptime, epoch, external address, counts\n"
-		"  list              every mapping: peer, protocol, ports, lifetime left\n"
+		"  list              every mapping: peer, kind (dynamic or static), protocol,\n"
+		"                    ports, lifetime left\n"
 		"  peers             WireGuard peers, allowed-ips, mappings, handshakes\n"
 		"  drop PEER         remove every mapping of a peer (public key)\n"
 		"  drop PROTO/PORT   remove one mapping, e.g. drop tcp/40000\n"
@@ -95,6 +96,7 @@ static void short_key(char out[9], const char *key)
 static void print_status(json_t *a)
 {
 	json_t *m = json_object_get(a, "mappings"), *p = json_object_get(a, "policy");
+	json_t *f = json_object_get(a, "static_forwards");
 	time_t loaded = (time_t)num(p, "loaded_at");
 	char when[64];
 
@@ -105,6 +107,7 @@ static void print_status(json_t *a)
 	printf("interface:        %s (%s)\n", str(a, "interface"), str(a, "wireguard_backend"));
 	printf("peers:            %lld\n", num(a, "peers"));
 	printf("mappings:         %lld udp, %lld tcp\n", num(m, "udp"), num(m, "tcp"));
+	printf("static forwards:  %lld udp, %lld tcp\n", num(f, "udp"), num(f, "tcp"));
 	printf("policy:           %s, loaded %s\n", str(p, "path"), when);
 }
 
@@ -113,17 +116,23 @@ static void print_list(json_t *a)
 	json_t *arr = json_object_get(a, "mappings"), *m;
 	size_t i;
 
-	printf("%-16s %-5s %-8s %-22s %s\n", "PEER", "PROTO", "EXTERNAL", "INTERNAL", "LEFT");
+	printf("%-16s %-7s %-5s %-8s %-22s %s\n", "PEER", "KIND", "PROTO", "EXTERNAL",
+	       "INTERNAL", "LEFT");
 	json_array_foreach(arr, i, m) {
-		char peer[9], target[40];
+		char peer[9], target[40], left[48];
 		const char *name = json_string_value(json_object_get(m, "peer_name"));
 
 		short_key(peer, str(m, "peer"));
 		snprintf(target, sizeof(target), "%s:%lld", str(m, "internal_address"),
 			 num(m, "internal_port"));
-		printf("%-16s %-5s %-8lld %-22s %llds of %llds\n", name ? name : peer,
-		       str(m, "protocol"), num(m, "external_port"), target,
-		       num(m, "remaining"), num(m, "lifetime"));
+		if (json_is_null(json_object_get(m, "lifetime")))
+			snprintf(left, sizeof(left), "never expires");
+		else
+			snprintf(left, sizeof(left), "%llds of %llds", num(m, "remaining"),
+				 num(m, "lifetime"));
+		printf("%-16s %-7s %-5s %-8lld %-22s %s\n", name ? name : peer,
+		       str(m, "kind"), str(m, "protocol"), num(m, "external_port"), target,
+		       left);
 	}
 	if (!json_array_size(arr))
 		printf("(no mappings)\n");

@@ -1,6 +1,7 @@
 #include "daemon/commands.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,11 @@ static json_t *addr_json(uint32_t addr)
 	return json_string(inet_ntoa(a));
 }
 
+static size_t dynamic_count(const struct mapping_table *t, enum mapping_proto proto)
+{
+	return mapping_table_count(t, proto) - mapping_table_count_static(t, proto);
+}
+
 static json_t *do_status(struct gateway *g)
 {
 	const struct wg_device_info *dev = gateway_peers(g);
@@ -46,7 +52,9 @@ static json_t *do_status(struct gateway *g)
 	uint32_t ext;
 	bool known = gateway_external(g, &ext);
 
-	return json_pack("{s:s, s:I, s:I, s:o, s:s, s:s, s:I, s:{s:I, s:I}, s:{s:s, s:I}}",
+	/* mappings: what clients asked for; static_forwards: the policy's. */
+	return json_pack("{s:s, s:I, s:I, s:o, s:s, s:s, s:I, s:{s:I, s:I}, s:{s:I, s:I}, "
+			 "s:{s:s, s:I}}",
 		"version", PORTGATE_VERSION,
 		"uptime", (json_int_t)(time(NULL) - gateway_started(g)),
 		"epoch", (json_int_t)gateway_epoch(g),
@@ -54,8 +62,10 @@ static json_t *do_status(struct gateway *g)
 		"interface", pol->interface,
 		"wireguard_backend", gateway_wg_backend(g),
 		"peers", (json_int_t)dev->n_peers,
-		"mappings", "udp", (json_int_t)mapping_table_count(t, MAPPING_UDP),
-			    "tcp", (json_int_t)mapping_table_count(t, MAPPING_TCP),
+		"mappings", "udp", (json_int_t)dynamic_count(t, MAPPING_UDP),
+			    "tcp", (json_int_t)dynamic_count(t, MAPPING_TCP),
+		"static_forwards", "udp", (json_int_t)mapping_table_count_static(t, MAPPING_UDP),
+				   "tcp", (json_int_t)mapping_table_count_static(t, MAPPING_TCP),
 		"policy", "path", pol->path, "loaded_at", (json_int_t)pol->loaded_at);
 }
 
@@ -71,17 +81,20 @@ static void list_one(const struct mapping_view *v, void *arg)
 	const char *name = peer_name(ctx->g, v->peer);
 	int64_t left = (v->expires_ms - ctx->now + 999) / 1000;
 
+	/* A static forward never expires: no lifetime, nothing remaining. */
 	json_array_append_new(ctx->arr, json_pack(
-		"{s:o, s:o, s:s, s:i, s:o, s:i, s:i, s:I, s:I}",
+		"{s:o, s:o, s:s, s:s, s:i, s:o, s:i, s:i, s:o, s:o}",
 		"peer", key_json(v->peer),
 		"peer_name", name ? json_string(name) : json_null(),
+		"kind", v->is_static ? "static" : "dynamic",
 		"protocol", proto_name(v->proto),
 		"external_port", v->external_port,
 		"internal_address", addr_json(v->addr),
 		"internal_port", v->target_port,
 		"requested_internal_port", v->internal_port,
-		"lifetime", (json_int_t)v->lifetime,
-		"remaining", (json_int_t)(left > 0 ? left : 0)));
+		"lifetime", v->is_static ? json_null() : json_integer(v->lifetime),
+		"remaining", v->is_static ? json_null()
+					  : json_integer(left > 0 ? left : 0)));
 }
 
 static json_t *do_list(struct gateway *g)
@@ -132,6 +145,9 @@ static json_t *do_drop(struct gateway *g, const struct command *cmd)
 		? gateway_drop_peer(g, cmd->peer, &n)
 		: gateway_drop_port(g, cmd->proto, cmd->port, &n);
 
+	if (ret == -EPERM)
+		return error_json("a static forward of the policy; remove it there and "
+				  "reload");
 	if (ret < 0)
 		return error_json("the kernel refused the change; nothing changed");
 	return json_pack("{s:I}", "dropped", (json_int_t)n);

@@ -75,6 +75,17 @@ void gateway_sweep_local_services(struct gateway *g);
  * address and port would reach, for either protocol. */
 bool gateway_port_busy(void *arg, uint16_t port);
 void gateway_expiry_timer(struct loop_watch *w, uint32_t events);
+
+/* statics.c: the policy's static forwards. Stage puts, inside the open
+ * transaction, every forward whose peer is on the interface now (0, or
+ * -ENOMEM: roll back); sync does that in a transaction of its own (each
+ * poll: a peer that came back gets its forwards). allowed: whether a static
+ * mapping in the table still matches the policy and the peer. */
+int gateway_stage_statics(struct gateway *g);
+void gateway_sync_statics(struct gateway *g);
+bool gateway_static_allowed(struct gateway *g, const struct mapping_view *v);
+/* Logs the forwards that cannot stand (the WireGuard listen port). */
+void gateway_warn_statics(const struct gateway *g);
 int gateway_adopt_kernel_state(struct gateway *g);
 
 /* request.c */

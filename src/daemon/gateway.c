@@ -86,6 +86,8 @@ static void build_change(const struct mapping_change *c, void *arg)
 		.owner_port = a->internal_port,
 		.granted_lifetime_s = a->lifetime,
 	};
+	if (a->is_static)
+		e.lifetime_s = e.granted_lifetime_s = 0;	/* no timeout */
 	memcpy(e.owner, a->peer, sizeof(e.owner));
 	ctx->error = nft_txn_put(ctx->txn, &e, c->was_active);
 }
@@ -98,7 +100,16 @@ static void log_change(const struct mapping_change *c, void *arg)
 	char peer[9];
 
 	key_to_short(peer, v->peer);
-	if (!c->was_active) {
+	if (v->is_static && c->was_active != c->is_active) {
+		log_info("static forward %s: peer %s %s %u -> %s:%u",
+			 c->is_active ? "installed" : stats_reason_text(ctx->why), peer,
+			 proto_name(v->proto), v->external_port, inet_ntoa(a),
+			 v->target_port);
+	} else if (v->is_static) {
+		log_info("static forward moved: peer %s %s %u -> %s:%u", peer,
+			 proto_name(v->proto), v->external_port, inet_ntoa(a),
+			 v->target_port);
+	} else if (!c->was_active) {
 		stats_mapping(&ctx->g->stats, true, ctx->why);
 		log_info("mapping created: peer %s %s %u -> %s:%u (internal %u) for %u s",
 			 peer, proto_name(v->proto), v->external_port, inet_ntoa(a),
@@ -223,7 +234,7 @@ static void sweep_visit(const struct mapping_view *v, void *arg)
 {
 	struct sweep_ctx *ctx = arg;
 
-	if (mapping_allowed(ctx->g, v))
+	if (v->is_static ? gateway_static_allowed(ctx->g, v) : mapping_allowed(ctx->g, v))
 		return;
 	if (!ARRAY_RESERVE(ctx->victims, ctx->n, ctx->cap)) {
 		ctx->short_of_memory = true;
@@ -243,13 +254,21 @@ void gateway_sweep(struct gateway *g, enum change_reason why)
 	mapping_table_foreach(g->mappings, sweep_visit, &ctx);
 	/* What could not be listed is swept at the next poll. */
 	g->sweep_needed = ctx.short_of_memory;
-	if (!ctx.n || mapping_table_begin(g->mappings) < 0) {
+	if ((!ctx.n && !g->policy.n_forwards) || mapping_table_begin(g->mappings) < 0) {
 		free(ctx.victims);
 		return;
 	}
 	for (size_t i = 0; i < ctx.n; i++)
 		mapping_table_drop_port(g->mappings, ctx.victims[i].proto,
 					ctx.victims[i].port);
+	/* The static forwards the policy and the peers want now, in the same
+	 * transaction: a reload changes them all at once. */
+	if (gateway_stage_statics(g) < 0) {
+		mapping_table_rollback(g->mappings);
+		g->sweep_needed = true;
+		free(ctx.victims);
+		return;
+	}
 	/* Refused by the kernel: the next poll sweeps again rather than
 	 * leaving a vanished peer's forwards in place until they expire. */
 	if (gateway_apply(g, why) < 0)
@@ -304,7 +323,8 @@ static void local_service(uint8_t proto, uint16_t port, void *arg)
 	enum mapping_proto p = proto == IPPROTO_TCP ? MAPPING_TCP : MAPPING_UDP;
 	struct mapping_view v;
 
-	if (!mapping_table_find_by_port(ctx->g->mappings, p, port, &v))
+	/* The admin's static forward stands: the policy says so. */
+	if (!mapping_table_find_by_port(ctx->g->mappings, p, port, &v) || v.is_static)
 		return;
 	if (!ctx->open && mapping_table_begin(ctx->g->mappings) < 0)
 		return;
@@ -336,16 +356,21 @@ int gateway_drop_peer(struct gateway *g, const uint8_t key[32], size_t *dropped)
 	*dropped = 0;
 	if (ret < 0)
 		return ret;
-	return apply_drop(g, mapping_table_drop_peer(g->mappings, key), dropped);
+	/* Static forwards are the policy's: they stay. */
+	return apply_drop(g, mapping_table_drop_peer(g->mappings, key, MAPPING_DYNAMIC),
+			  dropped);
 }
 
 int gateway_drop_port(struct gateway *g, enum mapping_proto proto, uint16_t port,
 		      size_t *dropped)
 {
-	int ret = mapping_table_begin(g->mappings);
+	struct mapping_view v;
+	int ret;
 
 	*dropped = 0;
-	if (ret < 0)
+	if (mapping_table_find_by_port(g->mappings, proto, port, &v) && v.is_static)
+		return -EPERM;	/* the policy's: change it there */
+	if ((ret = mapping_table_begin(g->mappings)) < 0)
 		return ret;
 	return apply_drop(g, mapping_table_drop_port(g->mappings, proto, port), dropped);
 }
@@ -373,8 +398,16 @@ static int adopt_element(const struct nft_element *e, void *arg)
 		.lifetime = e->granted_lifetime_s,
 		.expires_ms = ctx->now + (int64_t)e->remaining_ms,
 	};
+	/* A static forward is written without a timeout. */
+	bool fixed = !e->lifetime_s && !e->granted_lifetime_s;
 	bool ours = (e->proto == IPPROTO_TCP || e->proto == IPPROTO_UDP) &&
-		    e->owner_port && e->granted_lifetime_s && e->remaining_ms;
+		    e->owner_port && (fixed || (e->granted_lifetime_s && e->remaining_ms));
+
+	if (fixed) {
+		v.is_static = true;
+		v.lifetime = MAPPING_STATIC_LIFETIME;
+		v.expires_ms = INT64_MAX;
+	}
 	int ret = ours ? mapping_table_adopt(ctx->g->mappings, &v) : -EINVAL;
 
 	if (ret == 0) {

@@ -38,11 +38,11 @@ static void log_event(const struct gateway *g, const struct wg_event *e)
 	}
 }
 
-/* The mappings of every peer an event of this type names go in one
- * transaction, for one reason. */
+/* The mappings (of these kinds) of every peer an event of this type names
+ * go in one transaction, for one reason. */
 static void drop_peers(struct gateway *g, const struct wg_events *ev,
-		       enum wg_event_type type, enum change_reason why,
-		       enum stat_counter counter)
+		       enum wg_event_type type, enum mapping_kinds kinds,
+		       enum change_reason why, enum stat_counter counter)
 {
 	bool open = false;
 
@@ -52,7 +52,7 @@ static void drop_peers(struct gateway *g, const struct wg_events *ev,
 		if (!open && mapping_table_begin(g->mappings) < 0)
 			return;
 		open = true;
-		if (mapping_table_drop_peer(g->mappings, ev->items[i].key))
+		if (mapping_table_drop_peer(g->mappings, ev->items[i].key, kinds))
 			stats_count(&g->stats, counter, 1);
 	}
 	if (open && gateway_apply(g, why) < 0)
@@ -67,10 +67,13 @@ static void handle_events(struct gateway *g, struct wg_events *ev)
 		log_event(g, &ev->items[i]);
 		lost |= ev->items[i].type == WG_EVENT_ALLOWED_IPS_LOST;
 	}
-	drop_peers(g, ev, WG_EVENT_PEER_REMOVED,
+	/* A peer that left the interface takes its static forwards along;
+	 * a stale one is still there and keeps them. */
+	drop_peers(g, ev, WG_EVENT_PEER_REMOVED, MAPPING_ANY,
 		   wg_watch_present(g->wg) ? REASON_PEER_GONE : REASON_INTERFACE_GONE,
 		   STAT_PEERS_VANISHED);
-	drop_peers(g, ev, WG_EVENT_HANDSHAKE_STALE, REASON_PEER_STALE, STAT_PEERS_STALE);
+	drop_peers(g, ev, WG_EVENT_HANDSHAKE_STALE, MAPPING_DYNAMIC, REASON_PEER_STALE,
+		   STAT_PEERS_STALE);
 	/* Mappings of peers whose allowed-ips shrank: keep those still covered. */
 	if (lost)
 		gateway_sweep(g, REASON_ADDRESS_LOST);
@@ -85,6 +88,10 @@ void gateway_sync_reserved(struct gateway *g)
 	mapping_table_reserve_port(g->mappings, NATPMP_CLIENT_PORT, true);
 	if (wg_watch_device(g->wg)->listen_port)
 		mapping_table_reserve_port(g->mappings, wg_watch_device(g->wg)->listen_port, true);
+	/* Never handed out, also while their peer is away. */
+	for (size_t i = 0; i < g->policy.n_forwards; i++)
+		mapping_table_reserve_port(g->mappings, g->policy.forwards[i].external_port,
+					   true);
 }
 
 static void peers_changed(void *arg, struct wg_events *ev, unsigned flags)
@@ -93,9 +100,12 @@ static void peers_changed(void *arg, struct wg_events *ev, unsigned flags)
 
 	if (flags & WG_WATCH_LISTEN_PORT) {
 		gateway_sync_reserved(g);
+		gateway_warn_statics(g);
 		gateway_sweep(g, REASON_RESERVED);
 	}
 	handle_events(g, ev);
+	/* A peer that came (back), or whose address did: its forwards. */
+	gateway_sync_statics(g);
 	if (mapping_table_count(g->mappings, MAPPING_UDP) +
 	    mapping_table_count(g->mappings, MAPPING_TCP))
 		gateway_sweep_local_services(g);

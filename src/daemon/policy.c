@@ -8,22 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <yaml.h>
-
+#include "daemon/policy_loader.h"
 #include "util/base64.h"
 
-struct loader {
-	const char *name;
-	yaml_document_t *doc;
-	struct policy *p;
-	char *err;
-	size_t errlen;
-};
-
-static int fail_at(struct loader *l, const yaml_node_t *node, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail_at(struct loader *l, const yaml_node_t *node, const char *fmt, ...)
+int fail_at(struct loader *l, const yaml_node_t *node, const char *fmt, ...)
 {
 	char reason[256];
 	va_list ap;
@@ -37,12 +25,12 @@ static int fail_at(struct loader *l, const yaml_node_t *node, const char *fmt, .
 	return -1;
 }
 
-static const char *scalar(const yaml_node_t *n)
+const char *scalar(const yaml_node_t *n)
 {
 	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
-static int want_scalar(struct loader *l, const yaml_node_t *n, const char *what,
+int want_scalar(struct loader *l, const yaml_node_t *n, const char *what,
 		       const char **out)
 {
 	*out = scalar(n);
@@ -51,7 +39,7 @@ static int want_scalar(struct loader *l, const yaml_node_t *n, const char *what,
 	return 0;
 }
 
-static int get_uint(struct loader *l, const yaml_node_t *n, const char *what,
+int get_uint(struct loader *l, const yaml_node_t *n, const char *what,
 		    unsigned long min, unsigned long max, uint32_t *out)
 {
 	const char *s;
@@ -126,11 +114,7 @@ static int get_range(struct loader *l, const yaml_node_t *n, const char *what,
 	return 0;
 }
 
-/* Calls fn for every key/value of a mapping node, rejecting duplicates. */
-typedef int (*pair_fn)(struct loader *, const char *key, yaml_node_t *key_node,
-		       yaml_node_t *value, void *arg);
-
-static int each_pair(struct loader *l, yaml_node_t *map, const char *what,
+int each_pair(struct loader *l, yaml_node_t *map, const char *what,
 		     pair_fn fn, void *arg)
 {
 	if (!map || map->type != YAML_MAPPING_NODE)
@@ -152,7 +136,7 @@ static int each_pair(struct loader *l, yaml_node_t *map, const char *what,
 	return 0;
 }
 
-static int unknown(struct loader *l, yaml_node_t *k, const char *key, const char *where)
+int unknown(struct loader *l, yaml_node_t *k, const char *key, const char *where)
 {
 	return fail_at(l, k, "unknown key \"%s\" in %s", key, where);
 }
@@ -282,6 +266,8 @@ static int peer_pair(struct loader *l, const char *key, yaml_node_t *k,
 		return get_bool(l, v, "deny", &peer->deny);
 	if (!strcmp(key, "name"))
 		return get_string(l, v, "name", peer->name, sizeof(peer->name));
+	if (!strcmp(key, "forwards"))
+		return forwards_parse(l, peer, v);
 	return unknown(l, k, key, "a peer's settings");
 }
 
@@ -442,7 +428,7 @@ static int check_whole(struct loader *l, yaml_node_t *root, struct top_seen *see
 			return -1;
 		qsort(p->peers, p->n_peers, sizeof(*p->peers), peer_key_cmp);
 	}
-	return 0;
+	return forwards_check(l);
 }
 
 int policy_load_string(const char *name, const char *text, size_t len,
@@ -451,7 +437,8 @@ int policy_load_string(const char *name, const char *text, size_t len,
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	struct policy p;
-	struct loader l = { name, &doc, &p, err, errlen };
+	struct loader l = { .name = name, .doc = &doc, .p = &p, .err = err,
+			    .errlen = errlen };
 	struct top_seen seen = { 0 };
 	yaml_node_t *root;
 	int ret;
@@ -480,6 +467,7 @@ int policy_load_string(const char *name, const char *text, size_t len,
 		ret = check_whole(&l, root, &seen);
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
+	free(l.forward_nodes);
 	if (ret) {
 		policy_free(&p);
 		return -1;
@@ -543,9 +531,11 @@ void policy_free(struct policy *p)
 {
 	free(p->reserved);
 	free(p->peers);
+	free(p->forwards);
 	p->reserved = NULL;
 	p->peers = NULL;
-	p->n_reserved = p->n_peers = 0;
+	p->forwards = NULL;
+	p->n_reserved = p->n_peers = p->n_forwards = 0;
 }
 
 const struct policy_peer *policy_peer_find(const struct policy *p,

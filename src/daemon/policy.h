@@ -25,6 +25,18 @@ struct policy_peer {
 	uint16_t port_min, port_max;
 };
 
+/* An admin-set forward (a peer's `forwards:`): present while the peer is
+ * on the interface, never expires, never handed to anyone else. */
+struct policy_forward {
+	uint8_t key[32];		/* the peer */
+	unsigned protos;		/* bits 1 << enum mapping_proto */
+	uint16_t external_port;
+	uint16_t internal_port;
+	bool has_address;
+	uint32_t address;		/* host byte order; default: the peer's /32 */
+	uint32_t line;			/* where it is written, for messages */
+};
+
 struct policy {
 	char path[4096];
 	/* A key that loads but should be changed (FILE:LINE:COL: why), or "". */
@@ -43,6 +55,8 @@ struct policy {
 	uint32_t rate;			/* requests per second per peer; 0: off */
 	struct policy_peer *peers;	/* sorted by key */
 	size_t n_peers;
+	struct policy_forward *forwards;	/* sorted by external port */
+	size_t n_forwards;
 	uint32_t poll_interval;		/* seconds */
 	uint32_t stale_handshake;	/* seconds; 0: off */
 	/* A peer whose allowed-ip covering the source is shorter than
@@ -72,5 +86,8 @@ void policy_limits_for(const struct policy *p, const uint8_t key[32],
 		       struct mapping_limits *out);
 bool policy_denies(const struct policy *p, const uint8_t key[32]);
 bool policy_is_reserved(const struct policy *p, uint16_t port);
+/* The static forward on this external port and protocol, or NULL. */
+const struct policy_forward *policy_forward_at(const struct policy *p,
+					       enum mapping_proto proto, uint16_t port);
 
 #endif

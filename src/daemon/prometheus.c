@@ -115,9 +115,16 @@ char *gateway_render_metrics(void *arg, size_t *len)
 	const struct mapping_table *m = gateway_mappings(g);
 	struct text t = { 0 };
 
-	head(&t, "portgate_mappings", "gauge", "Mappings in force, by protocol.");
-	add(&t, "portgate_mappings{protocol=\"udp\"} %zu\n", mapping_table_count(m, MAPPING_UDP));
-	add(&t, "portgate_mappings{protocol=\"tcp\"} %zu\n", mapping_table_count(m, MAPPING_TCP));
+	head(&t, "portgate_mappings", "gauge",
+	     "Mappings clients asked for, in force, by protocol.");
+	for (int p = 0; p < MAPPING_PROTO_COUNT; p++)
+		add(&t, "portgate_mappings{protocol=\"%s\"} %zu\n", proto_name(p),
+		    mapping_table_count(m, p) - mapping_table_count_static(m, p));
+	head(&t, "portgate_static_forwards", "gauge",
+	     "The policy's static forwards installed (their peer is on the interface).");
+	for (int p = 0; p < MAPPING_PROTO_COUNT; p++)
+		add(&t, "portgate_static_forwards{protocol=\"%s\"} %zu\n", proto_name(p),
+		    mapping_table_count_static(m, p));
 	requests(&t, s);
 	single(&t, "portgate_requests_ignored_total", "counter",
 	       "Datagrams left unanswered: too short, responses, or malformed from a non-peer.",

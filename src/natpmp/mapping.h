@@ -7,6 +7,11 @@
  * UDP and TCP mappings of one internal port always share one external port and
  * nobody else can take the companion port (design.md §2.6).
  *
+ * A static lease is the admin's forward (policy `forwards:`): it never
+ * expires, does not count against the peer's quota, is never found by an
+ * internal port (a client's request never renews or deletes it) and its
+ * port is never handed out while it stands.
+ *
  * Every change happens inside a transaction: mapping_table_begin(), any number
  * of requests, expiries and drops, then mapping_table_commit() once the kernel
  * holds the result, or mapping_table_rollback() to restore the state exactly
@@ -49,6 +54,15 @@ struct mapping_reply {
 	uint32_t lifetime;
 };
 
+/* The lifetime a static mapping shows; it never expires. */
+#define MAPPING_STATIC_LIFETIME UINT32_MAX
+
+enum mapping_kinds {
+	MAPPING_DYNAMIC = 1,	/* asked for by a client */
+	MAPPING_STATIC = 2,	/* set by the admin */
+	MAPPING_ANY = 3,
+};
+
 /* One mapping as callers see it. peer points into the table: valid until the
  * next change. */
 struct mapping_view {
@@ -58,8 +72,9 @@ struct mapping_view {
 	uint16_t internal_port;	/* the key: 1 stands for "0 or 1" */
 	uint16_t external_port;
 	uint16_t target_port;	/* where the kernel forwards to */
-	uint32_t lifetime;	/* as granted */
-	int64_t expires_ms;
+	bool is_static;
+	uint32_t lifetime;	/* as granted; static: MAPPING_STATIC_LIFETIME */
+	int64_t expires_ms;	/* static: INT64_MAX */
 };
 
 struct mapping_change {
@@ -108,12 +123,20 @@ void mapping_table_request(struct mapping_table *t,
 size_t mapping_table_expire(struct mapping_table *t, int64_t now_ms);
 /* Earliest expiry, or INT64_MAX when there is no mapping. O(1). */
 int64_t mapping_table_next_expiry(const struct mapping_table *t);
-/* Inside a transaction; each returns how many mappings went. */
-size_t mapping_table_drop_peer(struct mapping_table *t, const uint8_t *peer);
+/* Inside a transaction; each returns how many mappings went. A peer's
+ * mappings of the kinds asked for; the port's mapping whatever its kind. */
+size_t mapping_table_drop_peer(struct mapping_table *t, const uint8_t *peer,
+			       enum mapping_kinds kinds);
 size_t mapping_table_drop_port(struct mapping_table *t, enum mapping_proto proto,
 			       uint16_t external_port);
+/* Sets a static mapping: m's peer, addr, proto, external and target port
+ * (internal_port is shown as the target). A dynamic lease on that port
+ * goes first, for both protocols; a static one of another peer or with
+ * another target is replaced. Inside a transaction. 0; -EINVAL for port 0;
+ * -ENOMEM, after which the transaction must be rolled back. */
+int mapping_table_put_static(struct mapping_table *t, const struct mapping_view *m);
 /* Takes back a mapping found in the kernel after a restart, with its ports
- * unchanged. Inside a transaction. -EEXIST when the port or key is taken,
+ * unchanged (a static one when m->is_static). Inside a transaction. -EEXIST when the port or key is taken,
  * -ENOMEM when memory is short. */
 int mapping_table_adopt(struct mapping_table *t, const struct mapping_view *m);
 
@@ -123,9 +146,12 @@ bool mapping_table_find(const struct mapping_table *t, const uint8_t *peer,
 bool mapping_table_find_by_port(const struct mapping_table *t,
 				enum mapping_proto proto, uint16_t external_port,
 				struct mapping_view *out);
+/* Mappings of either kind, and the static ones among them. */
 size_t mapping_table_count(const struct mapping_table *t,
 			   enum mapping_proto proto);
-/* External ports (leases) the peer holds. */
+size_t mapping_table_count_static(const struct mapping_table *t,
+				  enum mapping_proto proto);
+/* External ports (leases) the peer holds dynamically: its quota's use. */
 uint32_t mapping_table_peer_ports(const struct mapping_table *t,
 				  const uint8_t *peer);
 size_t mapping_table_peer_count(const struct mapping_table *t);

@@ -110,8 +110,13 @@ static uint16_t choose_port(const struct mapping_table *t,
 	return port;
 }
 
+static bool of_kind(const struct lease *l, enum mapping_kinds kinds)
+{
+	return kinds & (l->d.is_static ? MAPPING_STATIC : MAPPING_DYNAMIC);
+}
+
 static size_t drop_peer_proto(struct mapping_table *t, const uint8_t *peer,
-			      enum mapping_proto proto)
+			      enum mapping_proto proto, enum mapping_kinds kinds)
 {
 	struct peer_record *p = peer_lookup(t, peer);
 	struct lease *l, *next;
@@ -123,7 +128,8 @@ static size_t drop_peer_proto(struct mapping_table *t, const uint8_t *peer,
 	 * the successor is taken first. */
 	for (l = p->leases; l; l = next) {
 		next = l->peer_next;
-		n += lease_drop_proto(t, l, proto);
+		if (of_kind(l, kinds))
+			n += lease_drop_proto(t, l, proto);
 	}
 	return n;
 }
@@ -134,9 +140,10 @@ static void serve_delete(struct mapping_table *t,
 {
 	/* RFC 6886 §3.4: internal port 0 with lifetime 0 removes all of this
 	 * client's mappings of that protocol; deleting what is not there is
-	 * still a success. */
+	 * still a success. The admin's static forwards are not the
+	 * client's to delete. */
 	if (req->internal_port == 0) {
-		drop_peer_proto(t, req->peer, req->proto);
+		drop_peer_proto(t, req->peer, req->proto, MAPPING_DYNAMIC);
 	} else {
 		struct lease *l = lease_lookup(t, req->peer, req->internal_port);
 
@@ -155,8 +162,8 @@ static struct lease *same_forward(const struct mapping_table *t,
 {
 	struct lease *l = t->by_port[req->internal_port];
 
-	if (!req->internal_port || !l || l->d.target_port != req->internal_port ||
-	    memcmp(l->d.peer, req->peer, MAPPING_PEER_KEY_LEN))
+	if (!req->internal_port || !l || l->d.is_static ||
+	    l->d.target_port != req->internal_port || memcmp(l->d.peer, req->peer, MAPPING_PEER_KEY_LEN))
 		return NULL;
 	return l;
 }
@@ -240,10 +247,11 @@ size_t mapping_table_expire(struct mapping_table *t, int64_t now_ms)
 	return n;
 }
 
-size_t mapping_table_drop_peer(struct mapping_table *t, const uint8_t *peer)
+size_t mapping_table_drop_peer(struct mapping_table *t, const uint8_t *peer,
+			       enum mapping_kinds kinds)
 {
-	return drop_peer_proto(t, peer, MAPPING_UDP) +
-	       drop_peer_proto(t, peer, MAPPING_TCP);
+	return drop_peer_proto(t, peer, MAPPING_UDP, kinds) +
+	       drop_peer_proto(t, peer, MAPPING_TCP, kinds);
 }
 
 size_t mapping_table_drop_port(struct mapping_table *t, enum mapping_proto proto,
@@ -254,12 +262,78 @@ size_t mapping_table_drop_port(struct mapping_table *t, enum mapping_proto proto
 	return l ? lease_drop_proto(t, l, proto) : 0;
 }
 
+/* The static lease on m's port, when it is the same forward. */
+static struct lease *same_static(const struct mapping_table *t,
+				 const struct mapping_view *m)
+{
+	struct lease *l = t->by_port[m->external_port];
+
+	if (!l || !l->d.is_static || l->d.addr != m->addr ||
+	    l->d.target_port != m->target_port ||
+	    memcmp(l->d.peer, m->peer, MAPPING_PEER_KEY_LEN))
+		return NULL;
+	return l;
+}
+
+static void make_static(struct lease *l, const struct mapping_view *m)
+{
+	l->d.is_static = true;
+	l->d.addr = m->addr;
+	l->d.internal_port = m->target_port;
+	l->d.external_port = m->external_port;
+	l->d.target_port = m->target_port;
+	l->d.proto[m->proto].lifetime = MAPPING_STATIC_LIFETIME;
+	l->d.proto[m->proto].expires_ms = INT64_MAX;
+}
+
+int mapping_table_put_static(struct mapping_table *t, const struct mapping_view *m)
+{
+	struct lease *l = same_static(t, m), *other = t->by_port[m->external_port];
+
+	if (m->external_port == 0 || m->target_port == 0)
+		return -EINVAL;
+	if (l && l->d.proto[m->proto].lifetime)
+		return 0;	/* already there: nothing to write */
+	if (l) {
+		if (change_begin(t, l) < 0)
+			return -ENOMEM;
+	} else {
+		/* Whatever holds the port goes, both protocols: a lease's
+		 * protocols share one port and one target. */
+		if (other && change_begin(t, other) < 0)
+			return -ENOMEM;
+		if (other) {
+			other->d.proto[MAPPING_UDP].lifetime = 0;
+			other->d.proto[MAPPING_TCP].lifetime = 0;
+		}
+		if (!(l = lease_new(t, m->peer)))
+			return -ENOMEM;
+	}
+	make_static(l, m);
+	change_end(t, l);
+	return 0;
+}
+
 int mapping_table_adopt(struct mapping_table *t, const struct mapping_view *m)
 {
-	struct lease *l = lease_lookup(t, m->peer, m->internal_port);
+	struct lease *l = m->is_static ? same_static(t, m)
+				       : lease_lookup(t, m->peer, m->internal_port);
 
 	if (m->lifetime == 0 || m->external_port == 0)
 		return -EINVAL;
+	if (m->is_static) {
+		if (!l && t->by_port[m->external_port])
+			return -EEXIST;
+		if (l && l->d.proto[m->proto].lifetime)
+			return -EEXIST;
+		if (!l && !(l = lease_new(t, m->peer)))
+			return -ENOMEM;
+		if (l->linked && change_begin(t, l) < 0)
+			return -ENOMEM;
+		make_static(l, m);
+		change_end(t, l);
+		return 0;
+	}
 	if (l) {
 		/* The companion protocol of a lease already adopted. */
 		if (l->d.external_port != m->external_port ||

@@ -123,7 +123,7 @@ struct lease *lease_lookup(const struct mapping_table *t,
 	struct lease *l = t->lease_buckets[lease_bucket(t, peer, internal_port)];
 
 	for (; l; l = l->hash_next)
-		if (l->d.internal_port == internal_port &&
+		if (l->d.internal_port == internal_port && !l->d.is_static &&
 		    !memcmp(l->d.peer, peer, MAPPING_PEER_KEY_LEN))
 			return l;
 	return NULL;
@@ -267,16 +267,20 @@ void lease_link(struct mapping_table *t, struct lease *l)
 		l->peer_next->peer_prev = l;
 	l->owner->leases = l;
 	l->owner->lease_count++;
+	l->owner->static_count += l->d.is_static;
 
 	for (int p = 0; p < MAPPING_PROTO_COUNT; p++) {
 		l->heap_index[p] = EXPIRY_HEAP_NONE;
 		if (!l->d.proto[p].lifetime)
 			continue;
+		t->active[p]++;
+		t->active_static[p] += l->d.is_static;
+		if (l->d.is_static)
+			continue;	/* never expires */
 		/* Cannot fail: store_reserve (or the state before a rollback)
 		 * left room. */
 		expiry_heap_push(&t->expiries, l->d.proto[p].expires_ms, l,
 				 &l->heap_index[p]);
-		t->active[p]++;
 	}
 	l->linked = true;
 }
@@ -301,13 +305,16 @@ void lease_unlink(struct mapping_table *t, struct lease *l)
 	if (l->peer_next)
 		l->peer_next->peer_prev = l->peer_prev;
 	l->owner->lease_count--;
+	l->owner->static_count -= l->d.is_static;
 	l->owner = NULL;
 
 	for (int p = 0; p < MAPPING_PROTO_COUNT; p++) {
 		if (l->heap_index[p] != EXPIRY_HEAP_NONE)
 			expiry_heap_remove(&t->expiries, l->heap_index[p]);
-		if (l->d.proto[p].lifetime)
-			t->active[p]--;
+		if (!l->d.proto[p].lifetime)
+			continue;
+		t->active[p]--;
+		t->active_static[p] -= l->d.is_static;
 	}
 	l->linked = false;
 }
@@ -389,6 +396,7 @@ void view_of(const struct lease_data *d, enum mapping_proto proto,
 	v->internal_port = d->internal_port;
 	v->external_port = d->external_port;
 	v->target_port = d->target_port;
+	v->is_static = d->is_static;
 	v->lifetime = d->proto[proto].lifetime;
 	v->expires_ms = d->proto[proto].expires_ms;
 }
@@ -397,6 +405,7 @@ static bool views_equal(const struct mapping_view *a,
 			const struct mapping_view *b)
 {
 	return a->addr == b->addr && a->external_port == b->external_port &&
+	       a->internal_port == b->internal_port && a->is_static == b->is_static &&
 	       a->target_port == b->target_port && a->lifetime == b->lifetime &&
 	       a->expires_ms == b->expires_ms;
 }
@@ -465,12 +474,18 @@ size_t mapping_table_count(const struct mapping_table *t,
 	return t->active[proto];
 }
 
+size_t mapping_table_count_static(const struct mapping_table *t,
+				  enum mapping_proto proto)
+{
+	return t->active_static[proto];
+}
+
 uint32_t mapping_table_peer_ports(const struct mapping_table *t,
 				  const uint8_t *peer)
 {
 	const struct peer_record *p = peer_lookup(t, peer);
 
-	return p ? p->lease_count : 0;
+	return p ? p->lease_count - p->static_count : 0;
 }
 
 size_t mapping_table_peer_count(const struct mapping_table *t)

@@ -15,6 +15,7 @@ struct lease_data {
 	uint16_t internal_port;
 	uint16_t external_port;
 	uint16_t target_port;
+	bool is_static;		/* the admin's: no expiry, no quota */
 	struct {
 		int64_t expires_ms;
 		uint32_t lifetime;	/* 0: this protocol is not mapped */
@@ -36,6 +37,7 @@ struct lease {
 struct peer_record {
 	uint8_t key[MAPPING_PEER_KEY_LEN];
 	uint32_t lease_count;
+	uint32_t static_count;	/* of lease_count */
 	struct lease *leases;
 	struct peer_record *hash_next;
 };
@@ -57,6 +59,7 @@ struct mapping_table {
 	size_t peer_count;
 	struct expiry_heap expiries;
 	size_t active[MAPPING_PROTO_COUNT];
+	size_t active_static[MAPPING_PROTO_COUNT];
 	struct journal_entry *journal;
 	size_t journal_len, journal_cap;
 	bool in_txn;
@@ -70,6 +73,8 @@ uint64_t hash_key_port(const uint8_t *key, uint16_t port);
  * changing anything; -ENOMEM leaves the state as it was. */
 int store_reserve(struct mapping_table *t, const uint8_t *peer);
 void peer_release_if_empty(struct mapping_table *t, const uint8_t *peer);
+/* The peer's dynamic lease of an internal port (static forwards are found
+ * by their external port). */
 struct lease *lease_lookup(const struct mapping_table *t, const uint8_t *peer,
 			   uint16_t internal_port);
 bool lease_active(const struct lease *l);

@@ -194,8 +194,10 @@ static int build_puts(struct nft_txn *txn, struct nl_batch *b)
 			encode_data(data, e->addr, e->target_port);
 			nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY, key, sizeof(key));
 			nftnl_set_elem_set(se, NFTNL_SET_ELEM_DATA, data, sizeof(data));
-			nftnl_set_elem_set_u64(se, NFTNL_SET_ELEM_TIMEOUT,
-					       (uint64_t)e->lifetime_s * 1000 + grace_ms);
+			/* Without a timeout an element stays (a static forward). */
+			if (e->lifetime_s)
+				nftnl_set_elem_set_u64(se, NFTNL_SET_ELEM_TIMEOUT,
+						       (uint64_t)e->lifetime_s * 1000 + grace_ms);
 			nftnl_set_elem_add(s, se);
 		}
 		ret = push_elems(b, s, NFT_MSG_NEWSETELEM, NLM_F_CREATE);

@@ -27,7 +27,8 @@ struct nft_element {
 	uint16_t external_port;
 	uint32_t addr;			/* host byte order */
 	uint16_t target_port;
-	uint32_t lifetime_s;		/* kernel timeout = lifetime + grace */
+	uint32_t lifetime_s;		/* kernel timeout = lifetime + grace;
+					 * 0: no timeout, the element stays */
 	/* Filled by a dump: what remains of the lifetime, grace excluded. */
 	uint64_t remaining_ms;
 	/* Userdata */

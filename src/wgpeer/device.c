@@ -38,6 +38,19 @@ struct wg_peer_info *wg_device_peer(struct wg_device_info *dev,
 	return p;
 }
 
+static int peer_key_cmp(const void *key, const void *peer)
+{
+	return memcmp(key, ((const struct wg_peer_info *)peer)->key, WG_KEY_LEN);
+}
+
+const struct wg_peer_info *wg_device_find(const struct wg_device_info *dev,
+					  const uint8_t key[WG_KEY_LEN])
+{
+	if (!dev->n_peers)
+		return NULL;
+	return bsearch(key, dev->peers, dev->n_peers, sizeof(*dev->peers), peer_key_cmp);
+}
+
 static void mask_addr(uint8_t *addr, size_t len, uint8_t cidr)
 {
 	for (size_t i = 0; i < len; i++) {

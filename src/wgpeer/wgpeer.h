@@ -39,6 +39,9 @@ void wg_device_clear(struct wg_device_info *dev);
 /* The peer with this key, adding it when add is set (NULL on ENOMEM). */
 struct wg_peer_info *wg_device_peer(struct wg_device_info *dev,
 				    const uint8_t key[WG_KEY_LEN], bool add);
+/* The peer with this key in a normalized device, or NULL. */
+const struct wg_peer_info *wg_device_find(const struct wg_device_info *dev,
+					  const uint8_t key[WG_KEY_LEN]);
 int wg_peer_add_ip(struct wg_peer_info *peer, uint8_t family,
 		   const void *addr, uint8_t cidr);
 /* Sorts peers by key and each peer's prefixes: what diffing expects. */

@@ -106,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			mapping_table_expire(t, now);
 			break;
 		case 10:
-			mapping_table_drop_peer(t, req.peer);
+			mapping_table_drop_peer(t, req.peer, MAPPING_ANY);
 			break;
 		default:
 			mapping_table_drop_port(t, req.proto, req.suggested_port);

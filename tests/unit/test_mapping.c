@@ -342,7 +342,7 @@ static void rollback_restores_everything(void **state)
 	mapping_table_request(f->t, &limits, &req, 10, &r);	/* companion */
 	req.internal_port = 81;
 	mapping_table_request(f->t, &limits, &req, 10, &r);	/* new */
-	mapping_table_drop_peer(f->t, peer_b);
+	mapping_table_drop_peer(f->t, peer_b, MAPPING_ANY);
 	req.peer = peer_b;
 	req.internal_port = 9;
 	req.suggested_port = 4430;	/* B's freed port, taken again */
@@ -412,7 +412,7 @@ static void drop_peer_collects_all(void **state)
 	}
 	ask(f->t, &limits, peer_b, MAPPING_TCP, 1, 0, 60, 0);
 	mapping_table_begin(f->t);
-	n = mapping_table_drop_peer(f->t, peer_a);
+	n = mapping_table_drop_peer(f->t, peer_a, MAPPING_ANY);
 	mapping_table_commit(f->t);
 	assert_int_equal(n, 10);
 	assert_int_equal(mapping_table_count(f->t, MAPPING_TCP), 1);

@@ -165,6 +165,96 @@ static void bad_policies(void **state)
 	}
 }
 
+#define HEAD "interface: wg0\nexternal: { interface: eth0 }\nports: { range: 20000-30000, reserved: [25000] }\npeers:\n"
+
+static void static_forwards(void **state)
+{
+	const char *text = HEAD
+		"  \"" KEY_A "\":\n"
+		"    forwards:\n"
+		"      - { protocol: tcp, external: 2222, internal: 22 }\n"
+		"      - { protocol: both, external: 24000 }\n"
+		"      - { protocol: udp, external: 2222, internal: 22 }\n"
+		"      - { protocol: udp, external: 9000, address: 10.0.0.9 }\n";
+	const struct policy_forward *f;
+	struct policy p;
+	char err[512];
+
+	(void)state;
+	if (load(text, &p, err) < 0)
+		fail_msg("%s", err);
+	assert_int_equal(p.n_forwards, 4);
+	f = policy_forward_at(&p, MAPPING_TCP, 2222);
+	assert_non_null(f);
+	assert_int_equal(f->internal_port, 22);
+	assert_int_equal(f->line, 7);
+	f = policy_forward_at(&p, MAPPING_UDP, 2222);
+	assert_non_null(f);
+	assert_int_equal(f->line, 9);
+	f = policy_forward_at(&p, MAPPING_UDP, 24000);
+	assert_non_null(f);
+	assert_int_equal(f->internal_port, 24000);		/* defaults to external */
+	assert_non_null(policy_forward_at(&p, MAPPING_TCP, 24000));
+	f = policy_forward_at(&p, MAPPING_UDP, 9000);
+	assert_non_null(f);
+	assert_true(f->has_address);
+	assert_int_equal(f->address, 0x0a000009);
+	assert_null(policy_forward_at(&p, MAPPING_TCP, 9000));
+	assert_null(policy_forward_at(&p, MAPPING_TCP, 2223));
+	policy_free(&p);
+}
+
+/* Collisions and bad forwards name the forward's place. */
+static void bad_forwards(void **state)
+{
+	static const struct { const char *text, *want; } cases[] = {
+		{ HEAD "  \"" KEY_A "\": { forwards: [{ protocol: tcp, external: 2222 }] }\n"
+		  "  \"" KEY_B "\": { forwards: [{ protocol: both, external: 2222 }] }\n",
+		  "t.yaml:6:64: external port 2222 is already forwarded to peer " KEY_A " (line 5)" },
+		{ HEAD "  \"" KEY_A "\": { forwards: [{ protocol: tcp, external: 2222 }, "
+		  "{ protocol: both, external: 2222 }] }\n",
+		  "t.yaml:5:99: tcp 2222 is already forwarded (line 5)" },
+		{ HEAD "  \"" KEY_A "\": { forwards: [{ protocol: tcp, external: 2222 }, "
+		  "{ protocol: udp, external: 2222, internal: 22 }] }\n",
+		  "t.yaml:5:99: external port 2222 already forwards to internal port 2222" },
+		{ HEAD "  \"" KEY_A "\": { forwards: [{ protocol: tcp, external: 25000 }] }\n",
+		  "t.yaml:5:64: external port 25000 is reserved (ports.reserved)" },
+		{ HEAD "  \"" KEY_A "\": { forwards: [{ protocol: udp, external: 5351 }] }\n",
+		  "t.yaml:5:64: external port 5351 is the gateway's own (NAT-PMP)" },
+		{ HEAD "  \"" KEY_A "\": { forwards: [{ protocol: tcp, external: 26000 }] }\n"
+		  "  \"" KEY_B "\": { name: bob, ports: 25500-26500 }\n",
+		  "t.yaml:5:64: external port 26000 is in the port range 25500-26500 of peer bob" },
+		{ HEAD "  \"" KEY_A "\": { deny: true, forwards: [{ protocol: tcp, external: 2 }] }\n",
+		  "t.yaml:5:76: the peer is denied (deny: true) and cannot have forwards" },
+		{ HEAD "  \"" KEY_A "\": { forwards: [{ protocol: sctp, external: 2 }] }\n",
+		  "t.yaml:5:76: protocol must be tcp, udp or both, not \"sctp\"" },
+		{ HEAD "  \"" KEY_A "\": { forwards: [{ protocol: tcp }] }\n",
+		  "t.yaml:5:64: a forward needs an external port" },
+		{ HEAD "  \"" KEY_A "\": { forwards: [{ external: 80 }] }\n",
+		  "t.yaml:5:64: a forward needs protocol: tcp, udp or both" },
+		{ HEAD "  \"" KEY_A "\": { forwards: [{ protocol: tcp, external: 70000 }] }\n",
+		  "t.yaml:5:91: external must be between 1 and 65535" },
+		{ HEAD "  \"" KEY_A "\": { forwards: [{ protocol: tcp, external: 80, to: 1 }] }\n",
+		  "t.yaml:5:95: unknown key \"to\" in a forward" },
+		{ HEAD "  \"" KEY_A "\": { forwards: { protocol: tcp } }\n",
+		  "t.yaml:5:62: forwards must be a list" },
+		{ HEAD "  \"" KEY_A "\": { forwards: [{ protocol: tcp, external: 80, address: x }] }\n",
+		  "t.yaml:5:104: address \"x\" is not an IPv4 address" },
+	};
+	char err[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct policy p;
+
+		memset(err, 0, sizeof(err));
+		if (load(cases[i].text, &p, err) == 0)
+			fail_msg("case %zu was accepted", i);
+		if (strncmp(err, cases[i].want, strlen(cases[i].want)))
+			fail_msg("case %zu: got \"%s\", want \"%s...\"", i, err, cases[i].want);
+	}
+}
+
 static void example_policy_is_valid(void **state)
 {
 	struct policy p;
@@ -183,6 +273,8 @@ int main(void)
 		cmocka_unit_test(minimal_policy_gets_defaults),
 		cmocka_unit_test(full_policy),
 		cmocka_unit_test(bad_policies),
+		cmocka_unit_test(static_forwards),
+		cmocka_unit_test(bad_forwards),
 		cmocka_unit_test(example_policy_is_valid),
 	};
 

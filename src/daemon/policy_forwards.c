@@ -1,0 +1,240 @@
+/* A peer's static forwards (policy `forwards:`), and the rules that keep
+ * them from colliding: one external port and protocol has one owner, never
+ * a reserved port, never inside another peer's port range. */
+#include "daemon/policy_loader.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "natpmp/codec.h"
+#include "util/base64.h"
+
+#define PROTO_BIT(p) (1u << (p))
+#define BOTH_PROTOS (PROTO_BIT(MAPPING_UDP) | PROTO_BIT(MAPPING_TCP))
+
+struct forward_seen {
+	struct policy_forward *f;
+	bool has_external, has_internal;
+};
+
+static int get_protos(struct loader *l, yaml_node_t *v, unsigned *out)
+{
+	const char *s;
+
+	if (want_scalar(l, v, "protocol", &s))
+		return -1;
+	if (!strcmp(s, "tcp"))
+		*out = PROTO_BIT(MAPPING_TCP);
+	else if (!strcmp(s, "udp"))
+		*out = PROTO_BIT(MAPPING_UDP);
+	else if (!strcmp(s, "both"))
+		*out = BOTH_PROTOS;
+	else
+		return fail_at(l, v, "protocol must be tcp, udp or both, not \"%s\"", s);
+	return 0;
+}
+
+static int forward_pair(struct loader *l, const char *key, yaml_node_t *k,
+			yaml_node_t *v, void *arg)
+{
+	struct forward_seen *seen = arg;
+	struct policy_forward *f = seen->f;
+	struct in_addr a;
+	const char *s;
+	uint32_t n;
+
+	if (!strcmp(key, "protocol"))
+		return get_protos(l, v, &f->protos);
+	if (!strcmp(key, "external") || !strcmp(key, "internal")) {
+		if (get_uint(l, v, key, 1, 65535, &n))
+			return -1;
+		if (key[0] == 'e') {
+			f->external_port = (uint16_t)n;
+			seen->has_external = true;
+		} else {
+			f->internal_port = (uint16_t)n;
+			seen->has_internal = true;
+		}
+		return 0;
+	}
+	if (!strcmp(key, "address")) {
+		if (want_scalar(l, v, "address", &s))
+			return -1;
+		if (inet_pton(AF_INET, s, &a) != 1)
+			return fail_at(l, v, "address \"%s\" is not an IPv4 address", s);
+		f->has_address = true;
+		f->address = ntohl(a.s_addr);
+		return 0;
+	}
+	return unknown(l, k, key, "a forward");
+}
+
+static int append(struct loader *l, const yaml_node_t *node)
+{
+	struct policy *p = l->p;
+
+	if (p->n_forwards == l->cap_forwards) {
+		size_t cap = l->cap_forwards ? l->cap_forwards * 2 : 8;
+		struct policy_forward *f = realloc(p->forwards, cap * sizeof(*f));
+		const yaml_node_t **nodes;
+
+		if (!f)
+			return fail_at(l, node, "out of memory");
+		p->forwards = f;
+		nodes = realloc(l->forward_nodes, cap * sizeof(*nodes));
+		if (!nodes)
+			return fail_at(l, node, "out of memory");
+		l->forward_nodes = nodes;
+		l->cap_forwards = cap;
+	}
+	memset(&p->forwards[p->n_forwards], 0, sizeof(*p->forwards));
+	l->forward_nodes[p->n_forwards] = node;
+	return 0;
+}
+
+int forwards_parse(struct loader *l, const struct policy_peer *peer,
+		   yaml_node_t *list)
+{
+	if (list->type != YAML_SEQUENCE_NODE)
+		return fail_at(l, list, "forwards must be a list, e.g. "
+			       "[{ protocol: tcp, external: 2222, internal: 22 }]");
+	for (yaml_node_item_t *i = list->data.sequence.items.start;
+	     i < list->data.sequence.items.top; i++) {
+		yaml_node_t *item = yaml_document_get_node(l->doc, *i);
+		struct forward_seen seen = { 0 };
+
+		if (append(l, item))
+			return -1;
+		seen.f = &l->p->forwards[l->p->n_forwards];
+		if (each_pair(l, item, "a forward", forward_pair, &seen))
+			return -1;
+		if (!seen.f->protos)
+			return fail_at(l, item, "a forward needs protocol: tcp, udp or both");
+		if (!seen.has_external)
+			return fail_at(l, item, "a forward needs an external port");
+		if (!seen.has_internal)
+			seen.f->internal_port = seen.f->external_port;
+		memcpy(seen.f->key, peer->key, sizeof(seen.f->key));
+		seen.f->line = (uint32_t)item->start_mark.line + 1;
+		l->p->n_forwards++;
+	}
+	return 0;
+}
+
+static const char *peer_label(const struct policy *p, const uint8_t key[32],
+			      char *buf, size_t len)
+{
+	const struct policy_peer *peer = policy_peer_find(p, key);
+	char b64[KEY_B64_LEN + 1];
+
+	if (peer && peer->name[0])
+		return peer->name;
+	key_to_base64(b64, key);
+	snprintf(buf, len, "%s", b64);
+	return buf;
+}
+
+static const char *protos_text(unsigned protos)
+{
+	return protos == BOTH_PROTOS ? "tcp and udp"
+	       : protos == PROTO_BIT(MAPPING_TCP) ? "tcp" : "udp";
+}
+
+/* Forward i against the ones written before it. */
+static int check_pair(struct loader *l, size_t i, size_t j)
+{
+	const struct policy_forward *f = &l->p->forwards[i], *g = &l->p->forwards[j];
+	const yaml_node_t *n = l->forward_nodes[i];
+	char label[64];
+
+	if (f->external_port != g->external_port)
+		return 0;
+	if (memcmp(f->key, g->key, 32))
+		return fail_at(l, n, "external port %u is already forwarded to peer %s "
+			       "(line %u)", f->external_port,
+			       peer_label(l->p, g->key, label, sizeof(label)), g->line);
+	if (f->protos & g->protos)
+		return fail_at(l, n, "%s %u is already forwarded (line %u)",
+			       protos_text(f->protos & g->protos), f->external_port,
+			       g->line);
+	if (f->internal_port != g->internal_port || f->has_address != g->has_address ||
+	    f->address != g->address)
+		return fail_at(l, n, "external port %u already forwards to internal port "
+			       "%u (line %u): one external port goes to one address "
+			       "and port for both protocols", f->external_port,
+			       g->internal_port, g->line);
+	return 0;
+}
+
+static int check_one(struct loader *l, size_t i)
+{
+	const struct policy *p = l->p;
+	const struct policy_forward *f = &p->forwards[i];
+	const struct policy_peer *owner = policy_peer_find(p, f->key);
+	const yaml_node_t *n = l->forward_nodes[i];
+	char label[64];
+
+	if (owner && owner->deny)
+		return fail_at(l, n, "the peer is denied (deny: true) and cannot have "
+			       "forwards");
+	if (f->external_port == NATPMP_SERVER_PORT || f->external_port == NATPMP_CLIENT_PORT)
+		return fail_at(l, n, "external port %u is the gateway's own (NAT-PMP)",
+			       f->external_port);
+	if (policy_is_reserved(p, f->external_port))
+		return fail_at(l, n, "external port %u is reserved (ports.reserved)",
+			       f->external_port);
+	for (size_t k = 0; k < p->n_peers; k++) {
+		const struct policy_peer *q = &p->peers[k];
+
+		if (q == owner || !q->has_ports || f->external_port < q->port_min ||
+		    f->external_port > q->port_max)
+			continue;
+		return fail_at(l, n, "external port %u is in the port range %u-%u of "
+			       "peer %s", f->external_port, q->port_min, q->port_max,
+			       peer_label(p, q->key, label, sizeof(label)));
+	}
+	for (size_t j = 0; j < i; j++)
+		if (check_pair(l, i, j))
+			return -1;
+	return 0;
+}
+
+static int by_external_port(const void *a, const void *b)
+{
+	const struct policy_forward *x = a, *y = b;
+
+	if (x->external_port != y->external_port)
+		return x->external_port < y->external_port ? -1 : 1;
+	return x->protos < y->protos ? -1 : x->protos > y->protos;
+}
+
+int forwards_check(struct loader *l)
+{
+	for (size_t i = 0; i < l->p->n_forwards; i++)
+		if (check_one(l, i))
+			return -1;
+	qsort(l->p->forwards, l->p->n_forwards, sizeof(*l->p->forwards),
+	      by_external_port);
+	return 0;
+}
+
+const struct policy_forward *policy_forward_at(const struct policy *p,
+					       enum mapping_proto proto, uint16_t port)
+{
+	size_t lo = 0, hi = p->n_forwards;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->forwards[mid].external_port < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < p->n_forwards && p->forwards[lo].external_port == port; lo++)
+		if (p->forwards[lo].protos & PROTO_BIT(proto))
+			return &p->forwards[lo];
+	return NULL;
+}

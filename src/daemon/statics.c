@@ -1,0 +1,113 @@
+/* The admin's static forwards (policy `forwards:`): each stands in the
+ * mapping table, and so in the kernel, while its peer is on the WireGuard
+ * interface and owns the forward's address. They are staged into the same
+ * transactions as everything else: a vanished peer's forwards go with its
+ * other mappings, a reload changes them all at once. */
+#include "daemon/core.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "daemon/wgwatch.h"
+#include "util/base64.h"
+#include "util/log.h"
+#include "wgpeer/wgpeer.h"
+
+/* The peer's first IPv4 allowed-ip of one address, host byte order. */
+static bool peer_host_address(const struct wg_peer_info *peer, uint32_t *addr)
+{
+	for (size_t i = 0; i < peer->n_ips; i++) {
+		const struct wg_allowed_ip *ip = &peer->ips[i];
+		uint32_t be;
+
+		if (ip->family != AF_INET || ip->cidr != 32)
+			continue;
+		memcpy(&be, ip->addr, 4);
+		*addr = ntohl(be);
+		return true;
+	}
+	return false;
+}
+
+/* Where the forward goes now: false while its peer is not on the
+ * interface, has no single address, or does not own the one written. */
+static bool static_target(struct gateway *g, const struct policy_forward *f,
+			  uint32_t *addr)
+{
+	const struct wg_peer_info *peer;
+	uint8_t owner[32];
+
+	if (!wg_watch_present(g->wg) ||
+	    !(peer = wg_device_find(wg_watch_device(g->wg), f->key)))
+		return false;
+	if (f->has_address)
+		*addr = f->address;
+	else if (!peer_host_address(peer, addr))
+		return false;
+	return wg_watch_lookup(g->wg, *addr, owner, NULL) && !memcmp(owner, f->key, 32);
+}
+
+/* The WireGuard port is never forwarded away, whatever the policy says. */
+static bool static_port_usable(const struct gateway *g, uint16_t port)
+{
+	return port != wg_watch_device(g->wg)->listen_port;
+}
+
+bool gateway_static_allowed(struct gateway *g, const struct mapping_view *v)
+{
+	const struct policy_forward *f = policy_forward_at(&g->policy, v->proto,
+							   v->external_port);
+	uint32_t addr;
+
+	return f && !memcmp(f->key, v->peer, 32) && f->internal_port == v->target_port &&
+	       static_port_usable(g, v->external_port) && static_target(g, f, &addr) &&
+	       addr == v->addr;
+}
+
+int gateway_stage_statics(struct gateway *g)
+{
+	for (size_t i = 0; i < g->policy.n_forwards; i++) {
+		const struct policy_forward *f = &g->policy.forwards[i];
+		struct mapping_view v = {
+			.peer = f->key,
+			.external_port = f->external_port,
+			.target_port = f->internal_port,
+		};
+
+		if (!static_port_usable(g, f->external_port) || !static_target(g, f, &v.addr))
+			continue;
+		for (int p = 0; p < MAPPING_PROTO_COUNT; p++) {
+			int ret;
+
+			if (!(f->protos & (1u << p)))
+				continue;
+			v.proto = (enum mapping_proto)p;
+			if ((ret = mapping_table_put_static(g->mappings, &v)) < 0)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+void gateway_sync_statics(struct gateway *g)
+{
+	if (!g->policy.n_forwards || mapping_table_begin(g->mappings) < 0)
+		return;
+	if (gateway_stage_statics(g) < 0) {
+		mapping_table_rollback(g->mappings);
+		log_warnx("static forwards: out of memory; tried again at the next poll");
+		return;
+	}
+	gateway_apply(g, REASON_POLICY);
+}
+
+void gateway_warn_statics(const struct gateway *g)
+{
+	uint16_t listen = wg_watch_device(g->wg)->listen_port;
+
+	for (size_t i = 0; i < g->policy.n_forwards; i++)
+		if (g->policy.forwards[i].external_port == listen)
+			log_warnx("%s:%u: the static forward of port %u is not installed: "
+				  "it is the WireGuard listen port", g->policy.path,
+				  g->policy.forwards[i].line, listen);
+}

@@ -237,7 +237,7 @@ static void bad_forwards(void **state)
 		{ HEAD "  \"" KEY_A "\": { forwards: [{ protocol: tcp, external: 80, to: 1 }] }\n",
 		  "t.yaml:5:95: unknown key \"to\" in a forward" },
 		{ HEAD "  \"" KEY_A "\": { forwards: { protocol: tcp } }\n",
-		  "t.yaml:5:62: forwards must be a list" },
+		  "t.yaml:5:63: forwards must be a list" },
 		{ HEAD "  \"" KEY_A "\": { forwards: [{ protocol: tcp, external: 80, address: x }] }\n",
 		  "t.yaml:5:104: address \"x\" is not an IPv4 address" },
 	};

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -267,6 +268,40 @@ static void example_policy_is_valid(void **state)
 	policy_free(&p);
 }
 
+/* The example's commented peers block, uncommented, is a valid policy with
+ * the static forwards it shows. */
+static void example_peers_block_is_valid(void **state)
+{
+	FILE *f = fopen("conf/portgate.yaml", "r");
+	char line[512], text[8192] = "";
+	bool in_peers = false;
+	struct policy p;
+	char err[512];
+
+	(void)state;
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		const char *keep = line;
+
+		if (!strcmp(line, "# peers:\n")) {
+			in_peers = true;
+			keep = "peers:\n";
+		} else if (in_peers && line[0] != '#') {
+			in_peers = false;
+		} else if (in_peers) {
+			keep = line + 1;
+		}
+		strncat(text, keep, sizeof(text) - strlen(text) - 1);
+	}
+	fclose(f);
+	if (policy_load_string("uncommented.yaml", text, strlen(text), &p, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_int_equal(p.n_peers, 3);
+	assert_int_equal(p.n_forwards, 2);
+	assert_non_null(policy_forward_at(&p, MAPPING_TCP, 2222));
+	policy_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +311,7 @@ int main(void)
 		cmocka_unit_test(static_forwards),
 		cmocka_unit_test(bad_forwards),
 		cmocka_unit_test(example_policy_is_valid),
+		cmocka_unit_test(example_peers_block_is_valid),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);

@@ -84,8 +84,9 @@ void gateway_expiry_timer(struct loop_watch *w, uint32_t events);
 int gateway_stage_statics(struct gateway *g);
 void gateway_sync_statics(struct gateway *g);
 bool gateway_static_allowed(struct gateway *g, const struct mapping_view *v);
-/* Logs the forwards that cannot stand (the WireGuard listen port). */
-void gateway_warn_statics(const struct gateway *g);
+/* Logs, with FILE:LINE, the forwards whose peer is there but which cannot
+ * stand (the WireGuard listen port, no address). */
+void gateway_warn_statics(struct gateway *g);
 int gateway_adopt_kernel_state(struct gateway *g);
 
 /* request.c */

@@ -260,6 +260,7 @@ int gateway_reload(struct gateway *g, char *err, size_t errlen)
 	g->external.known = false;	/* re-read, and announce if it moved */
 	gateway_sync_external(g);
 	gateway_sweep(g, REASON_POLICY);
+	gateway_warn_statics(g);
 	log_info("policy reloaded from %s", next.path);
 	return 0;
 }

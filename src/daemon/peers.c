@@ -100,12 +100,13 @@ static void peers_changed(void *arg, struct wg_events *ev, unsigned flags)
 
 	if (flags & WG_WATCH_LISTEN_PORT) {
 		gateway_sync_reserved(g);
-		gateway_warn_statics(g);
 		gateway_sweep(g, REASON_RESERVED);
 	}
 	handle_events(g, ev);
 	/* A peer that came (back), or whose address did: its forwards. */
 	gateway_sync_statics(g);
+	if (flags & (WG_WATCH_LISTEN_PORT | WG_WATCH_FIRST_READ))
+		gateway_warn_statics(g);
 	if (mapping_table_count(g->mappings, MAPPING_UDP) +
 	    mapping_table_count(g->mappings, MAPPING_TCP))
 		gateway_sweep_local_services(g);

@@ -101,13 +101,31 @@ void gateway_sync_statics(struct gateway *g)
 	gateway_apply(g, REASON_POLICY);
 }
 
-void gateway_warn_statics(const struct gateway *g)
+/* Why a forward whose peer is on the interface is not installed. */
+static const char *unusable_reason(struct gateway *g, const struct policy_forward *f)
 {
-	uint16_t listen = wg_watch_device(g->wg)->listen_port;
+	const struct wg_peer_info *peer;
+	uint32_t addr;
 
-	for (size_t i = 0; i < g->policy.n_forwards; i++)
-		if (g->policy.forwards[i].external_port == listen)
-			log_warnx("%s:%u: the static forward of port %u is not installed: "
-				  "it is the WireGuard listen port", g->policy.path,
-				  g->policy.forwards[i].line, listen);
+	if (!static_port_usable(g, f->external_port))
+		return "its external port is the WireGuard listen port";
+	if (!wg_watch_present(g->wg) ||
+	    !(peer = wg_device_find(wg_watch_device(g->wg), f->key)) ||
+	    static_target(g, f, &addr))
+		return NULL;	/* absent (normal) or fine */
+	if (f->has_address)
+		return "its address is not one the peer owns (allowed-ips)";
+	return "the peer has no single-address (/32) allowed-ip: give address:";
+}
+
+void gateway_warn_statics(struct gateway *g)
+{
+	for (size_t i = 0; i < g->policy.n_forwards; i++) {
+		const struct policy_forward *f = &g->policy.forwards[i];
+		const char *why = unusable_reason(g, f);
+
+		if (why)
+			log_warnx("%s:%u: the static forward of port %u is not installed: %s",
+				  g->policy.path, f->line, f->external_port, why);
+	}
 }

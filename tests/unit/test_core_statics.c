@@ -146,6 +146,26 @@ static void clients_cannot_delete_them(void **state)
 	harness_down(&h);
 }
 
+/* A forward whose peer is there but has no single address is not
+ * installed, and the log says where and why. */
+static void unusable_forwards_are_not_installed(void **state)
+{
+	struct harness h;
+
+	(void)state;
+	harness_up(&h, "peers:\n  \"" PEER_D_KEY "\":\n    forwards:\n"
+		       "      - { protocol: tcp, external: 2222 }\n"
+		       "      - { protocol: tcp, external: 2223, address: 127.0.0.2 }\n"
+		       "      - { protocol: tcp, external: 51820 }\n",
+		   "public_key=dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd\n"
+		   "allowed_ip=127.0.0.8/31\n");
+	assert_false(fake_nft_get(IPPROTO_TCP, 2222, NULL));
+	assert_false(fake_nft_get(IPPROTO_TCP, 2223, NULL));	/* peer A's address */
+	assert_false(fake_nft_get(IPPROTO_TCP, 51820, NULL));	/* the WireGuard port */
+	assert_int_equal(fake_nft_count(), 0);
+	harness_down(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +174,7 @@ int main(void)
 		cmocka_unit_test(never_handed_out_never_in_the_quota),
 		cmocka_unit_test(operators_see_them_and_cannot_drop_them),
 		cmocka_unit_test(clients_cannot_delete_them),
+		cmocka_unit_test(unusable_forwards_are_not_installed),
 	};
 
 	return cmocka_run_group_tests_name("core: static forwards", tests, NULL, NULL);

@@ -1,79 +1,8 @@
 #include "natpmp/codec.h"
+#include "natpmp/wire.h"
 
 #include <stdbool.h>
 #include <string.h>
-
-struct reader {
-	const uint8_t *buf;
-	size_t len;
-	size_t pos;
-};
-
-struct writer {
-	uint8_t *buf;
-	size_t cap;
-	size_t pos;
-	bool overflow;
-};
-
-static bool read_u8(struct reader *r, uint8_t *v)
-{
-	if (r->len - r->pos < 1)
-		return false;
-	*v = r->buf[r->pos++];
-	return true;
-}
-
-static bool read_u16(struct reader *r, uint16_t *v)
-{
-	if (r->len - r->pos < 2)
-		return false;
-	*v = (uint16_t)(r->buf[r->pos] << 8 | r->buf[r->pos + 1]);
-	r->pos += 2;
-	return true;
-}
-
-static bool read_u32(struct reader *r, uint32_t *v)
-{
-	if (r->len - r->pos < 4)
-		return false;
-	*v = (uint32_t)r->buf[r->pos] << 24 | (uint32_t)r->buf[r->pos + 1] << 16 |
-	     (uint32_t)r->buf[r->pos + 2] << 8 | r->buf[r->pos + 3];
-	r->pos += 4;
-	return true;
-}
-
-static void write_u8(struct writer *w, uint8_t v)
-{
-	if (w->cap - w->pos < 1) {
-		w->overflow = true;
-		return;
-	}
-	w->buf[w->pos++] = v;
-}
-
-static void write_u16(struct writer *w, uint16_t v)
-{
-	write_u8(w, (uint8_t)(v >> 8));
-	write_u8(w, (uint8_t)v);
-}
-
-static void write_u32(struct writer *w, uint32_t v)
-{
-	write_u16(w, (uint16_t)(v >> 16));
-	write_u16(w, (uint16_t)v);
-}
-
-static void write_bytes(struct writer *w, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		write_u8(w, p[i]);
-}
-
-static size_t writer_done(const struct writer *w)
-{
-	return w->overflow ? 0 : w->pos;
-}
 
 enum natpmp_verdict natpmp_decode(const uint8_t *buf, size_t len,
 				  struct natpmp_request *req)

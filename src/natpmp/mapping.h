@@ -45,11 +45,24 @@ struct mapping_request {
 	enum mapping_proto proto;
 	uint16_t internal_port;
 	uint16_t suggested_port;
+	/* The suggested port or nothing (PCP's PREFER_FAILURE). */
+	bool exact_port;
 	uint32_t lifetime;
+};
+
+/* Why a request got no port (result 4 in RFC 6886 terms; PCP tells them
+ * apart). */
+enum mapping_refusal {
+	MAPPING_GRANTED = 0,
+	MAPPING_QUOTA,		/* the peer holds its per_peer ports */
+	MAPPING_NO_PORT,	/* none free in its range */
+	MAPPING_NOT_EXACT,	/* exact_port, and the suggested port cannot be had */
+	MAPPING_NO_MEMORY,
 };
 
 struct mapping_reply {
 	uint16_t result;	/* an RFC 6886 result code */
+	enum mapping_refusal refusal;
 	uint16_t external_port;
 	uint32_t lifetime;
 };

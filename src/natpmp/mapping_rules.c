@@ -57,9 +57,10 @@ static size_t lease_drop_proto(struct mapping_table *t, struct lease *l,
 	return 1;
 }
 
-static void refuse(struct mapping_reply *reply, uint16_t result)
+static void refuse(struct mapping_reply *reply, enum mapping_refusal why)
 {
-	reply->result = result;
+	reply->result = NATPMP_RESULT_OUT_OF_RESOURCES;
+	reply->refusal = why;
 	reply->external_port = 0;
 	reply->lifetime = 0;
 }
@@ -168,6 +169,12 @@ static struct lease *same_forward(const struct mapping_table *t,
 	return l;
 }
 
+/* PCP's PREFER_FAILURE: the suggested port or nothing. */
+static bool not_as_asked(const struct mapping_request *req, uint16_t port)
+{
+	return req->exact_port && req->suggested_port && port != req->suggested_port;
+}
+
 void mapping_table_request(struct mapping_table *t,
 			   const struct mapping_limits *limits,
 			   const struct mapping_request *req, int64_t now_ms,
@@ -178,18 +185,25 @@ void mapping_table_request(struct mapping_table *t,
 	uint32_t lifetime;
 	struct lease *l;
 
+	reply->refusal = MAPPING_GRANTED;
 	if (req->lifetime == 0) {
 		serve_delete(t, req, reply);
 		return;
 	}
 	lifetime = clamp_lifetime(limits, req->lifetime);
 	l = lease_lookup(t, req->peer, key_port);
-	if (!l && (l = same_forward(t, req)) != NULL) {
+	if (!l)
+		l = same_forward(t, req);
+	if (l && not_as_asked(req, l->d.external_port)) {
+		refuse(reply, MAPPING_NOT_EXACT);
+		return;
+	}
+	if (l && l->d.internal_port != key_port) {
 		/* gluetun asks "any port" (internal 0), gets X, then renews
 		 * as internal X: the peer's forward of X to its own port X is
 		 * that same forward. One lease, keyed by what it asks now. */
 		if (change_begin(t, l) < 0) {
-			refuse(reply, NATPMP_RESULT_OUT_OF_RESOURCES);
+			refuse(reply, MAPPING_NO_MEMORY);
 			return;
 		}
 		l->d.internal_port = key_port;
@@ -198,7 +212,7 @@ void mapping_table_request(struct mapping_table *t,
 		/* A renewal, a retransmit or the companion protocol: the
 		 * port stays whatever the client suggests now. */
 		if (change_begin(t, l) < 0) {
-			refuse(reply, NATPMP_RESULT_OUT_OF_RESOURCES);
+			refuse(reply, MAPPING_NO_MEMORY);
 			return;
 		}
 		l->d.addr = req->addr;
@@ -206,14 +220,17 @@ void mapping_table_request(struct mapping_table *t,
 		uint16_t port;
 
 		if (mapping_table_peer_ports(t, req->peer) >= limits->per_peer) {
-			refuse(reply, NATPMP_RESULT_OUT_OF_RESOURCES);
+			refuse(reply, MAPPING_QUOTA);
 			return;
 		}
 		port = choose_port(t, limits, req, key_port);
-		/* No port, or no memory for the lease: the state is as it
-		 * was, and the client hears "out of resources". */
-		if (!port || !(l = lease_new(t, req->peer))) {
-			refuse(reply, NATPMP_RESULT_OUT_OF_RESOURCES);
+		if (!port || not_as_asked(req, port)) {
+			refuse(reply, port ? MAPPING_NOT_EXACT : MAPPING_NO_PORT);
+			return;
+		}
+		/* No memory for the lease: the state is as it was. */
+		if (!(l = lease_new(t, req->peer))) {
+			refuse(reply, MAPPING_NO_MEMORY);
 			return;
 		}
 		l->d.addr = req->addr;

@@ -1,6 +1,9 @@
 /* libFuzzer target: the input is a datagram for the decoder, then a script of
- * requests, expiries, drops and rollbacks for the mapping state. After every
+ * requests, expiries, drops, static forwards and rollbacks for the mapping
+ * state. After every
  * step the state's own invariants are checked. */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,32 +42,43 @@ static void check_decode(const uint8_t *data, size_t size)
 
 struct counter {
 	const struct mapping_table *t;
-	size_t n[2];
+	size_t n[2], statics[2];
 };
 
-/* Every mapping is found again by both of its keys. */
+/* Every dynamic mapping is found again by both of its keys; a static one
+ * by its port only, never by a client's key, and it never expires. */
 static void count_view(const struct mapping_view *v, void *arg)
 {
 	struct counter *c = arg;
 	struct mapping_view by_port, by_key;
+	bool keyed = mapping_table_find(c->t, v->peer, v->proto, v->internal_port, &by_key);
 
-	if (!v->external_port || !v->lifetime || v->external_port == 2003)
+	if (!v->external_port || !v->lifetime)
 		abort();
 	if (!mapping_table_find_by_port(c->t, v->proto, v->external_port, &by_port) ||
-	    !mapping_table_find(c->t, v->peer, v->proto, v->internal_port, &by_key) ||
-	    by_key.external_port != v->external_port ||
 	    memcmp(by_port.peer, v->peer, MAPPING_PEER_KEY_LEN))
 		abort();
+	if (v->is_static) {
+		if ((keyed && by_key.external_port == v->external_port) ||
+		    v->expires_ms != INT64_MAX)
+			abort();
+		c->statics[v->proto]++;
+	} else if (v->external_port == 2003 || !keyed ||
+		   by_key.external_port != v->external_port) {
+		abort();
+	}
 	c->n[v->proto]++;
 }
 
 static void check_invariants(struct mapping_table *t)
 {
-	struct counter c = { t, { 0, 0 } };
+	struct counter c = { t, { 0, 0 }, { 0, 0 } };
 
 	mapping_table_foreach(t, count_view, &c);
 	if (c.n[0] != mapping_table_count(t, MAPPING_UDP) ||
-	    c.n[1] != mapping_table_count(t, MAPPING_TCP))
+	    c.n[1] != mapping_table_count(t, MAPPING_TCP) ||
+	    c.statics[0] != mapping_table_count_static(t, MAPPING_UDP) ||
+	    c.statics[1] != mapping_table_count_static(t, MAPPING_TCP))
 		abort();
 }
 
@@ -91,6 +105,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			.lifetime = (op[1] >> 1) % 4 == 0 ? 0 : op[3] % 64,
 		};
 		struct mapping_reply reply;
+		struct mapping_view fixed = {
+			.peer = req.peer, .addr = req.addr, .proto = req.proto,
+			.external_port = req.suggested_port,
+			.target_port = (uint16_t)(req.internal_port + 1),
+		};
+		struct mapping_view held;
 
 		mapping_table_begin(t);
 		switch (op[0] >> 4) {
@@ -100,13 +120,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    (!reply.external_port || !reply.lifetime ||
 			     reply.external_port == 2003))
 				abort();
+			/* A static port is never the answer. */
+			if (reply.result == 0 && req.lifetime &&
+			    mapping_table_find_by_port(t, req.proto, reply.external_port, &held) &&
+			    held.is_static)
+				abort();
 			break;
 		case 8: case 9:
 			now += op[3] * 100;
 			mapping_table_expire(t, now);
 			break;
 		case 10:
-			mapping_table_drop_peer(t, req.peer, MAPPING_ANY);
+			mapping_table_drop_peer(t, req.peer, (op[3] & 1) ? MAPPING_ANY
+								       : MAPPING_DYNAMIC);
+			break;
+		case 11:
+			if (mapping_table_put_static(t, &fixed) == -ENOMEM) {
+				mapping_table_rollback(t);	/* as the contract asks */
+				continue;
+			}
 			break;
 		default:
 			mapping_table_drop_port(t, req.proto, req.suggested_port);

@@ -369,6 +369,8 @@ static int top_pair(struct loader *l, const char *key, yaml_node_t *k,
 		return get_uint(l, v, "stale_handshake", 0, 86400 * 30, &l->p->stale_handshake);
 	if (!strcmp(key, "catch_all_peers"))
 		return get_bool(l, v, "catch_all_peers", &l->p->catch_all_peers);
+	if (!strcmp(key, "pcp"))
+		return get_bool(l, v, "pcp", &l->p->pcp);
 	if (!strcmp(key, "nftables") || !strcmp(key, "control") || !strcmp(key, "metrics"))
 		return each_pair(l, v, key, sub_pair, (void *)key);
 	return unknown(l, k, key, "the policy");
@@ -384,6 +386,7 @@ static void set_defaults(struct policy *p)
 	p->per_peer = 8;
 	p->rate = 10;
 	p->poll_interval = 1;
+	p->pcp = true;
 	snprintf(p->nft_table, sizeof(p->nft_table), "portgate");
 	snprintf(p->control_socket, sizeof(p->control_socket), "/run/portgate/control.sock");
 }

@@ -63,6 +63,9 @@ struct policy {
 	 * POLICY_CATCH_ALL_PREFIX owns most of the address space (0.0.0.0/0
 	 * owns every source): its requests are refused unless this is set. */
 	bool catch_all_peers;
+	/* Answer PCP (RFC 6887) MAP and ANNOUNCE; false: every version but
+	 * NAT-PMP's gets NAT-PMP's "unsupported version". */
+	bool pcp;
 	char nft_table[32];
 	bool nft_remove_on_exit;
 	char control_socket[108];

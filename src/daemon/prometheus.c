@@ -9,6 +9,7 @@
 #include "daemon/gateway.h"
 #include "daemon/stats.h"
 #include "natpmp/codec.h"
+#include "natpmp/pcp.h"
 #include "wgpeer/wgpeer.h"
 
 struct text {
@@ -70,6 +71,15 @@ static void requests(struct text *t, const struct stats *s)
 				    stats_opcode_label((enum stat_opcode)op),
 				    natpmp_result_name((uint16_t)r),
 				    (unsigned long long)s->requests[op][r]);
+	head(t, "portgate_pcp_requests_total", "counter",
+	     "PCP requests answered, by opcode and result.");
+	for (int op = 0; op < STAT_PCP_OP_COUNT; op++)
+		for (int r = 0; r < STAT_PCP_RESULT_COUNT; r++)
+			if (s->pcp_requests[op][r])
+				add(t, "portgate_pcp_requests_total{opcode=\"%s\",result=\"%s\"} %llu\n",
+				    stats_pcp_op_label((enum stat_pcp_op)op),
+				    pcp_result_name((uint16_t)r),
+				    (unsigned long long)s->pcp_requests[op][r]);
 }
 
 static void mapping_events(struct text *t, const struct stats *s)

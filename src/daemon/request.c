@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "daemon/ratelimit.h"
+#include "daemon/request.h"
 #include "daemon/sockets.h"
 #include "daemon/wgwatch.h"
 #include "natpmp/codec.h"
@@ -27,23 +28,16 @@
 /* Longer than any request: the codec sees the true length of junk. */
 #define REQUEST_DGRAM_MAX 1100
 
-struct pending {
-	int fd;				/* the socket it came in on */
-	bool heard;			/* came through the tunnel */
-	struct sockaddr_in from;
-	struct natpmp_request req;
-	uint8_t reply[NATPMP_MAX_RESPONSE_LEN];
-	size_t reply_len;
-	bool needs_commit;	/* a success that holds only if the kernel commits */
-};
-
 /* Room for the IP_PKTINFO of each datagram. */
 #define REQUEST_CMSG_LEN CMSG_SPACE(sizeof(struct in_pktinfo))
+
+/* Long enough for a PCP MAP with its options; longer ones are not held. */
+#define REQUEST_DEFER_LEN 128
 
 struct deferred {
 	int fd;
 	struct sockaddr_in from;
-	uint8_t buf[NATPMP_MAP_REQUEST_LEN];
+	uint8_t buf[REQUEST_DEFER_LEN];
 	uint8_t len;
 };
 
@@ -170,48 +164,28 @@ static void answer_malformed(struct gateway *g, struct pending *p,
 	}
 }
 
-/* Decides the answer for one datagram; false when it gets none. */
-static bool serve(struct gateway *g, struct pending *p, const uint8_t *buf, size_t len)
+enum authz request_authorize(struct gateway *g, struct pending *p, const uint8_t *buf,
+			     size_t len, bool request, uint8_t peer[32])
 {
 	uint32_t src = ntohl(p->from.sin_addr.s_addr);
-	enum natpmp_verdict verdict = natpmp_decode(buf, len, &p->req);
-	bool request = verdict == NATPMP_VERDICT_REQUEST;
-	uint8_t peer[32], cidr = 0;
+	uint8_t cidr = 0;
 
-	if (verdict == NATPMP_VERDICT_IGNORE) {
-		stats_count(&g->stats, STAT_IGNORED, 1);
-		return false;
-	}
 	if (!wg_watch_lookup(g->wg, src, peer, &cidr)) {
 		if (!request) {
 			stats_count(&g->stats, STAT_NOT_PEER_IGNORED, 1);
-			return false;
+			return AUTHZ_SILENT;
 		}
 		/* WireGuard has no peer notifications: a peer added after the
 		 * last poll asks before we know it. Read again, then answer. */
-		if (defer(g, p, buf, len))
-			return false;
-		answer_error(g, p, NATPMP_RESULT_NOT_AUTHORIZED);
-		return true;
+		return defer(g, p, buf, len) ? AUTHZ_DEFERRED : AUTHZ_REFUSED;
 	}
-	if (policy_denies(&g->policy, peer)) {
-		if (!request)
-			return false;
-		answer_error(g, p, NATPMP_RESULT_NOT_AUTHORIZED);
-		return true;
-	}
+	if (policy_denies(&g->policy, peer))
+		return request ? AUTHZ_REFUSED : AUTHZ_SILENT;
 	if (!ratelimit_allow(g->rate, peer, mono_now_ms())) {
 		stats_count(&g->stats, STAT_RATE_LIMITED, 1);
-		if (!request)
-			return false;
-		answer_error(g, p, NATPMP_RESULT_OUT_OF_RESOURCES);
-		return true;
+		return request ? AUTHZ_RATE_LIMITED : AUTHZ_SILENT;
 	}
-	if (!request) {
-		answer_malformed(g, p, verdict, buf, len);
-		return true;
-	}
-	if (policy_refuses_prefix(&g->policy, cidr)) {
+	if (request && policy_refuses_prefix(&g->policy, cidr)) {
 		char name[9];
 		struct in_addr a = { htonl(src) };
 
@@ -220,14 +194,51 @@ static bool serve(struct gateway *g, struct pending *p, const uint8_t *buf, size
 		log_warnx("natpmp: peer %s owns %s by an allowed-ip of /%u, which covers "
 			  "most of the address space: refused (catch_all_peers: false)",
 			  name, inet_ntoa(a), cidr);
+		return AUTHZ_REFUSED;
+	}
+	return AUTHZ_PEER;
+}
+
+/* Decides the answer for one NAT-PMP datagram; false when it gets none. */
+static bool serve_natpmp(struct gateway *g, struct pending *p, const uint8_t *buf,
+			 size_t len)
+{
+	enum natpmp_verdict verdict = natpmp_decode(buf, len, &p->req);
+	bool request = verdict == NATPMP_VERDICT_REQUEST;
+	uint8_t peer[32];
+
+	if (verdict == NATPMP_VERDICT_IGNORE) {
+		stats_count(&g->stats, STAT_IGNORED, 1);
+		return false;
+	}
+	switch (request_authorize(g, p, buf, len, request, peer)) {
+	case AUTHZ_SILENT:
+	case AUTHZ_DEFERRED:
+		return false;
+	case AUTHZ_REFUSED:
 		answer_error(g, p, NATPMP_RESULT_NOT_AUTHORIZED);
 		return true;
+	case AUTHZ_RATE_LIMITED:
+		answer_error(g, p, NATPMP_RESULT_OUT_OF_RESOURCES);
+		return true;
+	case AUTHZ_PEER:
+		break;
 	}
-	if (p->req.opcode == NATPMP_OP_EXTERNAL_ADDRESS)
+	if (!request)
+		answer_malformed(g, p, verdict, buf, len);
+	else if (p->req.opcode == NATPMP_OP_EXTERNAL_ADDRESS)
 		serve_external(g, p);
 	else
-		serve_mapping(g, p, peer, src);
+		serve_mapping(g, p, peer, ntohl(p->from.sin_addr.s_addr));
 	return true;
+}
+
+/* Version 0 is NAT-PMP; PCP is every other version, when the policy
+ * serves it (pcp: false answers them as NAT-PMP's "unsupported version"). */
+static bool serve(struct gateway *g, struct pending *p, const uint8_t *buf, size_t len)
+{
+	p->is_pcp = len >= 1 && buf[0] != 0 && g->policy.pcp;
+	return p->is_pcp ? pcp_serve(g, p, buf, len) : serve_natpmp(g, p, buf, len);
 }
 
 static int receive(struct request_batch *b, int fd)
@@ -279,7 +290,12 @@ static void reply_all(struct gateway *g, struct request_batch *b, int n, bool co
 
 		if (!p->reply_len)
 			continue;
-		if (p->needs_commit) {
+		if (p->needs_commit && p->is_pcp) {
+			if (committed)
+				pcp_count_success(g, p);
+			else
+				pcp_answer_refused(g, p);
+		} else if (p->needs_commit) {
 			if (committed)
 				stats_request(&g->stats, stats_opcode_of(p->req.opcode),
 					      NATPMP_RESULT_SUCCESS);
@@ -383,15 +399,16 @@ void gateway_requests_settled(struct gateway *g)
 		timer_at(g->batch->replay.fd, mono_now_ms());
 }
 
-/* ---- announcements (RFC 6886 §3.2.1) ------------------------------------ */
+/* ---- announcements (RFC 6886 §3.2.1, RFC 6887 §14.1.3) ----------------- */
 
 /* Multicast reaches nobody on WireGuard: unicast to each peer's address. */
 void gateway_announce(void *arg)
 {
 	struct gateway *g = arg;
 	const struct wg_device_info *dev = wg_watch_device(g->wg);
-	uint8_t msg[NATPMP_EXTERNAL_RESPONSE_LEN];
+	uint8_t msg[NATPMP_EXTERNAL_RESPONSE_LEN], pcp[PCP_HEADER_LEN];
 	uint32_t be = htonl(g->external.addr);
+	size_t pcp_len;
 	int fd = pmp_sockets_any_fd(g->sockets);
 	size_t len;
 
@@ -399,6 +416,7 @@ void gateway_announce(void *arg)
 		return;
 	len = natpmp_encode_external(msg, sizeof(msg), NATPMP_RESULT_SUCCESS,
 				     gateway_epoch(g), (uint8_t *)&be);
+	pcp_len = g->policy.pcp ? pcp_encode_announce(pcp, sizeof(pcp), gateway_epoch(g)) : 0;
 	for (size_t i = 0; i < dev->n_peers; i++) {
 		for (size_t k = 0; k < dev->peers[i].n_ips; k++) {
 			const struct wg_allowed_ip *ip = &dev->peers[i].ips[k];
@@ -409,6 +427,11 @@ void gateway_announce(void *arg)
 				continue;
 			memcpy(&to.sin_addr, ip->addr, 4);
 			sendto(fd, msg, len, MSG_DONTWAIT, (struct sockaddr *)&to, sizeof(to));
+			/* RFC 6887 §14.1.3: PCP clients learn of a new epoch or
+			 * address from an unsolicited ANNOUNCE on the same port. */
+			if (pcp_len)
+				sendto(fd, pcp, pcp_len, MSG_DONTWAIT, (struct sockaddr *)&to,
+				       sizeof(to));
 		}
 	}
 }

@@ -47,6 +47,19 @@ void stats_request(struct stats *s, enum stat_opcode op, uint16_t result)
 		s->requests[op][result]++;
 }
 
+void stats_pcp_request(struct stats *s, enum stat_pcp_op op, uint16_t result)
+{
+	if (result < STAT_PCP_RESULT_COUNT)
+		s->pcp_requests[op][result]++;
+}
+
+const char *stats_pcp_op_label(enum stat_pcp_op op)
+{
+	static const char *const labels[STAT_PCP_OP_COUNT] = { "announce", "map", "other" };
+
+	return labels[op];
+}
+
 void stats_mapping(struct stats *s, bool created, enum change_reason why)
 {
 	if (created)

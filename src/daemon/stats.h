@@ -30,6 +30,15 @@ enum stat_opcode {
 };
 #define STAT_RESULT_COUNT 6	/* RFC 6886 result codes 0..5 */
 
+/* PCP requests as metrics label them. */
+enum stat_pcp_op {
+	STAT_PCP_ANNOUNCE,
+	STAT_PCP_MAP,
+	STAT_PCP_OTHER,		/* other opcodes, versions, malformed */
+	STAT_PCP_OP_COUNT
+};
+#define STAT_PCP_RESULT_COUNT 14	/* RFC 6887 result codes 0..13 */
+
 /* Why mappings changed: each transaction is applied for one reason. */
 enum change_reason {
 	REASON_CLIENT,		/* requests: created, renewed, deleted */
@@ -63,6 +72,7 @@ extern const double stats_latency_bounds_ms[STATS_LATENCY_BUCKETS - 1];
 struct stats {
 	uint64_t counters[STAT_COUNTER_COUNT];
 	uint64_t requests[STAT_OP_COUNT][STAT_RESULT_COUNT];
+	uint64_t pcp_requests[STAT_PCP_OP_COUNT][STAT_PCP_RESULT_COUNT];
 	uint64_t events[EVENT_COUNT];
 	uint64_t dropped[REASON_COUNT];
 	uint64_t nft_latency[STATS_LATENCY_BUCKETS];
@@ -74,6 +84,8 @@ void stats_count(struct stats *s, enum stat_counter c, uint64_t n);
  * counted as STAT_OP_OTHER by their callers). */
 enum stat_opcode stats_opcode_of(uint8_t natpmp_opcode);
 void stats_request(struct stats *s, enum stat_opcode op, uint16_t result);
+void stats_pcp_request(struct stats *s, enum stat_pcp_op op, uint16_t result);
+const char *stats_pcp_op_label(enum stat_pcp_op op);
 /* A mapping created (created) or removed for a reason. */
 void stats_mapping(struct stats *s, bool created, enum change_reason why);
 void stats_nft_latency(struct stats *s, double ms);

@@ -1,0 +1,184 @@
+/* PCP (RFC 6887) on the request path: the same sockets, peers, policy,
+ * quotas, rate limits and kernel transaction as NAT-PMP, and the same
+ * mapping table: a port mapped through PCP is the forward NAT-PMP sees for
+ * the same (peer, protocol, internal port), and the other way round.
+ *
+ * A mapping's identity is its peer and internal port, not PCP's nonce:
+ * Tailscale sends a new nonce with every request, so a renewal or delete
+ * under another nonce is served, not refused (RFC 6887 §11.3 would answer
+ * NOT_AUTHORIZED; the WireGuard peer key already says who asks). */
+#include "daemon/core.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "daemon/request.h"
+#include "daemon/wgwatch.h"
+#include "natpmp/pcp.h"
+
+static enum stat_pcp_op op_label(const struct pcp_request *req)
+{
+	if (req->version != PCP_VERSION)
+		return STAT_PCP_OTHER;
+	return req->opcode == PCP_OP_MAP ? STAT_PCP_MAP
+	       : req->opcode == PCP_OP_ANNOUNCE ? STAT_PCP_ANNOUNCE : STAT_PCP_OTHER;
+}
+
+static void answer_error(struct gateway *g, struct pending *p, uint16_t result)
+{
+	p->reply_len = pcp_encode_error(p->reply, sizeof(p->reply), &p->pcp, result,
+					gateway_epoch(g));
+	p->needs_commit = false;
+	stats_pcp_request(&g->stats, op_label(&p->pcp), result);
+}
+
+void pcp_answer_refused(struct gateway *g, struct pending *p)
+{
+	answer_error(g, p, PCP_NETWORK_FAILURE);
+}
+
+void pcp_count_success(struct gateway *g, const struct pending *p)
+{
+	stats_pcp_request(&g->stats, op_label(&p->pcp), PCP_SUCCESS);
+}
+
+static uint16_t result_of(enum mapping_refusal why)
+{
+	switch (why) {
+	case MAPPING_QUOTA:
+		return PCP_USER_EX_QUOTA;
+	case MAPPING_NOT_EXACT:
+		return PCP_CANNOT_PROVIDE_EXTERNAL;
+	default:
+		return PCP_NO_RESOURCES;
+	}
+}
+
+/* The internal address the mapping is for: the source, or a THIRD_PARTY
+ * address the same peer owns (a host of its routed subnet). 0: refused. */
+static uint32_t internal_address(struct gateway *g, const struct pcp_request *req,
+				 const uint8_t *peer, uint32_t src)
+{
+	uint8_t owner[32];
+	uint32_t addr;
+
+	if (!req->has_third_party)
+		return src;
+	if (!pcp_addr_v4(req->third_party, &addr) ||
+	    !wg_watch_lookup(g->wg, addr, owner, NULL) || memcmp(owner, peer, 32))
+		return 0;
+	return addr;
+}
+
+/* Deletes of both protocols (protocol 0) are two requests. */
+static void serve_delete_all(struct gateway *g, struct pending *p, struct mapping_request *mr,
+			     const struct mapping_limits *lim)
+{
+	struct mapping_reply r;
+
+	mr->proto = MAPPING_UDP;
+	mapping_table_request(g->mappings, lim, mr, mono_now_ms(), &r);
+	mr->proto = MAPPING_TCP;
+	mapping_table_request(g->mappings, lim, mr, mono_now_ms(), &r);
+	p->reply_len = pcp_encode_map(p->reply, sizeof(p->reply), &p->pcp,
+				      gateway_epoch(g), 0, 0, g->external.addr);
+	p->needs_commit = true;
+}
+
+static void serve_map(struct gateway *g, struct pending *p, const uint8_t *peer, uint32_t src)
+{
+	const struct pcp_request *req = &p->pcp;
+	struct mapping_limits lim;
+	struct mapping_request mr = {
+		.peer = peer,
+		.internal_port = req->internal_port,
+		.suggested_port = req->suggested_port,
+		.exact_port = req->prefer_failure,
+		.lifetime = req->lifetime,
+	};
+	struct mapping_reply r;
+	uint32_t wanted;
+
+	if (!(mr.addr = internal_address(g, req, peer, src))) {
+		answer_error(g, p, PCP_UNSUPP_OPTION);
+		return;
+	}
+	if (!g->external.known) {
+		answer_error(g, p, PCP_NETWORK_FAILURE);
+		return;
+	}
+	/* Another external address than ours can only be refused or ignored. */
+	if (req->prefer_failure && !pcp_addr_any(req->suggested_addr) &&
+	    !(pcp_addr_v4(req->suggested_addr, &wanted) && wanted == g->external.addr)) {
+		answer_error(g, p, PCP_CANNOT_PROVIDE_EXTERNAL);
+		return;
+	}
+	policy_limits_for(&g->policy, peer, &lim);
+	if (req->protocol == 0 && req->lifetime == 0 && req->internal_port == 0) {
+		serve_delete_all(g, p, &mr, &lim);
+		return;
+	}
+	if (req->protocol != IPPROTO_TCP && req->protocol != IPPROTO_UDP) {
+		answer_error(g, p, PCP_UNSUPP_PROTOCOL);
+		return;
+	}
+	/* Internal port 0 asks for every port (§11.1): only a delete may. */
+	if (req->internal_port == 0 && req->lifetime) {
+		answer_error(g, p, PCP_MALFORMED_REQUEST);
+		return;
+	}
+	mr.proto = req->protocol == IPPROTO_TCP ? MAPPING_TCP : MAPPING_UDP;
+	mapping_table_request(g->mappings, &lim, &mr, mono_now_ms(), &r);
+	if (r.result != NATPMP_RESULT_SUCCESS) {
+		answer_error(g, p, result_of(r.refusal));
+		return;
+	}
+	p->reply_len = pcp_encode_map(p->reply, sizeof(p->reply), req, gateway_epoch(g),
+				      r.lifetime, r.external_port, g->external.addr);
+	/* Stands or falls with the batch, as NAT-PMP's successes do. */
+	p->needs_commit = true;
+}
+
+bool pcp_serve(struct gateway *g, struct pending *p, const uint8_t *buf, size_t len)
+{
+	uint32_t src = ntohl(p->from.sin_addr.s_addr), client;
+	uint16_t result;
+	enum pcp_verdict verdict = pcp_decode(buf, len, &p->pcp, &result);
+	bool request = verdict == PCP_VERDICT_REQUEST;
+	uint8_t peer[32];
+
+	if (verdict == PCP_VERDICT_IGNORE) {
+		stats_count(&g->stats, STAT_IGNORED, 1);
+		return false;
+	}
+	switch (request_authorize(g, p, buf, len, request, peer)) {
+	case AUTHZ_SILENT:
+	case AUTHZ_DEFERRED:
+		return false;
+	case AUTHZ_REFUSED:
+		answer_error(g, p, PCP_NOT_AUTHORIZED);
+		return true;
+	case AUTHZ_RATE_LIMITED:
+		answer_error(g, p, PCP_NO_RESOURCES);
+		return true;
+	case AUTHZ_PEER:
+		break;
+	}
+	if (!request) {
+		answer_error(g, p, result);
+		return true;
+	}
+	/* §8.3: the client's own idea of its address must be the source. */
+	if (!pcp_addr_v4(p->pcp.client_addr, &client) || client != src) {
+		answer_error(g, p, PCP_ADDRESS_MISMATCH);
+		return true;
+	}
+	if (p->pcp.opcode == PCP_OP_ANNOUNCE) {
+		p->reply_len = pcp_encode_announce(p->reply, sizeof(p->reply), gateway_epoch(g));
+		stats_pcp_request(&g->stats, STAT_PCP_ANNOUNCE, PCP_SUCCESS);
+		return true;
+	}
+	serve_map(g, p, peer, src);
+	return true;
+}

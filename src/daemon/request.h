@@ -1,0 +1,51 @@
+/* The request path's shared parts (request.c reads, authorizes and answers;
+ * pcp_serve.c serves PCP). Private to those two. */
+#ifndef PORTGATE_DAEMON_REQUEST_H
+#define PORTGATE_DAEMON_REQUEST_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "natpmp/codec.h"
+#include "natpmp/pcp.h"
+
+struct gateway;
+
+/* One datagram of a batch and its answer. */
+struct pending {
+	int fd;				/* the socket it came in on */
+	bool heard;			/* came through the tunnel */
+	bool is_pcp;			/* version 1 and up, with pcp: true */
+	struct sockaddr_in from;
+	struct natpmp_request req;
+	struct pcp_request pcp;
+	uint8_t reply[PCP_MAX_LEN];
+	size_t reply_len;
+	bool needs_commit;	/* a success that holds only if the kernel commits */
+};
+
+/* Who is asking, as the request path decides it for both protocols. */
+enum authz {
+	AUTHZ_PEER,		/* a peer the policy serves, within its rate */
+	AUTHZ_SILENT,		/* no answer at all */
+	AUTHZ_DEFERRED,		/* answered once the peers are read again */
+	AUTHZ_REFUSED,		/* not authorized */
+	AUTHZ_RATE_LIMITED,
+};
+
+/* request.c: request says whether the datagram is a valid request (an
+ * error answer goes to peers within their rate only). */
+enum authz request_authorize(struct gateway *g, struct pending *p, const uint8_t *buf,
+			     size_t len, bool request, uint8_t peer[32]);
+
+/* pcp_serve.c: decides the answer for a PCP datagram; false when it gets
+ * none. */
+bool pcp_serve(struct gateway *g, struct pending *p, const uint8_t *buf, size_t len);
+/* The kernel refused the batch: the success becomes NETWORK_FAILURE. */
+void pcp_answer_refused(struct gateway *g, struct pending *p);
+/* A MAP success, counted once the kernel holds it. */
+void pcp_count_success(struct gateway *g, const struct pending *p);
+
+#endif

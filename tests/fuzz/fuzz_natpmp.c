@@ -1,4 +1,5 @@
-/* libFuzzer target: the input is a datagram for the decoder, then a script of
+/* libFuzzer target: the input is a datagram for the decoders (NAT-PMP and
+ * PCP), then a script of
  * requests, expiries, drops, static forwards and rollbacks for the mapping
  * state. After every
  * step the state's own invariants are checked. */
@@ -10,6 +11,7 @@
 
 #include "natpmp/codec.h"
 #include "natpmp/mapping.h"
+#include "natpmp/pcp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -36,6 +38,34 @@ static void check_decode(const uint8_t *data, size_t size)
 			abort();
 		break;
 	case NATPMP_VERDICT_IGNORE:
+		break;
+	}
+}
+
+/* PCP: every verdict's answer has the size the RFC gives it. */
+static void check_pcp(const uint8_t *data, size_t size)
+{
+	static uint8_t out[PCP_MAX_LEN];
+	struct pcp_request req;
+	uint16_t result;
+	size_t n;
+
+	switch (pcp_decode(data, size, &req, &result)) {
+	case PCP_VERDICT_REQUEST:
+		n = req.opcode == PCP_OP_ANNOUNCE
+			? pcp_encode_announce(out, sizeof(out), 1)
+			: pcp_encode_map(out, sizeof(out), &req, 1, 60, 2000, 1);
+		if (n < PCP_HEADER_LEN || n % 4 || (req.opcode == PCP_OP_MAP && n < PCP_MAP_LEN))
+			abort();
+		/* fall through: an error answer is possible for any request */
+	case PCP_VERDICT_ERROR:
+		n = pcp_encode_error(out, sizeof(out), &req, result, 1);
+		if (n < PCP_HEADER_LEN || n > PCP_MAX_LEN ||
+		    (req.version == PCP_VERSION && req.raw_len > PCP_HEADER_LEN &&
+		     n != req.raw_len))
+			abort();
+		break;
+	case PCP_VERDICT_IGNORE:
 		break;
 	}
 }
@@ -93,6 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int64_t now = 0;
 
 	check_decode(data, size);
+	check_pcp(data, size);
 	t = mapping_table_new();
 	mapping_table_reserve_port(t, 2003, true);
 	for (size_t i = 0; i + 4 <= size; i += 4) {

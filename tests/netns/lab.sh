@@ -42,6 +42,7 @@ limits:
   per_peer: ${LAB_PER_PEER:-8}
   rate: ${LAB_RATE:-50}
 poll_interval: 1
+pcp: ${LAB_PCP:-true}
 nftables:
   table: portgate
 control:

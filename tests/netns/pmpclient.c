@@ -4,11 +4,17 @@
  *   pmpclient [-b ADDR] [-p PORT] GATEWAY CMD [ARGS] [-- CMD ...]
  *     op0                         external address request
  *     map udp|tcp INT SUGG LIFE   mapping request
- *     pcp                         a PCP (version 2) MAP probe
+ *     pcp                         a PCP (version 2) MAP probe, all zeros
+ *     pcpmap udp|tcp INT SUGG LIFE [prefer]
+ *                                 a PCP MAP from this socket's address, a new
+ *                                 random nonce each time (as Tailscale);
+ *                                 prefer adds PREFER_FAILURE
+ *     announce                    a PCP ANNOUNCE
  *     raw HEX                     any bytes
  *     listen SECONDS              print announcements received on :5350
- *     sweep                       every length 0..1100 for several headers;
+ *     sweep [pcp]                 every length 0..1100 for several headers;
  *                                 checks which get an answer, of which size
+ *                                 (pcp: the gateway serves PCP)
  *     flood N                     N datagrams of junk, no waiting
  * Each answer is printed on one line: size=N then the decoded fields. */
 #include <arpa/inet.h>
@@ -55,9 +61,29 @@ static long now_us(void)
 	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
 }
 
+/* The nonce of the last PCP MAP sent, to check the answer echoes it. */
+static uint8_t last_nonce[12];
+
+static void print_pcp(const uint8_t *r, ssize_t n)
+{
+	printf(" version=2 op=%u result=%u lifetime=%lu epoch=%lu", r[1], r[3], get32(r + 4),
+	       get32(r + 8));
+	if (n >= 60 && r[1] == 129)
+		printf(" internal=%u external=%u extaddr=%s%u.%u.%u.%u nonce=%s", get16(r + 40),
+		       get16(r + 42), memcmp(r + 44, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) ? "not-v4:" : "",
+		       r[56], r[57], r[58], r[59],
+		       memcmp(r + 24, last_nonce, 12) ? "other" : "echoed");
+}
+
 static void print_reply(const uint8_t *r, ssize_t n, long rtt_us)
 {
 	printf("size=%zd rtt_us=%ld", n, rtt_us);
+	if (n >= 24 && r[0] == 2) {
+		print_pcp(r, n);
+		printf("\n");
+		fflush(stdout);
+		return;
+	}
 	if (n >= 4)
 		printf(" version=%u op=%u result=%u", r[0], r[1], get16(r + 2));
 	if (n >= 8)
@@ -127,11 +153,15 @@ static void listen_announcements(int seconds)
 	close(fd);
 }
 
-/* The answer size design.md §2 promises for a datagram, 0 for silence. */
-static ssize_t expected_size(uint8_t version, uint8_t op, size_t len)
+/* The answer size design.md §2 promises for a datagram, 0 for silence;
+ * with PCP served, RFC 6887's: an error echoes the request (at least a
+ * header), another version gets the header alone. */
+static ssize_t expected_size(uint8_t version, uint8_t op, size_t len, bool pcp)
 {
 	if (len < 2 || op >= 128)
 		return 0;
+	if (version != 0 && pcp)
+		return version != 2 || len < 24 ? 24 : (ssize_t)len;
 	if (version != 0)
 		return 8;
 	if (op == 0)
@@ -141,7 +171,7 @@ static ssize_t expected_size(uint8_t version, uint8_t op, size_t len)
 	return 16;
 }
 
-static int sweep(int fd)
+static int sweep(int fd, bool pcp)
 {
 	static const uint8_t heads[][2] = { {0, 0}, {0, 1}, {0, 2}, {0, 3}, {0, 127},
 					    {0, 130}, {2, 1}, {1, 0}, {2, 129} };
@@ -151,7 +181,7 @@ static int sweep(int fd)
 	memset(pkt, 0, sizeof(pkt));
 	for (size_t len = 0; len <= sizeof(pkt); len++) {
 		for (size_t h = 0; h < sizeof(heads) / sizeof(heads[0]); h++) {
-			ssize_t want = expected_size(heads[h][0], heads[h][1], len), n;
+			ssize_t want = expected_size(heads[h][0], heads[h][1], len, pcp), n;
 			struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
 			if (len > 0)
@@ -227,6 +257,50 @@ static void udp_flows(const char *addr, int port, long n)
 	printf("flows sent=%ld\n", sent);
 }
 
+static void put32(uint8_t *p, unsigned long v)
+{
+	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+}
+
+/* The PCP request header, with this socket's own address as the client's. */
+static size_t pcp_header(int fd, uint8_t *req, uint8_t op, unsigned long lifetime)
+{
+	struct sockaddr_in me;
+	socklen_t sl = sizeof(me);
+
+	memset(req, 0, 24);
+	req[0] = 2;
+	req[1] = op;
+	put32(req + 4, lifetime);
+	req[18] = req[19] = 0xff;
+	if (getsockname(fd, (struct sockaddr *)&me, &sl) == 0)
+		memcpy(req + 20, &me.sin_addr, 4);
+	return 24;
+}
+
+static size_t pcp_map(int fd, uint8_t *req, int argc, char **argv)
+{
+	unsigned in = (unsigned)atoi(argv[2]), sug = (unsigned)atoi(argv[3]);
+	size_t len = pcp_header(fd, req, 1, strtoul(argv[4], NULL, 10));
+
+	for (int i = 0; i < 12; i++)
+		last_nonce[i] = (uint8_t)rand();
+	memcpy(req + 24, last_nonce, 12);
+	memset(req + 36, 0, 24);
+	req[36] = !strcmp(argv[1], "tcp") ? 6 : 17;
+	req[40] = (uint8_t)(in >> 8); req[41] = (uint8_t)in;
+	req[42] = (uint8_t)(sug >> 8); req[43] = (uint8_t)sug;
+	req[54] = req[55] = 0xff;		/* ::ffff:0.0.0.0, any address */
+	len += 36;
+	if (argc == 6 && !strcmp(argv[5], "prefer")) {
+		memset(req + len, 0, 4);
+		req[len] = 2;			/* PREFER_FAILURE */
+		len += 4;
+	}
+	return len;
+}
+
 static int run(int fd, int argc, char **argv)
 {
 	uint8_t req[1200];
@@ -261,8 +335,12 @@ static int run(int fd, int argc, char **argv)
 			sscanf(h, "%2x", &b);
 			req[len++] = (uint8_t)b;
 		}
+	} else if (!strcmp(argv[0], "pcpmap") && (argc == 5 || argc == 6)) {
+		len = pcp_map(fd, req, argc, argv);
+	} else if (!strcmp(argv[0], "announce")) {
+		len = pcp_header(fd, req, 0, 0);
 	} else if (!strcmp(argv[0], "sweep")) {
-		return sweep(fd);
+		return sweep(fd, argc == 2 && !strcmp(argv[1], "pcp"));
 	} else if (!strcmp(argv[0], "flows") && argc == 4) {
 		udp_flows(argv[1], atoi(argv[2]), atol(argv[3]));
 		return 0;
@@ -299,6 +377,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: pmpclient [-s] [-b ADDR] [-p PORT] GATEWAY CMD ...\n");
 		return 2;
 	}
+	srand((unsigned)now_us());
 	fd = open_client(bind_addr, bind_port, argv[optind]);
 	if (fd < 0) {
 		perror("pmpclient");

@@ -45,13 +45,24 @@ check "gluetun-like: one forward per protocol, not two" \
 	'[ "$(map_elements gw | grep -c " 10.66.0.3 ")" = 2 ]'
 pmp c2 map udp 0 0 0 -- map tcp 0 0 0 >/dev/null
 
-# libtorrent: PCP first; the version answer at once, then NAT-PMP works.
+# libtorrent and Bitcoin Core with pcp: false: PCP first; the 8-byte
+# version answer at once, then NAT-PMP works (with PCP served, see
+# test_e2e_pcp.sh).
+LAB_PCP=false LAB_MODE=same-port LAB_PER_PEER=6 lab_policy </dev/null
+n=$(grep -c "policy reloaded" "$DLOG")
+kill -HUP "$DAEMON_PID"
+pcp_off() { [ "$(grep -c "policy reloaded" "$DLOG")" -gt "$n" ]; }
+check "pcp: false is in force" 'wait_until 3 pcp_off'
 r=$(pmp c2 pcp); echo "     $r"
 check "libtorrent-like: the PCP probe gets an 8-byte answer" '[ "$(field size "$r")" = 8 ]'
 check "libtorrent-like: ... with result 1 (unsupported version)" '[ "$(field result "$r")" = 1 ]'
 check "libtorrent-like: ... and opcode 129" '[ "$(field op "$r")" = 129 ]'
 r=$(pmp c2 map tcp 6881 0 7200); echo "     $r"
 check "libtorrent-like: NAT-PMP fallback succeeds" '[ "$(field result "$r")" = 0 ]'
+LAB_MODE=same-port LAB_PER_PEER=6 lab_policy </dev/null
+n=$(grep -c "policy reloaded" "$DLOG")
+kill -HUP "$DAEMON_PID"
+check "pcp: true again" 'wait_until 3 pcp_off'
 
 # Transmission: internal = external = its listen port, 3600 s; the policy
 # clamps that, and it renews at half the lifetime it was given.
@@ -113,8 +124,14 @@ n=$(grep -c "policy reloaded" "$DLOG")
 kill -HUP "$DAEMON_PID"
 reloaded() { [ "$(grep -c "policy reloaded" "$DLOG")" -gt "$n" ]; }
 wait_until 3 reloaded
+r=$(pmp c1 sweep pcp); echo "     $r"
+check "every length 0..1100: right answer or silence (NAT-PMP and PCP)" 'grep -q "sweep ok" <<<"$r"'
+LAB_PCP=false LAB_MODE=same-port LAB_PER_PEER=6 LAB_RATE=0 lab_policy </dev/null
+n=$(grep -c "policy reloaded" "$DLOG")
+kill -HUP "$DAEMON_PID"
+wait_until 3 reloaded
 r=$(pmp c1 sweep); echo "     $r"
-check "every length 0..1100: right answer or silence" 'grep -q "sweep ok" <<<"$r"'
+check "with pcp: false, every length: NAT-PMP's answers or silence" 'grep -q "sweep ok" <<<"$r"'
 in_ns c2 "$PMP" $GWIN flood 20000 >/dev/null
 r=$(pmp c1 op0)
 check "after a flood of junk the daemon still answers" '[ "$(field result "$r")" = 0 ]'

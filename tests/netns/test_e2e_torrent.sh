@@ -5,7 +5,9 @@
 # the gateway from its default route, maps its listen port, and a TCP
 # connection from the outside host to the granted port must land on that
 # listen port. Run in both mapping modes (same-port is the retired name of
-# rfc: neither may send a listen port's traffic elsewhere).
+# rfc: neither may send a listen port's traffic elsewhere): rfc with PCP
+# served (libtorrent maps through PCP), same-port with pcp: false
+# (libtorrent falls back to NAT-PMP).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lab.sh"
 CTL="$PWD/$BUILD/portgatectl"
@@ -47,8 +49,10 @@ JSON
 }
 
 for mode in rfc same-port; do
+	pcp=true
+	[ "$mode" = rfc ] || pcp=false
 	n=$(reloads)
-	LAB_MODE=$mode lab_policy </dev/null
+	LAB_MODE=$mode LAB_PCP=$pcp lab_policy </dev/null
 	kill -HUP "$DAEMON_PID"
 	reloaded() { [ "$(reloads)" -gt "$n" ]; }
 	check "[$mode] the policy is in force" 'wait_until 5 reloaded'
@@ -61,6 +65,12 @@ for mode in rfc same-port; do
 	check "[$mode] libtorrent: a portmap_alert for its TCP listen port" 'wait_until 20 lt_mapped'
 	grep -E "transport: PCP|unsupported version|^portmap_alert" "$log" | sed 's/^/     /'
 	check "[$mode] libtorrent asked with PCP first" 'grep -q "transport: PCP" "$log"'
+	if [ "$pcp" = true ]; then
+		check "[$mode] libtorrent's mapping came through PCP" 'grep -q "<== port map \[ transport: PCP protocol: tcp" "$log"'
+		check_not "[$mode] ... with no fallback to NAT-PMP" 'grep -q "unsupported version" "$log"'
+	else
+		check "[$mode] pcp: false: libtorrent fell back to NAT-PMP" 'grep -q "<== port map \[ transport: NAT-PMP protocol: tcp" "$log"'
+	fi
 	e=$(sed -n 's/^portmap \([0-9]*\) tcp natpmp$/\1/p' "$log" | head -n 1)
 	check "[$mode] libtorrent: the granted port $e is in the policy's range" 'in_range "$e" 20000 29999'
 	check "[$mode] the map sends it to libtorrent's listen port $LT_PORT" 'forwards "tcp $e 10.66.0.2 $LT_PORT"'

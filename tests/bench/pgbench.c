@@ -3,7 +3,9 @@
  * closed loop: each round every source sends its batch and waits for the
  * answers. Prints one line per phase with the rate and reply latencies.
  *   pgbench -g GW -s FIRST_SRC -n SOURCES -k PORTS_PER_SOURCE [-o PORT_OFFSET]
- *           [-l LIFETIME] [-P udp|tcp|both] [-b BATCH] [-r REPEAT] PHASE_NAME
+ *           [-l LIFETIME] [-P udp|tcp|both] [-b BATCH] [-r REPEAT] [-p] PHASE_NAME
+ *                                             -p: PCP MAP requests (60 bytes)
+ *                                             instead of NAT-PMP's
  *   pgbench blast -g DST -p PORT -c COUNT     UDP packets as fast as it can,
  *                                             each from a new source port, so
  *                                             each is a new flow (NAT chains
@@ -199,10 +201,45 @@ static int pace(const char *gw, const char *first, int n, int k, double rate,
 	return 0;
 }
 
+static void put32(uint8_t *p, unsigned long v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static void natpmp_map(uint8_t *pkt, int tcp, unsigned iport, unsigned long lifetime)
+{
+	memset(pkt, 0, 12);
+	pkt[1] = tcp ? 2 : 1;
+	pkt[4] = (uint8_t)(iport >> 8);
+	pkt[5] = (uint8_t)iport;
+	put32(pkt + 8, lifetime);
+}
+
+/* As libtorrent sends it: the source as client address, a nonce, any
+ * external address. */
+static void pcp_map(uint8_t *pkt, uint32_t src, int tcp, unsigned iport,
+		    unsigned long lifetime)
+{
+	memset(pkt, 0, 60);
+	pkt[0] = 2;
+	pkt[1] = 1;
+	put32(pkt + 4, lifetime);
+	pkt[18] = pkt[19] = 0xff;
+	put32(pkt + 20, src);
+	put32(pkt + 24, src ^ iport);			/* nonce */
+	pkt[36] = tcp ? 6 : 17;
+	pkt[40] = (uint8_t)(iport >> 8);
+	pkt[41] = (uint8_t)iport;
+	pkt[54] = pkt[55] = 0xff;
+}
+
 int main(int argc, char **argv)
 {
 	const char *gw = NULL, *first = NULL, *protos = "udp";
-	int n = 1, k = 1, offset = 1000, batch = 1, opt, ep;
+	int n = 1, k = 1, offset = 1000, batch = 1, opt, ep, pcp = 0;
 	unsigned long lifetime = 3600;
 	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(5351) };
 	struct source *src;
@@ -239,8 +276,9 @@ int main(int argc, char **argv)
 		}
 		return !strcmp(mode, "blast") ? blast(gw, port, count) : sink(port, seconds);
 	}
-	while ((opt = getopt(argc, argv, "g:s:n:k:o:l:P:b:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "g:s:n:k:o:l:P:b:r:p")) != -1) {
 		switch (opt) {
+		case 'p': pcp = 1; break;
 		case 'g': gw = optarg; break;
 		case 's': first = optarg; break;
 		case 'n': n = atoi(optarg); break;
@@ -292,7 +330,7 @@ int main(int argc, char **argv)
 
 		/* Every source sends its next batch. */
 		for (int i = 0; i < n; i++) {
-			uint8_t pkt[MAXB][12];
+			uint8_t pkt[MAXB][60];
 			struct mmsghdr m[MAXB];
 			struct iovec iov[MAXB];
 			int c = 0;
@@ -303,15 +341,11 @@ int main(int argc, char **argv)
 				unsigned iport = (unsigned)(offset + (r % k));
 				int tcp = !strcmp(protos, "tcp") || (!strcmp(protos, "both") && r >= k);
 
-				memset(pkt[c], 0, 12);
-				pkt[c][1] = tcp ? 2 : 1;
-				pkt[c][4] = (uint8_t)(iport >> 8);
-				pkt[c][5] = (uint8_t)iport;
-				pkt[c][8] = (uint8_t)(lifetime >> 24);
-				pkt[c][9] = (uint8_t)(lifetime >> 16);
-				pkt[c][10] = (uint8_t)(lifetime >> 8);
-				pkt[c][11] = (uint8_t)lifetime;
-				iov[c] = (struct iovec){ pkt[c], 12 };
+				if (pcp)
+					pcp_map(pkt[c], base + (uint32_t)i, tcp, iport, lifetime);
+				else
+					natpmp_map(pkt[c], tcp, iport, lifetime);
+				iov[c] = (struct iovec){ pkt[c], pcp ? 60 : 12 };
 				m[c].msg_hdr.msg_iov = &iov[c];
 				m[c].msg_hdr.msg_iovlen = 1;
 				c++;
@@ -334,14 +368,14 @@ int main(int argc, char **argv)
 			ne = epoll_wait(ep, evs, 256, (int)(left / 1000) + 1);
 			for (int e = 0; e < ne; e++) {
 				struct source *s = &src[evs[e].data.u32];
-				uint8_t buf[MAXB][32];
+				uint8_t buf[MAXB][64];
 				struct mmsghdr m[MAXB];
 				struct iovec iov[MAXB];
 				int got;
 
 				memset(m, 0, sizeof(m));
 				for (int c = 0; c < MAXB; c++) {
-					iov[c] = (struct iovec){ buf[c], 32 };
+					iov[c] = (struct iovec){ buf[c], 64 };
 					m[c].msg_hdr.msg_iov = &iov[c];
 					m[c].msg_hdr.msg_iovlen = 1;
 				}
@@ -349,7 +383,7 @@ int main(int argc, char **argv)
 				for (int c = 0; c < got; c++) {
 					double t = now_us() - round_start;
 
-					if (m[c].msg_len == 16 && buf[c][3] == 0)
+					if (m[c].msg_len == (pcp ? 60u : 16u) && buf[c][3] == 0)
 						ok++;
 					else
 						errors++;

@@ -116,8 +116,8 @@ static void print_list(json_t *a)
 	json_t *arr = json_object_get(a, "mappings"), *m;
 	size_t i;
 
-	printf("%-16s %-7s %-5s %-8s %-22s %s\n", "PEER", "KIND", "PROTO", "EXTERNAL",
-	       "INTERNAL", "LEFT");
+	printf("%-16s %-7s %-6s %-5s %-8s %-22s %s\n", "PEER", "KIND", "VIA", "PROTO",
+	       "EXTERNAL", "INTERNAL", "LEFT");
 	json_array_foreach(arr, i, m) {
 		char peer[9], target[40], left[48];
 		const char *name = json_string_value(json_object_get(m, "peer_name"));
@@ -130,9 +130,9 @@ static void print_list(json_t *a)
 		else
 			snprintf(left, sizeof(left), "%llds of %llds", num(m, "remaining"),
 				 num(m, "lifetime"));
-		printf("%-16s %-7s %-5s %-8lld %-22s %s\n", name ? name : peer,
-		       str(m, "kind"), str(m, "protocol"), num(m, "external_port"), target,
-		       left);
+		printf("%-16s %-7s %-6s %-5s %-8lld %-22s %s\n", name ? name : peer,
+		       str(m, "kind"), str(m, "via"), str(m, "protocol"),
+		       num(m, "external_port"), target, left);
 	}
 	if (!json_array_size(arr))
 		printf("(no mappings)\n");

@@ -83,10 +83,12 @@ static void list_one(const struct mapping_view *v, void *arg)
 
 	/* A static forward never expires: no lifetime, nothing remaining. */
 	json_array_append_new(ctx->arr, json_pack(
-		"{s:o, s:o, s:s, s:s, s:i, s:o, s:i, s:i, s:o, s:o}",
+		"{s:o, s:o, s:s, s:s, s:s, s:i, s:o, s:i, s:i, s:o, s:o}",
 		"peer", key_json(v->peer),
 		"peer_name", name ? json_string(name) : json_null(),
 		"kind", v->is_static ? "static" : "dynamic",
+		/* The protocol that made or last renewed it; the policy's own. */
+		"via", v->is_static ? "policy" : v->via == MAPPING_VIA_PCP ? "pcp" : "natpmp",
 		"protocol", proto_name(v->proto),
 		"external_port", v->external_port,
 		"internal_address", addr_json(v->addr),

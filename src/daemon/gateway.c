@@ -85,6 +85,7 @@ static void build_change(const struct mapping_change *c, void *arg)
 		.lifetime_s = left > 0 ? (uint32_t)((left + 999) / 1000) : 1,
 		.owner_port = a->internal_port,
 		.granted_lifetime_s = a->lifetime,
+		.owner_tag = (uint8_t)a->via,
 	};
 	if (a->is_static)
 		e.lifetime_s = e.granted_lifetime_s = 0;	/* no timeout */
@@ -397,6 +398,7 @@ static int adopt_element(const struct nft_element *e, void *arg)
 		.target_port = e->target_port,
 		.lifetime = e->granted_lifetime_s,
 		.expires_ms = ctx->now + (int64_t)e->remaining_ms,
+		.via = e->owner_tag == MAPPING_VIA_PCP ? MAPPING_VIA_PCP : MAPPING_VIA_NATPMP,
 	};
 	/* A static forward is written without a timeout. */
 	bool fixed = !e->lifetime_s && !e->granted_lifetime_s;

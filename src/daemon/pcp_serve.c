@@ -92,6 +92,7 @@ static void serve_map(struct gateway *g, struct pending *p, const uint8_t *peer,
 	struct mapping_limits lim;
 	struct mapping_request mr = {
 		.peer = peer,
+		.via = MAPPING_VIA_PCP,
 		.internal_port = req->internal_port,
 		.suggested_port = req->suggested_port,
 		.exact_port = req->prefer_failure,

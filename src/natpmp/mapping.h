@@ -39,8 +39,15 @@ struct mapping_limits {
 	uint32_t lifetime_max;
 };
 
+/* The protocol a mapping was last asked for through. */
+enum mapping_via {
+	MAPPING_VIA_NATPMP = 0,
+	MAPPING_VIA_PCP = 1,
+};
+
 struct mapping_request {
-	const uint8_t *peer;	/* MAPPING_PEER_KEY_LEN bytes */
+	const uint8_t *peer;
+	enum mapping_via via;	/* MAPPING_PEER_KEY_LEN bytes */
 	uint32_t addr;		/* internal IPv4 address, host byte order */
 	enum mapping_proto proto;
 	uint16_t internal_port;
@@ -86,6 +93,7 @@ struct mapping_view {
 	uint16_t external_port;
 	uint16_t target_port;	/* where the kernel forwards to */
 	bool is_static;
+	enum mapping_via via;	/* of the last request that made or renewed it */
 	uint32_t lifetime;	/* as granted; static: MAPPING_STATIC_LIFETIME */
 	int64_t expires_ms;	/* static: INT64_MAX */
 };

@@ -242,6 +242,7 @@ void mapping_table_request(struct mapping_table *t,
 	}
 	l->d.proto[req->proto].lifetime = lifetime;
 	l->d.proto[req->proto].expires_ms = expiry_of(now_ms, lifetime);
+	l->d.via = (uint8_t)req->via;
 	change_end(t, l);
 	reply->result = NATPMP_RESULT_SUCCESS;
 	reply->external_port = l->d.external_port;
@@ -369,6 +370,7 @@ int mapping_table_adopt(struct mapping_table *t, const struct mapping_view *m)
 	}
 	l->d.addr = m->addr;
 	l->d.target_port = m->target_port;
+	l->d.via = (uint8_t)m->via;
 	l->d.proto[m->proto].lifetime = m->lifetime;
 	l->d.proto[m->proto].expires_ms = m->expires_ms;
 	change_end(t, l);

@@ -397,6 +397,7 @@ void view_of(const struct lease_data *d, enum mapping_proto proto,
 	v->external_port = d->external_port;
 	v->target_port = d->target_port;
 	v->is_static = d->is_static;
+	v->via = (enum mapping_via)d->via;
 	v->lifetime = d->proto[proto].lifetime;
 	v->expires_ms = d->proto[proto].expires_ms;
 }
@@ -406,6 +407,7 @@ static bool views_equal(const struct mapping_view *a,
 {
 	return a->addr == b->addr && a->external_port == b->external_port &&
 	       a->internal_port == b->internal_port && a->is_static == b->is_static &&
+	       a->via == b->via &&
 	       a->target_port == b->target_port && a->lifetime == b->lifetime &&
 	       a->expires_ms == b->expires_ms;
 }

@@ -16,6 +16,7 @@ struct lease_data {
 	uint16_t external_port;
 	uint16_t target_port;
 	bool is_static;		/* the admin's: no expiry, no quota */
+	uint8_t via;		/* enum mapping_via */
 	struct {
 		int64_t expires_ms;
 		uint32_t lifetime;	/* 0: this protocol is not mapped */

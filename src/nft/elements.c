@@ -54,8 +54,8 @@ static bool encode_userdata(struct nftnl_set_elem *se, const struct nft_element 
 		return false;
 	/* A comment, so `nft list map` shows whose mapping it is. */
 	key_to_base64(key, e->owner);
-	snprintf(comment, sizeof(comment), ELEM_TAG " %s %u %u", key,
-		 e->owner_port, e->granted_lifetime_s);
+	snprintf(comment, sizeof(comment), ELEM_TAG " %s %u %u %u", key,
+		 e->owner_port, e->granted_lifetime_s, e->owner_tag);
 	nftnl_udata_put_strz(ud, NFTNL_UDATA_SET_ELEM_COMMENT, comment);
 	nftnl_set_elem_set(se, NFTNL_SET_ELEM_USERDATA, nftnl_udata_buf_data(ud),
 			   nftnl_udata_buf_len(ud));
@@ -355,15 +355,19 @@ static int parse_elem_comment(const struct nftnl_udata *attr, void *data)
 	const char *s = nftnl_udata_get(attr);
 	uint32_t len = nftnl_udata_len(attr);
 	char key[KEY_B64_LEN + 1];
-	unsigned port, lifetime;
+	unsigned port, lifetime, tag = 0;
+	int fields;
 
 	if (nftnl_udata_type(attr) != NFTNL_UDATA_SET_ELEM_COMMENT || !len ||
 	    s[len - 1] != '\0')
 		return MNL_CB_OK;
-	if (sscanf(s, ELEM_TAG " %44s %u %u", key, &port, &lifetime) == 3 &&
-	    port <= 65535 && key_from_base64(e->owner, key)) {
+	/* The tag came later: a comment without it (an older daemon's) is
+	 * read as tag 0. */
+	fields = sscanf(s, ELEM_TAG " %44s %u %u %u", key, &port, &lifetime, &tag);
+	if (fields >= 3 && port <= 65535 && tag <= 255 && key_from_base64(e->owner, key)) {
 		e->owner_port = (uint16_t)port;
 		e->granted_lifetime_s = lifetime;
+		e->owner_tag = (uint8_t)tag;
 	}
 	return MNL_CB_OK;
 }

@@ -35,6 +35,7 @@ struct nft_element {
 	uint8_t owner[NFT_OWNER_KEY_LEN];
 	uint16_t owner_port;
 	uint32_t granted_lifetime_s;
+	uint8_t owner_tag;		/* a small number of the owner's (0..255) */
 };
 
 struct nft_features {

@@ -13,6 +13,8 @@ metrics:
   listen: 127.0.0.1:9834
 YAML
 lab_start || exit 1
+CTL="$PWD/$BUILD/portgatectl"
+ctl() { in_ns gw "$CTL" -s "$TMPD/control.sock" "$@"; }
 metric() { in_ns gw curl -s http://127.0.0.1:9834/metrics | sed -n "s/^$1 //p"; }
 reloads() { grep -c "policy reloaded" "$DLOG"; }
 
@@ -43,6 +45,8 @@ check "iroh-like: a non-zero external port" 'ge "$e2" 1'
 check "iroh-like: an IPv4-mapped external address, the gateway's" 'eq "$(field extaddr "$r")" "$EXT"'
 echo_servers c2 4433 c2
 check "TCP from outside to $EXT:$e2 reaches the client's port 4433" 'tcp_says ext $EXT "$e2" c2'
+check "portgatectl list says it came through PCP" 'ctl list | grep -qE "dynamic +pcp +tcp +$e2 "'
+check "... and the NAT-PMP-renewed one says natpmp" 'ctl list | grep -qE "dynamic +natpmp +udp +$e "'
 
 # --- PREFER_FAILURE and errors -------------------------------------------
 r=$(pmp c2 pcpmap udp 5000 "$e" 600 prefer); echo "     $r"
@@ -62,6 +66,7 @@ lab_start || exit 1
 wait "$ANN"
 check "a restarted gateway sends each peer a PCP ANNOUNCE (port 5350)" 'grep -q "size=24 .*version=2 op=128 result=0" "$TMPD/announce"'
 check "the PCP mapping survived the restart" 'udp_says ext $EXT "$e" c1'
+check "... and is still known as PCP's (kept in the kernel's comment)" 'ctl list | grep -qE "dynamic +pcp +tcp +$e2 "'
 
 # --- Bitcoin-Core-like with pcp: false -------------------------------------
 n=$(reloads)

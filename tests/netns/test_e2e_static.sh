@@ -44,8 +44,8 @@ check "c2 suggesting the static port 24000 gets another one" 'ne "$p" 24000'
 p1=$(field external "$(pmp c1 map udp 24000 24000 600)")
 check "so does c1, the forward's owner" 'ne "$p1" 24000'
 ctl list | sed 's/^/     /'
-check "portgatectl list shows the forward as static" 'ctl list | grep -qE "static +tcp +2222 +10.66.0.2:22 +never expires"'
-check "... and the client's mapping as dynamic" 'ctl list | grep -qE "dynamic +tcp +$p "'
+check "portgatectl list shows the forward as static" 'ctl list | grep -qE "static +policy +tcp +2222 +10.66.0.2:22 +never expires"'
+check "... and the client's mapping as dynamic" 'ctl list | grep -qE "dynamic +natpmp +tcp +$p "'
 check "list --json says kind static" 'ctl --json list | grep -q "\"kind\": \"static\""'
 check "status counts the static forwards apart" 'ctl status | grep -qE "static forwards: +1 udp, 2 tcp"'
 check "metrics: portgate_static_forwards tcp is 2" 'eq "$(metric "portgate_static_forwards{protocol=\"tcp\"}")" 2'
@@ -71,7 +71,7 @@ check "with the daemon stopped the forward still works (the table stays)" 'tcp_s
 lab_start || exit 1
 check "after a restart the forward carries traffic" 'tcp_says ext $EXT 2222 c1'
 check "... still without a timeout" 'without_timeout tcp 2222'
-check "... and portgatectl lists it as static" 'ctl list | grep -qE "static +tcp +2222 "'
+check "... and portgatectl lists it as static" 'ctl list | grep -qE "static +policy +tcp +2222 "'
 lab_stop KILL
 in_ns gw nft delete table ip portgate
 lab_start || exit 1

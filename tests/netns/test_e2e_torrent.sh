@@ -92,7 +92,7 @@ for mode in rfc same-port; do
 	e=$(granted_to $TR_PORT)
 	check "[$mode] the gateway forwards a port ($e) to transmission's peer port" 'in_range "$e" 20000 29999'
 	check "[$mode] from outside, TCP to $EXT:$e reaches transmission's peer listener" 'tcp_connects $EXT "$e"'
-	check "[$mode] portgatectl lists it as c1's dynamic TCP mapping" 'ctl list | grep -qE "dynamic +tcp +$e +10.66.0.2:$TR_PORT "'
+	check "[$mode] portgatectl lists it as c1's dynamic TCP mapping" 'ctl list | grep -qE "dynamic +natpmp +tcp +$e +10.66.0.2:$TR_PORT "'
 	stop_pid "$tr_pid"
 	# The next mode starts from nothing (Transmission 3.00 leaves its
 	# mapping to expire).

@@ -106,6 +106,7 @@ static void map_is_one_table_with_natpmp(void **state)
 	assert_int_equal(a.nonce, 7);
 	assert_true(fake_nft_get(IPPROTO_TCP, a.external, &e));
 	assert_int_equal(e.target_port, 6881);
+	assert_int_equal(e.owner_tag, MAPPING_VIA_PCP);	/* kept for a restart */
 	/* NAT-PMP asks for the same internal port: the same forward. */
 	harness_map(h, A, NATPMP_OP_MAP_TCP, 6881, 0, 600);
 	harness_serve(h);

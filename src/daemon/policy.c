@@ -11,83 +11,7 @@
 #include "daemon/policy_loader.h"
 #include "util/base64.h"
 
-int fail_at(struct loader *l, const yaml_node_t *node, const char *fmt, ...)
-{
-	char reason[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
-	snprintf(l->err, l->errlen, "%s:%zu:%zu: %s", l->name,
-		 node ? node->start_mark.line + 1 : 1,
-		 node ? node->start_mark.column + 1 : 1, reason);
-	return -1;
-}
-
-const char *scalar(const yaml_node_t *n)
-{
-	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
-int want_scalar(struct loader *l, const yaml_node_t *n, const char *what,
-		       const char **out)
-{
-	*out = scalar(n);
-	if (!*out)
-		return fail_at(l, n, "%s must be a single value", what);
-	return 0;
-}
-
-int get_uint(struct loader *l, const yaml_node_t *n, const char *what,
-		    unsigned long min, unsigned long max, uint32_t *out)
-{
-	const char *s;
-	char *end;
-	unsigned long v;
-
-	if (want_scalar(l, n, what, &s))
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (!*s || *end || *s == '-' || *s == '+' || errno)
-		return fail_at(l, n, "%s must be a whole number, not \"%s\"", what, s);
-	if (v < min || v > max)
-		return fail_at(l, n, "%s must be between %lu and %lu, not %lu", what,
-			       min, max, v);
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int get_bool(struct loader *l, const yaml_node_t *n, const char *what, bool *out)
-{
-	const char *s;
-
-	if (want_scalar(l, n, what, &s))
-		return -1;
-	if (!strcmp(s, "true") || !strcmp(s, "yes"))
-		*out = true;
-	else if (!strcmp(s, "false") || !strcmp(s, "no"))
-		*out = false;
-	else
-		return fail_at(l, n, "%s must be true or false, not \"%s\"", what, s);
-	return 0;
-}
-
-static int get_string(struct loader *l, const yaml_node_t *n, const char *what,
-		      char *out, size_t max)
-{
-	const char *s;
-
-	if (want_scalar(l, n, what, &s))
-		return -1;
-	if (!*s || strlen(s) >= max)
-		return fail_at(l, n, "%s must be 1 to %zu characters", what, max - 1);
-	memcpy(out, s, strlen(s) + 1);
-	return 0;
-}
-
-static int get_ifname(struct loader *l, const yaml_node_t *n, const char *what,
+static int get_ifname(struct yconf *l, const yaml_node_t *n, const char *what,
 		      char out[POLICY_IFNAME_MAX])
 {
 	if (get_string(l, n, what, out, POLICY_IFNAME_MAX))
@@ -97,7 +21,7 @@ static int get_ifname(struct loader *l, const yaml_node_t *n, const char *what,
 	return 0;
 }
 
-static int get_range(struct loader *l, const yaml_node_t *n, const char *what,
+static int get_range(struct yconf *l, const yaml_node_t *n, const char *what,
 		     uint16_t *lo, uint16_t *hi)
 {
 	const char *s;
@@ -114,34 +38,7 @@ static int get_range(struct loader *l, const yaml_node_t *n, const char *what,
 	return 0;
 }
 
-int each_pair(struct loader *l, yaml_node_t *map, const char *what,
-		     pair_fn fn, void *arg)
-{
-	if (!map || map->type != YAML_MAPPING_NODE)
-		return fail_at(l, map, "%s must be a mapping of keys to values", what);
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
-	     p < map->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = yaml_document_get_node(l->doc, p->key);
-		yaml_node_t *v = yaml_document_get_node(l->doc, p->value);
-		const char *key = scalar(k);
-
-		if (!key)
-			return fail_at(l, k, "keys in %s must be plain names", what);
-		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++)
-			if (!strcmp(scalar(yaml_document_get_node(l->doc, q->key)), key))
-				return fail_at(l, k, "%s appears twice in %s", key, what);
-		if (fn(l, key, k, v, arg))
-			return -1;
-	}
-	return 0;
-}
-
-int unknown(struct loader *l, yaml_node_t *k, const char *key, const char *where)
-{
-	return fail_at(l, k, "unknown key \"%s\" in %s", key, where);
-}
-
-static int external_pair(struct loader *l, const char *key, yaml_node_t *k,
+static int external_pair(struct yconf *l, const char *key, yaml_node_t *k,
 			 yaml_node_t *v, void *arg)
 {
 	struct in_addr a;
@@ -149,28 +46,28 @@ static int external_pair(struct loader *l, const char *key, yaml_node_t *k,
 
 	(void)arg;
 	if (!strcmp(key, "interface"))
-		return get_ifname(l, v, "external.interface", l->p->external_interface);
+		return get_ifname(l, v, "external.interface", P(l)->external_interface);
 	if (!strcmp(key, "address")) {
 		if (want_scalar(l, v, "external.address", &s))
 			return -1;
 		if (inet_pton(AF_INET, s, &a) != 1)
 			return fail_at(l, v, "external.address \"%s\" is not an IPv4 address", s);
-		l->p->has_external_address = true;
-		l->p->external_address = ntohl(a.s_addr);
+		P(l)->has_external_address = true;
+		P(l)->external_address = ntohl(a.s_addr);
 		return 0;
 	}
 	return unknown(l, k, key, "external");
 }
 
-static int reserved_list(struct loader *l, yaml_node_t *v)
+static int reserved_list(struct yconf *l, yaml_node_t *v)
 {
 	size_t n;
 
 	if (v->type != YAML_SEQUENCE_NODE)
 		return fail_at(l, v, "ports.reserved must be a list of ports, e.g. [22, 80]");
 	n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
-	l->p->reserved = calloc(n ? n : 1, sizeof(*l->p->reserved));
-	if (!l->p->reserved)
+	P(l)->reserved = calloc(n ? n : 1, sizeof(*P(l)->reserved));
+	if (!P(l)->reserved)
 		return fail_at(l, v, "out of memory");
 	for (yaml_node_item_t *i = v->data.sequence.items.start;
 	     i < v->data.sequence.items.top; i++) {
@@ -179,18 +76,18 @@ static int reserved_list(struct loader *l, yaml_node_t *v)
 
 		if (get_uint(l, item, "a reserved port", 1, 65535, &port))
 			return -1;
-		l->p->reserved[l->p->n_reserved++] = (uint16_t)port;
+		P(l)->reserved[P(l)->n_reserved++] = (uint16_t)port;
 	}
 	return 0;
 }
 
-static int ports_pair(struct loader *l, const char *key, yaml_node_t *k,
+static int ports_pair(struct yconf *l, const char *key, yaml_node_t *k,
 		      yaml_node_t *v, void *arg)
 {
 	yaml_node_t **reserved_node = arg;
 
 	if (!strcmp(key, "range"))
-		return get_range(l, v, "ports.range", &l->p->port_min, &l->p->port_max);
+		return get_range(l, v, "ports.range", &P(l)->port_min, &P(l)->port_max);
 	if (!strcmp(key, "reserved")) {
 		*reserved_node = v;
 		return reserved_list(l, v);
@@ -198,18 +95,18 @@ static int ports_pair(struct loader *l, const char *key, yaml_node_t *k,
 	return unknown(l, k, key, "ports");
 }
 
-static int lifetime_pair(struct loader *l, const char *key, yaml_node_t *k,
+static int lifetime_pair(struct yconf *l, const char *key, yaml_node_t *k,
 			 yaml_node_t *v, void *arg)
 {
 	(void)arg;
 	if (!strcmp(key, "min"))
-		return get_uint(l, v, "lifetime.min", 1, 86400 * 7, &l->p->lifetime_min);
+		return get_uint(l, v, "lifetime.min", 1, 86400 * 7, &P(l)->lifetime_min);
 	if (!strcmp(key, "max"))
-		return get_uint(l, v, "lifetime.max", 1, 86400 * 7, &l->p->lifetime_max);
+		return get_uint(l, v, "lifetime.max", 1, 86400 * 7, &P(l)->lifetime_max);
 	return unknown(l, k, key, "lifetime");
 }
 
-static int mapping_pair(struct loader *l, const char *key, yaml_node_t *k,
+static int mapping_pair(struct yconf *l, const char *key, yaml_node_t *k,
 			yaml_node_t *v, void *arg)
 {
 	const char *s;
@@ -223,7 +120,7 @@ static int mapping_pair(struct loader *l, const char *key, yaml_node_t *k,
 		/* Retired: it sent the traffic of a client's listen port X to
 		 * the external port number whenever X was not granted. Old
 		 * files keep loading, and behave as rfc. */
-		snprintf(l->p->warning, sizeof(l->p->warning),
+		snprintf(P(l)->warning, sizeof(P(l)->warning),
 			 "%s:%zu:%zu: mapping.mode same-port is retired and works as rfc: "
 			 "a non-zero internal port is always honoured, internal 0 or 1 "
 			 "forwards to the external port number", l->name,
@@ -234,18 +131,18 @@ static int mapping_pair(struct loader *l, const char *key, yaml_node_t *k,
 	return 0;
 }
 
-static int limits_pair(struct loader *l, const char *key, yaml_node_t *k,
+static int limits_pair(struct yconf *l, const char *key, yaml_node_t *k,
 		       yaml_node_t *v, void *arg)
 {
 	(void)arg;
 	if (!strcmp(key, "per_peer"))
-		return get_uint(l, v, "limits.per_peer", 1, 65535, &l->p->per_peer);
+		return get_uint(l, v, "limits.per_peer", 1, 65535, &P(l)->per_peer);
 	if (!strcmp(key, "rate"))
-		return get_uint(l, v, "limits.rate", 0, 1000000, &l->p->rate);
+		return get_uint(l, v, "limits.rate", 0, 1000000, &P(l)->rate);
 	return unknown(l, k, key, "limits");
 }
 
-static int peer_pair(struct loader *l, const char *key, yaml_node_t *k,
+static int peer_pair(struct yconf *l, const char *key, yaml_node_t *k,
 		     yaml_node_t *v, void *arg)
 {
 	struct policy_peer *peer = arg;
@@ -271,10 +168,10 @@ static int peer_pair(struct loader *l, const char *key, yaml_node_t *k,
 	return unknown(l, k, key, "a peer's settings");
 }
 
-static int peers_pair(struct loader *l, const char *key, yaml_node_t *k,
+static int peers_pair(struct yconf *l, const char *key, yaml_node_t *k,
 		      yaml_node_t *v, void *arg)
 {
-	struct policy_peer *peer = &l->p->peers[l->p->n_peers];
+	struct policy_peer *peer = &P(l)->peers[P(l)->n_peers];
 
 	(void)arg;
 	memset(peer, 0, sizeof(*peer));
@@ -283,44 +180,44 @@ static int peers_pair(struct loader *l, const char *key, yaml_node_t *k,
 			       "characters of base64)", key);
 	if (each_pair(l, v, "a peer's settings", peer_pair, peer))
 		return -1;
-	if (peer->has_ports && (peer->port_min < l->p->port_min ||
-				peer->port_max > l->p->port_max))
+	if (peer->has_ports && (peer->port_min < P(l)->port_min ||
+				peer->port_max > P(l)->port_max))
 		return fail_at(l, v, "the peer's ports %u-%u are outside ports.range "
 			       "%u-%u", peer->port_min, peer->port_max,
-			       l->p->port_min, l->p->port_max);
-	l->p->n_peers++;
+			       P(l)->port_min, P(l)->port_max);
+	P(l)->n_peers++;
 	return 0;
 }
 
-static int sub_pair(struct loader *l, const char *key, yaml_node_t *k,
+static int sub_pair(struct yconf *l, const char *key, yaml_node_t *k,
 		    yaml_node_t *v, void *arg)
 {
 	const char *section = arg;
 
 	if (!strcmp(section, "nftables")) {
 		if (!strcmp(key, "table"))
-			return get_string(l, v, "nftables.table", l->p->nft_table,
-					  sizeof(l->p->nft_table));
+			return get_string(l, v, "nftables.table", P(l)->nft_table,
+					  sizeof(P(l)->nft_table));
 		if (!strcmp(key, "remove_on_exit"))
 			return get_bool(l, v, "nftables.remove_on_exit",
-					&l->p->nft_remove_on_exit);
+					&P(l)->nft_remove_on_exit);
 	} else if (!strcmp(section, "control")) {
 		if (!strcmp(key, "socket"))
-			return get_string(l, v, "control.socket", l->p->control_socket,
-					  sizeof(l->p->control_socket));
+			return get_string(l, v, "control.socket", P(l)->control_socket,
+					  sizeof(P(l)->control_socket));
 		if (!strcmp(key, "group"))
-			return get_string(l, v, "control.group", l->p->control_group,
-					  sizeof(l->p->control_group));
+			return get_string(l, v, "control.group", P(l)->control_group,
+					  sizeof(P(l)->control_group));
 	} else if (!strcmp(section, "metrics")) {
 		if (!strcmp(key, "listen")) {
 			struct in_addr a;
 			char host[64];
 			unsigned port;
 
-			if (get_string(l, v, "metrics.listen", l->p->metrics_listen,
-				       sizeof(l->p->metrics_listen)))
+			if (get_string(l, v, "metrics.listen", P(l)->metrics_listen,
+				       sizeof(P(l)->metrics_listen)))
 				return -1;
-			if (sscanf(l->p->metrics_listen, "%63[^:]:%u", host, &port) != 2 ||
+			if (sscanf(P(l)->metrics_listen, "%63[^:]:%u", host, &port) != 2 ||
 			    inet_pton(AF_INET, host, &a) != 1 || port < 1 || port > 65535)
 				return fail_at(l, v, "metrics.listen must be ADDRESS:PORT, "
 					       "e.g. 127.0.0.1:9834");
@@ -334,13 +231,13 @@ struct top_seen {
 	yaml_node_t *peers, *reserved, *ports, *lifetime;
 };
 
-static int top_pair(struct loader *l, const char *key, yaml_node_t *k,
+static int top_pair(struct yconf *l, const char *key, yaml_node_t *k,
 		    yaml_node_t *v, void *arg)
 {
 	struct top_seen *seen = arg;
 
 	if (!strcmp(key, "interface"))
-		return get_ifname(l, v, "interface", l->p->interface);
+		return get_ifname(l, v, "interface", P(l)->interface);
 	if (!strcmp(key, "external"))
 		return each_pair(l, v, "external", external_pair, NULL);
 	if (!strcmp(key, "ports")) {
@@ -361,16 +258,16 @@ static int top_pair(struct loader *l, const char *key, yaml_node_t *k,
 		return 0;
 	}
 	if (!strcmp(key, "uapi_socket"))
-		return get_string(l, v, "uapi_socket", l->p->uapi_socket,
-				  sizeof(l->p->uapi_socket));
+		return get_string(l, v, "uapi_socket", P(l)->uapi_socket,
+				  sizeof(P(l)->uapi_socket));
 	if (!strcmp(key, "poll_interval"))
-		return get_uint(l, v, "poll_interval", 1, 3600, &l->p->poll_interval);
+		return get_uint(l, v, "poll_interval", 1, 3600, &P(l)->poll_interval);
 	if (!strcmp(key, "stale_handshake"))
-		return get_uint(l, v, "stale_handshake", 0, 86400 * 30, &l->p->stale_handshake);
+		return get_uint(l, v, "stale_handshake", 0, 86400 * 30, &P(l)->stale_handshake);
 	if (!strcmp(key, "catch_all_peers"))
-		return get_bool(l, v, "catch_all_peers", &l->p->catch_all_peers);
+		return get_bool(l, v, "catch_all_peers", &P(l)->catch_all_peers);
 	if (!strcmp(key, "pcp"))
-		return get_bool(l, v, "pcp", &l->p->pcp);
+		return get_bool(l, v, "pcp", &P(l)->pcp);
 	if (!strcmp(key, "nftables") || !strcmp(key, "control") || !strcmp(key, "metrics"))
 		return each_pair(l, v, key, sub_pair, (void *)key);
 	return unknown(l, k, key, "the policy");
@@ -397,9 +294,9 @@ static int peer_key_cmp(const void *a, const void *b)
 		      ((const struct policy_peer *)b)->key, 32);
 }
 
-static int check_whole(struct loader *l, yaml_node_t *root, struct top_seen *seen)
+static int check_whole(struct yconf *l, yaml_node_t *root, struct top_seen *seen)
 {
-	struct policy *p = l->p;
+	struct policy *p = P(l);
 
 	if (!p->interface[0])
 		return fail_at(l, root, "interface (the WireGuard interface) is required");
@@ -434,43 +331,36 @@ static int check_whole(struct loader *l, yaml_node_t *root, struct top_seen *see
 	return forwards_check(l);
 }
 
+/* The loader's ctx: forward_nodes first (policy_forwards.c reads it). */
+struct load_ctx {
+	struct forward_nodes fwd;
+	struct top_seen seen;
+};
+
+static int load_root(struct yconf *l, yaml_node_t *root)
+{
+	struct load_ctx *ctx = l->ctx;
+
+	if (!root)
+		return fail_at(l, NULL, "the policy is empty");
+	if (each_pair(l, root, "the policy", top_pair, &ctx->seen))
+		return -1;
+	return check_whole(l, root, &ctx->seen);
+}
+
 int policy_load_string(const char *name, const char *text, size_t len,
 		       struct policy *out, char *err, size_t errlen)
 {
-	yaml_parser_t parser;
-	yaml_document_t doc;
 	struct policy p;
-	struct loader l = { .name = name, .doc = &doc, .p = &p, .err = err,
-			    .errlen = errlen };
-	struct top_seen seen = { 0 };
-	yaml_node_t *root;
+	struct load_ctx ctx = { 0 };
+	struct yconf l = { .name = name, .out = &p, .ctx = &ctx, .err = err,
+			   .errlen = errlen };
 	int ret;
 
 	set_defaults(&p);
 	snprintf(p.path, sizeof(p.path), "%s", name);
-	if (!yaml_parser_initialize(&parser)) {
-		snprintf(err, errlen, "%s: out of memory", name);
-		return -1;
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		snprintf(err, errlen, "%s:%zu:%zu: %s%s%s", name,
-			 parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-			 parser.problem ? parser.problem : "not valid YAML",
-			 parser.context ? " " : "", parser.context ? parser.context : "");
-		yaml_parser_delete(&parser);
-		return -1;
-	}
-	root = yaml_document_get_root_node(&doc);
-	if (!root)
-		ret = fail_at(&l, NULL, "the policy is empty");
-	else
-		ret = each_pair(&l, root, "the policy", top_pair, &seen);
-	if (ret == 0)
-		ret = check_whole(&l, root, &seen);
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
-	free(l.forward_nodes);
+	ret = yconf_parse(&l, text, len, load_root);
+	free(ctx.fwd.nodes);
 	if (ret) {
 		policy_free(&p);
 		return -1;
@@ -482,50 +372,13 @@ int policy_load_string(const char *name, const char *text, size_t len,
 
 int policy_load(const char *path, struct policy *out, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	char *text = NULL;
-	size_t len = 0, cap = 0;
+	size_t len;
+	char *text = yconf_read_file(path, &len, err, errlen);
 	int ret;
 
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (!text)
 		return -1;
-	}
-	for (;;) {
-		size_t n;
-
-		if (len == cap) {
-			char *t;
-
-			if (cap >= (1u << 20)) {
-				snprintf(err, errlen, "%s: larger than 1 MiB", path);
-				free(text);
-				fclose(f);
-				return -1;
-			}
-			cap = cap ? cap * 2 : 4096;
-			t = realloc(text, cap);
-			if (!t) {
-				free(text);
-				fclose(f);
-				snprintf(err, errlen, "%s: out of memory", path);
-				return -1;
-			}
-			text = t;
-		}
-		n = fread(text + len, 1, cap - len, f);
-		if (n == 0)
-			break;
-		len += n;
-	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		free(text);
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	ret = policy_load_string(path, text ? text : "", len, out, err, errlen);
+	ret = policy_load_string(path, text, len, out, err, errlen);
 	free(text);
 	return ret;
 }

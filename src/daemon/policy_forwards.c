@@ -19,7 +19,7 @@ struct forward_seen {
 	bool has_external, has_internal;
 };
 
-static int get_protos(struct loader *l, yaml_node_t *v, unsigned *out)
+static int get_protos(struct yconf *l, yaml_node_t *v, unsigned *out)
 {
 	const char *s;
 
@@ -36,7 +36,7 @@ static int get_protos(struct loader *l, yaml_node_t *v, unsigned *out)
 	return 0;
 }
 
-static int forward_pair(struct loader *l, const char *key, yaml_node_t *k,
+static int forward_pair(struct yconf *l, const char *key, yaml_node_t *k,
 			yaml_node_t *v, void *arg)
 {
 	struct forward_seen *seen = arg;
@@ -71,30 +71,31 @@ static int forward_pair(struct loader *l, const char *key, yaml_node_t *k,
 	return unknown(l, k, key, "a forward");
 }
 
-static int append(struct loader *l, const yaml_node_t *node)
+static int append(struct yconf *l, const yaml_node_t *node)
 {
-	struct policy *p = l->p;
+	struct policy *p = P(l);
+	struct forward_nodes *fn = l->ctx;
 
-	if (p->n_forwards == l->cap_forwards) {
-		size_t cap = l->cap_forwards ? l->cap_forwards * 2 : 8;
+	if (p->n_forwards == fn->cap) {
+		size_t cap = fn->cap ? fn->cap * 2 : 8;
 		struct policy_forward *f = realloc(p->forwards, cap * sizeof(*f));
 		const yaml_node_t **nodes;
 
 		if (!f)
 			return fail_at(l, node, "out of memory");
 		p->forwards = f;
-		nodes = realloc(l->forward_nodes, cap * sizeof(*nodes));
+		nodes = realloc(fn->nodes, cap * sizeof(*nodes));
 		if (!nodes)
 			return fail_at(l, node, "out of memory");
-		l->forward_nodes = nodes;
-		l->cap_forwards = cap;
+		fn->nodes = nodes;
+		fn->cap = cap;
 	}
 	memset(&p->forwards[p->n_forwards], 0, sizeof(*p->forwards));
-	l->forward_nodes[p->n_forwards] = node;
+	fn->nodes[p->n_forwards] = node;
 	return 0;
 }
 
-int forwards_parse(struct loader *l, const struct policy_peer *peer,
+int forwards_parse(struct yconf *l, const struct policy_peer *peer,
 		   yaml_node_t *list)
 {
 	if (list->type != YAML_SEQUENCE_NODE)
@@ -107,7 +108,7 @@ int forwards_parse(struct loader *l, const struct policy_peer *peer,
 
 		if (append(l, item))
 			return -1;
-		seen.f = &l->p->forwards[l->p->n_forwards];
+		seen.f = &P(l)->forwards[P(l)->n_forwards];
 		if (each_pair(l, item, "a forward", forward_pair, &seen))
 			return -1;
 		if (!seen.f->protos)
@@ -118,7 +119,7 @@ int forwards_parse(struct loader *l, const struct policy_peer *peer,
 			seen.f->internal_port = seen.f->external_port;
 		memcpy(seen.f->key, peer->key, sizeof(seen.f->key));
 		seen.f->line = (uint32_t)item->start_mark.line + 1;
-		l->p->n_forwards++;
+		P(l)->n_forwards++;
 	}
 	return 0;
 }
@@ -143,10 +144,10 @@ static const char *protos_text(unsigned protos)
 }
 
 /* Forward i against the ones written before it. */
-static int check_pair(struct loader *l, size_t i, size_t j)
+static int check_pair(struct yconf *l, size_t i, size_t j)
 {
-	const struct policy_forward *f = &l->p->forwards[i], *g = &l->p->forwards[j];
-	const yaml_node_t *n = l->forward_nodes[i];
+	const struct policy_forward *f = &P(l)->forwards[i], *g = &P(l)->forwards[j];
+	const yaml_node_t *n = ((struct forward_nodes *)l->ctx)->nodes[i];
 	char label[64];
 
 	if (f->external_port != g->external_port)
@@ -154,7 +155,7 @@ static int check_pair(struct loader *l, size_t i, size_t j)
 	if (memcmp(f->key, g->key, 32))
 		return fail_at(l, n, "external port %u is already forwarded to peer %s "
 			       "(line %u)", f->external_port,
-			       peer_label(l->p, g->key, label, sizeof(label)), g->line);
+			       peer_label(P(l), g->key, label, sizeof(label)), g->line);
 	if (f->protos & g->protos)
 		return fail_at(l, n, "%s %u is already forwarded (line %u)",
 			       protos_text(f->protos & g->protos), f->external_port,
@@ -168,12 +169,12 @@ static int check_pair(struct loader *l, size_t i, size_t j)
 	return 0;
 }
 
-static int check_one(struct loader *l, size_t i)
+static int check_one(struct yconf *l, size_t i)
 {
-	const struct policy *p = l->p;
+	const struct policy *p = P(l);
 	const struct policy_forward *f = &p->forwards[i];
 	const struct policy_peer *owner = policy_peer_find(p, f->key);
-	const yaml_node_t *n = l->forward_nodes[i];
+	const yaml_node_t *n = ((struct forward_nodes *)l->ctx)->nodes[i];
 	char label[64];
 
 	if (owner && owner->deny)
@@ -210,12 +211,12 @@ static int by_external_port(const void *a, const void *b)
 	return x->protos < y->protos ? -1 : x->protos > y->protos;
 }
 
-int forwards_check(struct loader *l)
+int forwards_check(struct yconf *l)
 {
-	for (size_t i = 0; i < l->p->n_forwards; i++)
+	for (size_t i = 0; i < P(l)->n_forwards; i++)
 		if (check_one(l, i))
 			return -1;
-	qsort(l->p->forwards, l->p->n_forwards, sizeof(*l->p->forwards),
+	qsort(P(l)->forwards, P(l)->n_forwards, sizeof(*P(l)->forwards),
 	      by_external_port);
 	return 0;
 }

@@ -15,7 +15,7 @@
 #include "daemon/commands.h"
 #include "daemon/control.h"
 #include "daemon/ctqueue.h"
-#include "daemon/metrics.h"
+#include "util/httpmetrics.h"
 #include "daemon/prometheus.h"
 #include "daemon/ratelimit.h"
 #include "daemon/sockets.h"

@@ -4,6 +4,7 @@
 #ifndef PORTGATE_NATPMP_CODEC_H
 #define PORTGATE_NATPMP_CODEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,5 +73,27 @@ size_t natpmp_encode_bad_opcode(uint8_t *out, size_t cap, const uint8_t *req,
 				size_t req_len, uint32_t epoch);
 
 const char *natpmp_result_name(uint16_t result);
+
+/* ---- the client's side (client.c) --------------------------------------- */
+
+/* op 0 (2 bytes) or a mapping request (12 bytes); 0 if out is too small. */
+size_t natpmp_encode_request(uint8_t *out, size_t cap, uint8_t opcode,
+			     uint16_t internal_port, uint16_t suggested_port,
+			     uint32_t lifetime);
+
+struct natpmp_response {
+	uint8_t opcode;			/* of the request it answers */
+	uint16_t result;
+	uint32_t epoch;
+	uint32_t addr;			/* op 0, host byte order */
+	uint16_t internal_port;		/* ops 1, 2 */
+	uint16_t external_port;
+	uint32_t lifetime;
+};
+
+/* A gateway's answer: false unless it is a version-0 response of the size
+ * its opcode and result give (errors may come short, as RFC 6886 allows
+ * only for result codes other than success). */
+bool natpmp_decode_response(const uint8_t *buf, size_t len, struct natpmp_response *r);
 
 #endif

@@ -1,4 +1,4 @@
-#include "daemon/metrics.h"
+#include "util/httpmetrics.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>

@@ -1,9 +1,9 @@
-/* Prometheus metrics over HTTP (libmicrohttpd), served from the daemon's
+/* Prometheus metrics over HTTP (libmicrohttpd), served from the owner's
  * own event loop: no threads. GET /metrics answers the owner's render
  * callback. One slow scraper cannot hold every connection: each has a
  * timeout, and connections are capped in all and per address. */
-#ifndef PORTGATE_DAEMON_METRICS_H
-#define PORTGATE_DAEMON_METRICS_H
+#ifndef PORTGATE_UTIL_HTTPMETRICS_H
+#define PORTGATE_UTIL_HTTPMETRICS_H
 
 #include <stddef.h>
 

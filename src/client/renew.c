@@ -1,0 +1,118 @@
+/* See renew.h. The epoch check is RFC 6886 §3.6's: a gateway whose epoch
+ * advanced less than 7/8 of the time that passed (minus 2 s of slack) lost
+ * its mappings, and the client asks again at once. */
+#include "client/renew.h"
+
+#include <string.h>
+
+#define NINE_TRIES_MS 127750
+
+void renew_init(struct renew_state *s, const struct renew_config *cfg, int64_t now_ms)
+{
+	memset(s, 0, sizeof(*s));
+	s->cfg = *cfg;
+	s->next_ms = now_ms;
+}
+
+int64_t renew_round_budget_ms(const struct renew_config *cfg)
+{
+	int64_t life = (int64_t)cfg->lifetime * 1000;
+
+	return life > 0 && life < NINE_TRIES_MS ? life : NINE_TRIES_MS;
+}
+
+static bool mapped(const struct renew_answer *a)
+{
+	return a->answered && a->result == 0 && a->external_port && a->lifetime;
+}
+
+/* True when the gateway's epoch went backwards (state lost). */
+static bool epoch_reset(struct renew_state *s, const struct renew_answer *a, int64_t now_ms)
+{
+	bool reset = false;
+
+	if (!a->answered)
+		return false;
+	if (s->has_epoch) {
+		int64_t elapsed = (now_ms - s->epoch_at_ms) / 1000;
+		int64_t expect = (int64_t)s->epoch + elapsed * 7 / 8 - 2;
+
+		reset = (int64_t)a->epoch < expect;
+	}
+	s->has_epoch = true;
+	s->epoch = a->epoch;
+	s->epoch_at_ms = now_ms;
+	return reset;
+}
+
+/* The granted lifetime decides the next renewal: at renew_after when the
+ * gateway granted what was asked, at 3/4 of it when it granted more, or
+ * less than renew_after leaves. */
+static int64_t renew_in_ms(const struct renew_config *cfg, uint32_t granted)
+{
+	uint64_t three_quarters = (uint64_t)granted * 750;
+
+	if (granted > cfg->lifetime || three_quarters < (uint64_t)cfg->renew_after * 1000)
+		return three_quarters > 1000 ? (int64_t)three_quarters : 1000;
+	return (int64_t)cfg->renew_after * 1000;
+}
+
+static unsigned fail(struct renew_state *s, int64_t now_ms)
+{
+	unsigned ev = RENEW_FAILED;
+
+	s->failed_rounds++;
+	s->failures++;
+	s->next_ms = now_ms + (int64_t)s->cfg.retry_after * 1000;
+	if (s->cfg.fail_limit && s->failures >= s->cfg.fail_limit &&
+	    now_ms >= s->cooldown_until_ms) {
+		ev |= RENEW_RECOVER;
+		s->recoveries++;
+		s->failures = 0;
+		s->cooldown_until_ms = now_ms + (int64_t)s->cfg.cooldown * 1000;
+		s->next_ms = s->cooldown_until_ms;
+	}
+	/* Asked twice in vain: the port is not to be relied on. */
+	if (s->port && s->failures >= 2) {
+		ev |= RENEW_PORT_LOST;
+		s->port = 0;
+	}
+	return ev;
+}
+
+unsigned renew_round_done(struct renew_state *s, const struct renew_round *r, int64_t now_ms)
+{
+	bool want_udp = s->cfg.protos & RENEW_UDP, want_tcp = s->cfg.protos & RENEW_TCP;
+	const struct renew_answer *main = want_tcp ? &r->tcp : &r->udp;
+	unsigned ev = 0;
+	uint32_t granted;
+
+	s->rounds++;
+	if (epoch_reset(s, &r->op0, now_ms) ||
+	    epoch_reset(s, main->answered ? main : &r->udp, now_ms))
+		ev |= RENEW_EPOCH_RESET;
+	if (r->op0.answered && r->op0.result == 0 && r->op0.addr != s->addr) {
+		if (s->addr)
+			ev |= RENEW_ADDRESS_CHANGED;
+		s->addr = r->op0.addr;
+	}
+	if ((want_udp && !mapped(&r->udp)) || (want_tcp && !mapped(&r->tcp)))
+		return ev | fail(s, now_ms);
+	/* Both asked and different ports: TCP's is the one apps get. */
+	if (want_udp && want_tcp && r->udp.external_port != r->tcp.external_port)
+		ev |= RENEW_PROTOS_DIFFER;
+	s->failures = 0;
+	if (main->external_port != s->port) {
+		ev |= RENEW_PORT_CHANGED;
+		s->port = main->external_port;
+		s->port_changes++;
+		s->changed_at_ms = now_ms;
+	}
+	granted = main->lifetime;
+	if (want_udp && want_tcp && r->udp.lifetime < granted)
+		granted = r->udp.lifetime;
+	/* The gateway lost its state: what it just granted is new; ask again
+	 * at once to be sure every mapping is back. */
+	s->next_ms = now_ms + ((ev & RENEW_EPOCH_RESET) ? 0 : renew_in_ms(&s->cfg, granted));
+	return ev;
+}

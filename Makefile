@@ -1,4 +1,5 @@
-# portgate — plain Makefile. `make` builds build/portgated and build/portgatectl.
+# portgate — plain Makefile. `make` builds build/portgated, build/portgatectl and
+# build/portgate-client.
 #   make check            every test (unit, then the network-namespace tests as root)
 #   make check SANITIZE=1 the same under ASan+UBSan (in build/san)
 #   make fuzz             libFuzzer on every parser of untrusted bytes (clang),
@@ -18,6 +19,8 @@ AR ?= ar
 PKG_CONFIG ?= pkg-config
 VERSION := 0.1.0
 PKGS := libnftnl libmnl yaml-0.1 libmicrohttpd jansson libcap-ng
+# The client alone talks HTTP to apps: only it links libcurl.
+CLIENT_PKGS := libcurl
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build/san
@@ -39,15 +42,16 @@ WARN += -Werror
 endif
 # Recursively expanded on purpose: pkg-config runs when a recipe runs, after
 # `make check` has installed what a fresh machine lacks.
-PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) $(CLIENT_PKGS))
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
+CLIENT_LIBS = $(shell $(PKG_CONFIG) --libs $(CLIENT_PKGS))
 CFLAGS ?= -g $(OPT)
 PG_CPPFLAGS := -Isrc -D_GNU_SOURCE -DPORTGATE_VERSION=\"$(VERSION)\"
 ALL_CFLAGS = $(PG_CPPFLAGS) $(CPPFLAGS) -std=gnu11 $(WARN) $(CFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
 
 
-MAINS := src/daemon/portgated.c src/ctl/portgatectl.c
+MAINS := src/daemon/portgated.c src/ctl/portgatectl.c src/client/portgate-client.c
 LIB_SRCS := $(filter-out $(MAINS),$(wildcard src/*/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libportgate.a
@@ -68,7 +72,7 @@ NETNS_BINS := $(NETNS_SRCS:tests/netns/%.c=$(BUILD)/tests/netns/%)
 
 .PHONY: all deps check unit selftest netns fuzz demo bench install install-check clean print-UNITDIR
 
-all: $(BUILD)/portgated $(BUILD)/portgatectl
+all: $(BUILD)/portgated $(BUILD)/portgatectl $(BUILD)/portgate-client
 
 # Installs Debian packages: only the targets that need test tools call it
 # (check, demo, bench, fuzz); plain `make` never runs apt or dpkg.
@@ -92,6 +96,9 @@ $(BUILD)/portgated: $(BUILD)/src/daemon/portgated.o $(LIB)
 
 $(BUILD)/portgatectl: $(BUILD)/src/ctl/portgatectl.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/portgate-client: $(BUILD)/src/client/portgate-client.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CLIENT_LIBS)
 
 $(CORE_UNIT_BINS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(FAKE_OBJS) $(CORE_LIB)
 	@mkdir -p $(dir $@)

@@ -1,0 +1,26 @@
+/* Telling the apps behind the tunnel which port is forwarded: a port file,
+ * a hook, the Transmission RPC and the qBittorrent WebUI API. Each sync
+ * reads the app's port first and changes it only when it differs (an app
+ * that restarted with its old port is found this way), then checks that
+ * the change took. Blocking (HTTP): the daemon runs it in a child. */
+#ifndef PORTGATE_CLIENT_APPS_H
+#define PORTGATE_CLIENT_APPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "client/clientconf.h"
+
+/* Each: 0, or -1; a line for the log in msg either way. */
+int port_file_write(const char *path, uint16_t port, char *msg, size_t len);
+int hook_run(const char *hook, uint16_t port, char *msg, size_t len);
+int transmission_sync(const struct client_app *a, uint16_t port, char *msg, size_t len);
+int qbittorrent_sync(const struct client_app *a, uint16_t port, char *msg, size_t len);
+
+/* Every configured app; one line per app to fd: "NAME ok|error MESSAGE".
+ * The port file and the hook only when changed (the port is new to them);
+ * the apps' APIs are always asked. Returns how many failed. */
+int apps_sync(const struct client_config *c, uint16_t port, bool changed, int fd);
+
+#endif

@@ -1,0 +1,397 @@
+#include "client/client.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "client/apps.h"
+#include "client/exchange.h"
+#include "client/renew.h"
+#include "util/clock.h"
+#include "util/httpmetrics.h"
+#include "util/log.h"
+#include "util/loop.h"
+
+#define APP_RETRY_FIRST_MS 2000
+#define DELETE_WAIT_MS 1000
+
+struct client {
+	const struct client_config *cfg;
+	struct loop loop;
+	struct loop_watch timer_w, sock_w, signal_w, child_w;
+	struct exchange *x;
+	struct renew_state renew;
+	struct metrics *metrics;
+	/* The apps: told in a child; the port they last took. */
+	pid_t child;
+	uint16_t child_port;
+	uint16_t synced_port;
+	bool apps_due;			/* ask the apps (after every good round) */
+	int64_t app_retry_ms;
+	int64_t app_backoff_ms;
+	uint64_t app_ok, app_failed;
+};
+
+/* ---- addresses ----------------------------------------------------------- */
+
+static bool route_via(const char *ifname, uint32_t *gw)
+{
+	FILE *f = fopen("/proc/net/route", "r");
+	char line[256], name[IF_NAMESIZE + 1];
+	unsigned dest, via, flags;
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%16s %x %x %x", name, &dest, &via, &flags) == 4 &&
+			!strcmp(name, ifname) && dest == 0 && via != 0;
+	fclose(f);
+	if (found)
+		*gw = ntohl(via);
+	return found;
+}
+
+int client_addresses(const struct client_config *c, uint32_t *local, uint32_t *gateway,
+		     char *err, size_t errlen)
+{
+	struct ifaddrs *ifs, *i;
+	uint32_t mask = 0;
+	bool found = false;
+
+	if (getifaddrs(&ifs) < 0) {
+		snprintf(err, errlen, "getifaddrs: %s", strerror(errno));
+		return -1;
+	}
+	for (i = ifs; i && !found; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || strcmp(i->ifa_name, c->interface))
+			continue;
+		*local = ntohl(((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr);
+		mask = i->ifa_netmask ? ntohl(((struct sockaddr_in *)i->ifa_netmask)->sin_addr.s_addr) : 0;
+		found = true;
+	}
+	freeifaddrs(ifs);
+	if (!found) {
+		snprintf(err, errlen, "interface %s has no IPv4 address (is the tunnel up?)",
+			 c->interface);
+		return -1;
+	}
+	if (c->has_gateway)
+		*gateway = c->gateway;
+	else if (!route_via(c->interface, gateway))
+		/* WireGuard tunnels seldom have a via: the network's first
+		 * address is the gateway, and for a single address (ProtonVPN
+		 * gives 10.2.0.2/32, its gateway is 10.2.0.1) the first of its
+		 * /24. */
+		*gateway = (*local & (mask > 0xfffffffcu ? 0xffffff00u : mask)) | 1;
+	if (*gateway == *local) {
+		snprintf(err, errlen, "cannot tell the gateway of %s: set gateway:", c->interface);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the apps, in a child ------------------------------------------------- */
+
+static void child_output(struct loop_watch *w, uint32_t events);
+
+static void child_start(struct client *cl, bool changed)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		log_warn("apps: pipe");
+		return;
+	}
+	pid = fork();
+	if (pid < 0) {
+		log_warn("apps: fork");
+		close(fds[0]);
+		close(fds[1]);
+		return;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		_exit(apps_sync(cl->cfg, cl->renew.port, changed, fds[1]) ? 1 : 0);
+	}
+	close(fds[1]);
+	cl->child = pid;
+	cl->child_port = cl->renew.port;
+	cl->child_w = (struct loop_watch){ fds[0], child_output, cl };
+	cl->apps_due = false;
+}
+
+static void child_output(struct loop_watch *w, uint32_t events)
+{
+	struct client *cl = w->arg;
+	char buf[4096];
+	ssize_t n = read(w->fd, buf, sizeof(buf) - 1);
+	int status = 1;
+
+	(void)events;
+	if (n > 0) {
+		buf[n] = '\0';
+		for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+			if (strstr(line, " error "))
+				log_warnx("apps: %s", line);
+			else
+				log_info("apps: %s", line);
+		}
+		return;
+	}
+	if (n < 0 && errno == EINTR)
+		return;
+	loop_watch_close(&cl->loop, w);
+	waitpid(cl->child, &status, 0);
+	cl->child = 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		cl->app_ok++;
+		cl->synced_port = cl->child_port;
+		cl->app_backoff_ms = 0;
+		return;
+	}
+	/* Tried again soon, then less and less often, never slower than
+	 * the renewals. */
+	cl->app_failed++;
+	cl->app_backoff_ms = cl->app_backoff_ms ? cl->app_backoff_ms * 2 : APP_RETRY_FIRST_MS;
+	if (cl->app_backoff_ms > (int64_t)cl->cfg->renew.renew_after * 1000)
+		cl->app_backoff_ms = (int64_t)cl->cfg->renew.renew_after * 1000;
+	cl->app_retry_ms = mono_now_ms() + cl->app_backoff_ms;
+	cl->apps_due = true;
+}
+
+static bool have_apps(const struct client_config *c)
+{
+	return c->port_file[0] || c->hook[0] || c->transmission.on || c->qbittorrent.on;
+}
+
+static void maybe_tell_apps(struct client *cl, int64_t now)
+{
+	bool changed = cl->renew.port != cl->synced_port;
+
+	if (!have_apps(cl->cfg) || cl->child || !cl->renew.port || now < cl->app_retry_ms)
+		return;
+	if (!changed && !cl->apps_due)
+		return;
+	child_start(cl, changed);
+	if (cl->child && loop_add(&cl->loop, &cl->child_w) < 0)
+		log_warn("apps: watch");
+}
+
+/* ---- recovery ------------------------------------------------------------ */
+
+/* The admin's command (a shell line from the configuration), detached. */
+static void run_recovery(const struct client *cl)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		setsid();
+		execl("/bin/sh", "sh", "-c", cl->cfg->recovery_command, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0)
+		log_warn("recovery: fork");
+	else
+		log_warnx("recovery: %u renewals failed in a row: running \"%s\"; next try in "
+			  "%u s", cl->cfg->renew.fail_limit, cl->cfg->recovery_command,
+			  cl->cfg->renew.cooldown);
+}
+
+/* ---- the renewal loop ----------------------------------------------------- */
+
+static void round_done(struct client *cl, int64_t now)
+{
+	const struct renew_round *r = exchange_round(cl->x);
+	uint16_t before = cl->renew.port;
+	unsigned ev = renew_round_done(&cl->renew, r, now);
+
+	if (ev & RENEW_EPOCH_RESET)
+		log_warnx("natpmp: the gateway's epoch went back: it lost its mappings; asking again");
+	if (ev & RENEW_ADDRESS_CHANGED) {
+		struct in_addr a = { htonl(cl->renew.addr) };
+
+		log_info("natpmp: the external address is now %s", inet_ntoa(a));
+	}
+	if (ev & RENEW_PROTOS_DIFFER)
+		log_warnx("natpmp: UDP got port %u and TCP %u: the apps get TCP's",
+			  r->udp.external_port, r->tcp.external_port);
+	if (ev & RENEW_PORT_CHANGED)
+		log_info("natpmp: forwarded port %u (was %u)", cl->renew.port, before);
+	if (ev & RENEW_FAILED)
+		log_warnx("natpmp: renewal failed (%s; %u in a row)",
+			  !r->tcp.answered && !r->udp.answered ? "no answer from the gateway"
+			  : "the gateway refused", cl->renew.failures);
+	if (ev & RENEW_PORT_LOST)
+		log_warnx("natpmp: no forwarded port any more");
+	if (ev & RENEW_RECOVER)
+		run_recovery(cl);
+	if (!(ev & RENEW_FAILED))
+		cl->apps_due = true;
+}
+
+static void rearm(struct client *cl)
+{
+	int64_t next = exchange_busy(cl->x) ? exchange_next_ms(cl->x) : cl->renew.next_ms;
+
+	if (have_apps(cl->cfg) && !cl->child && cl->renew.port &&
+	    (cl->apps_due || cl->renew.port != cl->synced_port) && cl->app_retry_ms < next)
+		next = cl->app_retry_ms;
+	timer_at(cl->timer_w.fd, next);
+}
+
+static void step(struct client *cl)
+{
+	int64_t now = mono_now_ms();
+
+	if (exchange_busy(cl->x)) {
+		if (exchange_step(cl->x, now))
+			round_done(cl, now);
+	} else if (now >= cl->renew.next_ms) {
+		exchange_start(cl->x, &cl->cfg->renew, cl->cfg->renew.lifetime, now);
+	}
+	maybe_tell_apps(cl, now);
+	rearm(cl);
+}
+
+static void timer_fired(struct loop_watch *w, uint32_t events)
+{
+	(void)events;
+	timer_ack(w->fd);
+	step(w->arg);
+}
+
+static void socket_readable(struct loop_watch *w, uint32_t events)
+{
+	(void)events;
+	step(w->arg);
+}
+
+static void signal_received(struct loop_watch *w, uint32_t events)
+{
+	struct client *cl = w->arg;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(w->fd, &si, sizeof(si)) == sizeof(si))
+		cl->loop.stop = true;
+}
+
+/* On stop, when asked: lifetime 0 for every mapping, one short round. */
+static void delete_mappings(struct client *cl)
+{
+	int64_t start = mono_now_ms();
+
+	exchange_start(cl->x, &cl->cfg->renew, 0, start);
+	while (mono_now_ms() - start < DELETE_WAIT_MS && !exchange_step(cl->x, mono_now_ms()))
+		usleep(20000);
+	log_info("natpmp: mappings deleted on stop");
+}
+
+/* ---- metrics ------------------------------------------------------------- */
+
+static char *render(void *arg, size_t *len)
+{
+	const struct client *cl = arg;
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+
+	if (!f)
+		return NULL;
+	fprintf(f, "# TYPE portgate_client_port gauge\nportgate_client_port %u\n"
+		"# TYPE portgate_client_port_changes_total counter\n"
+		"portgate_client_port_changes_total %llu\n"
+		"# TYPE portgate_client_renewals_total counter\n"
+		"portgate_client_renewals_total %llu\n"
+		"# TYPE portgate_client_failures_total counter\n"
+		"portgate_client_failures_total %llu\n"
+		"# TYPE portgate_client_recoveries_total counter\n"
+		"portgate_client_recoveries_total %llu\n"
+		"# TYPE portgate_client_app_updates_total counter\n"
+		"portgate_client_app_updates_total{result=\"ok\"} %llu\n"
+		"portgate_client_app_updates_total{result=\"failed\"} %llu\n",
+		cl->renew.port, (unsigned long long)cl->renew.port_changes,
+		(unsigned long long)(cl->renew.rounds - cl->renew.failed_rounds),
+		(unsigned long long)cl->renew.failed_rounds,
+		(unsigned long long)cl->renew.recoveries,
+		(unsigned long long)cl->app_ok, (unsigned long long)cl->app_failed);
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	*len = size;
+	return text;
+}
+
+/* ---- start and stop ------------------------------------------------------ */
+
+static int open_signals(struct client *cl)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	cl->signal_w = (struct loop_watch){ signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC),
+					    signal_received, cl };
+	return cl->signal_w.fd < 0 ? -1 : loop_add(&cl->loop, &cl->signal_w);
+}
+
+int client_run(const struct client_config *c)
+{
+	struct client cl = { .cfg = c };
+	uint32_t local, gateway;
+	struct in_addr a, b;
+	char err[256], la[16];
+	int ret = 1;
+
+	if (client_addresses(c, &local, &gateway, err, sizeof(err)) < 0) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	a.s_addr = htonl(local);
+	b.s_addr = htonl(gateway);
+	snprintf(la, sizeof(la), "%s", inet_ntoa(a));
+	if (loop_init(&cl.loop) < 0 || !(cl.x = exchange_open(local, gateway))) {
+		log_warn("natpmp: socket on %s", la);
+		goto out;
+	}
+	renew_init(&cl.renew, &c->renew, mono_now_ms());
+	cl.sock_w = (struct loop_watch){ exchange_fd(cl.x), socket_readable, &cl };
+	if (loop_add(&cl.loop, &cl.sock_w) < 0 ||
+	    loop_timer_open(&cl.loop, &cl.timer_w, timer_fired, &cl) < 0 || open_signals(&cl) < 0) {
+		log_warn("event loop");
+		goto out;
+	}
+	if (c->metrics_listen[0] &&
+	    !(cl.metrics = metrics_open(&cl.loop, c->metrics_listen, render, &cl)))
+		goto out;
+	log_info("portgate-client: %s on %s, gateway %s:5351, internal port %u, lifetime %u s, "
+		 "renewed every %u s", la, c->interface, inet_ntoa(b), c->renew.internal_port,
+		 c->renew.lifetime, c->renew.renew_after);
+	step(&cl);
+	ret = loop_run(&cl.loop) < 0;
+	if (c->delete_on_stop && cl.renew.port)
+		delete_mappings(&cl);
+out:
+	if (cl.child) {
+		kill(cl.child, SIGTERM);
+		waitpid(cl.child, NULL, 0);
+	}
+	metrics_close(cl.metrics);
+	exchange_close(cl.x);
+	loop_close(&cl.loop);
+	return ret;
+}

@@ -1,0 +1,190 @@
+#include "client/clientconf.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/yconf.h"
+
+#define C(l) ((struct client_config *)(l)->out)
+
+static int get_addr(struct yconf *l, yaml_node_t *v, const char *what, uint32_t *out)
+{
+	struct in_addr a;
+	const char *s;
+
+	if (want_scalar(l, v, what, &s))
+		return -1;
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return fail_at(l, v, "%s \"%s\" is not an IPv4 address", what, s);
+	*out = ntohl(a.s_addr);
+	return 0;
+}
+
+static int protocols(struct yconf *l, yaml_node_t *v)
+{
+	const char *s;
+
+	if (want_scalar(l, v, "protocols", &s))
+		return -1;
+	if (!strcmp(s, "both"))
+		C(l)->renew.protos = RENEW_UDP | RENEW_TCP;
+	else if (!strcmp(s, "udp"))
+		C(l)->renew.protos = RENEW_UDP;
+	else if (!strcmp(s, "tcp"))
+		C(l)->renew.protos = RENEW_TCP;
+	else
+		return fail_at(l, v, "protocols must be both, udp or tcp, not \"%s\"", s);
+	return 0;
+}
+
+static int app_pair(struct yconf *l, const char *key, yaml_node_t *k, yaml_node_t *v,
+		    void *arg)
+{
+	struct client_app *a = arg;
+
+	if (!strcmp(key, "url")) {
+		if (get_string(l, v, "url", a->url, sizeof(a->url)))
+			return -1;
+		if (strncmp(a->url, "http://", 7) && strncmp(a->url, "https://", 8))
+			return fail_at(l, v, "url must start with http:// or https://");
+		return 0;
+	}
+	if (!strcmp(key, "username"))
+		return get_string(l, v, "username", a->username, sizeof(a->username));
+	if (!strcmp(key, "password_file"))
+		return get_string(l, v, "password_file", a->password_file,
+				  sizeof(a->password_file));
+	return unknown(l, k, key, "an app's settings (url, username, password_file)");
+}
+
+static int app(struct yconf *l, yaml_node_t *v, const char *what, struct client_app *a)
+{
+	if (each_pair(l, v, what, app_pair, a))
+		return -1;
+	if (!a->url[0])
+		return fail_at(l, v, "%s needs a url", what);
+	a->on = true;
+	return 0;
+}
+
+static int recovery_pair(struct yconf *l, const char *key, yaml_node_t *k, yaml_node_t *v,
+			 void *arg)
+{
+	struct client_config *c = C(l);
+
+	(void)arg;
+	if (!strcmp(key, "command"))
+		return get_string(l, v, "recovery.command", c->recovery_command,
+				  sizeof(c->recovery_command));
+	if (!strcmp(key, "after"))
+		return get_uint(l, v, "recovery.after", 1, 100, &c->renew.fail_limit);
+	if (!strcmp(key, "cooldown"))
+		return get_uint(l, v, "recovery.cooldown", 0, 3600, &c->renew.cooldown);
+	return unknown(l, k, key, "recovery");
+}
+
+static int top_pair(struct yconf *l, const char *key, yaml_node_t *k, yaml_node_t *v,
+		    void *arg)
+{
+	struct client_config *c = C(l);
+	uint32_t n;
+
+	(void)arg;
+	if (!strcmp(key, "interface"))
+		return get_string(l, v, "interface", c->interface, sizeof(c->interface));
+	if (!strcmp(key, "gateway")) {
+		c->has_gateway = true;
+		return get_addr(l, v, "gateway", &c->gateway);
+	}
+	if (!strcmp(key, "protocols"))
+		return protocols(l, v);
+	if (!strcmp(key, "internal_port")) {
+		if (get_uint(l, v, "internal_port", 1, 65535, &n))
+			return -1;
+		c->renew.internal_port = (uint16_t)n;
+		return 0;
+	}
+	if (!strcmp(key, "lifetime"))
+		return get_uint(l, v, "lifetime", 2, 86400, &c->renew.lifetime);
+	if (!strcmp(key, "renew_every"))
+		return get_uint(l, v, "renew_every", 1, 86400, &c->renew.renew_after);
+	if (!strcmp(key, "retry_every"))
+		return get_uint(l, v, "retry_every", 1, 3600, &c->renew.retry_after);
+	if (!strcmp(key, "port_file"))
+		return get_string(l, v, "port_file", c->port_file, sizeof(c->port_file));
+	if (!strcmp(key, "hook"))
+		return get_string(l, v, "hook", c->hook, sizeof(c->hook));
+	if (!strcmp(key, "transmission"))
+		return app(l, v, "transmission", &c->transmission);
+	if (!strcmp(key, "qbittorrent"))
+		return app(l, v, "qbittorrent", &c->qbittorrent);
+	if (!strcmp(key, "recovery"))
+		return each_pair(l, v, "recovery", recovery_pair, NULL);
+	if (!strcmp(key, "delete_on_stop"))
+		return get_bool(l, v, "delete_on_stop", &c->delete_on_stop);
+	if (!strcmp(key, "metrics_listen"))
+		return get_string(l, v, "metrics_listen", c->metrics_listen,
+				  sizeof(c->metrics_listen));
+	return unknown(l, k, key, "the configuration");
+}
+
+static int load_root(struct yconf *l, yaml_node_t *root)
+{
+	struct client_config *c = C(l);
+
+	if (!root)
+		return fail_at(l, NULL, "the configuration is empty");
+	if (each_pair(l, root, "the configuration", top_pair, NULL))
+		return -1;
+	if (!c->interface[0])
+		return fail_at(l, root, "interface (the WireGuard interface) is required");
+	if (c->renew.renew_after >= c->renew.lifetime)
+		return fail_at(l, root, "renew_every (%u) must be shorter than lifetime (%u)",
+			       c->renew.renew_after, c->renew.lifetime);
+	if (c->hook[0] && c->hook[0] != '/')
+		return fail_at(l, root, "hook must be an absolute path (it is run "
+			       "without a shell)");
+	if (c->renew.fail_limit && !c->recovery_command[0])
+		return fail_at(l, root, "recovery.after needs recovery.command");
+	return 0;
+}
+
+static void set_defaults(struct client_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->renew = (struct renew_config){
+		.protos = RENEW_UDP | RENEW_TCP, .internal_port = 1, .lifetime = 60,
+		.renew_after = 45, .retry_after = 15, .fail_limit = 0, .cooldown = 10,
+	};
+}
+
+int client_config_load_string(const char *name, const char *text, size_t len,
+			      struct client_config *out, char *err, size_t errlen)
+{
+	struct client_config c;
+	struct yconf l = { .name = name, .out = &c, .err = err, .errlen = errlen };
+
+	set_defaults(&c);
+	if (yconf_parse(&l, text, len, load_root))
+		return -1;
+	/* recovery.command alone: the seed's 3 failures. */
+	if (c.recovery_command[0] && !c.renew.fail_limit)
+		c.renew.fail_limit = 3;
+	*out = c;
+	return 0;
+}
+
+int client_config_load(const char *path, struct client_config *out, char *err, size_t errlen)
+{
+	size_t len;
+	char *text = yconf_read_file(path, &len, err, errlen);
+	int ret;
+
+	if (!text)
+		return -1;
+	ret = client_config_load_string(path, text, len, out, err, errlen);
+	free(text);
+	return ret;
+}

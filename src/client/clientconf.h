@@ -1,0 +1,39 @@
+/* portgate-client's configuration (portgate-client.yaml(5)): strict YAML,
+ * errors as FILE:LINE:COL, all or nothing. */
+#ifndef PORTGATE_CLIENT_CLIENTCONF_H
+#define PORTGATE_CLIENT_CLIENTCONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "client/renew.h"
+
+#define CLIENT_PATH_MAX 256
+
+struct client_app {
+	bool on;
+	char url[CLIENT_PATH_MAX];
+	char username[64];
+	char password_file[CLIENT_PATH_MAX];	/* "" : no password */
+};
+
+struct client_config {
+	char interface[16];		/* the WireGuard interface */
+	bool has_gateway;
+	uint32_t gateway;		/* host byte order */
+	struct renew_config renew;
+	char port_file[CLIENT_PATH_MAX];	/* "" : none */
+	char hook[CLIENT_PATH_MAX];		/* "" : none; run as HOOK PORT */
+	struct client_app transmission, qbittorrent;
+	char recovery_command[CLIENT_PATH_MAX];	/* "" : no recovery */
+	bool delete_on_stop;
+	char metrics_listen[64];		/* "" : off */
+};
+
+/* 0, or -1 with "FILE:LINE:COL: reason" in err. */
+int client_config_load(const char *path, struct client_config *out, char *err, size_t errlen);
+int client_config_load_string(const char *name, const char *text, size_t len,
+			      struct client_config *out, char *err, size_t errlen);
+
+#endif

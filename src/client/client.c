@@ -216,6 +216,11 @@ static void round_done(struct client *cl, int64_t now)
 	uint16_t before = cl->renew.port;
 	unsigned ev = renew_round_done(&cl->renew, r, now);
 
+	log_debug("natpmp: round: op0 %s epoch %u, udp %s %u, tcp %s %u -> events %#x",
+		  r->op0.answered ? "answered" : "silent", r->op0.epoch,
+		  r->udp.answered ? "answered" : "silent", r->udp.external_port,
+		  r->tcp.answered ? "answered" : "silent", r->tcp.external_port, ev);
+
 	if (ev & RENEW_EPOCH_RESET)
 		log_warnx("natpmp: the gateway's epoch went back: it lost its mappings; asking again");
 	if (ev & RENEW_ADDRESS_CHANGED) {

@@ -32,7 +32,7 @@ external:
   interface: eth0
 ports:
   range: 20000-29999
-  reserved: [20022]
+  reserved: [${LAB_RESERVED:-20022}]
 lifetime:
   min: 2
   max: ${LAB_LIFE_MAX:-7200}

@@ -110,6 +110,8 @@ ge() { [ -n "$1" ] && [ "$1" -ge "$2" ]; }		# number A >= B
 le() { [ -n "$1" ] && [ "$1" -le "$2" ]; }		# number A <= B
 in_range() { ge "$1" "$2" && le "$1" "$3"; }		# LO <= A <= HI
 # count_of PATTERN TEXT: how many lines of TEXT match PATTERN.
+# gone PID: the process has ended.
+gone() { ! kill -0 "$1" 2>/dev/null; }
 count_of() { grep -c -- "$1" <<<"$2"; }
 # map_has NS PATTERN: the gateway's forwards map lists an element matching it.
 map_has() { in_ns "$1" nft list map ip portgate forwards | grep -q -- "$2"; }
@@ -124,9 +126,15 @@ map_elements() {
 # (an empty port never counts as gone).
 map_lacks() { [ -n "$3" ] && ! map_has "$1" "$2 . $3 "; }
 
-# wait_until SECONDS CMD...: polls every 0.1 s.
+# wait_until SECONDS CMD...: polls every 0.1 s. CMD is run as a command:
+# `wait_until 5 ! kill -0 PID` would run a command named "!" and always
+# time out, so it is refused (use a function such as gone).
 wait_until() {
 	local deadline=$(( $(date +%s%N) / 1000000 + $1 * 1000 )); shift
+	if [ "${1:-}" = "!" ]; then
+		echo "wait_until: CMD cannot start with !; wrap the condition in a function" >&2
+		return 2
+	fi
 	while ! "$@" 2>/dev/null; do
 		[ $(( $(date +%s%N) / 1000000 )) -ge "$deadline" ] && return 1
 		sleep 0.1

@@ -32,7 +32,7 @@ tcp_connects() { in_ns ext timeout 5 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/nul
 forwards() { map_elements gw | grep -qx -- "$1"; }
 # granted_to PORT: the external port the map sends to c1's PORT (TCP).
 granted_to() { map_elements gw | awk -v p="$1" '$1 == "tcp" && $3 == "10.66.0.2" && $4 == p { print $2 }'; }
-stop_pid() { kill "$1" 2>/dev/null; wait_until 15 ! kill -0 "$1"; }
+stop_pid() { kill "$1" 2>/dev/null; wait_until 15 gone "$1"; }
 
 transmission_settings() {	# DIR
 	mkdir -p "$1/downloads"

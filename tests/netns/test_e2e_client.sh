@@ -1,0 +1,161 @@
+#!/bin/bash
+# portgate-client behind portgated, with the real apps from Debian's
+# packages in the client's namespace: transmission-daemon (RPC) and
+# qbittorrent-nox (WebUI, a password set). The apps' own APIs must report
+# the mapped port as their listen port and a connection from the outside
+# host must reach them; then the port changes at the gateway, the gateway
+# loses its state, an app restarts with its old port, and the tunnel stops
+# answering (recovery after N failures, not again before the cooldown).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lab.sh"
+PGC="$PWD/$BUILD/portgate-client"
+CTL="$PWD/$BUILD/portgatectl"
+check "transmission-daemon is installed (scripts/install-deps)" 'command -v transmission-daemon >/dev/null'
+check "qbittorrent-nox is installed (scripts/install-deps)" 'command -v qbittorrent-nox >/dev/null'
+[ "$TESTS_FAILED" = 0 ] || { finish; exit 1; }
+lab_up || exit 1
+lab_start || exit 1
+ctl() { in_ns gw "$CTL" -s "$TMPD/control.sock" "$@"; }
+reloads() { grep -c "policy reloaded" "$DLOG"; }
+
+# --- the apps in c1 ----------------------------------------------------------
+TR="$TMPD/transmission"; QB="$TMPD/qbt"
+transmission_start() {	# with peer-port 51413, as a fresh install has
+	mkdir -p "$TR/dl"
+	cat >"$TR/settings.json" <<JSON
+{ "peer-port": 51413, "peer-port-random-on-start": false, "port-forwarding-enabled": false,
+  "rpc-enabled": true, "rpc-bind-address": "127.0.0.1", "rpc-port": 9091,
+  "rpc-authentication-required": true, "rpc-username": "tr", "rpc-password": "tr-pass",
+  "rpc-whitelist-enabled": false, "dht-enabled": false, "lpd-enabled": false,
+  "pex-enabled": false, "utp-enabled": false, "download-dir": "$TR/dl",
+  "incomplete-dir-enabled": false, "watch-dir-enabled": false }
+JSON
+	ip netns exec "$(ns c1)" transmission-daemon -f -g "$TR" >>"$TMPD/transmission.log" 2>&1 &
+	TR_PID=$!; BG_PIDS="$BG_PIDS $TR_PID"
+}
+transmission_start
+mkdir -p "$QB/qBittorrent/config"
+hash=$(python3 -c 'import hashlib,os,base64
+s=os.urandom(16); d=hashlib.pbkdf2_hmac("sha512",b"qb-pass",s,100000,64)
+print("@ByteArray(%s:%s)"%(base64.b64encode(s).decode(),base64.b64encode(d).decode()))')
+cat >"$QB/qBittorrent/config/qBittorrent.conf" <<CONF
+[LegalNotice]
+Accepted=true
+
+[Preferences]
+WebUI\\Address=127.0.0.1
+WebUI\\Port=8089
+WebUI\\Username=admin
+WebUI\\Password_PBKDF2="$hash"
+Connection\\PortRangeMin=6881
+CONF
+ip netns exec "$(ns c1)" qbittorrent-nox --profile="$QB" >"$TMPD/qbt.log" 2>&1 &
+BG_PIDS="$BG_PIDS $!"
+echo tr-pass >"$TMPD/tr.pass"; echo qb-pass >"$TMPD/qb.pass"
+chmod 600 "$TMPD/tr.pass" "$TMPD/qb.pass"
+
+# The apps' own view of their port.
+tr_port() {
+	local sid
+	sid=$(in_ns c1 curl -s -u tr:tr-pass -o /dev/null -D - http://127.0.0.1:9091/transmission/rpc |
+		sed -n 's/^X-Transmission-Session-Id: *\([^\r]*\).*/\1/p')
+	in_ns c1 curl -s -u tr:tr-pass -H "X-Transmission-Session-Id: $sid" \
+		-d '{"method":"session-get","arguments":{"fields":["peer-port"]}}' \
+		http://127.0.0.1:9091/transmission/rpc | sed -n 's/.*"peer-port":\([0-9]*\).*/\1/p'
+}
+qb_port() {
+	in_ns c1 curl -s -c "$TMPD/qb.cj" -d "username=admin&password=qb-pass" \
+		http://127.0.0.1:8089/api/v2/auth/login >/dev/null
+	in_ns c1 curl -s -b "$TMPD/qb.cj" http://127.0.0.1:8089/api/v2/app/preferences |
+		sed -n 's/.*"listen_port":\([0-9]*\).*/\1/p'
+}
+# tr_is PORT, qb_is PORT: asked afresh at every try of wait_until.
+tr_is() { eq "$(tr_port)" "$1"; }
+qb_is() { eq "$(qb_port)" "$1"; }
+check "transmission's RPC is up" 'wait_until 10 tr_is 51413'
+check "qBittorrent's WebUI is up" 'wait_until 20 qb_is 6881'
+
+# --- portgate-client in c1 ---------------------------------------------------
+cat >"$TMPD/hook" <<'SH'
+#!/bin/sh
+echo "$1" >>"$(dirname "$0")/hook.calls"
+SH
+chmod +x "$TMPD/hook"
+cat >"$TMPD/client.yaml" <<YAML
+interface: $WG_C1
+lifetime: 6
+renew_every: 2
+retry_every: 1
+port_file: $TMPD/forwarded_port
+hook: $TMPD/hook
+transmission:
+  url: http://127.0.0.1:9091/transmission/rpc
+  username: tr
+  password_file: $TMPD/tr.pass
+qbittorrent:
+  url: http://127.0.0.1:8089
+  username: admin
+  password_file: $TMPD/qb.pass
+recovery:
+  command: echo recovered >>$TMPD/recoveries
+  after: 3
+  cooldown: 40
+metrics_listen: 127.0.0.1:9835
+YAML
+check "the configuration passes -n" '"$PGC" -n -c "$TMPD/client.yaml" >/dev/null'
+ip netns exec "$(ns c1)" "$PGC" -f -d -c "$TMPD/client.yaml" >"$TMPD/client.log" 2>&1 &
+CL_PID=$!; BG_PIDS="$BG_PIDS $CL_PID"
+port_file() { cat "$TMPD/forwarded_port" 2>/dev/null; }
+check "the forwarded port is written to the port file" 'wait_until 10 test -s "$TMPD/forwarded_port"'
+p=$(port_file); echo "     forwarded port $p"
+check "... a port of the policy's range" 'in_range "$p" 20000 29999'
+check "the gateway forwards it to c1's same port (internal 1)" 'map_elements gw | grep -qx "tcp $p 10.66.0.2 $p"'
+check "transmission's RPC reports it as its peer-port" 'wait_until 10 tr_is "$p"'
+check "qBittorrent's API reports it as its listen_port" 'wait_until 10 qb_is "$p"'
+check "the hook ran with the port" 'wait_until 5 grep -qx "$p" "$TMPD/hook.calls"'
+tcp_connects() { in_ns ext timeout 5 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }
+# Both apps listen on the port (qBittorrent on all addresses, Transmission
+# too): the connection is accepted by one of them, through the forward.
+check "a TCP connection from outside to $EXT:$p reaches an app" 'tcp_connects $EXT "$p"'
+metric() { in_ns c1 curl -s http://127.0.0.1:9835/metrics | sed -n "s/^$1 //p"; }
+check "metrics: portgate_client_port is the port" 'eq "$(metric portgate_client_port)" "$p"'
+
+# --- the port changes at the gateway ------------------------------------------
+n=$(reloads)
+LAB_RESERVED="20022, $p" lab_policy </dev/null
+kill -HUP "$DAEMON_PID"
+reloaded() { [ "$(reloads)" -gt "$n" ]; }
+check "the gateway reserves the port (reload)" 'wait_until 3 reloaded'
+changed() { ne "$(port_file)" "$p"; }
+check "the client gets a new port within a renewal" 'wait_until 6 changed'
+q=$(port_file); echo "     new port $q"
+check "transmission is told the new port" 'wait_until 6 tr_is "$q"'
+check "qBittorrent is told the new port" 'wait_until 6 qb_is "$q"'
+check "a TCP connection from outside to the new port $q reaches an app" 'wait_until 5 tcp_connects $EXT "$q"'
+
+# --- the gateway loses its state -----------------------------------------------
+# Clients allow 2 s of slack when they compare epochs (RFC 6886 §3.6): the
+# gateway has run long enough for a restart from 0 to be told apart.
+epoch_ge() { ge "$(ctl status | sed -n 's/^epoch: *//p')" "$1"; }
+wait_until 15 epoch_ge 8
+lab_stop TERM
+in_ns gw nft delete table ip portgate
+lab_start || exit 1
+check "after the gateway lost its state, the mapping is back" 'wait_until 8 map_has gw "tcp . $q "'
+epoch_noticed() { grep -q "epoch went back" "$TMPD/client.log"; }
+check "the client noticed the epoch going back" 'wait_until 3 epoch_noticed'
+
+# --- an app restarts with its old port --------------------------------------------
+kill "$TR_PID"; wait_until 10 gone "$TR_PID"
+transmission_start
+check "transmission restarted with its old port 51413, is told again" 'wait_until 15 tr_is "$q"'
+
+# --- the tunnel stops answering: recovery, once per cooldown ------------------------
+lab_stop TERM
+check "after 3 failed renewals the recovery command runs" 'wait_until 40 test -s "$TMPD/recoveries"'
+sleep 12	# more failures than the limit, well inside the 40 s cooldown
+check "... and not again before the cooldown" 'eq "$(grep -c recovered "$TMPD/recoveries")" 1'
+check "the failures are logged" 'grep -q "renewal failed (no answer from the gateway" "$TMPD/client.log"'
+kill "$CL_PID"
+check "the client stops on SIGTERM" 'wait_until 5 gone "$CL_PID"'
+finish

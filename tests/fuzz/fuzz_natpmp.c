@@ -1,5 +1,5 @@
 /* libFuzzer target: the input is a datagram for the decoders (NAT-PMP and
- * PCP), then a script of
+ * PCP requests, NAT-PMP responses as the client reads them), then a script of
  * requests, expiries, drops, static forwards and rollbacks for the mapping
  * state. After every
  * step the state's own invariants are checked. */
@@ -70,6 +70,17 @@ static void check_pcp(const uint8_t *data, size_t size)
 	}
 }
 
+/* The client's side: a gateway's answer, as portgate-client reads it. */
+static void check_response(const uint8_t *data, size_t size)
+{
+	struct natpmp_response r;
+
+	if (natpmp_decode_response(data, size, &r) && r.result == NATPMP_RESULT_SUCCESS &&
+	    size < (r.opcode == NATPMP_OP_EXTERNAL_ADDRESS ? 12u : 16u) &&
+	    r.opcode <= NATPMP_OP_MAP_TCP)
+		abort();	/* a success is never short */
+}
+
 struct counter {
 	const struct mapping_table *t;
 	size_t n[2], statics[2];
@@ -124,6 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	check_decode(data, size);
 	check_pcp(data, size);
+	check_response(data, size);
 	t = mapping_table_new();
 	mapping_table_reserve_port(t, 2003, true);
 	for (size_t i = 0; i + 4 <= size; i += 4) {

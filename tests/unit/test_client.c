@@ -1,0 +1,374 @@
+/* portgate-client's pure parts: the renewal state machine (port changes,
+ * the epoch going back, failures, recovery and its cooldown), the
+ * configuration's errors, the NAT-PMP answers it accepts, and the app
+ * clients against a scripted HTTP server (Transmission's 409 session id,
+ * qBittorrent's login, its refusal and a 403 re-login). */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "client/apps.h"
+#include "client/clientconf.h"
+#include "client/renew.h"
+#include "natpmp/codec.h"
+
+static const struct renew_config cfg = {
+	.protos = RENEW_UDP | RENEW_TCP, .internal_port = 1, .lifetime = 60,
+	.renew_after = 45, .retry_after = 15, .fail_limit = 3, .cooldown = 10,
+};
+
+static struct renew_round good(uint16_t port, uint32_t epoch)
+{
+	struct renew_answer m = { .answered = true, .epoch = epoch, .external_port = port,
+				  .lifetime = 60 };
+	struct renew_round r = { .op0 = { .answered = true, .epoch = epoch, .addr = 0xcb007101 },
+				 .udp = m, .tcp = m };
+
+	return r;
+}
+
+static void renewals_and_changes(void **state)
+{
+	struct renew_state s;
+	struct renew_round r = good(24000, 100);
+
+	(void)state;
+	renew_init(&s, &cfg, 0);
+	assert_int_equal(s.next_ms, 0);			/* ask at once */
+	assert_int_equal(renew_round_done(&s, &r, 1000), RENEW_PORT_CHANGED);
+	assert_int_equal(s.port, 24000);
+	assert_int_equal(s.next_ms, 1000 + 45000);
+	r = good(24000, 145);
+	assert_int_equal(renew_round_done(&s, &r, 46000), 0);	/* a plain renewal */
+	r = good(24001, 190);
+	assert_int_equal(renew_round_done(&s, &r, 91000), RENEW_PORT_CHANGED);
+	assert_int_equal(s.port_changes, 2);
+	/* UDP and TCP differ: TCP's port is the one, and it is said. */
+	r = good(24001, 235);
+	r.udp.external_port = 25000;
+	assert_int_equal(renew_round_done(&s, &r, 136000), RENEW_PROTOS_DIFFER);
+	assert_int_equal(s.port, 24001);
+	/* The external address moves. */
+	r = good(24001, 280);
+	r.op0.addr = 0xcb007102;
+	assert_int_equal(renew_round_done(&s, &r, 181000), RENEW_ADDRESS_CHANGED);
+}
+
+static void lifetime_decides_the_next_renewal(void **state)
+{
+	struct renew_state s;
+	struct renew_round r = good(24000, 5);
+
+	(void)state;
+	renew_init(&s, &cfg, 0);
+	r.udp.lifetime = r.tcp.lifetime = 7200;	/* more than asked: at 3/4 */
+	renew_round_done(&s, &r, 0);
+	assert_int_equal(s.next_ms, 5400000);
+	r = good(24000, 5405);
+	r.udp.lifetime = r.tcp.lifetime = 40;	/* less: at 3/4 too */
+	renew_round_done(&s, &r, 5400000);
+	assert_int_equal(s.next_ms, 5400000 + 30000);
+}
+
+static void epoch_going_back_asks_again_at_once(void **state)
+{
+	struct renew_state s;
+	struct renew_round r = good(24000, 1000);
+
+	(void)state;
+	renew_init(&s, &cfg, 0);
+	renew_round_done(&s, &r, 0);
+	/* 45 s later the epoch must have grown by about 45 s: 39 is within
+	 * RFC 6886's slack (7/8 of the time, less 2 s), 30 is not. */
+	r = good(24000, 1039);
+	assert_false(renew_round_done(&s, &r, 45000) & RENEW_EPOCH_RESET);
+	r = good(24000, 3);
+	assert_true(renew_round_done(&s, &r, 90000) & RENEW_EPOCH_RESET);
+	assert_int_equal(s.next_ms, 90000);
+}
+
+static void failures_lead_to_recovery_once_per_cooldown(void **state)
+{
+	struct renew_state s;
+	struct renew_round silent = { 0 }, r = good(24000, 10);
+	unsigned ev;
+
+	(void)state;
+	renew_init(&s, &cfg, 0);
+	renew_round_done(&s, &r, 0);
+	ev = renew_round_done(&s, &silent, 60000);
+	assert_int_equal(ev, RENEW_FAILED);
+	assert_int_equal(s.next_ms, 60000 + 15000);
+	assert_int_equal(s.port, 24000);		/* one miss: still trusted */
+	ev = renew_round_done(&s, &silent, 75000);
+	assert_int_equal(ev, RENEW_FAILED | RENEW_PORT_LOST);
+	assert_int_equal(s.port, 0);
+	ev = renew_round_done(&s, &silent, 90000);
+	assert_int_equal(ev, RENEW_FAILED | RENEW_RECOVER);
+	assert_int_equal(s.next_ms, 90000 + 10000);	/* the cooldown */
+	/* Three more failures inside the cooldown: no second recovery. */
+	s.cfg.cooldown = 100;
+	s.cooldown_until_ms = 90000 + 100000;
+	for (int i = 1; i <= 3; i++)
+		assert_false(renew_round_done(&s, &silent, 90000 + i * 15000) & RENEW_RECOVER);
+	assert_true(renew_round_done(&s, &silent, 200000) & RENEW_RECOVER);
+	assert_int_equal(s.recoveries, 2);
+	/* A refusal is a failure too; a success resets the count. */
+	r = good(24002, 300);
+	r.tcp.result = NATPMP_RESULT_OUT_OF_RESOURCES;
+	assert_true(renew_round_done(&s, &r, 300000) & RENEW_FAILED);
+	r = good(24002, 310);
+	assert_int_equal(renew_round_done(&s, &r, 310000), RENEW_PORT_CHANGED);
+	assert_int_equal(s.failures, 0);
+}
+
+static void responses_accepted(void **state)
+{
+	static const uint8_t map_ok[16] = { 0, 130, 0, 0, 0, 0, 0, 9, 0, 1, 0x5d, 0xc0, 0, 0, 0, 60 };
+	static const uint8_t op0_ok[12] = { 0, 128, 0, 0, 0, 0, 0, 9, 203, 0, 113, 1 };
+	static const uint8_t refused[8] = { 0, 129, 0, 2, 0, 0, 0, 9 };
+	static const uint8_t request[12] = { 0, 2 };
+	struct natpmp_response r;
+
+	(void)state;
+	assert_true(natpmp_decode_response(map_ok, sizeof(map_ok), &r));
+	assert_int_equal(r.opcode, 2);
+	assert_int_equal(r.external_port, 24000);
+	assert_int_equal(r.lifetime, 60);
+	assert_int_equal(r.epoch, 9);
+	assert_true(natpmp_decode_response(op0_ok, sizeof(op0_ok), &r));
+	assert_int_equal(r.addr, 0xcb007101);
+	assert_true(natpmp_decode_response(refused, sizeof(refused), &r));	/* short error */
+	assert_int_equal(r.result, 2);
+	assert_false(natpmp_decode_response(map_ok, 12, &r));	/* a short success */
+	assert_false(natpmp_decode_response(request, sizeof(request), &r));
+	assert_false(natpmp_decode_response(map_ok, 3, &r));
+}
+
+static void configuration_errors(void **state)
+{
+	static const struct { const char *text, *want; } cases[] = {
+		{ "lifetime: 60\n", "c.yaml:1:1: interface (the WireGuard interface) is required" },
+		{ "interface: wg0\nprotocols: sctp\n", "c.yaml:2:12: protocols must be both, udp or tcp" },
+		{ "interface: wg0\nrenew_every: 90\n", "c.yaml:1:1: renew_every (90) must be shorter than lifetime (60)" },
+		{ "interface: wg0\nhook: notify.sh\n", "c.yaml:1:1: hook must be an absolute path" },
+		{ "interface: wg0\ntransmission: { username: a }\n", "c.yaml:2:15: transmission needs a url" },
+		{ "interface: wg0\nqbittorrent: { url: ftp://x }\n", "c.yaml:2:21: url must start with http:// or https://" },
+		{ "interface: wg0\nrecovery: { after: 3 }\n", "c.yaml:1:1: recovery.after needs recovery.command" },
+		{ "interface: wg0\ngateway: 10.2.0\n", "c.yaml:2:10: gateway \"10.2.0\" is not an IPv4 address" },
+		{ "interface: wg0\nqbitorrent: {}\n", "c.yaml:2:1: unknown key \"qbitorrent\"" },
+	};
+	struct client_config c;
+	char err[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (client_config_load_string("c.yaml", cases[i].text, strlen(cases[i].text), &c,
+					      err, sizeof(err)) == 0)
+			fail_msg("case %zu was accepted", i);
+		if (strncmp(err, cases[i].want, strlen(cases[i].want)))
+			fail_msg("case %zu: got \"%s\", want \"%s...\"", i, err, cases[i].want);
+	}
+	static const char ok[] = "interface: wg0\nrecovery: { command: systemctl restart "
+				 "wg-quick@wg0 }\n";
+
+	if (client_config_load_string("c.yaml", ok, strlen(ok), &c, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(c.renew.fail_limit, 3);		/* the seed's default */
+	assert_int_equal(c.renew.internal_port, 1);
+	assert_int_equal(c.renew.lifetime, 60);
+	assert_int_equal(c.renew.renew_after, 45);
+}
+
+/* ---- a scripted HTTP server ------------------------------------------------ */
+
+struct fake_http {
+	pid_t pid;
+	uint16_t port;
+	char log[64];		/* every request, as received */
+};
+
+/* Answers each connection with the next reply of the script (NULL ends),
+ * appends the request to log. */
+static void fake_http_start(struct fake_http *f, const char *const *script)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+	socklen_t sl = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	snprintf(f->log, sizeof(f->log), "/tmp/pg-fakehttp.%d", (int)getpid());
+	unlink(f->log);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(fd, 8), 0);
+	getsockname(fd, (struct sockaddr *)&sin, &sl);
+	f->port = ntohs(sin.sin_port);
+	f->pid = fork();
+	if (f->pid == 0) {
+		for (size_t i = 0; script[i]; i++) {
+			int c = accept(fd, NULL, NULL);
+			char req[8192];
+			ssize_t n = 0, got;
+			FILE *log = fopen(f->log, "a");
+
+			/* Headers, then the body its Content-Length gives. */
+			while ((got = read(c, req + n, sizeof(req) - 1 - (size_t)n)) > 0) {
+				char *end, *cl;
+
+				n += got;
+				req[n] = '\0';
+				if (!(end = strstr(req, "\r\n\r\n")))
+					continue;
+				cl = strcasestr(req, "Content-Length:");
+				if (!cl || end - req + 4 + atol(cl + 15) <= n)
+					break;
+			}
+			if (log) {
+				fprintf(log, "%s\n----\n", req);
+				fclose(log);
+			}
+			if (write(c, script[i], strlen(script[i])) < 0)
+				_exit(1);
+			close(c);
+		}
+		_exit(0);
+	}
+	close(fd);
+}
+
+static char *fake_http_stop(struct fake_http *f)
+{
+	FILE *log;
+	char *text = calloc(1, 65536);
+
+	kill(f->pid, SIGTERM);
+	waitpid(f->pid, NULL, 0);
+	if ((log = fopen(f->log, "r"))) {
+		if (fread(text, 1, 65535, log) == 0)
+			text[0] = '\0';
+		fclose(log);
+	}
+	unlink(f->log);
+	return text;
+}
+
+static const char *reply_with(char *buf, size_t len, const char *status, const char *extra,
+			      const char *body)
+{
+	snprintf(buf, len, "HTTP/1.1 %s\r\nConnection: close\r\n%sContent-Length: %zu\r\n\r\n%s",
+		 status, extra, strlen(body), body);
+	return buf;
+}
+
+static void transmission_session_id_handshake(void **state)
+{
+	char r[5][512], msg[256], pw[] = "/tmp/pg-trpass.XXXXXX", url[64];
+	const char *script[6];
+	struct client_app app = { .on = true, .username = "tr" };
+	struct fake_http f;
+	char *log;
+	int fd = mkstemp(pw);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "s3cret\n", 7), 7);
+	close(fd);
+	script[0] = reply_with(r[0], sizeof(r[0]), "409 Conflict",
+			       "X-Transmission-Session-Id: abc123\r\n", "");
+	script[1] = reply_with(r[1], sizeof(r[1]), "200 OK", "",
+			       "{\"arguments\":{\"peer-port\":51413},\"result\":\"success\"}");
+	script[2] = reply_with(r[2], sizeof(r[2]), "200 OK", "", "{\"result\":\"success\"}");
+	script[3] = reply_with(r[3], sizeof(r[3]), "200 OK", "",
+			       "{\"arguments\":{\"peer-port\":24000},\"result\":\"success\"}");
+	script[4] = NULL;
+	fake_http_start(&f, script);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/transmission/rpc", f.port);
+	snprintf(app.url, sizeof(app.url), "%s", url);
+	snprintf(app.password_file, sizeof(app.password_file), "%s", pw);
+	assert_int_equal(transmission_sync(&app, 24000, msg, sizeof(msg)), 0);
+	assert_string_equal(msg, "peer-port set to 24000");
+	log = fake_http_stop(&f);
+	unlink(pw);
+	/* The second request carries the id the 409 gave; every one the
+	 * credentials (tr:s3cret, base64 dHI6czNjcmV0). */
+	assert_non_null(strstr(log, "X-Transmission-Session-Id: abc123"));
+	assert_non_null(strstr(log, "Authorization: Basic dHI6czNjcmV0"));
+	assert_non_null(strstr(log, "\"peer-port-random-on-start\":false"));
+	free(log);
+}
+
+static void qbittorrent_login_refused_and_relogin(void **state)
+{
+	char r[6][512], msg[256];
+	const char *script[7];
+	struct client_app app = { .on = true, .username = "admin" };
+	struct fake_http f;
+	char *log;
+
+	(void)state;
+	/* A refused login is an error with the server's word. */
+	script[0] = reply_with(r[0], sizeof(r[0]), "200 OK", "", "Fails.");
+	script[1] = NULL;
+	fake_http_start(&f, script);
+	snprintf(app.url, sizeof(app.url), "http://127.0.0.1:%u", f.port);
+	assert_int_equal(qbittorrent_sync(&app, 24000, msg, sizeof(msg)), -1);
+	assert_non_null(strstr(msg, "login refused"));
+	free(fake_http_stop(&f));
+
+	/* The session ends between calls (403): one new login, then on. */
+	script[0] = reply_with(r[0], sizeof(r[0]), "200 OK", "Set-Cookie: SID=one; path=/\r\n", "Ok.");
+	script[1] = reply_with(r[1], sizeof(r[1]), "403 Forbidden", "", "Forbidden");
+	script[2] = reply_with(r[2], sizeof(r[2]), "200 OK", "Set-Cookie: SID=two; path=/\r\n", "Ok.");
+	script[3] = reply_with(r[3], sizeof(r[3]), "200 OK", "", "{\"listen_port\":6881}");
+	script[4] = reply_with(r[4], sizeof(r[4]), "200 OK", "", "");
+	script[5] = reply_with(r[5], sizeof(r[5]), "200 OK", "", "{\"listen_port\":24000}");
+	script[6] = NULL;
+	fake_http_start(&f, script);
+	snprintf(app.url, sizeof(app.url), "http://127.0.0.1:%u/", f.port);
+	assert_int_equal(qbittorrent_sync(&app, 24000, msg, sizeof(msg)), 0);
+	assert_string_equal(msg, "listen_port set to 24000");
+	log = fake_http_stop(&f);
+	assert_non_null(strstr(log, "Cookie: SID=two"));
+	assert_non_null(strstr(log, "POST /api/v2/app/setPreferences"));
+	assert_non_null(strstr(log, "%22random_port%22%3Afalse"));
+	free(log);
+}
+
+static void unreachable_app_is_an_error(void **state)
+{
+	struct client_app app = { .on = true, .url = "http://127.0.0.1:1/transmission/rpc" };
+	char msg[256];
+
+	(void)state;
+	assert_int_equal(transmission_sync(&app, 24000, msg, sizeof(msg)), -1);
+	assert_non_null(strstr(msg, "127.0.0.1:1"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(renewals_and_changes),
+		cmocka_unit_test(lifetime_decides_the_next_renewal),
+		cmocka_unit_test(epoch_going_back_asks_again_at_once),
+		cmocka_unit_test(failures_lead_to_recovery_once_per_cooldown),
+		cmocka_unit_test(responses_accepted),
+		cmocka_unit_test(configuration_errors),
+		cmocka_unit_test(transmission_session_id_handshake),
+		cmocka_unit_test(qbittorrent_login_refused_and_relogin),
+		cmocka_unit_test(unreachable_app_is_an_error),
+	};
+
+	return cmocka_run_group_tests_name("client", tests, NULL, NULL);
+}

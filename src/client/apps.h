@@ -17,6 +17,10 @@ int port_file_write(const char *path, uint16_t port, char *msg, size_t len);
 int hook_run(const char *hook, uint16_t port, char *msg, size_t len);
 int transmission_sync(const struct client_app *a, uint16_t port, char *msg, size_t len);
 int qbittorrent_sync(const struct client_app *a, uint16_t port, char *msg, size_t len);
+/* The port the app says it listens on, changing nothing; -1 with the
+ * reason in msg. */
+long transmission_port(const struct client_app *a, char *msg, size_t len);
+long qbittorrent_port(const struct client_app *a, char *msg, size_t len);
 
 /* Every configured app; one line per app to fd: "NAME ok|error MESSAGE".
  * The port file and the hook only when changed (the port is new to them);

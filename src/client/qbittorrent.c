@@ -94,6 +94,22 @@ static long listen_port(struct webui *w, char *err, size_t errlen)
 	return value;
 }
 
+long qbittorrent_port(const struct client_app *a, char *msg, size_t len)
+{
+	struct webui w = { .app = a };
+	long now = -1;
+
+	if (a->password_file[0] && read_secret(a->password_file, w.password,
+					       sizeof(w.password), msg, len))
+		return -1;
+	if ((w.h = http_new()) && (w.r = calloc(1, sizeof(*w.r))) && !login(&w, msg, len))
+		now = listen_port(&w, msg, len);
+	memset(w.password, 0, sizeof(w.password));
+	free(w.r);
+	http_free(w.h);
+	return now;
+}
+
 int qbittorrent_sync(const struct client_app *a, uint16_t port, char *msg, size_t len)
 {
 	struct webui w = { .app = a };

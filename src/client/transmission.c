@@ -71,6 +71,23 @@ out:
 	return value;
 }
 
+long transmission_port(const struct client_app *a, char *msg, size_t len)
+{
+	struct rpc c = { .app = a };
+	long now = -1;
+
+	if (a->password_file[0] && read_secret(a->password_file, c.password,
+					       sizeof(c.password), msg, len))
+		return -1;
+	if ((c.h = http_new()))
+		now = peer_port(&c, msg, len);
+	else
+		snprintf(msg, len, "out of memory");
+	memset(c.password, 0, sizeof(c.password));
+	http_free(c.h);
+	return now;
+}
+
 int transmission_sync(const struct client_app *a, uint16_t port, char *msg, size_t len)
 {
 	struct rpc c = { .app = a };

@@ -120,6 +120,22 @@ check "a TCP connection from outside to $EXT:$p reaches an app" 'tcp_connects $E
 metric() { in_ns c1 curl -s http://127.0.0.1:9835/metrics | sed -n "s/^$1 //p"; }
 check "metrics: portgate_client_port is the port" 'eq "$(metric portgate_client_port)" "$p"'
 
+# --- portgate-client check ----------------------------------------------------
+out=$(in_ns c1 "$PGC" -c "$TMPD/client.yaml" check); rc=$?
+echo "$out" | sed 's/^/     /'
+check "check: all well, exit 0" 'eq "$rc" 0'
+check "check: the verdict says so" 'grep -q "verdict: the port is forwarded and the apps use it" <<<"$out"'
+check "check: the handshake step passed" 'grep -qE "^ok +handshake" <<<"$out"'
+# Another internal port is another mapping: the apps do not listen on it.
+sed 's/^lifetime: 6$/lifetime: 6\ninternal_port: 7777/' "$TMPD/client.yaml" >"$TMPD/other.yaml"
+out=$(in_ns c1 "$PGC" -c "$TMPD/other.yaml" check); rc=$?
+echo "$out" | grep -E "^FAIL" | sed 's/^/     /'
+check "check: an app off the forwarded port is caught, exit 1" 'eq "$rc" 1'
+check "... as forwarded but firewalled" 'grep -q "forwarded but firewalled" <<<"$out"'
+sed "s/^interface: .*/&\ngateway: 10.66.0.9/" "$TMPD/client.yaml" >"$TMPD/wrong.yaml"
+out=$(in_ns c1 "$PGC" -c "$TMPD/wrong.yaml" check); rc=$?
+check "check: a gateway that does not answer is explained" 'grep -q "^FAIL gateway .*no answer from 10.66.0.9:5351" <<<"$out"'
+
 # --- the port changes at the gateway ------------------------------------------
 n=$(reloads)
 LAB_RESERVED="20022, $p" lab_policy </dev/null

@@ -1,0 +1,228 @@
+/* portgate-client check: the diagnosis users of port forwarding do by hand,
+ * one line per step with a verdict and, when it fails, the fix. */
+#include "client/check.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client/apps.h"
+#include "client/client.h"
+#include "client/exchange.h"
+#include "natpmp/codec.h"
+#include "util/clock.h"
+#include "wgpeer/wgpeer.h"
+
+#define HANDSHAKE_RECENT_S 180
+#define CHECK_ROUND_MS 3000
+
+struct verdicts {
+	FILE *out;
+	int failed;
+};
+
+static void say(struct verdicts *v, bool ok, const char *step, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void say(struct verdicts *v, bool ok, const char *step, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(v->out, "%-4s %-22s ", ok ? "ok" : "FAIL", step);
+	va_start(ap, fmt);
+	vfprintf(v->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', v->out);
+	v->failed += !ok;
+}
+
+/* The device as userspace WireGuard or the kernel tells it. */
+static int read_device(const char *ifname, struct wg_device_info *dev)
+{
+	struct wg_uapi_read r;
+	int ret = wg_uapi_begin(ifname, NULL, &r);
+
+	if (ret == -ENODEV)
+		return wg_genl_get(ifname, dev);
+	if (ret < 0)
+		return ret;
+	for (int waited = 0; (ret = wg_uapi_continue(&r)) == 1 && waited < 2000; waited += 50) {
+		struct pollfd p = { .fd = r.fd, .events = POLLIN };
+
+		poll(&p, 1, 50);
+	}
+	if (ret < 0) {
+		wg_uapi_abort(&r);
+		return ret;
+	}
+	return wg_uapi_finish(&r, ifname, dev);
+}
+
+static void check_tunnel(struct verdicts *v, const struct client_config *c)
+{
+	struct wg_device_info dev;
+	int64_t newest = 0;
+	int ret;
+
+	wg_device_init(&dev);
+	if ((ret = read_device(c->interface, &dev)) < 0) {
+		say(v, false, "wireguard", "cannot read %s (%s): is it a WireGuard interface, "
+		    "and are we root?", c->interface, strerror(-ret));
+		return;
+	}
+	for (size_t i = 0; i < dev.n_peers; i++)
+		if (dev.peers[i].last_handshake_sec > newest)
+			newest = dev.peers[i].last_handshake_sec;
+	if (!newest)
+		say(v, false, "handshake", "no handshake with any peer yet: check the endpoint, "
+		    "keys and that UDP reaches the server");
+	else if (time(NULL) - newest > HANDSHAKE_RECENT_S)
+		say(v, false, "handshake", "the last one was %lld s ago: the tunnel is down "
+		    "(restart it; set persistent-keepalive)", (long long)(time(NULL) - newest));
+	else
+		say(v, true, "handshake", "%lld s ago", (long long)(time(NULL) - newest));
+	wg_device_clear(&dev);
+}
+
+/* Where an unbound socket's packets to the gateway would leave from. */
+static void check_route(struct verdicts *v, uint32_t local, uint32_t gateway)
+{
+	struct sockaddr_in gw = { .sin_family = AF_INET, .sin_port = htons(5351),
+				  .sin_addr.s_addr = htonl(gateway) }, me;
+	socklen_t sl = sizeof(me);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct in_addr a;
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&gw, sizeof(gw)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&me, &sl) < 0) {
+		say(v, false, "route", "no route to the gateway: the tunnel's routes are missing");
+	} else if (ntohl(me.sin_addr.s_addr) != local) {
+		a = me.sin_addr;
+		say(v, true, "route", "unbound sockets would use %s, not the tunnel: "
+		    "portgate-client binds the tunnel's address, but an app's own NAT-PMP "
+		    "(policy routing) may get no answer", inet_ntoa(a));
+	} else {
+		say(v, true, "route", "through the tunnel");
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+static const struct renew_round *one_round(struct exchange *x, const struct renew_config *cfg)
+{
+	int64_t start = mono_now_ms();
+
+	exchange_start(x, cfg, cfg->lifetime, start);
+	while (!exchange_step(x, mono_now_ms())) {
+		struct pollfd p = { .fd = exchange_fd(x), .events = POLLIN };
+
+		if (mono_now_ms() - start > CHECK_ROUND_MS) {
+			exchange_step(x, INT64_MAX);	/* ends the round */
+			break;
+		}
+		poll(&p, 1, 50);
+	}
+	return exchange_round(x);
+}
+
+/* Whether something listens on this TCP port in this namespace. */
+static bool tcp_listening(uint16_t port)
+{
+	static const char *const files[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+	bool found = false;
+
+	for (size_t i = 0; i < 2 && !found; i++) {
+		FILE *f = fopen(files[i], "r");
+		char line[512];
+		unsigned lport, st;
+
+		if (!f)
+			continue;
+		while (!found && fgets(line, sizeof(line), f))
+			found = sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x",
+				       &lport, &st) == 2 && lport == port && st == 0x0a;
+		fclose(f);
+	}
+	return found;
+}
+
+static void check_app(struct verdicts *v, const char *name, long app_port, const char *msg,
+		      uint16_t port)
+{
+	if (app_port < 0)
+		say(v, false, name, "%s", msg);
+	else if (port && app_port != port)
+		say(v, false, name, "listens on %ld, the forwarded port is %u: traffic arrives "
+		    "where nothing listens (\"forwarded but firewalled\"); run portgate-client "
+		    "with this app configured, or set its port to %u", app_port, port, port);
+	else if (port && !tcp_listening(port))
+		say(v, false, name, "says port %u, but nothing listens on TCP %u here", port, port);
+	else
+		say(v, true, name, "listens on the forwarded port %ld", app_port);
+}
+
+int client_check(const struct client_config *c, FILE *out)
+{
+	struct verdicts v = { out, 0 };
+	uint32_t local, gateway;
+	const struct renew_round *r;
+	struct exchange *x;
+	struct in_addr a, g;
+	char err[256], msg[256], gws[16];
+	uint16_t port = 0;
+
+	if (client_addresses(c, &local, &gateway, err, sizeof(err)) < 0) {
+		say(&v, false, "interface", "%s", err);
+		return 1;
+	}
+	a.s_addr = htonl(local);
+	g.s_addr = htonl(gateway);
+	snprintf(gws, sizeof(gws), "%s", inet_ntoa(g));
+	say(&v, true, "interface", "%s has %s; gateway %s", c->interface, inet_ntoa(a), gws);
+	check_tunnel(&v, c);
+	check_route(&v, local, gateway);
+	if (!(x = exchange_open(local, gateway))) {
+		say(&v, false, "socket", "cannot bind %s: %s", inet_ntoa(a), strerror(errno));
+		return 1;
+	}
+	r = one_round(x, &c->renew);
+	if (!r->op0.answered)
+		say(&v, false, "gateway", "no answer from %s:5351: the server does not do port "
+		    "forwarding (ProtonVPN: pick a P2P server and enable NAT-PMP in the "
+		    "config), a route overlaps the tunnel's, or a firewall drops UDP 5351", gws);
+	else if (r->op0.result)
+		say(&v, false, "gateway", "answers %s to the address request",
+		    natpmp_result_name(r->op0.result));
+	else {
+		g.s_addr = htonl(r->op0.addr);
+		say(&v, true, "gateway", "external address %s, epoch %u", inet_ntoa(g), r->op0.epoch);
+	}
+	if (r->tcp.answered && !r->tcp.result)
+		port = r->tcp.external_port;
+	else if (r->udp.answered && !r->udp.result)
+		port = r->udp.external_port;
+	if (port)
+		say(&v, true, "mapping", "port %u for %u s", port,
+		    r->tcp.answered ? r->tcp.lifetime : r->udp.lifetime);
+	else
+		say(&v, false, "mapping", "refused: %s (2: not a peer or denied; 4: out of "
+		    "ports or over the quota)", natpmp_result_name(r->tcp.answered ? r->tcp.result
+								     : r->udp.result));
+	exchange_close(x);
+	if (c->transmission.on)
+		check_app(&v, "transmission", transmission_port(&c->transmission, msg, sizeof(msg)),
+			  msg, port);
+	if (c->qbittorrent.on)
+		check_app(&v, "qbittorrent", qbittorrent_port(&c->qbittorrent, msg, sizeof(msg)),
+			  msg, port);
+	fprintf(out, "%s\n", v.failed ? "verdict: something is wrong (see FAIL above)"
+				       : "verdict: the port is forwarded and the apps use it");
+	return v.failed ? 1 : 0;
+}

@@ -10,6 +10,7 @@
 
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
+BINDIR ?= $(PREFIX)/bin
 SYSCONFDIR ?= /etc
 MANDIR ?= $(PREFIX)/share/man
 DESTDIR ?=
@@ -170,6 +171,17 @@ install: all
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		contrib/systemd/portgated.service >$(DESTDIR)$(UNITDIR)/portgated.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/portgated.service
+	# The client: a user's tool, no privilege; its example only (the
+	# tunnel and the apps are the user's to name).
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(BUILD)/portgate-client $(DESTDIR)$(BINDIR)/
+	install -m 0644 conf/portgate-client.yaml \
+		$(DESTDIR)$(SYSCONFDIR)/portgate/portgate-client.yaml.example
+	install -m 0644 man/portgate-client.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/portgate-client.yaml.5 $(DESTDIR)$(MANDIR)/man5/
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		contrib/systemd/portgate-client.service >$(DESTDIR)$(UNITDIR)/portgate-client.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/portgate-client.service
 
 # The installed layout, checked on a scratch DESTDIR (part of make check).
 install-check: all

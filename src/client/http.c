@@ -116,7 +116,22 @@ int http_do(struct http *h, const struct http_request *req, struct http_reply *r
 
 int read_secret(const char *path, char *out, size_t cap, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
+	static const char cred[] = "credential:";
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	char full[512];
+	FILE *f;
+
+	/* credential:NAME is systemd's LoadCredential=NAME:... */
+	if (!strncmp(path, cred, sizeof(cred) - 1)) {
+		if (!dir) {
+			snprintf(err, errlen, "%s: no CREDENTIALS_DIRECTORY (not under systemd "
+				 "with LoadCredential=)", path);
+			return -1;
+		}
+		snprintf(full, sizeof(full), "%s/%s", dir, path + sizeof(cred) - 1);
+		path = full;
+	}
+	f = fopen(path, "r");
 
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));

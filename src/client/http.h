@@ -28,7 +28,8 @@ void http_free(struct http *h);
 /* 0 with r filled, or -1 with the reason in err. */
 int http_do(struct http *h, const struct http_request *req, struct http_reply *r,
 	    char *err, size_t errlen);
-/* The first line of a file (a password), without its newline. */
+/* The first line of a file (a password), without its newline;
+ * "credential:NAME" reads $CREDENTIALS_DIRECTORY/NAME (systemd). */
 int read_secret(const char *path, char *out, size_t cap, char *err, size_t errlen);
 
 #endif

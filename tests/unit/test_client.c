@@ -192,6 +192,19 @@ static void configuration_errors(void **state)
 	assert_int_equal(c.renew.renew_after, 45);
 }
 
+static void example_configuration_is_valid(void **state)
+{
+	struct client_config c;
+	char err[512];
+
+	(void)state;
+	if (client_config_load("conf/portgate-client.yaml", &c, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_string_equal(c.interface, "wg0");
+	assert_int_equal(c.renew.renew_after, 45);
+	assert_int_equal(c.renew.lifetime, 60);
+}
+
 /* ---- a scripted HTTP server ------------------------------------------------ */
 
 struct fake_http {
@@ -365,6 +378,7 @@ int main(void)
 		cmocka_unit_test(failures_lead_to_recovery_once_per_cooldown),
 		cmocka_unit_test(responses_accepted),
 		cmocka_unit_test(configuration_errors),
+		cmocka_unit_test(example_configuration_is_valid),
 		cmocka_unit_test(transmission_session_id_handshake),
 		cmocka_unit_test(qbittorrent_login_refused_and_relogin),
 		cmocka_unit_test(unreachable_app_is_an_error),

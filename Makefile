@@ -5,6 +5,7 @@
 #   make fuzz             libFuzzer on every parser of untrusted bytes (clang),
 #                         FUZZ_SECONDS (20) each
 #   make demo             the gateway's main job in a throwaway namespace lab
+#   make demo-client      the client's: qBittorrent told the forwarded port
 #   make bench            the performance benchmarks (not part of check)
 #   make install          honours PREFIX and DESTDIR
 
@@ -71,7 +72,7 @@ NETNS_BINS := $(NETNS_SRCS:tests/netns/%.c=$(BUILD)/tests/netns/%)
 
 .SECONDARY:
 
-.PHONY: all deps check unit selftest netns fuzz demo bench install install-check clean print-UNITDIR
+.PHONY: all deps check unit selftest netns fuzz demo demo-client bench install install-check clean print-UNITDIR
 
 all: $(BUILD)/portgated $(BUILD)/portgatectl $(BUILD)/portgate-client
 
@@ -143,6 +144,10 @@ fuzz: deps
 demo: deps
 	@$(MAKE) --no-print-directory all $(NETNS_BINS)
 	@BUILD=$(BUILD) tests/netns/demo
+
+demo-client: deps
+	@$(MAKE) --no-print-directory all $(NETNS_BINS)
+	@BUILD=$(BUILD) tests/netns/demo-client
 
 $(BUILD)/tests/bench/pgbench: tests/bench/pgbench.c
 	@mkdir -p $(dir $@)

@@ -110,3 +110,35 @@ pmp() { local n=$1; shift; in_ns "$n" "$PMP" $GWIN "$@"; }
 pmp_from() { local n=$1 b=$2; shift 2; in_ns "$n" "$PMP" -b "$b" $GWIN "$@"; }
 # field NAME LINE: the value of NAME=... in a reply line.
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+# qbt_start NS DIR PASSWORD: qbittorrent-nox in NS, its WebUI on
+# 127.0.0.1:8089 with user admin and PASSWORD (stored as qBittorrent does,
+# PBKDF2), the legal notice accepted, listening on 6881.
+qbt_start() {
+	local n=$1 dir=$2 pass=$3 hash
+	mkdir -p "$dir/qBittorrent/config"
+	hash=$(python3 -c 'import hashlib,os,base64,sys
+s=os.urandom(16); d=hashlib.pbkdf2_hmac("sha512",sys.argv[1].encode(),s,100000,64)
+print("@ByteArray(%s:%s)"%(base64.b64encode(s).decode(),base64.b64encode(d).decode()))' "$pass")
+	cat >"$dir/qBittorrent/config/qBittorrent.conf" <<CONF
+[LegalNotice]
+Accepted=true
+
+[Preferences]
+WebUI\\Address=127.0.0.1
+WebUI\\Port=8089
+WebUI\\Username=admin
+WebUI\\Password_PBKDF2="$hash"
+Connection\\PortRangeMin=6881
+CONF
+	ip netns exec "$(ns "$n")" qbittorrent-nox --profile="$dir" >"$dir.log" 2>&1 &
+	BG_PIDS="$BG_PIDS $!"
+	QB_NS=$n QB_PASS=$pass QB_DIR=$dir
+}
+# qb_port: the listen_port qBittorrent's own API reports.
+qb_port() {
+	in_ns "$QB_NS" curl -s -c "$QB_DIR.cj" -d "username=admin&password=$QB_PASS" \
+		http://127.0.0.1:8089/api/v2/auth/login >/dev/null
+	in_ns "$QB_NS" curl -s -b "$QB_DIR.cj" http://127.0.0.1:8089/api/v2/app/preferences |
+		sed -n 's/.*"listen_port":\([0-9]*\).*/\1/p'
+}

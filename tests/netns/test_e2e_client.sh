@@ -34,23 +34,7 @@ JSON
 	TR_PID=$!; BG_PIDS="$BG_PIDS $TR_PID"
 }
 transmission_start
-mkdir -p "$QB/qBittorrent/config"
-hash=$(python3 -c 'import hashlib,os,base64
-s=os.urandom(16); d=hashlib.pbkdf2_hmac("sha512",b"qb-pass",s,100000,64)
-print("@ByteArray(%s:%s)"%(base64.b64encode(s).decode(),base64.b64encode(d).decode()))')
-cat >"$QB/qBittorrent/config/qBittorrent.conf" <<CONF
-[LegalNotice]
-Accepted=true
-
-[Preferences]
-WebUI\\Address=127.0.0.1
-WebUI\\Port=8089
-WebUI\\Username=admin
-WebUI\\Password_PBKDF2="$hash"
-Connection\\PortRangeMin=6881
-CONF
-ip netns exec "$(ns c1)" qbittorrent-nox --profile="$QB" >"$TMPD/qbt.log" 2>&1 &
-BG_PIDS="$BG_PIDS $!"
+qbt_start c1 "$QB" qb-pass
 echo tr-pass >"$TMPD/tr.pass"; echo qb-pass >"$TMPD/qb.pass"
 chmod 600 "$TMPD/tr.pass" "$TMPD/qb.pass"
 
@@ -62,12 +46,6 @@ tr_port() {
 	in_ns c1 curl -s -u tr:tr-pass -H "X-Transmission-Session-Id: $sid" \
 		-d '{"method":"session-get","arguments":{"fields":["peer-port"]}}' \
 		http://127.0.0.1:9091/transmission/rpc | sed -n 's/.*"peer-port":\([0-9]*\).*/\1/p'
-}
-qb_port() {
-	in_ns c1 curl -s -c "$TMPD/qb.cj" -d "username=admin&password=qb-pass" \
-		http://127.0.0.1:8089/api/v2/auth/login >/dev/null
-	in_ns c1 curl -s -b "$TMPD/qb.cj" http://127.0.0.1:8089/api/v2/app/preferences |
-		sed -n 's/.*"listen_port":\([0-9]*\).*/\1/p'
 }
 # tr_is PORT, qb_is PORT: asked afresh at every try of wait_until.
 tr_is() { eq "$(tr_port)" "$1"; }

@@ -56,7 +56,9 @@ static int app_pair(struct yconf *l, const char *key, yaml_node_t *k, yaml_node_
 	if (!strcmp(key, "password_file"))
 		return get_string(l, v, "password_file", a->password_file,
 				  sizeof(a->password_file));
-	return unknown(l, k, key, "an app's settings (url, username, password_file)");
+	if (!strcmp(key, "timeout"))
+		return get_uint(l, v, "timeout", 1, 300, &a->timeout);
+	return unknown(l, k, key, "an app's settings (url, username, password_file, timeout)");
 }
 
 static int app(struct yconf *l, yaml_node_t *v, const char *what, struct client_app *a)
@@ -65,6 +67,8 @@ static int app(struct yconf *l, yaml_node_t *v, const char *what, struct client_
 		return -1;
 	if (!a->url[0])
 		return fail_at(l, v, "%s needs a url", what);
+	if (!a->timeout)
+		a->timeout = 5;
 	a->on = true;
 	return 0;
 }

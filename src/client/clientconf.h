@@ -16,6 +16,7 @@ struct client_app {
 	char url[CLIENT_PATH_MAX];
 	char username[64];
 	char password_file[CLIENT_PATH_MAX];	/* "" : no password */
+	uint32_t timeout;			/* seconds per HTTP request */
 };
 
 struct client_config {

@@ -82,7 +82,7 @@ int http_do(struct http *h, const struct http_request *req, struct http_reply *r
 	curl_easy_setopt(h->curl, CURLOPT_COOKIEFILE, "");
 	curl_easy_setopt(h->curl, CURLOPT_URL, req->url);
 	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT, HTTP_TIMEOUT_S);
+	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT, req->timeout_s ? req->timeout_s : HTTP_TIMEOUT_S);
 	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT, HTTP_CONNECT_TIMEOUT_S);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, body_cb);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, r);

@@ -20,6 +20,7 @@ struct http_request {
 	const char *content_type;
 	const char *header;		/* one extra "Name: value", or NULL */
 	const char *user, *password;	/* basic auth when user is set */
+	long timeout_s;			/* the whole request; 0: 5 s */
 };
 
 struct http;

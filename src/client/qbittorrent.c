@@ -35,7 +35,8 @@ static int login(struct webui *w, char *err, size_t errlen)
 	char *user = curl_easy_escape(NULL, w->app->username, 0);
 	char *pass = curl_easy_escape(NULL, w->password, 0);
 	struct http_request req = { .url = url, .body = body,
-				    .content_type = "application/x-www-form-urlencoded" };
+				    .content_type = "application/x-www-form-urlencoded",
+				    .timeout_s = (long)w->app->timeout };
 	int ret;
 
 	url_of(w, "/api/v2/auth/login", url, sizeof(url));
@@ -59,7 +60,8 @@ static int call(struct webui *w, const char *path, const char *body, char *err, 
 {
 	char url[CLIENT_PATH_MAX + 32];
 	struct http_request req = { .url = url, .body = body,
-				    .content_type = body ? "application/x-www-form-urlencoded" : NULL };
+				    .content_type = body ? "application/x-www-form-urlencoded" : NULL,
+				    .timeout_s = (long)w->app->timeout };
 
 	url_of(w, path, url, sizeof(url));
 	for (int attempt = 0; attempt < 2; attempt++) {

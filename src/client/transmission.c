@@ -29,6 +29,7 @@ static int call(struct rpc *c, const char *body, struct http_reply *r, char *err
 			.header = header,
 			.user = c->app->username[0] ? c->app->username : NULL,
 			.password = c->password,
+			.timeout_s = (long)c->app->timeout,
 		};
 
 		snprintf(header, sizeof(header), "X-Transmission-Session-Id: %s", c->session_id);

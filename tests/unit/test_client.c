@@ -369,6 +369,26 @@ static void unreachable_app_is_an_error(void **state)
 	assert_non_null(strstr(msg, "127.0.0.1:1"));
 }
 
+/* An app that accepts and never answers: an error after its timeout, not
+ * a hang (the daemon runs this in a child; the renewals go on). */
+static void silent_app_times_out(void **state)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+	socklen_t sl = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct client_app app = { .on = true, .timeout = 1 };
+	char msg[256];
+
+	(void)state;
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(fd, 4), 0);	/* the kernel accepts; nobody reads */
+	getsockname(fd, (struct sockaddr *)&sin, &sl);
+	snprintf(app.url, sizeof(app.url), "http://127.0.0.1:%u", ntohs(sin.sin_port));
+	assert_int_equal(qbittorrent_sync(&app, 24000, msg, sizeof(msg)), -1);
+	assert_non_null(strstr(msg, "imeout"));
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -382,6 +402,7 @@ int main(void)
 		cmocka_unit_test(transmission_session_id_handshake),
 		cmocka_unit_test(qbittorrent_login_refused_and_relogin),
 		cmocka_unit_test(unreachable_app_is_an_error),
+		cmocka_unit_test(silent_app_times_out),
 	};
 
 	return cmocka_run_group_tests_name("client", tests, NULL, NULL);

@@ -102,6 +102,16 @@ int client_addresses(const struct client_config *c, uint32_t *local, uint32_t *g
 
 /* ---- the apps, in a child ------------------------------------------------- */
 
+/* A child starts with the signals the loop blocked (for its signalfd)
+ * unblocked: SIGTERM must end it, and the programs it runs. */
+static void child_signals(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 static void child_output(struct loop_watch *w, uint32_t events);
 
 static void child_start(struct client *cl, bool changed)
@@ -121,6 +131,7 @@ static void child_start(struct client *cl, bool changed)
 		return;
 	}
 	if (pid == 0) {
+		child_signals();
 		close(fds[0]);
 		_exit(apps_sync(cl->cfg, cl->renew.port, changed, fds[1]) ? 1 : 0);
 	}
@@ -190,22 +201,29 @@ static void maybe_tell_apps(struct client *cl, int64_t now)
 
 /* ---- recovery ------------------------------------------------------------ */
 
-/* The admin's command (a shell line from the configuration), detached. */
+/* The admin's command (a shell line from the configuration), detached:
+ * a grandchild runs it, so nothing is left for us to reap. */
 static void run_recovery(const struct client *cl)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
+		child_signals();
 		setsid();
-		execl("/bin/sh", "sh", "-c", cl->cfg->recovery_command, (char *)NULL);
-		_exit(127);
+		if (fork() == 0) {
+			execl("/bin/sh", "sh", "-c", cl->cfg->recovery_command, (char *)NULL);
+			_exit(127);
+		}
+		_exit(0);
 	}
-	if (pid < 0)
+	if (pid < 0) {
 		log_warn("recovery: fork");
-	else
-		log_warnx("recovery: %u renewals failed in a row: running \"%s\"; next try in "
-			  "%u s", cl->cfg->renew.fail_limit, cl->cfg->recovery_command,
-			  cl->cfg->renew.cooldown);
+		return;
+	}
+	waitpid(pid, NULL, 0);
+	log_warnx("recovery: %u renewals failed in a row: running \"%s\"; next try in "
+		  "%u s", cl->cfg->renew.fail_limit, cl->cfg->recovery_command,
+		  cl->cfg->renew.cooldown);
 }
 
 /* ---- the renewal loop ----------------------------------------------------- */

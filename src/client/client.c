@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "client/apps.h"
@@ -38,8 +39,12 @@ struct client {
 	bool apps_due;			/* ask the apps (after every good round) */
 	int64_t app_retry_ms;
 	int64_t app_backoff_ms;
-	uint64_t app_ok, app_failed;
+	/* Per app (APP_* in the order apps_sync reports them): ok, failed. */
+	uint64_t app_results[4][2];
+	time_t changed_at;		/* wall clock, for the metrics */
 };
+
+static const char *const app_names[4] = { "port_file", "transmission", "qbittorrent", "hook" };
 
 /* ---- addresses ----------------------------------------------------------- */
 
@@ -153,7 +158,13 @@ static void child_output(struct loop_watch *w, uint32_t events)
 	if (n > 0) {
 		buf[n] = '\0';
 		for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-			if (strstr(line, " error "))
+			bool failed = strstr(line, " error ") != NULL;
+
+			for (int a = 0; a < 4; a++)
+				if (!strncmp(line, app_names[a], strlen(app_names[a])) &&
+				    line[strlen(app_names[a])] == ' ')
+					cl->app_results[a][failed]++;
+			if (failed)
 				log_warnx("apps: %s", line);
 			else
 				log_info("apps: %s", line);
@@ -166,14 +177,12 @@ static void child_output(struct loop_watch *w, uint32_t events)
 	waitpid(cl->child, &status, 0);
 	cl->child = 0;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		cl->app_ok++;
 		cl->synced_port = cl->child_port;
 		cl->app_backoff_ms = 0;
 		return;
 	}
 	/* Tried again soon, then less and less often, never slower than
 	 * the renewals. */
-	cl->app_failed++;
 	cl->app_backoff_ms = cl->app_backoff_ms ? cl->app_backoff_ms * 2 : APP_RETRY_FIRST_MS;
 	if (cl->app_backoff_ms > (int64_t)cl->cfg->renew.renew_after * 1000)
 		cl->app_backoff_ms = (int64_t)cl->cfg->renew.renew_after * 1000;
@@ -249,8 +258,10 @@ static void round_done(struct client *cl, int64_t now)
 	if (ev & RENEW_PROTOS_DIFFER)
 		log_warnx("natpmp: UDP got port %u and TCP %u: the apps get TCP's",
 			  r->udp.external_port, r->tcp.external_port);
-	if (ev & RENEW_PORT_CHANGED)
+	if (ev & RENEW_PORT_CHANGED) {
 		log_info("natpmp: forwarded port %u (was %u)", cl->renew.port, before);
+		cl->changed_at = time(NULL);
+	}
 	if (ev & RENEW_FAILED)
 		log_warnx("natpmp: renewal failed (%s; %u in a row)",
 			  !r->tcp.answered && !r->udp.answered ? "no answer from the gateway"
@@ -332,23 +343,32 @@ static char *render(void *arg, size_t *len)
 
 	if (!f)
 		return NULL;
-	fprintf(f, "# TYPE portgate_client_port gauge\nportgate_client_port %u\n"
+	fprintf(f, "# HELP portgate_client_port The forwarded port in use (0: none).\n"
+		"# TYPE portgate_client_port gauge\nportgate_client_port %u\n"
 		"# TYPE portgate_client_port_changes_total counter\n"
 		"portgate_client_port_changes_total %llu\n"
+		"# HELP portgate_client_port_changed_timestamp_seconds When the port last changed.\n"
+		"# TYPE portgate_client_port_changed_timestamp_seconds gauge\n"
+		"portgate_client_port_changed_timestamp_seconds %lld\n"
 		"# TYPE portgate_client_renewals_total counter\n"
 		"portgate_client_renewals_total %llu\n"
 		"# TYPE portgate_client_failures_total counter\n"
 		"portgate_client_failures_total %llu\n"
 		"# TYPE portgate_client_recoveries_total counter\n"
 		"portgate_client_recoveries_total %llu\n"
-		"# TYPE portgate_client_app_updates_total counter\n"
-		"portgate_client_app_updates_total{result=\"ok\"} %llu\n"
-		"portgate_client_app_updates_total{result=\"failed\"} %llu\n",
+		"# HELP portgate_client_app_updates_total Apps told the port, by app and result.\n"
+		"# TYPE portgate_client_app_updates_total counter\n",
 		cl->renew.port, (unsigned long long)cl->renew.port_changes,
+		(long long)cl->changed_at,
 		(unsigned long long)(cl->renew.rounds - cl->renew.failed_rounds),
 		(unsigned long long)cl->renew.failed_rounds,
-		(unsigned long long)cl->renew.recoveries,
-		(unsigned long long)cl->app_ok, (unsigned long long)cl->app_failed);
+		(unsigned long long)cl->renew.recoveries);
+	for (int a = 0; a < 4; a++)
+		for (int r = 0; r < 2; r++)
+			if (cl->app_results[a][r])
+				fprintf(f, "portgate_client_app_updates_total{app=\"%s\",result=\"%s\"} "
+					"%llu\n", app_names[a], r ? "failed" : "ok",
+					(unsigned long long)cl->app_results[a][r]);
 	if (fclose(f) != 0) {
 		free(text);
 		return NULL;

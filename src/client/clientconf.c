@@ -155,7 +155,7 @@ static int load_root(struct yconf *l, yaml_node_t *root)
 	return 0;
 }
 
-static void set_defaults(struct client_config *c)
+void client_config_defaults(struct client_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->renew = (struct renew_config){
@@ -170,7 +170,7 @@ int client_config_load_string(const char *name, const char *text, size_t len,
 	struct client_config c;
 	struct yconf l = { .name = name, .out = &c, .err = err, .errlen = errlen };
 
-	set_defaults(&c);
+	client_config_defaults(&c);
 	if (yconf_parse(&l, text, len, load_root))
 		return -1;
 	/* recovery.command alone: the seed's 3 failures. */

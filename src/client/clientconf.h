@@ -32,6 +32,8 @@ struct client_config {
 	char metrics_listen[64];		/* "" : off */
 };
 
+/* The defaults (interface still to be named). */
+void client_config_defaults(struct client_config *c);
 /* 0, or -1 with "FILE:LINE:COL: reason" in err. */
 int client_config_load(const char *path, struct client_config *out, char *err, size_t errlen);
 int client_config_load_string(const char *name, const char *text, size_t len,

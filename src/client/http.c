@@ -77,9 +77,9 @@ int http_do(struct http *h, const struct http_request *req, struct http_reply *r
 	char ctype[128];
 	CURLcode rc;
 
+	/* Every option a request uses is set here each time; no reset,
+	 * which would also forget the cookie engine (qBittorrent's SID). */
 	memset(r, 0, sizeof(*r));
-	curl_easy_reset(h->curl);
-	curl_easy_setopt(h->curl, CURLOPT_COOKIEFILE, "");
 	curl_easy_setopt(h->curl, CURLOPT_URL, req->url);
 	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT, req->timeout_s ? req->timeout_s : HTTP_TIMEOUT_S);
@@ -92,6 +92,8 @@ int http_do(struct http *h, const struct http_request *req, struct http_reply *r
 	if (req->body) {
 		curl_easy_setopt(h->curl, CURLOPT_POST, 1L);
 		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, req->body);
+	} else {
+		curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
 	}
 	if (req->content_type) {
 		snprintf(ctype, sizeof(ctype), "Content-Type: %s", req->content_type);
@@ -100,11 +102,10 @@ int http_do(struct http *h, const struct http_request *req, struct http_reply *r
 	if (req->header)
 		headers = curl_slist_append(headers, req->header);
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, headers);
-	if (req->user) {
-		curl_easy_setopt(h->curl, CURLOPT_USERNAME, req->user);
-		curl_easy_setopt(h->curl, CURLOPT_PASSWORD, req->password ? req->password : "");
-	}
+	curl_easy_setopt(h->curl, CURLOPT_USERNAME, req->user);
+	curl_easy_setopt(h->curl, CURLOPT_PASSWORD, req->user && req->password ? req->password : NULL);
 	rc = curl_easy_perform(h->curl);
+	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(headers);
 	if (rc != CURLE_OK) {
 		snprintf(err, errlen, "%s: %s", req->url, curl_easy_strerror(rc));

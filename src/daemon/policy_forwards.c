@@ -216,8 +216,9 @@ int forwards_check(struct yconf *l)
 	for (size_t i = 0; i < P(l)->n_forwards; i++)
 		if (check_one(l, i))
 			return -1;
-	qsort(P(l)->forwards, P(l)->n_forwards, sizeof(*P(l)->forwards),
-	      by_external_port);
+	if (P(l)->n_forwards)
+		qsort(P(l)->forwards, P(l)->n_forwards, sizeof(*P(l)->forwards),
+		      by_external_port);
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 #!/bin/bash
 # portgate-client behind portgated, with the real apps from Debian's
-# packages in the client's namespace: transmission-daemon (RPC) and
-# qbittorrent-nox (WebUI, a password set). The apps' own APIs must report
+# packages behind the tunnel: transmission-daemon (RPC) in c1 and
+# qbittorrent-nox (WebUI, a password set) in c2, each with its own client
+# (one app per port: two apps cannot listen on one port). The apps' own APIs must report
 # the mapped port as their listen port and a connection from the outside
 # host must reach them; then the port changes at the gateway, the gateway
 # loses its state, an app restarts with its old port, and the tunnel stops
@@ -18,7 +19,7 @@ lab_start || exit 1
 ctl() { in_ns gw "$CTL" -s "$TMPD/control.sock" "$@"; }
 reloads() { grep -c "policy reloaded" "$DLOG"; }
 
-# --- the apps in c1 ----------------------------------------------------------
+# --- the apps: Transmission in c1, qBittorrent in c2 ----------------------------
 TR="$TMPD/transmission"; QB="$TMPD/qbt"
 transmission_start() {	# with peer-port 51413, as a fresh install has
 	mkdir -p "$TR/dl"
@@ -34,7 +35,7 @@ JSON
 	TR_PID=$!; BG_PIDS="$BG_PIDS $TR_PID"
 }
 transmission_start
-qbt_start c1 "$QB" qb-pass
+qbt_start c2 "$QB" qb-pass
 echo tr-pass >"$TMPD/tr.pass"; echo qb-pass >"$TMPD/qb.pass"
 chmod 600 "$TMPD/tr.pass" "$TMPD/qb.pass"
 
@@ -70,10 +71,6 @@ transmission:
   url: http://127.0.0.1:9091/transmission/rpc
   username: tr
   password_file: $TMPD/tr.pass
-qbittorrent:
-  url: http://127.0.0.1:8089
-  username: admin
-  password_file: $TMPD/qb.pass
 recovery:
   command: echo recovered >>$TMPD/recoveries
   after: 3
@@ -83,20 +80,37 @@ YAML
 check "the configuration passes -n" '"$PGC" -n -c "$TMPD/client.yaml" >/dev/null'
 ip netns exec "$(ns c1)" "$PGC" -f -d -c "$TMPD/client.yaml" >"$TMPD/client.log" 2>&1 &
 CL_PID=$!; BG_PIDS="$BG_PIDS $CL_PID"
+cat >"$TMPD/client2.yaml" <<YAML
+interface: $WG_C2
+lifetime: 6
+renew_every: 2
+retry_every: 1
+qbittorrent:
+  url: http://127.0.0.1:8089
+  username: admin
+  password_file: $TMPD/qb.pass
+YAML
+ip netns exec "$(ns c2)" "$PGC" -f -c "$TMPD/client2.yaml" >"$TMPD/client2.log" 2>&1 &
+BG_PIDS="$BG_PIDS $!"
 port_file() { cat "$TMPD/forwarded_port" 2>/dev/null; }
 check "the forwarded port is written to the port file" 'wait_until 10 test -s "$TMPD/forwarded_port"'
 p=$(port_file); echo "     forwarded port $p"
 check "... a port of the policy's range" 'in_range "$p" 20000 29999'
 check "the gateway forwards it to c1's same port (internal 1)" 'map_elements gw | grep -qx "tcp $p 10.66.0.2 $p"'
 check "transmission's RPC reports it as its peer-port" 'wait_until 10 tr_is "$p"'
-check "qBittorrent's API reports it as its listen_port" 'wait_until 10 qb_is "$p"'
 check "the hook ran with the port" 'wait_until 5 grep -qx "$p" "$TMPD/hook.calls"'
 tcp_connects() { in_ns ext timeout 5 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }
-# Both apps listen on the port (qBittorrent on all addresses, Transmission
-# too): the connection is accepted by one of them, through the forward.
-check "a TCP connection from outside to $EXT:$p reaches an app" 'tcp_connects $EXT "$p"'
+check "a TCP connection from outside to $EXT:$p reaches Transmission" 'tcp_connects $EXT "$p"'
+# c2's client: qBittorrent's own API reports the port c2 was granted.
+c2_port() { map_elements gw | awk '$1 == "tcp" && $3 == "10.66.0.3" { print $2 }'; }
+c2_mapped() { [ -n "$(c2_port)" ]; }
+check "c2's client has a mapping" 'wait_until 10 c2_mapped'
+p2=$(c2_port); echo "     c2's forwarded port $p2"
+check "qBittorrent's API reports it as its listen_port" 'wait_until 10 qb_is "$p2"'
+check "a TCP connection from outside to $EXT:$p2 reaches qBittorrent" 'wait_until 5 tcp_connects $EXT "$p2"'
 metric() { in_ns c1 curl -s http://127.0.0.1:9835/metrics | sed -n "s/^$1 //p"; }
 check "metrics: portgate_client_port is the port" 'eq "$(metric portgate_client_port)" "$p"'
+check "metrics: Transmission told, by app" 'ge "$(metric "portgate_client_app_updates_total{app=\"transmission\",result=\"ok\"}")" 1'
 
 # --- portgate-client check ----------------------------------------------------
 out=$(in_ns c1 "$PGC" -c "$TMPD/client.yaml" check); rc=$?
@@ -116,7 +130,7 @@ check "check: a gateway that does not answer is explained" 'grep -q "^FAIL gatew
 
 # --- the port changes at the gateway ------------------------------------------
 n=$(reloads)
-LAB_RESERVED="20022, $p" lab_policy </dev/null
+LAB_RESERVED="20022, $p, $p2" lab_policy </dev/null
 kill -HUP "$DAEMON_PID"
 reloaded() { [ "$(reloads)" -gt "$n" ]; }
 check "the gateway reserves the port (reload)" 'wait_until 3 reloaded'
@@ -124,8 +138,12 @@ changed() { ne "$(port_file)" "$p"; }
 check "the client gets a new port within a renewal" 'wait_until 6 changed'
 q=$(port_file); echo "     new port $q"
 check "transmission is told the new port" 'wait_until 6 tr_is "$q"'
-check "qBittorrent is told the new port" 'wait_until 6 qb_is "$q"'
-check "a TCP connection from outside to the new port $q reaches an app" 'wait_until 5 tcp_connects $EXT "$q"'
+c2_moved() { ne "$(c2_port)" "$p2"; }
+check "c2 gets a new port too" 'wait_until 6 c2_moved'
+q2=$(c2_port)
+check "qBittorrent is told the new port" 'wait_until 6 qb_is "$q2"'
+check "a TCP connection from outside to the new port $q reaches Transmission" 'wait_until 5 tcp_connects $EXT "$q"'
+check "and to $q2, qBittorrent" 'wait_until 5 tcp_connects $EXT "$q2"'
 
 # --- the gateway loses its state -----------------------------------------------
 # Clients allow 2 s of slack when they compare epochs (RFC 6886 §3.6): the

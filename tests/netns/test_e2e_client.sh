@@ -89,9 +89,10 @@ qbittorrent:
   url: http://127.0.0.1:8089
   username: admin
   password_file: $TMPD/qb.pass
+delete_on_stop: true
 YAML
 ip netns exec "$(ns c2)" "$PGC" -f -c "$TMPD/client2.yaml" >"$TMPD/client2.log" 2>&1 &
-BG_PIDS="$BG_PIDS $!"
+CL2_PID=$!; BG_PIDS="$BG_PIDS $CL2_PID"
 port_file() { cat "$TMPD/forwarded_port" 2>/dev/null; }
 check "the forwarded port is written to the port file" 'wait_until 10 test -s "$TMPD/forwarded_port"'
 p=$(port_file); echo "     forwarded port $p"
@@ -170,4 +171,12 @@ check "... and not again before the cooldown" 'eq "$(grep -c recovered "$TMPD/re
 check "the failures are logged" 'grep -q "renewal failed (no answer from the gateway" "$TMPD/client.log"'
 kill "$CL_PID"
 check "the client stops on SIGTERM" 'wait_until 5 gone "$CL_PID"'
+
+# --- delete_on_stop ---------------------------------------------------------
+lab_start || exit 1
+check "c2's client maps again once the gateway is back" 'wait_until 10 c2_mapped'
+p3=$(c2_port)
+kill "$CL2_PID"
+check "c2's client (delete_on_stop) stops" 'wait_until 5 gone "$CL2_PID"'
+check "... and its mapping is gone from the gateway at once" 'wait_until 2 map_lacks gw tcp "$p3"'
 finish

@@ -7,7 +7,7 @@
 #   make demo             the gateway's main job in a throwaway namespace lab
 #   make demo-client      the client's: qBittorrent told the forwarded port
 #   make bench            the performance benchmarks (not part of check)
-#   make install          honours PREFIX and DESTDIR
+#   make install          honours PREFIX and DESTDIR (install-gateway, install-client)
 
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
@@ -72,7 +72,7 @@ NETNS_BINS := $(NETNS_SRCS:tests/netns/%.c=$(BUILD)/tests/netns/%)
 
 .SECONDARY:
 
-.PHONY: all deps check unit selftest netns fuzz demo demo-client bench install install-check clean print-UNITDIR
+.PHONY: all deps check unit selftest netns fuzz demo demo-client bench install install-gateway install-client install-check clean print-UNITDIR
 
 all: $(BUILD)/portgated $(BUILD)/portgatectl $(BUILD)/portgate-client
 
@@ -160,7 +160,10 @@ bench: deps
 # Where systemd looks for units on this system, else Debian's place.
 UNITDIR ?= $(or $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
 
-install: all
+# install: both; a gateway-only image (contrib/container) takes install-gateway.
+install: install-gateway install-client
+
+install-gateway: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/portgate \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(BUILD)/portgated $(BUILD)/portgatectl $(DESTDIR)$(SBINDIR)/
@@ -176,9 +179,12 @@ install: all
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		contrib/systemd/portgated.service >$(DESTDIR)$(UNITDIR)/portgated.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/portgated.service
-	# The client: a user's tool, no privilege; its example only (the
-	# tunnel and the apps are the user's to name).
-	install -d $(DESTDIR)$(BINDIR)
+
+# The client: a user's tool, no privilege; its example only (the tunnel and
+# the apps are the user's to name).
+install-client: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/portgate \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(BUILD)/portgate-client $(DESTDIR)$(BINDIR)/
 	install -m 0644 conf/portgate-client.yaml \
 		$(DESTDIR)$(SYSCONFDIR)/portgate/portgate-client.yaml.example

@@ -6,6 +6,7 @@
 #                         FUZZ_SECONDS (20) each
 #   make demo             the gateway's main job in a throwaway namespace lab
 #   make demo-client      the client's: qBittorrent told the forwarded port
+#   make container        the gateway's image (podman); container-check tests it
 #   make bench            the performance benchmarks (not part of check)
 #   make install          honours PREFIX and DESTDIR (install-gateway, install-client)
 
@@ -72,7 +73,7 @@ NETNS_BINS := $(NETNS_SRCS:tests/netns/%.c=$(BUILD)/tests/netns/%)
 
 .SECONDARY:
 
-.PHONY: all deps check unit selftest netns fuzz demo demo-client bench install install-gateway install-client install-check clean print-UNITDIR
+.PHONY: all deps check unit selftest netns fuzz demo demo-client container container-check bench install install-gateway install-client install-check clean print-UNITDIR
 
 all: $(BUILD)/portgated $(BUILD)/portgatectl $(BUILD)/portgate-client
 
@@ -144,6 +145,16 @@ fuzz: deps
 demo: deps
 	@$(MAKE) --no-print-directory all $(NETNS_BINS)
 	@BUILD=$(BUILD) tests/netns/demo
+
+# The gateway's container image (podman; debian:12 made with mmdebstrap
+# when no registry is reachable), and its check in the namespace lab (also
+# part of make check, reported as skipped without podman).
+container: deps
+	@scripts/container-image
+
+container-check: deps
+	@$(MAKE) --no-print-directory all $(NETNS_BINS)
+	@BUILD=$(BUILD) bash tests/netns/test_container.sh
 
 demo-client: deps
 	@$(MAKE) --no-print-directory all $(NETNS_BINS)

@@ -13,7 +13,10 @@ if ! command -v podman >/dev/null || ! command -v mmdebstrap >/dev/null; then
 fi
 IMAGE=localhost/portgate:check
 CN="pgcheck$$"
-trap 'podman rm -f -t 2 "$CN" >/dev/null 2>&1; cleanup; rm -rf "$TMPD"' EXIT
+# The container, the image this check built and its build layers go at the
+# end, whatever happens (debian:12, made once, stays as the build cache).
+trap 'podman rm -f -t 2 "$CN" >/dev/null 2>&1; podman rmi -f "$IMAGE" >/dev/null 2>&1
+      podman image prune -f >/dev/null 2>&1; cleanup; rm -rf "$TMPD"' EXIT
 check "make container builds the image" 'scripts/container-image "$IMAGE" >"$TMPD/build.log" 2>&1'
 [ "$TESTS_FAILED" = 0 ] || { tail -n 20 "$TMPD/build.log"; finish; exit 1; }
 check_not "the image holds the gateway only (no portgate-client)" \

@@ -103,6 +103,12 @@ static void peers_changed(void *arg, struct wg_events *ev, unsigned flags)
 		gateway_sweep(g, REASON_RESERVED);
 	}
 	handle_events(g, ev);
+	/* The tunnel came back (a link brought up, a primary taking over in
+	 * an HA pair): the gateway starts serving again, as at a start, and
+	 * says so (RFC 6886 §3.2.1). On WireGuard the announcement is also
+	 * what starts a handshake with every peer, so clients find this box. */
+	if ((flags & WG_WATCH_BACK) && !(flags & WG_WATCH_FIRST_READ) && g->external.known)
+		announcer_start(g->announcer);
 	/* A peer that came (back), or whose address did: its forwards. */
 	gateway_sync_statics(g);
 	if (flags & (WG_WATCH_LISTEN_PORT | WG_WATCH_FIRST_READ))

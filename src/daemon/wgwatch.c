@@ -64,9 +64,11 @@ static void poll_done(struct wg_watch *w, int ret, struct wg_events *ev)
 		settled(w);
 		return;
 	}
-	if (!w->present)
+	if (!w->present) {
 		log_info("wg: reading %s through %s: %zu peers", w->ifname,
 			 wg_tracker_backend(w->tracker), dev->n_peers);
+		flags |= WG_WATCH_BACK;
+	}
 	w->present = true;
 	if (!w->valid)
 		flags |= WG_WATCH_FIRST_READ;

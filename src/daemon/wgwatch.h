@@ -24,6 +24,7 @@ struct wg_watch_config {
 enum {
 	WG_WATCH_FIRST_READ = 1 << 0,	/* the first successful read since start */
 	WG_WATCH_LISTEN_PORT = 1 << 1,	/* the interface's listen port changed */
+	WG_WATCH_BACK = 1 << 2,		/* the interface is there (again) */
 };
 
 struct wg_watch_ops {

@@ -42,6 +42,13 @@ static void settled(struct wg_watch *w)
 		w->ops->settled(w->arg);
 }
 
+static bool link_down(struct wg_watch *w)
+{
+	struct rtnl_link_state st;
+
+	return rtnl_link_get(w->rtnl, w->ifname, &st) == 0 && st.exists && !st.up;
+}
+
 /* What a finished poll means. */
 static void poll_done(struct wg_watch *w, int ret, struct wg_events *ev)
 {
@@ -60,6 +67,13 @@ static void poll_done(struct wg_watch *w, int ret, struct wg_events *ev)
 	if (ret < 0) {
 		/* A hiccup is not a vanished peer: keep everything. */
 		log_warnx("wg: cannot read %s: %s", w->ifname, strerror(-ret));
+		wg_events_clear(ev);
+		settled(w);
+		return;
+	}
+	if (!w->present && link_down(w)) {
+		/* Readable but down (the backup of an HA pair): it serves
+		 * nobody until it is up, and rtnetlink says when. */
 		wg_events_clear(ev);
 		settled(w);
 		return;

@@ -107,14 +107,12 @@ in_ns gwa ip link set eth0 down
 ms() { echo $(( ($(date +%s%N) - t0) / 1000000 )); }
 check "gwb takes the addresses" 'wait_until 10 vip_on gwb'
 t_vip=$(ms)
-renewed() {
-	r=$(in_ns c1 timeout 5 natpmpc -g $GWIN -a 1 0 tcp 120 2>&1)
-	grep -q "Mapped public port" <<<"$r"
-}
-# (natpmpc retries for a while itself; each try here is one renewal.)
-check "the client's next renewal is answered by gwb" 'wait_until 30 renewed'
-t_renew=$(ms)
-check "... with the same port" 'grep -q "Mapped public port $p protocol TCP" <<<"$r"'
+# The replicated entry, NAT included, is in gwb's kernel before the client
+# asked gwb for anything (without conntrackd the flow's next packet would
+# make an entry without the DNAT: gwb has no mapping yet).
+committed() { in_ns gwb conntrack -L -p tcp --orig-port-dst "$p" 2>/dev/null | grep -q "src=10.66.0.2 "; }
+check "gwb's kernel has the flow with its DNAT (conntrackd committed it)" 'wait_until 5 committed'
+check "no mapping on gwb yet (the renewal has not come)" 'map_lacks gwb tcp "$p"'
 # The established flow: TCP retransmits the line until the new primary
 # has the replicated entry and a WireGuard session with the client.
 flow_says() {	# LINE SECONDS: one line through the established flow
@@ -124,9 +122,17 @@ flow_says() {	# LINE SECONDS: one line through the established flow
 }
 check "the established flow continues through gwb" 'flow_says two 30'
 t_flow=$(ms)
+renewed() {
+	r=$(in_ns c1 timeout 5 natpmpc -g $GWIN -a 1 0 tcp 120 2>&1)
+	grep -q "Mapped public port" <<<"$r"
+}
+# (natpmpc retries for a while itself; each try here is one renewal.)
+check "the client's next renewal is answered by gwb" 'wait_until 30 renewed'
+t_renew=$(ms)
+check "... with the same port" 'grep -q "Mapped public port $p protocol TCP" <<<"$r"'
 check "a new connection from outside reaches the client through gwb" 'tcp_says ext $EXT_VIP "$p" c1'
 t_new=$(ms)
-echo "     failover: addresses moved after ${t_vip} ms, the client's renewal was answered (same port)"
-echo "     after ${t_renew} ms, the established flow passed again after ${t_flow} ms, a new connection"
-echo "     went through after ${t_new} ms (each measured from the kill, one after the other)"
+echo "     failover: addresses moved after ${t_vip} ms, the established flow passed again after"
+echo "     ${t_flow} ms, the client's renewal was answered (same port) after ${t_renew} ms, a new"
+echo "     connection went through after ${t_new} ms (each measured from the kill, one after the other)"
 finish

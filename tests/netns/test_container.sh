@@ -12,6 +12,8 @@ if ! command -v podman >/dev/null || ! command -v mmdebstrap >/dev/null; then
 	finish; exit
 fi
 IMAGE=localhost/portgate:check
+host_state() { { ip -br link | awk '{ print $1 }'; nft list tables; } | sort; }
+host_before=$(host_state)
 CN="pgcheck$$"
 # The container, the image this check built and its build layers go at the
 # end, whatever happens (debian:12, made once, stays as the build cache).
@@ -20,7 +22,7 @@ trap 'podman rm -f -t 2 "$CN" >/dev/null 2>&1; podman rmi -f "$IMAGE" >/dev/null
 check "make container builds the image" 'scripts/container-image "$IMAGE" >"$TMPD/build.log" 2>&1'
 [ "$TESTS_FAILED" = 0 ] || { tail -n 20 "$TMPD/build.log"; finish; exit 1; }
 check_not "the image holds the gateway only (no portgate-client)" \
-	'podman run --rm --runtime runc --ulimit nofile=4096:4096 --ulimit nproc=4096:4096 --entrypoint /bin/sh "$IMAGE" -c "command -v portgate-client"'
+	'podman run --rm --network none --runtime runc --ulimit nofile=4096:4096 --ulimit nproc=4096:4096 --entrypoint /bin/sh "$IMAGE" -c "command -v portgate-client"'
 
 lab_up || exit 1
 # The container's policy: the lab's, with the control socket in a directory
@@ -31,7 +33,9 @@ echo "uapi_socket: /wg/uapi.sock" >>"$TMPD/container.yaml"
 chmod 0644 "$TMPD/container.yaml"
 # wireguard-go's UAPI socket is root's, and wireguard-go stops when its
 # socket's owner or mode change: a relay owned by the container's user.
-uid=$(podman run --rm --runtime runc --ulimit nofile=4096:4096 --ulimit nproc=4096:4096 \
+# --network none: podman's default network would leave a bridge and
+# iptables chains on the host.
+uid=$(podman run --rm --network none --runtime runc --ulimit nofile=4096:4096 --ulimit nproc=4096:4096 \
 	--entrypoint /usr/bin/id "$IMAGE" -u)
 socat UNIX-LISTEN:"$TMPD/uapi.sock",fork,user="$uid",mode=600 \
 	UNIX-CONNECT:"/run/wireguard/$WG_GW.sock" &
@@ -75,4 +79,6 @@ if kernel_at_least 6 9; then
 else
 	skip "forwards across podman stop" "persistent tables need Linux 6.9 ($(uname -r))"
 fi
+podman rm -f -t 2 "$CN" >/dev/null 2>&1
+check "the host's links and nftables tables are as before (no podman network)" 'eq "$(host_state)" "$host_before"'
 finish

@@ -187,13 +187,20 @@ static void delete_removes_the_element(void **state)
 
 /* With pcp: false, a PCP probe gets NAT-PMP's 8-byte "unsupported
  * version", as before PCP was served. */
+static int setup_pcp_off(void **state)
+{
+	static struct harness h;
+
+	harness_up(&h, "pcp: false\n", "");
+	*state = &h;
+	return 0;
+}
+
 static void external_address_and_junk(void **state)
 {
-	struct harness hh, *h = &hh;
+	struct harness *h = *state;
 	uint8_t op0[2] = { 0, 0 }, pcp[8] = { 2, 1 }, junk[1] = { 0 }, buf[16];
 
-	(void)state;
-	harness_up(h, "pcp: false\n", "");
 	harness_send(h, A, op0, sizeof(op0));
 	harness_send(h, A, pcp, sizeof(pcp));
 	harness_send(h, A, junk, sizeof(junk));
@@ -204,7 +211,6 @@ static void external_address_and_junk(void **state)
 	assert_int_equal(be16(buf + 2), NATPMP_RESULT_UNSUPPORTED_VERSION);
 	assert_int_equal(harness_recv(h, A, buf, sizeof(buf)), -1);	/* junk: silence */
 	assert_int_equal(gateway_stats(h->g)->counters[STAT_IGNORED], 1);
-	harness_down(h);
 }
 
 /* A peer added after the last poll asks at once: served, with a port. */
@@ -360,7 +366,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(strangers_are_not_authorized, harness_setup, harness_teardown),
 		cmocka_unit_test_setup_teardown(peers_in_one_batch, harness_setup, harness_teardown),
 		cmocka_unit_test_setup_teardown(delete_removes_the_element, harness_setup, harness_teardown),
-		cmocka_unit_test(external_address_and_junk),
+		cmocka_unit_test_setup_teardown(external_address_and_junk, setup_pcp_off,
+						harness_teardown),
 		cmocka_unit_test_setup_teardown(other_interfaces_are_not_heard, harness_setup,
 						harness_teardown),
 		cmocka_unit_test_setup_teardown(strangers_get_no_error_answers, harness_setup,

@@ -55,11 +55,9 @@ static uint16_t map_one(struct harness *h, uint8_t op, uint16_t internal,
 
 static void installed_while_peer_is_there(void **state)
 {
-	struct harness h;
 	struct nft_element e;
 
 	(void)state;
-	harness_up(&h, policy, PEER_D_UAPI);
 	assert_true(fake_nft_get(IPPROTO_TCP, 2222, &e));
 	assert_int_equal(e.addr, 0x7f000009);
 	assert_int_equal(e.target_port, 22);
@@ -69,112 +67,118 @@ static void installed_while_peer_is_there(void **state)
 	assert_true(fake_nft_get(IPPROTO_UDP, 24000, &e));
 	assert_int_equal(e.target_port, 24000);
 	assert_true(fake_nft_get(IPPROTO_TCP, 24000, NULL));
-	harness_down(&h);
 }
 
 static void gone_with_the_peer_and_back_with_it(void **state)
 {
-	struct harness h;
+	struct harness *h = *state;
 	unsigned commits;
 	uint16_t dynamic;
 
-	(void)state;
-	harness_up(&h, policy, PEER_D_UAPI);
-	dynamic = map_one(&h, NATPMP_OP_MAP_UDP, 5000, 0);
+	dynamic = map_one(h, NATPMP_OP_MAP_UDP, 5000, 0);
 	commits = fake_nft_commits();
-	harness_set_peers(&h, "");
-	harness_run(&h, 1300);
+	harness_set_peers(h, "");
+	harness_run(h, 1300);
 	assert_false(fake_nft_get(IPPROTO_TCP, 2222, NULL));
 	assert_false(fake_nft_get(IPPROTO_UDP, 24000, NULL));
 	assert_false(fake_nft_get(IPPROTO_UDP, dynamic, NULL));
 	/* Everything of the peer went in one transaction. */
 	assert_int_equal(fake_nft_commits(), commits + 1);
-	harness_set_peers(&h, PEER_D_UAPI);
-	harness_run(&h, 1300);
+	harness_set_peers(h, PEER_D_UAPI);
+	harness_run(h, 1300);
 	assert_true(fake_nft_get(IPPROTO_TCP, 2222, NULL));
 	assert_true(fake_nft_get(IPPROTO_TCP, 24000, NULL));
-	harness_down(&h);
 }
 
 static void never_handed_out_never_in_the_quota(void **state)
 {
-	struct harness h;
+	struct harness *h = *state;
 
-	(void)state;
-	harness_up(&h, policy, PEER_D_UAPI);
 	/* The owner suggests its own static port: it gets another one. */
-	assert_int_not_equal(map_one(&h, NATPMP_OP_MAP_UDP, 2222, 2222), 2222);
+	assert_int_not_equal(map_one(h, NATPMP_OP_MAP_UDP, 2222, 2222), 2222);
 	/* per_peer is 4: the two static ports do not count, four dynamic
 	 * ones fit. */
-	map_one(&h, NATPMP_OP_MAP_UDP, 5001, 0);
-	map_one(&h, NATPMP_OP_MAP_UDP, 5002, 0);
-	map_one(&h, NATPMP_OP_MAP_UDP, 5003, 0);
-	says(&h, "{\"command\": \"status\"}", "\"static_forwards\":{\"udp\":1,\"tcp\":2}");
-	says(&h, "{\"command\": \"status\"}", "\"mappings\":{\"udp\":4,\"tcp\":0}");
-	harness_down(&h);
+	map_one(h, NATPMP_OP_MAP_UDP, 5001, 0);
+	map_one(h, NATPMP_OP_MAP_UDP, 5002, 0);
+	map_one(h, NATPMP_OP_MAP_UDP, 5003, 0);
+	says(h, "{\"command\": \"status\"}", "\"static_forwards\":{\"udp\":1,\"tcp\":2}");
+	says(h, "{\"command\": \"status\"}", "\"mappings\":{\"udp\":4,\"tcp\":0}");
 }
 
 static void operators_see_them_and_cannot_drop_them(void **state)
 {
-	struct harness h;
+	struct harness *h = *state;
 
-	(void)state;
-	harness_up(&h, policy, PEER_D_UAPI);
-	says(&h, "{\"command\": \"list\"}", "\"kind\":\"static\"");
-	says(&h, "{\"command\": \"list\"}", "\"lifetime\":null");
-	says(&h, "{\"command\": \"drop\", \"protocol\": \"tcp\", \"port\": 2222}",
+	says(h, "{\"command\": \"list\"}", "\"kind\":\"static\"");
+	says(h, "{\"command\": \"list\"}", "\"lifetime\":null");
+	says(h, "{\"command\": \"drop\", \"protocol\": \"tcp\", \"port\": 2222}",
 	     "a static forward of the policy");
 	assert_true(fake_nft_get(IPPROTO_TCP, 2222, NULL));
-	says(&h, "{\"command\": \"drop\", \"peer\": \"" PEER_D_KEY "\"}", "\"dropped\":0");
+	says(h, "{\"command\": \"drop\", \"peer\": \"" PEER_D_KEY "\"}", "\"dropped\":0");
 	assert_true(fake_nft_get(IPPROTO_TCP, 2222, NULL));
-	harness_down(&h);
 }
 
 /* A client's delete-all of its TCP mappings leaves the admin's alone. */
 static void clients_cannot_delete_them(void **state)
 {
-	struct harness h;
+	struct harness *h = *state;
 	uint8_t buf[16];
 
-	(void)state;
-	harness_up(&h, policy, PEER_D_UAPI);
-	harness_map(&h, 2, NATPMP_OP_MAP_TCP, 0, 0, 0);
-	harness_serve(&h);
-	assert_int_equal(harness_recv(&h, 2, buf, sizeof(buf)), 16);
+	harness_map(h, 2, NATPMP_OP_MAP_TCP, 0, 0, 0);
+	harness_serve(h);
+	assert_int_equal(harness_recv(h, 2, buf, sizeof(buf)), 16);
 	assert_int_equal(buf[3], 0);
 	assert_true(fake_nft_get(IPPROTO_TCP, 2222, NULL));
-	harness_down(&h);
 }
 
 /* A forward whose peer is there but has no single address is not
  * installed, and the log says where and why. */
 static void unusable_forwards_are_not_installed(void **state)
 {
-	struct harness h;
-
 	(void)state;
+	assert_false(fake_nft_get(IPPROTO_TCP, 2222, NULL));
+	assert_false(fake_nft_get(IPPROTO_TCP, 2223, NULL));	/* peer A's address */
+	assert_false(fake_nft_get(IPPROTO_TCP, 51820, NULL));	/* the WireGuard port */
+	assert_int_equal(fake_nft_count(), 0);
+}
+
+static int setup(void **state)
+{
+	static struct harness h;
+
+	harness_up(&h, policy, PEER_D_UAPI);
+	*state = &h;
+	return 0;
+}
+
+/* A peer with no single address, a forward to another peer's address and
+ * one on the WireGuard port. */
+static int setup_unusable(void **state)
+{
+	static struct harness h;
+
 	harness_up(&h, "peers:\n  \"" PEER_D_KEY "\":\n    forwards:\n"
 		       "      - { protocol: tcp, external: 2222 }\n"
 		       "      - { protocol: tcp, external: 2223, address: 127.0.0.2 }\n"
 		       "      - { protocol: tcp, external: 51820 }\n",
 		   "public_key=dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd\n"
 		   "allowed_ip=127.0.0.8/31\n");
-	assert_false(fake_nft_get(IPPROTO_TCP, 2222, NULL));
-	assert_false(fake_nft_get(IPPROTO_TCP, 2223, NULL));	/* peer A's address */
-	assert_false(fake_nft_get(IPPROTO_TCP, 51820, NULL));	/* the WireGuard port */
-	assert_int_equal(fake_nft_count(), 0);
-	harness_down(&h);
+	*state = &h;
+	return 0;
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(installed_while_peer_is_there),
-		cmocka_unit_test(gone_with_the_peer_and_back_with_it),
-		cmocka_unit_test(never_handed_out_never_in_the_quota),
-		cmocka_unit_test(operators_see_them_and_cannot_drop_them),
-		cmocka_unit_test(clients_cannot_delete_them),
-		cmocka_unit_test(unusable_forwards_are_not_installed),
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, harness_teardown)
+		T(installed_while_peer_is_there),
+		T(gone_with_the_peer_and_back_with_it),
+		T(never_handed_out_never_in_the_quota),
+		T(operators_see_them_and_cannot_drop_them),
+		T(clients_cannot_delete_them),
+		cmocka_unit_test_setup_teardown(unusable_forwards_are_not_installed, setup_unusable,
+						harness_teardown),
+#undef T
 	};
 
 	return cmocka_run_group_tests_name("core: static forwards", tests, NULL, NULL);

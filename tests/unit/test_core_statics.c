@@ -151,8 +151,8 @@ static int setup(void **state)
 	return 0;
 }
 
-/* A peer with no single address, a forward to another peer's address and
- * one on the WireGuard port. */
+/* A peer with no single address, a forward to another peer's address, and
+ * a forward of the WireGuard listen port. */
 static int setup_unusable(void **state)
 {
 	static struct harness h;
@@ -160,6 +160,8 @@ static int setup_unusable(void **state)
 	harness_up(&h, "peers:\n  \"" PEER_D_KEY "\":\n    forwards:\n"
 		       "      - { protocol: tcp, external: 2222 }\n"
 		       "      - { protocol: tcp, external: 2223, address: 127.0.0.2 }\n"
+		       /* Peer A has its /32: only the WireGuard port stops it. */
+		       "  \"qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqo=\":\n    forwards:\n"
 		       "      - { protocol: tcp, external: 51820 }\n",
 		   "public_key=dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd\n"
 		   "allowed_ip=127.0.0.8/31\n");

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "daemon/core.h"
+#include "daemon/commands.h"
 #include "daemon/policy.h"
 #include "fake_nft.h"
 
@@ -232,4 +233,14 @@ void harness_map(struct harness *h, int client, uint8_t op, uint16_t internal,
 			    (uint8_t)(lifetime >> 8), (uint8_t)lifetime };
 
 	harness_send(h, client, req, sizeof(req));
+}
+
+void harness_says(struct harness *h, const char *request, const char *want)
+{
+	char *answer = gateway_command(h->g, request);
+
+	assert_non_null(answer);
+	if (!strstr(answer, want))
+		fail_msg("%s -> %s, wanted %s", request, answer, want);
+	free(answer);
 }

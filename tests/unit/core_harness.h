@@ -41,6 +41,8 @@ void harness_send(struct harness *h, int client, const void *buf, size_t len);
 void harness_serve(struct harness *h);
 /* Client i's next answer (waits up to 1 s): its length, or -1. */
 int harness_recv(struct harness *h, int client, uint8_t *buf, size_t cap);
+/* The control command's answer must contain want. */
+void harness_says(struct harness *h, const char *request, const char *want);
 /* A NAT-PMP mapping request (op 1 UDP, 2 TCP). */
 void harness_map(struct harness *h, int client, uint8_t op, uint16_t internal,
 		 uint16_t suggested, uint32_t lifetime);

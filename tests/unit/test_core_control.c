@@ -24,17 +24,6 @@
 #include "fake_nft.h"
 #include "natpmp/codec.h"
 
-/* The command's answer must contain want. */
-static void says(struct harness *h, const char *request, const char *want)
-{
-	char *answer = gateway_command(h->g, request);
-
-	assert_non_null(answer);
-	if (!strstr(answer, want))
-		fail_msg("%s -> %s, wanted %s", request, answer, want);
-	free(answer);
-}
-
 static uint16_t map_one(struct harness *h, uint8_t op, uint16_t internal)
 {
 	uint8_t buf[16];
@@ -52,23 +41,23 @@ static void commands(void **state)
 	uint16_t port = map_one(h, NATPMP_OP_MAP_TCP, 8080);
 	char req[128];
 
-	says(h, "{\"command\": \"status\"}", "\"external_address\":\"192.0.2.1\"");
-	says(h, "{\"command\": \"status\"}", "\"tcp\":1");
-	says(h, "{\"command\": \"list\"}", "\"internal_address\":\"127.0.0.2\"");
-	says(h, "{\"command\": \"peers\"}", "\"allowed_ips\":[\"127.0.0.3/32\"]");
-	says(h, "not json", "\"error\"");
-	says(h, "{\"command\": \"fly\"}", "unknown command");
-	says(h, "{\"command\": \"drop\"}", "drop needs");
-	says(h, "{\"command\": \"drop\", \"peer\": \"nope\"}", "not a WireGuard public key");
-	says(h, "{\"command\": \"drop\", \"protocol\": \"tcp\", \"port\": 70000}", "drop needs");
+	harness_says(h, "{\"command\": \"status\"}", "\"external_address\":\"192.0.2.1\"");
+	harness_says(h, "{\"command\": \"status\"}", "\"tcp\":1");
+	harness_says(h, "{\"command\": \"list\"}", "\"internal_address\":\"127.0.0.2\"");
+	harness_says(h, "{\"command\": \"peers\"}", "\"allowed_ips\":[\"127.0.0.3/32\"]");
+	harness_says(h, "not json", "\"error\"");
+	harness_says(h, "{\"command\": \"fly\"}", "unknown command");
+	harness_says(h, "{\"command\": \"drop\"}", "drop needs");
+	harness_says(h, "{\"command\": \"drop\", \"peer\": \"nope\"}", "not a WireGuard public key");
+	harness_says(h, "{\"command\": \"drop\", \"protocol\": \"tcp\", \"port\": 70000}", "drop needs");
 
 	/* The kernel refuses: the operator hears it and the mapping stays. */
 	fake_nft_refuse_commits(1);
 	snprintf(req, sizeof(req),
 		 "{\"command\": \"drop\", \"protocol\": \"tcp\", \"port\": %u}", port);
-	says(h, req, "the kernel refused");
+	harness_says(h, req, "the kernel refused");
 	assert_true(fake_nft_get(IPPROTO_TCP, port, NULL));
-	says(h, req, "\"dropped\":1");
+	harness_says(h, req, "\"dropped\":1");
 	assert_false(fake_nft_get(IPPROTO_TCP, port, NULL));
 	assert_int_equal(gateway_stats(h->g)->dropped[REASON_OPERATOR], 1);
 }
@@ -80,7 +69,7 @@ static void drop_peer(void **state)
 	map_one(h, NATPMP_OP_MAP_TCP, 1000);
 	map_one(h, NATPMP_OP_MAP_UDP, 1001);
 	/* Peer A's key, 0xaa repeated, in base64. */
-	says(h, "{\"command\": \"drop\", \"peer\": "
+	harness_says(h, "{\"command\": \"drop\", \"peer\": "
 		"\"qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqo=\"}", "\"dropped\":2");
 	assert_int_equal(fake_nft_count(), 0);
 }

@@ -31,16 +31,6 @@ static const char policy[] =
 	"      - { protocol: tcp, external: 2222, internal: 22 }\n"
 	"      - { protocol: both, external: 24000 }\n";
 
-static void says(struct harness *h, const char *request, const char *want)
-{
-	char *answer = gateway_command(h->g, request);
-
-	assert_non_null(answer);
-	if (!strstr(answer, want))
-		fail_msg("%s -> %s, wanted %s", request, answer, want);
-	free(answer);
-}
-
 static uint16_t map_one(struct harness *h, uint8_t op, uint16_t internal,
 			uint16_t suggested)
 {
@@ -101,20 +91,20 @@ static void never_handed_out_never_in_the_quota(void **state)
 	map_one(h, NATPMP_OP_MAP_UDP, 5001, 0);
 	map_one(h, NATPMP_OP_MAP_UDP, 5002, 0);
 	map_one(h, NATPMP_OP_MAP_UDP, 5003, 0);
-	says(h, "{\"command\": \"status\"}", "\"static_forwards\":{\"udp\":1,\"tcp\":2}");
-	says(h, "{\"command\": \"status\"}", "\"mappings\":{\"udp\":4,\"tcp\":0}");
+	harness_says(h, "{\"command\": \"status\"}", "\"static_forwards\":{\"udp\":1,\"tcp\":2}");
+	harness_says(h, "{\"command\": \"status\"}", "\"mappings\":{\"udp\":4,\"tcp\":0}");
 }
 
 static void operators_see_them_and_cannot_drop_them(void **state)
 {
 	struct harness *h = *state;
 
-	says(h, "{\"command\": \"list\"}", "\"kind\":\"static\"");
-	says(h, "{\"command\": \"list\"}", "\"lifetime\":null");
-	says(h, "{\"command\": \"drop\", \"protocol\": \"tcp\", \"port\": 2222}",
+	harness_says(h, "{\"command\": \"list\"}", "\"kind\":\"static\"");
+	harness_says(h, "{\"command\": \"list\"}", "\"lifetime\":null");
+	harness_says(h, "{\"command\": \"drop\", \"protocol\": \"tcp\", \"port\": 2222}",
 	     "a static forward of the policy");
 	assert_true(fake_nft_get(IPPROTO_TCP, 2222, NULL));
-	says(h, "{\"command\": \"drop\", \"peer\": \"" PEER_D_KEY "\"}", "\"dropped\":0");
+	harness_says(h, "{\"command\": \"drop\", \"peer\": \"" PEER_D_KEY "\"}", "\"dropped\":0");
 	assert_true(fake_nft_get(IPPROTO_TCP, 2222, NULL));
 }
 

@@ -115,10 +115,33 @@ static void full_policy(void **state)
 	policy_free(&p);
 }
 
+struct bad_case {
+	const char *text, *want;
+};
+
+/* Each text is refused with a message that starts with want. */
+static void refused_as(const struct bad_case *cases, size_t n)
+{
+	char err[512];
+
+	for (size_t i = 0; i < n; i++) {
+		struct policy p;
+
+		memset(err, 0, sizeof(err));
+		if (load(cases[i].text, &p, err) == 0)
+			fail_msg("case %zu was accepted", i);
+		/* SHOW_ERRORS=1 prints every message; the assertion holds either way. */
+		if (getenv("SHOW_ERRORS"))
+			print_message("%s\n", err);
+		if (strncmp(err, cases[i].want, strlen(cases[i].want)))
+			fail_msg("case %zu: got \"%s\", want \"%s...\"", i, err, cases[i].want);
+	}
+}
+
 /* Each bad file names the place and the reason. */
 static void bad_policies(void **state)
 {
-	static const struct { const char *text, *want; } cases[] = {
+	static const struct bad_case cases[] = {
 		{ "interface: wg0\nexternal: { interface: eth0 }\nbogus: 1\n",
 		  "t.yaml:3:1: unknown key \"bogus\" in the policy" },
 		{ "interface: wg0\nexternal: { interface: eth0 }\nlimits: { per_peer: -3 }\n",
@@ -149,21 +172,9 @@ static void bad_policies(void **state)
 		{ "interface: wg0\nexternal: { interface: eth0 }\nmetrics: { listen: localhost }\n",
 		  "t.yaml:3:20: metrics.listen must be ADDRESS:PORT" },
 	};
-	char err[512];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct policy p;
-
-		memset(err, 0, sizeof(err));
-		if (load(cases[i].text, &p, err) == 0)
-			fail_msg("case %zu was accepted", i);
-		/* SHOW_ERRORS=1 prints every message; the assertion holds either way. */
-		if (getenv("SHOW_ERRORS"))
-			print_message("%s\n", err);
-		if (strncmp(err, cases[i].want, strlen(cases[i].want)))
-			fail_msg("case %zu: got \"%s\", want \"%s...\"", i, err, cases[i].want);
-	}
+	refused_as(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 #define HEAD "interface: wg0\nexternal: { interface: eth0 }\nports: { range: 20000-30000, reserved: [25000] }\npeers:\n"
@@ -208,7 +219,7 @@ static void static_forwards(void **state)
 /* Collisions and bad forwards name the forward's place. */
 static void bad_forwards(void **state)
 {
-	static const struct { const char *text, *want; } cases[] = {
+	static const struct bad_case cases[] = {
 		{ HEAD "  \"" KEY_A "\": { forwards: [{ protocol: tcp, external: 2222 }] }\n"
 		  "  \"" KEY_B "\": { forwards: [{ protocol: both, external: 2222 }] }\n",
 		  "t.yaml:6:64: external port 2222 is already forwarded to peer " KEY_A " (line 5)" },
@@ -242,18 +253,9 @@ static void bad_forwards(void **state)
 		{ HEAD "  \"" KEY_A "\": { forwards: [{ protocol: tcp, external: 80, address: x }] }\n",
 		  "t.yaml:5:104: address \"x\" is not an IPv4 address" },
 	};
-	char err[512];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct policy p;
-
-		memset(err, 0, sizeof(err));
-		if (load(cases[i].text, &p, err) == 0)
-			fail_msg("case %zu was accepted", i);
-		if (strncmp(err, cases[i].want, strlen(cases[i].want)))
-			fail_msg("case %zu: got \"%s\", want \"%s...\"", i, err, cases[i].want);
-	}
+	refused_as(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 static void example_policy_is_valid(void **state)

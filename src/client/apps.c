@@ -12,6 +12,8 @@
 
 #define HOOK_TIMEOUT_MS 30000
 
+const char *const app_names[APP_COUNT] = { "port_file", "transmission", "qbittorrent", "hook" };
+
 /* gluetun's format: the number and a newline, replaced atomically. */
 int port_file_write(const char *path, uint16_t port, char *msg, size_t len)
 {
@@ -66,9 +68,9 @@ int hook_run(const char *hook, uint16_t port, char *msg, size_t len)
 	return 0;
 }
 
-static int report(int fd, const char *name, int ret, const char *msg)
+static int report(int fd, enum app_kind app, int ret, const char *msg)
 {
-	dprintf(fd, "%s %s %s\n", name, ret ? "error" : "ok", msg);
+	dprintf(fd, "%s %s %s\n", app_names[app], ret ? "error" : "ok", msg);
 	return ret ? 1 : 0;
 }
 
@@ -78,15 +80,15 @@ int apps_sync(const struct client_config *c, uint16_t port, bool changed, int fd
 	int failed = 0;
 
 	if (c->port_file[0] && changed)
-		failed += report(fd, "port_file", port_file_write(c->port_file, port, msg,
+		failed += report(fd, APP_PORT_FILE, port_file_write(c->port_file, port, msg,
 								  sizeof(msg)), msg);
 	if (c->transmission.on)
-		failed += report(fd, "transmission", transmission_sync(&c->transmission, port,
+		failed += report(fd, APP_TRANSMISSION, transmission_sync(&c->transmission, port,
 								       msg, sizeof(msg)), msg);
 	if (c->qbittorrent.on)
-		failed += report(fd, "qbittorrent", qbittorrent_sync(&c->qbittorrent, port, msg,
+		failed += report(fd, APP_QBITTORRENT, qbittorrent_sync(&c->qbittorrent, port, msg,
 								     sizeof(msg)), msg);
 	if (c->hook[0] && changed)
-		failed += report(fd, "hook", hook_run(c->hook, port, msg, sizeof(msg)), msg);
+		failed += report(fd, APP_HOOK, hook_run(c->hook, port, msg, sizeof(msg)), msg);
 	return failed;
 }

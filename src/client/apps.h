@@ -12,6 +12,11 @@
 
 #include "client/clientconf.h"
 
+/* The apps, in the order apps_sync reports them; their names start its
+ * lines and label the metrics. */
+enum app_kind { APP_PORT_FILE, APP_TRANSMISSION, APP_QBITTORRENT, APP_HOOK, APP_COUNT };
+extern const char *const app_names[APP_COUNT];
+
 /* Each: 0, or -1; a line for the log in msg either way. */
 int port_file_write(const char *path, uint16_t port, char *msg, size_t len);
 int hook_run(const char *hook, uint16_t port, char *msg, size_t len);

@@ -39,12 +39,9 @@ struct client {
 	bool apps_due;			/* ask the apps (after every good round) */
 	int64_t app_retry_ms;
 	int64_t app_backoff_ms;
-	/* Per app (APP_* in the order apps_sync reports them): ok, failed. */
-	uint64_t app_results[4][2];
+	uint64_t app_results[APP_COUNT][2];	/* per app: ok, failed */
 	time_t changed_at;		/* wall clock, for the metrics */
 };
-
-static const char *const app_names[4] = { "port_file", "transmission", "qbittorrent", "hook" };
 
 /* ---- addresses ----------------------------------------------------------- */
 
@@ -160,7 +157,7 @@ static void child_output(struct loop_watch *w, uint32_t events)
 		for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
 			bool failed = strstr(line, " error ") != NULL;
 
-			for (int a = 0; a < 4; a++)
+			for (int a = 0; a < APP_COUNT; a++)
 				if (!strncmp(line, app_names[a], strlen(app_names[a])) &&
 				    line[strlen(app_names[a])] == ' ')
 					cl->app_results[a][failed]++;
@@ -363,7 +360,7 @@ static char *render(void *arg, size_t *len)
 		(unsigned long long)(cl->renew.rounds - cl->renew.failed_rounds),
 		(unsigned long long)cl->renew.failed_rounds,
 		(unsigned long long)cl->renew.recoveries);
-	for (int a = 0; a < 4; a++)
+	for (int a = 0; a < APP_COUNT; a++)
 		for (int r = 0; r < 2; r++)
 			if (cl->app_results[a][r])
 				fprintf(f, "portgate_client_app_updates_total{app=\"%s\",result=\"%s\"} "

@@ -39,6 +39,17 @@ struct mapping_limits {
 	uint32_t lifetime_max;
 };
 
+/* Where a mapping's external port lives (design.md §7). */
+enum mapping_space {
+	MAPPING_SPACE_IPV4 = 0,		/* the external IPv4 address: DNAT */
+	MAPPING_SPACE_NAT66 = 1,	/* the external IPv6 address: DNAT */
+	/* The peer's own IPv6 address (ipv6.mode: routed): a pinhole, no
+	 * NAT. The external port is the internal port, and one peer's port
+	 * never stands in another's way: no port pool, no port index. */
+	MAPPING_SPACE_ROUTED6 = 2,
+};
+#define MAPPING_SPACE_COUNT 3
+
 /* The protocol a mapping was last asked for through. */
 enum mapping_via {
 	MAPPING_VIA_NATPMP = 0,
@@ -48,7 +59,11 @@ enum mapping_via {
 struct mapping_request {
 	const uint8_t *peer;
 	enum mapping_via via;	/* MAPPING_PEER_KEY_LEN bytes */
+	/* A peer holds one lease per internal port in each family: IPv4,
+	 * and IPv6 (NAT66 or ROUTED6). */
+	enum mapping_space space;
 	uint32_t addr;		/* internal IPv4 address, host byte order */
+	uint8_t addr6[16];	/* internal IPv6 address (IPv6 spaces) */
 	enum mapping_proto proto;
 	uint16_t internal_port;
 	uint16_t suggested_port;
@@ -87,7 +102,9 @@ enum mapping_kinds {
  * next change. */
 struct mapping_view {
 	const uint8_t *peer;
-	uint32_t addr;
+	enum mapping_space space;
+	uint32_t addr;		/* IPv4 space */
+	uint8_t addr6[16];	/* IPv6 spaces */
 	enum mapping_proto proto;
 	uint16_t internal_port;	/* the key: 1 stands for "0 or 1" */
 	uint16_t external_port;
@@ -145,7 +162,8 @@ size_t mapping_table_expire(struct mapping_table *t, int64_t now_ms);
 /* Earliest expiry, or INT64_MAX when there is no mapping. O(1). */
 int64_t mapping_table_next_expiry(const struct mapping_table *t);
 /* Inside a transaction; each returns how many mappings went. A peer's
- * mappings of the kinds asked for; the port's mapping whatever its kind. */
+ * mappings of the kinds asked for, in every space; the port's mapping
+ * whatever its kind (IPv4 space: the only one an operator's port names). */
 size_t mapping_table_drop_peer(struct mapping_table *t, const uint8_t *peer,
 			       enum mapping_kinds kinds);
 size_t mapping_table_drop_port(struct mapping_table *t, enum mapping_proto proto,
@@ -161,17 +179,25 @@ int mapping_table_put_static(struct mapping_table *t, const struct mapping_view 
  * -ENOMEM when memory is short. */
 int mapping_table_adopt(struct mapping_table *t, const struct mapping_view *m);
 
+/* A peer's dynamic mapping of an internal port in the IPv4 space. */
 bool mapping_table_find(const struct mapping_table *t, const uint8_t *peer,
 			enum mapping_proto proto, uint16_t internal_port,
 			struct mapping_view *out);
+/* The same in the given space's family. */
+bool mapping_table_find_in(const struct mapping_table *t, enum mapping_space space,
+			   const uint8_t *peer, enum mapping_proto proto,
+			   uint16_t internal_port, struct mapping_view *out);
 bool mapping_table_find_by_port(const struct mapping_table *t,
 				enum mapping_proto proto, uint16_t external_port,
 				struct mapping_view *out);
-/* Mappings of either kind, and the static ones among them. */
+/* Mappings of either kind in every space, and the static ones among
+ * them; then those of one space. */
 size_t mapping_table_count(const struct mapping_table *t,
 			   enum mapping_proto proto);
 size_t mapping_table_count_static(const struct mapping_table *t,
 				  enum mapping_proto proto);
+size_t mapping_table_count_space(const struct mapping_table *t,
+				 enum mapping_space space, enum mapping_proto proto);
 /* External ports (leases) the peer holds dynamically: its quota's use. */
 uint32_t mapping_table_peer_ports(const struct mapping_table *t,
 				  const uint8_t *peer);

@@ -96,17 +96,22 @@ static uint16_t choose_port(const struct mapping_table *t,
 	uint16_t lo = limits->port_min ? limits->port_min : 1;
 	uint16_t hi = limits->port_max;
 	uint16_t s = req->suggested_port, port;
+	const struct portset *pool = space_pool((struct mapping_table *)t, (uint8_t)req->space);
 
+	/* A pinhole opens the port the peer listens on, on its own
+	 * address: there is nothing to choose. */
+	if (!pool)
+		return key_port;
 	if (lo > hi)
 		return 0;
-	if (s >= lo && s <= hi && portset_is_available(&t->ports, s) && !busy(t, s))
+	if (s >= lo && s <= hi && portset_is_available(pool, s) && !busy(t, s))
 		return s;
-	port = portset_find_available(&t->ports, lo, hi,
+	port = portset_find_available(pool, lo, hi,
 				      mapping_preferred_port(req->peer, key_port, lo, hi));
 	for (int tries = 1; port && busy(t, port); tries++) {
 		if (tries == MAPPING_BUSY_TRIES)
 			return 0;
-		port = portset_find_available(&t->ports, lo, hi, port == hi ? lo : port + 1);
+		port = portset_find_available(pool, lo, hi, port == hi ? lo : port + 1);
 	}
 	return port;
 }
@@ -116,8 +121,10 @@ static bool of_kind(const struct lease *l, enum mapping_kinds kinds)
 	return kinds & (l->d.is_static ? MAPPING_STATIC : MAPPING_DYNAMIC);
 }
 
+/* family: a space whose family is dropped, or -1 for every space. */
 static size_t drop_peer_proto(struct mapping_table *t, const uint8_t *peer,
-			      enum mapping_proto proto, enum mapping_kinds kinds)
+			      enum mapping_proto proto, enum mapping_kinds kinds,
+			      int family)
 {
 	struct peer_record *p = peer_lookup(t, peer);
 	struct lease *l, *next;
@@ -129,7 +136,7 @@ static size_t drop_peer_proto(struct mapping_table *t, const uint8_t *peer,
 	 * the successor is taken first. */
 	for (l = p->leases; l; l = next) {
 		next = l->peer_next;
-		if (of_kind(l, kinds))
+		if (of_kind(l, kinds) && (family < 0 || same_family(l->d.space, (uint8_t)family)))
 			n += lease_drop_proto(t, l, proto);
 	}
 	return n;
@@ -142,11 +149,12 @@ static void serve_delete(struct mapping_table *t,
 	/* RFC 6886 §3.4: internal port 0 with lifetime 0 removes all of this
 	 * client's mappings of that protocol; deleting what is not there is
 	 * still a success. The admin's static forwards are not the
-	 * client's to delete. */
+	 * client's to delete, nor are its mappings of the other family. */
 	if (req->internal_port == 0) {
-		drop_peer_proto(t, req->peer, req->proto, MAPPING_DYNAMIC);
+		drop_peer_proto(t, req->peer, req->proto, MAPPING_DYNAMIC, (int)req->space);
 	} else {
-		struct lease *l = lease_lookup(t, req->peer, req->internal_port);
+		struct lease *l = lease_lookup(t, (uint8_t)req->space, req->peer,
+					       req->internal_port);
 
 		if (l)
 			lease_drop_proto(t, l, req->proto);
@@ -161,7 +169,8 @@ static void serve_delete(struct mapping_table *t,
 static struct lease *same_forward(const struct mapping_table *t,
 				  const struct mapping_request *req)
 {
-	struct lease *l = t->by_port[req->internal_port];
+	struct lease **index = space_index(t, (uint8_t)req->space);
+	struct lease *l = index ? index[req->internal_port] : NULL;
 
 	if (!req->internal_port || !l || l->d.is_static ||
 	    l->d.target_port != req->internal_port || memcmp(l->d.peer, req->peer, MAPPING_PEER_KEY_LEN))
@@ -191,9 +200,14 @@ void mapping_table_request(struct mapping_table *t,
 		return;
 	}
 	lifetime = clamp_lifetime(limits, req->lifetime);
-	l = lease_lookup(t, req->peer, key_port);
+	l = lease_lookup(t, (uint8_t)req->space, req->peer, key_port);
 	if (!l)
 		l = same_forward(t, req);
+	/* The family's other space (the IPv6 mode changed): not this one. */
+	if (l && l->d.space != req->space) {
+		refuse(reply, MAPPING_NO_PORT);
+		return;
+	}
 	if (l && not_as_asked(req, l->d.external_port)) {
 		refuse(reply, MAPPING_NOT_EXACT);
 		return;
@@ -208,6 +222,7 @@ void mapping_table_request(struct mapping_table *t,
 		}
 		l->d.internal_port = key_port;
 		l->d.addr = req->addr;
+		memcpy(l->d.addr6, req->addr6, sizeof(l->d.addr6));
 	} else if (l) {
 		/* A renewal, a retransmit or the companion protocol: the
 		 * port stays whatever the client suggests now. */
@@ -216,6 +231,7 @@ void mapping_table_request(struct mapping_table *t,
 			return;
 		}
 		l->d.addr = req->addr;
+		memcpy(l->d.addr6, req->addr6, sizeof(l->d.addr6));
 	} else {
 		uint16_t port;
 
@@ -233,7 +249,9 @@ void mapping_table_request(struct mapping_table *t,
 			refuse(reply, MAPPING_NO_MEMORY);
 			return;
 		}
+		l->d.space = (uint8_t)req->space;
 		l->d.addr = req->addr;
+		memcpy(l->d.addr6, req->addr6, sizeof(l->d.addr6));
 		l->d.internal_port = key_port;
 		l->d.external_port = port;
 		/* Internal 0/1 (key 1): "any port, forwarded to itself"
@@ -268,8 +286,8 @@ size_t mapping_table_expire(struct mapping_table *t, int64_t now_ms)
 size_t mapping_table_drop_peer(struct mapping_table *t, const uint8_t *peer,
 			       enum mapping_kinds kinds)
 {
-	return drop_peer_proto(t, peer, MAPPING_UDP, kinds) +
-	       drop_peer_proto(t, peer, MAPPING_TCP, kinds);
+	return drop_peer_proto(t, peer, MAPPING_UDP, kinds, -1) +
+	       drop_peer_proto(t, peer, MAPPING_TCP, kinds, -1);
 }
 
 size_t mapping_table_drop_port(struct mapping_table *t, enum mapping_proto proto,
@@ -308,7 +326,7 @@ int mapping_table_put_static(struct mapping_table *t, const struct mapping_view 
 {
 	struct lease *l = same_static(t, m), *other = t->by_port[m->external_port];
 
-	if (m->external_port == 0 || m->target_port == 0)
+	if (m->external_port == 0 || m->target_port == 0 || m->space != MAPPING_SPACE_IPV4)
 		return -EINVAL;
 	if (l && l->d.proto[m->proto].lifetime)
 		return 0;	/* already there: nothing to write */
@@ -335,9 +353,12 @@ int mapping_table_put_static(struct mapping_table *t, const struct mapping_view 
 int mapping_table_adopt(struct mapping_table *t, const struct mapping_view *m)
 {
 	struct lease *l = m->is_static ? same_static(t, m)
-				       : lease_lookup(t, m->peer, m->internal_port);
+				       : lease_lookup(t, (uint8_t)m->space, m->peer, m->internal_port);
+	struct lease **index = space_index(t, (uint8_t)m->space);
 
-	if (m->lifetime == 0 || m->external_port == 0)
+	if (m->lifetime == 0 || m->external_port == 0 || m->space >= MAPPING_SPACE_COUNT)
+		return -EINVAL;
+	if (m->is_static && m->space != MAPPING_SPACE_IPV4)
 		return -EINVAL;
 	if (m->is_static) {
 		if (!l && t->by_port[m->external_port])
@@ -354,17 +375,19 @@ int mapping_table_adopt(struct mapping_table *t, const struct mapping_view *m)
 	}
 	if (l) {
 		/* The companion protocol of a lease already adopted. */
-		if (l->d.external_port != m->external_port ||
+		if (l->d.external_port != m->external_port || l->d.space != m->space ||
 		    l->d.proto[m->proto].lifetime)
 			return -EEXIST;
 		if (change_begin(t, l) < 0)
 			return -ENOMEM;
 	} else {
-		if (t->by_port[m->external_port])
+		if (index && index[m->external_port])
 			return -EEXIST;
 		l = lease_new(t, m->peer);
 		if (!l)
 			return -ENOMEM;
+		l->d.space = (uint8_t)m->space;
+		memcpy(l->d.addr6, m->addr6, sizeof(l->d.addr6));
 		l->d.internal_port = m->internal_port;
 		l->d.external_port = m->external_port;
 	}

@@ -38,13 +38,15 @@ struct mapping_table *mapping_table_new(void)
 	if (!t)
 		return NULL;
 	portset_init(&t->ports);
+	portset_init(&t->ports6);
 	expiry_heap_init(&t->expiries);
 	t->lease_bucket_count = 256;
 	t->peer_bucket_count = 64;
 	t->by_port = calloc(65536, sizeof(*t->by_port));
+	t->by_port6 = calloc(65536, sizeof(*t->by_port6));
 	t->lease_buckets = calloc(t->lease_bucket_count, sizeof(struct lease *));
 	t->peer_buckets = calloc(t->peer_bucket_count, sizeof(struct peer_record *));
-	if (!t->by_port || !t->lease_buckets || !t->peer_buckets) {
+	if (!t->by_port || !t->by_port6 || !t->lease_buckets || !t->peer_buckets) {
 		mapping_table_free(t);
 		return NULL;
 	}
@@ -76,6 +78,7 @@ void mapping_table_free(struct mapping_table *t)
 	free(t->lease_buckets);
 	free(t->peer_buckets);
 	free(t->by_port);
+	free(t->by_port6);
 	free(t->journal);
 	expiry_heap_free(&t->expiries);
 	free(t);
@@ -85,11 +88,13 @@ void mapping_table_reserve_port(struct mapping_table *t, uint16_t port,
 				bool reserved)
 {
 	portset_set_reserved(&t->ports, port, reserved);
+	portset_set_reserved(&t->ports6, port, reserved);
 }
 
 void mapping_table_clear_reserved(struct mapping_table *t)
 {
 	portset_clear_reserved(&t->ports);
+	portset_clear_reserved(&t->ports6);
 }
 
 bool mapping_table_port_reserved(const struct mapping_table *t, uint16_t port)
@@ -117,16 +122,34 @@ static size_t peer_bucket(const struct mapping_table *t, const uint8_t *peer)
 	return hash_key_port(peer, 0) & (t->peer_bucket_count - 1);
 }
 
-struct lease *lease_lookup(const struct mapping_table *t,
-				  const uint8_t *peer, uint16_t internal_port)
+bool same_family(uint8_t a, uint8_t b)
+{
+	return (a == MAPPING_SPACE_IPV4) == (b == MAPPING_SPACE_IPV4);
+}
+
+struct lease *lease_lookup(const struct mapping_table *t, uint8_t space,
+			   const uint8_t *peer, uint16_t internal_port)
 {
 	struct lease *l = t->lease_buckets[lease_bucket(t, peer, internal_port)];
 
 	for (; l; l = l->hash_next)
 		if (l->d.internal_port == internal_port && !l->d.is_static &&
+		    same_family(l->d.space, space) &&
 		    !memcmp(l->d.peer, peer, MAPPING_PEER_KEY_LEN))
 			return l;
 	return NULL;
+}
+
+struct lease **space_index(const struct mapping_table *t, uint8_t space)
+{
+	return space == MAPPING_SPACE_IPV4 ? t->by_port
+	       : space == MAPPING_SPACE_NAT66 ? t->by_port6 : NULL;
+}
+
+struct portset *space_pool(struct mapping_table *t, uint8_t space)
+{
+	return space == MAPPING_SPACE_IPV4 ? &t->ports
+	       : space == MAPPING_SPACE_NAT66 ? &t->ports6 : NULL;
 }
 
 struct peer_record *peer_lookup(const struct mapping_table *t,
@@ -257,8 +280,10 @@ void lease_link(struct mapping_table *t, struct lease *l)
 	t->lease_buckets[b] = l;
 	t->lease_count++;
 
-	t->by_port[l->d.external_port] = l;
-	portset_set_used(&t->ports, l->d.external_port, true);
+	if (space_index(t, l->d.space)) {
+		space_index(t, l->d.space)[l->d.external_port] = l;
+		portset_set_used(space_pool(t, l->d.space), l->d.external_port, true);
+	}
 
 	l->owner = peer_lookup(t, l->d.peer);	/* store_reserve made it */
 	l->peer_prev = NULL;
@@ -274,6 +299,7 @@ void lease_link(struct mapping_table *t, struct lease *l)
 		if (!l->d.proto[p].lifetime)
 			continue;
 		t->active[p]++;
+		t->active_space[l->d.space][p]++;
 		t->active_static[p] += l->d.is_static;
 		if (l->d.is_static)
 			continue;	/* never expires */
@@ -295,8 +321,10 @@ void lease_unlink(struct mapping_table *t, struct lease *l)
 	*pp = l->hash_next;
 	t->lease_count--;
 
-	t->by_port[l->d.external_port] = NULL;
-	portset_set_used(&t->ports, l->d.external_port, false);
+	if (space_index(t, l->d.space)) {
+		space_index(t, l->d.space)[l->d.external_port] = NULL;
+		portset_set_used(space_pool(t, l->d.space), l->d.external_port, false);
+	}
 
 	if (l->peer_prev)
 		l->peer_prev->peer_next = l->peer_next;
@@ -314,6 +342,7 @@ void lease_unlink(struct mapping_table *t, struct lease *l)
 		if (!l->d.proto[p].lifetime)
 			continue;
 		t->active[p]--;
+		t->active_space[l->d.space][p]--;
 		t->active_static[p] -= l->d.is_static;
 	}
 	l->linked = false;
@@ -391,7 +420,9 @@ void view_of(const struct lease_data *d, enum mapping_proto proto,
 		    struct mapping_view *v)
 {
 	v->peer = d->peer;
+	v->space = (enum mapping_space)d->space;
 	v->addr = d->addr;
+	memcpy(v->addr6, d->addr6, sizeof(v->addr6));
 	v->proto = proto;
 	v->internal_port = d->internal_port;
 	v->external_port = d->external_port;
@@ -405,7 +436,8 @@ void view_of(const struct lease_data *d, enum mapping_proto proto,
 static bool views_equal(const struct mapping_view *a,
 			const struct mapping_view *b)
 {
-	return a->addr == b->addr && a->external_port == b->external_port &&
+	return a->space == b->space && a->addr == b->addr &&
+	       !memcmp(a->addr6, b->addr6, sizeof(a->addr6)) && a->external_port == b->external_port &&
 	       a->internal_port == b->internal_port && a->is_static == b->is_static &&
 	       a->via == b->via &&
 	       a->target_port == b->target_port && a->lifetime == b->lifetime &&
@@ -450,7 +482,15 @@ bool mapping_table_find(const struct mapping_table *t, const uint8_t *peer,
 			enum mapping_proto proto, uint16_t internal_port,
 			struct mapping_view *out)
 {
-	const struct lease *l = lease_lookup(t, peer, internal_port ? internal_port : 1);
+	return mapping_table_find_in(t, MAPPING_SPACE_IPV4, peer, proto, internal_port, out);
+}
+
+bool mapping_table_find_in(const struct mapping_table *t, enum mapping_space space,
+			   const uint8_t *peer, enum mapping_proto proto,
+			   uint16_t internal_port, struct mapping_view *out)
+{
+	const struct lease *l = lease_lookup(t, (uint8_t)space, peer,
+					     internal_port ? internal_port : 1);
 
 	if (!l || !l->d.proto[proto].lifetime)
 		return false;
@@ -474,6 +514,12 @@ size_t mapping_table_count(const struct mapping_table *t,
 			   enum mapping_proto proto)
 {
 	return t->active[proto];
+}
+
+size_t mapping_table_count_space(const struct mapping_table *t,
+				 enum mapping_space space, enum mapping_proto proto)
+{
+	return t->active_space[space][proto];
 }
 
 size_t mapping_table_count_static(const struct mapping_table *t,
@@ -522,4 +568,16 @@ void mapping_table_foreach(const struct mapping_table *t,
 	for (uint32_t port = 1; port < 65536; port++)
 		if (t->by_port[port])
 			visit_lease(t->by_port[port], cb, arg);
+	for (uint32_t port = 1; port < 65536; port++)
+		if (t->by_port6[port])
+			visit_lease(t->by_port6[port], cb, arg);
+	/* Pinholes have no port index: by peer. */
+	if (!t->active_space[MAPPING_SPACE_ROUTED6][MAPPING_UDP] &&
+	    !t->active_space[MAPPING_SPACE_ROUTED6][MAPPING_TCP])
+		return;
+	for (size_t i = 0; i < t->peer_bucket_count; i++)
+		for (const struct peer_record *p = t->peer_buckets[i]; p; p = p->hash_next)
+			for (const struct lease *l = p->leases; l; l = l->peer_next)
+				if (l->d.space == MAPPING_SPACE_ROUTED6)
+					visit_lease(l, cb, arg);
 }

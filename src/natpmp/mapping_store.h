@@ -11,7 +11,9 @@
 /* What a transaction snapshots and rollback restores. */
 struct lease_data {
 	uint8_t peer[MAPPING_PEER_KEY_LEN];
+	uint8_t space;		/* enum mapping_space */
 	uint32_t addr;
+	uint8_t addr6[16];
 	uint16_t internal_port;
 	uint16_t external_port;
 	uint16_t target_port;
@@ -50,8 +52,10 @@ struct journal_entry {
 };
 
 struct mapping_table {
-	struct portset ports;
-	struct lease **by_port;		/* 65536 slots */
+	/* The port pools and indexes of the spaces that have one (IPv4,
+	 * NAT66); reserved ports are reserved in both. */
+	struct portset ports, ports6;
+	struct lease **by_port, **by_port6;	/* 65536 slots each */
 	struct lease **lease_buckets;
 	size_t lease_bucket_count;
 	size_t lease_count;
@@ -61,6 +65,7 @@ struct mapping_table {
 	struct expiry_heap expiries;
 	size_t active[MAPPING_PROTO_COUNT];
 	size_t active_static[MAPPING_PROTO_COUNT];
+	size_t active_space[MAPPING_SPACE_COUNT][MAPPING_PROTO_COUNT];
 	struct journal_entry *journal;
 	size_t journal_len, journal_cap;
 	bool in_txn;
@@ -74,10 +79,14 @@ uint64_t hash_key_port(const uint8_t *key, uint16_t port);
  * changing anything; -ENOMEM leaves the state as it was. */
 int store_reserve(struct mapping_table *t, const uint8_t *peer);
 void peer_release_if_empty(struct mapping_table *t, const uint8_t *peer);
-/* The peer's dynamic lease of an internal port (static forwards are found
- * by their external port). */
-struct lease *lease_lookup(const struct mapping_table *t, const uint8_t *peer,
-			   uint16_t internal_port);
+/* The peer's dynamic lease of an internal port in the family of space
+ * (static forwards are found by their external port). */
+struct lease *lease_lookup(const struct mapping_table *t, uint8_t space,
+			   const uint8_t *peer, uint16_t internal_port);
+/* The port index and pool of a space; NULL for ROUTED6, which has none. */
+struct lease **space_index(const struct mapping_table *t, uint8_t space);
+struct portset *space_pool(struct mapping_table *t, uint8_t space);
+bool same_family(uint8_t a, uint8_t b);
 bool lease_active(const struct lease *l);
 void lease_link(struct mapping_table *t, struct lease *l);
 void lease_unlink(struct mapping_table *t, struct lease *l);

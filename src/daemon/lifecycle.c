@@ -65,7 +65,7 @@ static int setup_signals(struct gateway *g)
 static int setup_nft(struct gateway *g)
 {
 	struct nft_config nc = { g->policy.nft_table, g->policy.interface,
-				 GATEWAY_TIMEOUT_GRACE_S };
+				 GATEWAY_TIMEOUT_GRACE_S, g->policy.ipv6_mark };
 	bool adopted = false;
 	int ret;
 

@@ -227,8 +227,52 @@ static int sub_pair(struct yconf *l, const char *key, yaml_node_t *k,
 	return unknown(l, k, key, section);
 }
 
+static int ipv6_external_pair(struct yconf *l, const char *key, yaml_node_t *k,
+			      yaml_node_t *v, void *arg)
+{
+	(void)arg;
+	if (!strcmp(key, "interface"))
+		return get_ifname(l, v, "ipv6.external.interface", P(l)->ipv6_external_interface);
+	return unknown(l, k, key, "ipv6.external");
+}
+
+static int ipv6_pair(struct yconf *l, const char *key, yaml_node_t *k, yaml_node_t *v,
+		     void *arg)
+{
+	const char *s;
+	char *end;
+	unsigned long mark;
+
+	(void)arg;
+	if (!strcmp(key, "mode")) {
+		if (want_scalar(l, v, "ipv6.mode", &s))
+			return -1;
+		if (!strcmp(s, "routed"))
+			P(l)->ipv6_mode = POLICY_IPV6_ROUTED;
+		else if (!strcmp(s, "nat66"))
+			P(l)->ipv6_mode = POLICY_IPV6_NAT66;
+		else
+			return fail_at(l, v, "ipv6.mode must be routed or nat66, not \"%s\"", s);
+		return 0;
+	}
+	if (!strcmp(key, "external"))
+		return each_pair(l, v, "ipv6.external", ipv6_external_pair, NULL);
+	if (!strcmp(key, "mark")) {
+		if (want_scalar(l, v, "ipv6.mark", &s))
+			return -1;
+		errno = 0;
+		mark = strtoul(s, &end, 0);
+		if (errno || *end || !*s || mark == 0 || mark > UINT32_MAX)
+			return fail_at(l, v, "ipv6.mark must be a non-zero 32-bit number "
+				       "(e.g. 0x08000000), not \"%s\"", s);
+		P(l)->ipv6_mark = (uint32_t)mark;
+		return 0;
+	}
+	return unknown(l, k, key, "ipv6");
+}
+
 struct top_seen {
-	yaml_node_t *peers, *reserved, *ports, *lifetime;
+	yaml_node_t *peers, *reserved, *ports, *lifetime, *ipv6;
 };
 
 static int top_pair(struct yconf *l, const char *key, yaml_node_t *k,
@@ -268,6 +312,10 @@ static int top_pair(struct yconf *l, const char *key, yaml_node_t *k,
 		return get_bool(l, v, "catch_all_peers", &P(l)->catch_all_peers);
 	if (!strcmp(key, "pcp"))
 		return get_bool(l, v, "pcp", &P(l)->pcp);
+	if (!strcmp(key, "ipv6")) {
+		seen->ipv6 = v;
+		return each_pair(l, v, "ipv6", ipv6_pair, NULL);
+	}
 	if (!strcmp(key, "nftables") || !strcmp(key, "control") || !strcmp(key, "metrics"))
 		return each_pair(l, v, key, sub_pair, (void *)key);
 	return unknown(l, k, key, "the policy");
@@ -284,6 +332,7 @@ static void set_defaults(struct policy *p)
 	p->rate = 10;
 	p->poll_interval = 1;
 	p->pcp = true;
+	p->ipv6_mark = POLICY_IPV6_MARK_DEFAULT;
 	snprintf(p->nft_table, sizeof(p->nft_table), "portgate");
 	snprintf(p->control_socket, sizeof(p->control_socket), "/run/portgate/control.sock");
 }
@@ -304,6 +353,18 @@ static int check_whole(struct yconf *l, yaml_node_t *root, struct top_seen *seen
 		return fail_at(l, root, "external.interface or external.address is required");
 	if (p->external_interface[0] && p->has_external_address)
 		return fail_at(l, root, "give external.interface or external.address, not both");
+	if (seen->ipv6 && p->ipv6_mode == POLICY_IPV6_OFF)
+		return fail_at(l, seen->ipv6, "ipv6.mode (routed or nat66) is required");
+	if (seen->ipv6 && !p->pcp)
+		return fail_at(l, seen->ipv6, "ipv6 needs pcp: true (IPv6 mappings are "
+			       "asked for with PCP only)");
+	if (p->ipv6_mode == POLICY_IPV6_NAT66 && !p->ipv6_external_interface[0]) {
+		if (!p->external_interface[0])
+			return fail_at(l, seen->ipv6, "ipv6.mode nat66 needs ipv6.external.interface "
+				       "(external.address names no interface)");
+		memcpy(p->ipv6_external_interface, p->external_interface,
+		       sizeof(p->ipv6_external_interface));
+	}
 	if (p->lifetime_min > p->lifetime_max)
 		return fail_at(l, seen->lifetime, "lifetime.min %u is above lifetime.max %u",
 			       p->lifetime_min, p->lifetime_max);

@@ -37,6 +37,14 @@ struct policy_forward {
 	uint32_t line;			/* where it is written, for messages */
 };
 
+/* ipv6.mode: how peers' IPv6 addresses get mappings (through PCP). */
+enum policy_ipv6 {
+	POLICY_IPV6_OFF = 0,	/* no ipv6 section: IPv6 requests are not heard */
+	POLICY_IPV6_ROUTED,	/* global addresses: pinholes, no NAT */
+	POLICY_IPV6_NAT66,	/* addresses behind masquerade: DNAT like IPv4 */
+};
+#define POLICY_IPV6_MARK_DEFAULT 0x08000000u
+
 struct policy {
 	char path[4096];
 	/* A key that loads but should be changed (FILE:LINE:COL: why), or "". */
@@ -66,6 +74,13 @@ struct policy {
 	/* Answer PCP (RFC 6887) MAP and ANNOUNCE; false: every version but
 	 * NAT-PMP's gets NAT-PMP's "unsupported version". */
 	bool pcp;
+	enum policy_ipv6 ipv6_mode;
+	/* nat66: the interface whose global IPv6 address is external;
+	 * default: external.interface. */
+	char ipv6_external_interface[POLICY_IFNAME_MAX];
+	/* Set on what the ip6 table's forward chain accepts; the admin's
+	 * filter accepts it with one rule. Read at start. */
+	uint32_t ipv6_mark;
 	char nft_table[32];
 	bool nft_remove_on_exit;
 	char control_socket[108];

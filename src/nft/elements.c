@@ -1,5 +1,5 @@
-/* Elements of the forwards map and of the external set: transactions, the
- * external address set, and reading the map back. */
+/* Elements of the forwards maps (ip and ip6), the pinhole set and the
+ * address sets: transactions, the address sets, and reading them back. */
 #include "util/array.h"
 #include "nft/nft.h"
 
@@ -24,25 +24,55 @@
 #define ELEMS_PER_MSG 200
 #define ELEM_TAG "pg1"
 
-/* Concatenations pad every field to 4 bytes: tcp . 8080 is
- * 06 00 00 00 1f 90 00 00. */
-static void encode_key(uint8_t key[8], uint8_t proto, uint16_t port)
-{
-	uint16_t be = htons(port);
+#define KEY_MAX 24
+#define DATA_MAX 20
 
-	memset(key, 0, 8);
-	key[0] = proto;
-	memcpy(key + 4, &be, 2);
+static uint32_t family_of(uint8_t space)
+{
+	return space == NFT_SPACE_IPV4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
 }
 
-static void encode_data(uint8_t data[8], uint32_t addr, uint16_t port)
+static const char *set_of(uint8_t space)
 {
-	uint32_t addr_be = htonl(addr);
-	uint16_t port_be = htons(port);
+	return space == NFT_SPACE_PINHOLE ? NFT_SET_PINHOLES : NFT_MAP_FORWARDS;
+}
 
-	memset(data, 0, 8);
+/* Concatenations pad every field to 4 bytes: tcp . 8080 is
+ * 06 00 00 00 1f 90 00 00; a pinhole's key is its address first.
+ * Returns the key's length. */
+static uint32_t encode_key(uint8_t key[KEY_MAX], const struct nft_element *e)
+{
+	uint16_t be = htons(e->external_port);
+
+	memset(key, 0, KEY_MAX);
+	if (e->space == NFT_SPACE_PINHOLE) {
+		memcpy(key, e->addr6, 16);
+		key[16] = e->proto;
+		memcpy(key + 20, &be, 2);
+		return 24;
+	}
+	key[0] = e->proto;
+	memcpy(key + 4, &be, 2);
+	return 8;
+}
+
+/* The map's data (0 bytes for a pinhole). */
+static uint32_t encode_data(uint8_t data[DATA_MAX], const struct nft_element *e)
+{
+	uint32_t addr_be = htonl(e->addr);
+	uint16_t port_be = htons(e->target_port);
+
+	memset(data, 0, DATA_MAX);
+	if (e->space == NFT_SPACE_PINHOLE)
+		return 0;
+	if (e->space == NFT_SPACE_NAT66) {
+		memcpy(data, e->addr6, 16);
+		memcpy(data + 16, &port_be, 2);
+		return 20;
+	}
 	memcpy(data, &addr_be, 4);
 	memcpy(data + 4, &port_be, 2);
+	return 8;
 }
 
 static bool encode_userdata(struct nftnl_set_elem *se, const struct nft_element *e)
@@ -63,14 +93,15 @@ static bool encode_userdata(struct nftnl_set_elem *se, const struct nft_element 
 	return true;
 }
 
-static struct nftnl_set *set_for(const struct nft_writer *w, const char *name)
+static struct nftnl_set *set_for(const struct nft_writer *w, uint32_t family,
+				 const char *name)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
 
 	if (s) {
 		nftnl_set_set_str(s, NFTNL_SET_TABLE, w->cfg.table);
 		nftnl_set_set_str(s, NFTNL_SET_NAME, name);
-		nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_IPV4);
+		nftnl_set_set_u32(s, NFTNL_SET_FAMILY, family);
 	}
 	return s;
 }
@@ -83,8 +114,8 @@ static int push_elems(struct nl_batch *b, struct nftnl_set *s, uint16_t type,
 
 	if (!room)
 		return -ENOMEM;
-	nlh = nftnl_nlmsg_build_hdr(room, type, NFPROTO_IPV4, flags | NLM_F_ACK,
-				    nl_batch_seq(b));
+	nlh = nftnl_nlmsg_build_hdr(room, type, (uint16_t)nftnl_set_get_u32(s, NFTNL_SET_FAMILY),
+				    flags | NLM_F_ACK, nl_batch_seq(b));
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	nl_batch_push(b);
 	return 0;
@@ -101,14 +132,20 @@ struct nft_txn *nft_txn_begin(struct nft_writer *w)
 	return txn;
 }
 
-int nft_txn_delete(struct nft_txn *txn, uint8_t proto, uint16_t external_port)
+int nft_txn_delete_element(struct nft_txn *txn, const struct nft_element *e)
 {
 	if (!ARRAY_RESERVE(txn->dels, txn->ndels, txn->cap_dels))
 		return -ENOMEM;
-	txn->dels[txn->ndels].proto = proto;
-	txn->dels[txn->ndels].port = external_port;
-	txn->ndels++;
+	txn->dels[txn->ndels++] = *e;
 	return 0;
+}
+
+int nft_txn_delete(struct nft_txn *txn, uint8_t proto, uint16_t external_port)
+{
+	struct nft_element e = { .space = NFT_SPACE_IPV4, .proto = proto,
+				 .external_port = external_port };
+
+	return nft_txn_delete_element(txn, &e);
 }
 
 int nft_txn_put(struct nft_txn *txn, const struct nft_element *e, bool replace)
@@ -117,7 +154,7 @@ int nft_txn_put(struct nft_txn *txn, const struct nft_element *e, bool replace)
 
 	/* Re-adding refreshes a timeout only on 6.12+; DEL+NEW of one key in
 	 * one batch replaces it atomically on every kernel. */
-	if (replace && (ret = nft_txn_delete(txn, e->proto, e->external_port)) < 0)
+	if (replace && (ret = nft_txn_delete_element(txn, e)) < 0)
 		return ret;
 	if (!ARRAY_RESERVE(txn->puts, txn->nputs, txn->cap_puts))
 		return -ENOMEM;
@@ -139,30 +176,62 @@ void nft_txn_abort(struct nft_txn *txn)
 	free(txn);
 }
 
-static int build_deletes(struct nft_txn *txn, struct nl_batch *b)
+static struct nftnl_set_elem *elem_of(const struct nft_writer *w,
+				      const struct nft_element *e, bool put)
 {
-	uint16_t type = txn->w->has_destroy ? NFT_MSG_DESTROYSETELEM_
-					    : NFT_MSG_DELSETELEM;
+	uint64_t grace_ms = (uint64_t)w->cfg.timeout_grace_s * 1000;
+	struct nftnl_set_elem *se = nftnl_set_elem_alloc();
+	uint8_t key[KEY_MAX], data[DATA_MAX];
+	uint32_t dlen;
 
-	for (size_t i = 0; i < txn->ndels; i += ELEMS_PER_MSG) {
-		struct nftnl_set *s = set_for(txn->w, NFT_MAP_FORWARDS);
+	if (!se)
+		return NULL;
+	nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY, key, encode_key(key, e));
+	if (!put)
+		return se;
+	if (!encode_userdata(se, e)) {
+		nftnl_set_elem_free(se);
+		return NULL;
+	}
+	if ((dlen = encode_data(data, e)))
+		nftnl_set_elem_set(se, NFTNL_SET_ELEM_DATA, data, dlen);
+	/* Without a timeout an element stays (a static forward). */
+	if (e->lifetime_s)
+		nftnl_set_elem_set_u64(se, NFTNL_SET_ELEM_TIMEOUT,
+				       (uint64_t)e->lifetime_s * 1000 + grace_ms);
+	return se;
+}
+
+/* The elements of one space, in messages of up to ELEMS_PER_MSG. */
+static int build_space(struct nft_txn *txn, struct nl_batch *b, const struct nft_element *list,
+		       size_t n, uint8_t space, bool put)
+{
+	uint16_t type = put ? NFT_MSG_NEWSETELEM
+		      : txn->w->has_destroy ? NFT_MSG_DESTROYSETELEM_ : NFT_MSG_DELSETELEM;
+	size_t i = 0;
+
+	while (i < n) {
+		struct nftnl_set *s = NULL;
+		size_t in_msg = 0;
 		int ret;
 
-		if (!s)
-			return -ENOMEM;
-		for (size_t j = i; j < txn->ndels && j < i + ELEMS_PER_MSG; j++) {
-			struct nftnl_set_elem *se = nftnl_set_elem_alloc();
-			uint8_t key[8];
+		for (; i < n && in_msg < ELEMS_PER_MSG; i++) {
+			struct nftnl_set_elem *se;
 
-			if (!se) {
+			if (list[i].space != space)
+				continue;
+			if (!s && !(s = set_for(txn->w, family_of(space), set_of(space))))
+				return -ENOMEM;
+			if (!(se = elem_of(txn->w, &list[i], put))) {
 				nftnl_set_free(s);
 				return -ENOMEM;
 			}
-			encode_key(key, txn->dels[j].proto, txn->dels[j].port);
-			nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY, key, sizeof(key));
 			nftnl_set_elem_add(s, se);
+			in_msg++;
 		}
-		ret = push_elems(b, s, type, 0);
+		if (!s)
+			break;
+		ret = push_elems(b, s, type, put ? NLM_F_CREATE : 0);
 		nftnl_set_free(s);
 		if (ret < 0)
 			return ret;
@@ -170,42 +239,16 @@ static int build_deletes(struct nft_txn *txn, struct nl_batch *b)
 	return 0;
 }
 
-static int build_puts(struct nft_txn *txn, struct nl_batch *b)
+static int build_all(struct nft_txn *txn, struct nl_batch *b)
 {
-	uint64_t grace_ms = (uint64_t)txn->w->cfg.timeout_grace_s * 1000;
+	int ret = 0;
 
-	for (size_t i = 0; i < txn->nputs; i += ELEMS_PER_MSG) {
-		struct nftnl_set *s = set_for(txn->w, NFT_MAP_FORWARDS);
-		int ret;
-
-		if (!s)
-			return -ENOMEM;
-		for (size_t j = i; j < txn->nputs && j < i + ELEMS_PER_MSG; j++) {
-			const struct nft_element *e = &txn->puts[j];
-			struct nftnl_set_elem *se = nftnl_set_elem_alloc();
-			uint8_t key[8], data[8];
-
-			if (!se || !encode_userdata(se, e)) {
-				nftnl_set_elem_free(se);
-				nftnl_set_free(s);
-				return -ENOMEM;
-			}
-			encode_key(key, e->proto, e->external_port);
-			encode_data(data, e->addr, e->target_port);
-			nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY, key, sizeof(key));
-			nftnl_set_elem_set(se, NFTNL_SET_ELEM_DATA, data, sizeof(data));
-			/* Without a timeout an element stays (a static forward). */
-			if (e->lifetime_s)
-				nftnl_set_elem_set_u64(se, NFTNL_SET_ELEM_TIMEOUT,
-						       (uint64_t)e->lifetime_s * 1000 + grace_ms);
-			nftnl_set_elem_add(s, se);
-		}
-		ret = push_elems(b, s, NFT_MSG_NEWSETELEM, NLM_F_CREATE);
-		nftnl_set_free(s);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
+	/* Deletes first: a key deleted and added in one batch ends up added. */
+	for (uint8_t sp = 0; ret == 0 && sp <= NFT_SPACE_PINHOLE; sp++)
+		ret = build_space(txn, b, txn->dels, txn->ndels, sp, false);
+	for (uint8_t sp = 0; ret == 0 && sp <= NFT_SPACE_PINHOLE; sp++)
+		ret = build_space(txn, b, txn->puts, txn->nputs, sp, true);
+	return ret;
 }
 
 static int send_txn(struct nft_txn *txn)
@@ -216,9 +259,7 @@ static int send_txn(struct nft_txn *txn)
 
 	w->last_error[0] = '\0';
 	ret = nl_batch_init(&b, w->seq);
-	/* Deletes first: a key deleted and added in one batch ends up added. */
-	if (ret == 0 && (ret = build_deletes(txn, &b)) == 0 &&
-	    (ret = build_puts(txn, &b)) == 0)
+	if (ret == 0 && (ret = build_all(txn, &b)) == 0)
 		return writer_commit_batch(w, &b);
 	nl_batch_free(&b);
 	return ret;
@@ -232,13 +273,12 @@ static int elem_cb(const struct nlmsghdr *nlh, void *arg)
 }
 
 /* Whether the map holds the key now: 1, 0, or -errno. */
-static int element_exists(struct nft_writer *w, uint8_t proto, uint16_t port)
+static int element_exists(struct nft_writer *w, const struct nft_element *e)
 {
-	struct nftnl_set *s = set_for(w, NFT_MAP_FORWARDS);
-	struct nftnl_set_elem *se = nftnl_set_elem_alloc();
+	struct nftnl_set *s = set_for(w, family_of(e->space), set_of(e->space));
+	struct nftnl_set_elem *se = elem_of(w, e, false);
 	char buf[512];
 	struct nlmsghdr *nlh;
-	uint8_t key[8];
 	bool found = false;
 	int ret;
 
@@ -247,10 +287,9 @@ static int element_exists(struct nft_writer *w, uint8_t proto, uint16_t port)
 		nftnl_set_free(s);
 		return -ENOMEM;
 	}
-	encode_key(key, proto, port);
-	nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY, key, sizeof(key));
 	nftnl_set_elem_add(s, se);
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_IPV4, 0, w->seq++);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, (uint16_t)family_of(e->space), 0,
+				    w->seq++);
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
 	ret = nl_request(w->sock, nlh, elem_cb, &found);
@@ -265,7 +304,7 @@ static int drop_missing_deletes(struct nft_txn *txn)
 	size_t kept = 0;
 
 	for (size_t i = 0; i < txn->ndels; i++) {
-		int ret = element_exists(txn->w, txn->dels[i].proto, txn->dels[i].port);
+		int ret = element_exists(txn->w, &txn->dels[i]);
 
 		if (ret < 0)
 			return ret;
@@ -296,10 +335,11 @@ int nft_txn_commit(struct nft_txn *txn)
 
 /* ---- the external address set ------------------------------------------ */
 
-static int set_addresses(struct nft_writer *w, const char *set, const uint32_t *addrs,
-			 size_t n)
+/* n addresses of alen bytes each, network order. */
+static int set_addresses(struct nft_writer *w, uint32_t family, const char *set,
+			 const uint8_t *addrs, size_t alen, size_t n)
 {
-	struct nftnl_set *s = set_for(w, set);
+	struct nftnl_set *s = set_for(w, family, set);
 	struct nl_batch b;
 	int ret;
 
@@ -313,13 +353,12 @@ static int set_addresses(struct nft_writer *w, const char *set, const uint32_t *
 	ret = push_elems(&b, s, NFT_MSG_DELSETELEM, 0);
 	for (size_t i = 0; ret == 0 && i < n; i++) {
 		struct nftnl_set_elem *se = nftnl_set_elem_alloc();
-		uint32_t be = htonl(addrs[i]);
 
 		if (!se) {
 			ret = -ENOMEM;
 			break;
 		}
-		nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY, &be, sizeof(be));
+		nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY, addrs + i * alen, (uint32_t)alen);
 		nftnl_set_elem_add(s, se);
 	}
 	if (ret == 0 && n)
@@ -331,20 +370,43 @@ static int set_addresses(struct nft_writer *w, const char *set, const uint32_t *
 	return ret;
 }
 
+static int set_addresses4(struct nft_writer *w, const char *set, const uint32_t *addrs,
+			  size_t n)
+{
+	uint32_t be[64];
+
+	if (n > sizeof(be) / sizeof(be[0]))
+		return -E2BIG;
+	for (size_t i = 0; i < n; i++)
+		be[i] = htonl(addrs[i]);
+	return set_addresses(w, NFPROTO_IPV4, set, (const uint8_t *)be, 4, n);
+}
+
 int nft_writer_set_external(struct nft_writer *w, const uint32_t *addrs, size_t n)
 {
-	return set_addresses(w, NFT_SET_EXTERNAL, addrs, n);
+	return set_addresses4(w, NFT_SET_EXTERNAL, addrs, n);
 }
 
 int nft_writer_set_tunnel(struct nft_writer *w, const uint32_t *addrs, size_t n)
 {
-	return set_addresses(w, NFT_SET_TUNNEL, addrs, n);
+	return set_addresses4(w, NFT_SET_TUNNEL, addrs, n);
+}
+
+int nft_writer_set_external6(struct nft_writer *w, const uint8_t *addrs, size_t n)
+{
+	return set_addresses(w, NFPROTO_IPV6, NFT_SET_EXTERNAL, addrs, 16, n);
+}
+
+int nft_writer_set_tunnel6(struct nft_writer *w, const uint8_t *addrs, size_t n)
+{
+	return set_addresses(w, NFPROTO_IPV6, NFT_SET_TUNNEL, addrs, 16, n);
 }
 
 /* ---- reading the map back ---------------------------------------------- */
 
 struct dump_ctx {
 	const struct nft_writer *w;
+	uint8_t space;
 	int (*cb)(const struct nft_element *, void *);
 	void *arg;
 };
@@ -372,8 +434,8 @@ static int parse_elem_comment(const struct nftnl_udata *attr, void *data)
 	return MNL_CB_OK;
 }
 
-static void decode_elem(const struct nft_writer *w, struct nftnl_set_elem *se,
-			struct nft_element *e)
+static void decode_elem(const struct nft_writer *w, uint8_t space,
+			struct nftnl_set_elem *se, struct nft_element *e)
 {
 	uint32_t klen = 0, dlen = 0, ulen = 0;
 	const uint8_t *key = nftnl_set_elem_get(se, NFTNL_SET_ELEM_KEY, &klen);
@@ -384,12 +446,24 @@ static void decode_elem(const struct nft_writer *w, struct nftnl_set_elem *se,
 	uint32_t addr_be;
 
 	memset(e, 0, sizeof(*e));
+	e->space = space;
 	if (key && klen == 8) {
 		e->proto = key[0];
 		memcpy(&port_be, key + 4, 2);
 		e->external_port = ntohs(port_be);
 	}
-	if (data && dlen == 8) {
+	if (key && klen == 24 && space == NFT_SPACE_PINHOLE) {
+		memcpy(e->addr6, key, 16);
+		e->proto = key[16];
+		memcpy(&port_be, key + 20, 2);
+		e->external_port = e->target_port = ntohs(port_be);
+	}
+	if (data && dlen == 20 && space == NFT_SPACE_NAT66) {
+		memcpy(e->addr6, data, 16);
+		memcpy(&port_be, data + 16, 2);
+		e->target_port = ntohs(port_be);
+	}
+	if (data && dlen == 8 && space == NFT_SPACE_IPV4) {
 		memcpy(&addr_be, data, 4);
 		memcpy(&port_be, data + 4, 2);
 		e->addr = ntohl(addr_be);
@@ -423,7 +497,7 @@ static int elems_cb(const struct nlmsghdr *msg, void *arg)
 	     se = nftnl_set_elems_iter_next(it)) {
 		struct nft_element e;
 
-		decode_elem(ctx->w, se, &e);
+		decode_elem(ctx->w, ctx->space, se, &e);
 		ret = ctx->cb(&e, ctx->arg);
 	}
 	nftnl_set_elems_iter_destroy(it);
@@ -431,19 +505,28 @@ static int elems_cb(const struct nlmsghdr *msg, void *arg)
 	return ret;
 }
 
-int nft_writer_dump(struct nft_writer *w,
-		    int (*cb)(const struct nft_element *, void *), void *arg)
+static int dump_space(struct nft_writer *w, struct dump_ctx *ctx)
 {
-	struct dump_ctx ctx = { w, cb, arg };
-	struct nftnl_set *s = set_for(w, NFT_MAP_FORWARDS);
+	struct nftnl_set *s = set_for(w, family_of(ctx->space), set_of(ctx->space));
 	char buf[512];
 	struct nlmsghdr *nlh;
 
 	if (!s)
 		return -ENOMEM;
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_IPV4,
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, (uint16_t)family_of(ctx->space),
 				    NLM_F_DUMP, w->seq++);
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
-	return nl_request(w->sock, nlh, elems_cb, &ctx);
+	return nl_request(w->sock, nlh, elems_cb, ctx);
+}
+
+int nft_writer_dump(struct nft_writer *w,
+		    int (*cb)(const struct nft_element *, void *), void *arg)
+{
+	struct dump_ctx ctx = { w, 0, cb, arg };
+	int ret = 0;
+
+	for (ctx.space = 0; ret == 0 && ctx.space <= NFT_SPACE_PINHOLE; ctx.space++)
+		ret = dump_space(w, &ctx);
+	return ret;
 }

@@ -1,6 +1,9 @@
-/* The gateway's data plane: one nftables table owned by the daemon, holding a
+/* The gateway's data plane: an nftables table owned by the daemon, holding a
  * map (proto . external port) → (address . port) with per-element timeouts,
- * one DNAT rule that looks it up, and a forward accept for DNATed flows.
+ * one DNAT rule that looks it up, and a forward accept for DNATed flows;
+ * and its IPv6 twin (table ip6 of the same name): the same map for NAT66,
+ * and a set of pinholes (address . proto . port) for peers with routed
+ * addresses. One transaction may touch both tables.
  * Everything goes through libnftnl + libmnl on the writer's own socket; one
  * transaction is one netlink batch. This module knows nothing of NAT-PMP:
  * an element's owner is an opaque key, a port and a lifetime it keeps as
@@ -20,12 +23,23 @@ struct nft_config {
 	/* How long an element outlives its lifetime in the kernel: the
 	 * daemon deletes it on time; the kernel timeout is the safety net. */
 	uint32_t timeout_grace_s;
+	/* Set on what the ip6 table's forward chain accepts (never 0). */
+	uint32_t mark;
+};
+
+/* Which set an element lives in. */
+enum nft_space {
+	NFT_SPACE_IPV4 = 0,	/* ip forwards: proto . port → addr . port */
+	NFT_SPACE_NAT66 = 1,	/* ip6 forwards: proto . port → addr6 . port */
+	NFT_SPACE_PINHOLE = 2,	/* ip6 pinholes: addr6 . proto . port */
 };
 
 struct nft_element {
+	uint8_t space;			/* enum nft_space */
 	uint8_t proto;			/* IPPROTO_TCP or IPPROTO_UDP */
-	uint16_t external_port;
-	uint32_t addr;			/* host byte order */
+	uint16_t external_port;		/* PINHOLE: the port opened */
+	uint32_t addr;			/* IPV4; host byte order */
+	uint8_t addr6[16];		/* NAT66: the target; PINHOLE: the address */
 	uint16_t target_port;
 	uint32_t lifetime_s;		/* kernel timeout = lifetime + grace;
 					 * 0: no timeout, the element stays */
@@ -62,7 +76,10 @@ int nft_writer_set_external(struct nft_writer *w, const uint32_t *addrs,
 /* Replaces the WireGuard interface's own addresses: UDP 5351 to them is
  * dropped unless it arrived on that interface. */
 int nft_writer_set_tunnel(struct nft_writer *w, const uint32_t *addrs, size_t n);
-/* Calls cb for every element in the map. */
+/* The same in the ip6 table; addrs holds n addresses of 16 bytes. */
+int nft_writer_set_external6(struct nft_writer *w, const uint8_t *addrs, size_t n);
+int nft_writer_set_tunnel6(struct nft_writer *w, const uint8_t *addrs, size_t n);
+/* Calls cb for every element of the maps and the pinhole set. */
 int nft_writer_dump(struct nft_writer *w,
 		    int (*cb)(const struct nft_element *, void *), void *arg);
 int nft_writer_remove_table(struct nft_writer *w);
@@ -71,6 +88,8 @@ struct nft_txn *nft_txn_begin(struct nft_writer *w);
 /* Adds, or replaces an element with the same key (DEL+NEW in the batch). */
 int nft_txn_put(struct nft_txn *txn, const struct nft_element *e, bool replace);
 int nft_txn_delete(struct nft_txn *txn, uint8_t proto, uint16_t external_port);
+/* Deletes the element with e's key, in e's space. */
+int nft_txn_delete_element(struct nft_txn *txn, const struct nft_element *e);
 size_t nft_txn_size(const struct nft_txn *txn);
 /* Sends the batch and reads every ack: 0 when all of it is in the kernel,
  * -errno when none of it is. Frees txn either way. */

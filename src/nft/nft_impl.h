@@ -22,7 +22,7 @@ struct nft_txn {
 	struct nft_writer *w;
 	struct nft_element *puts;
 	size_t nputs, cap_puts;
-	struct { uint8_t proto; uint16_t port; } *dels;
+	struct nft_element *dels;	/* their keys */
 	size_t ndels, cap_dels;
 };
 

@@ -20,11 +20,14 @@
 #endif
 #define NFT_MSG_DESTROYSETELEM_ 30	/* kernel 6.3+; not in older headers */
 
-int ruleset_put_table(struct nl_batch *b, const char *table, uint32_t flags,
-		      const char *comment);
-int ruleset_del_table(struct nl_batch *b, const char *table);
-/* Sets, chains and rules; rules replace whatever the chains held. */
+#define NFT_SET_PINHOLES "pinholes"	/* ip6 only */
+
+/* Sets, chains and rules; rules replace whatever the chains held. The ip
+ * table (ruleset.c), and the ip6 table (ruleset6.c) whose forward chain
+ * sets mark on what it accepts. */
 int ruleset_put_shape(struct nl_batch *b, const char *table,
 		      const char *inner_ifname);
+int ruleset6_put_shape(struct nl_batch *b, const char *table,
+		       const char *inner_ifname, uint32_t mark);
 
 #endif

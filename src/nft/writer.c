@@ -21,6 +21,7 @@
 #include "util/log.h"
 #include "nft/nft_impl.h"
 #include "util/nlutil.h"
+#include "nft/nftmsg.h"
 #include "nft/ruleset.h"
 
 #define EPOCH_PREFIX "portgate epoch-origin-ms="
@@ -127,7 +128,7 @@ static int table_cb(const struct nlmsghdr *msg, void *arg)
 	return 0;
 }
 
-static int get_table(struct nft_writer *w, struct table_info *info)
+static int get_table(struct nft_writer *w, uint32_t family, struct table_info *info)
 {
 	char buf[512];
 	struct nftnl_table *t = nftnl_table_alloc();
@@ -138,7 +139,7 @@ static int get_table(struct nft_writer *w, struct table_info *info)
 		return -ENOMEM;
 	memset(info, 0, sizeof(*info));
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, w->cfg.table);
-	nlh = nftnl_table_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_IPV4,
+	nlh = nftnl_table_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, (uint16_t)family,
 					  NLM_F_ACK, w->seq++);
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	nftnl_table_free(t);
@@ -148,19 +149,25 @@ static int get_table(struct nft_writer *w, struct table_info *info)
 
 /* ---- setup and adoption ----------------------------------------------- */
 
+/* Both tables in one batch. delete_first: the ip table's mappings are not
+ * ours; delete6: nor are the ip6 table's (another epoch's, or not ours). */
 static int declare(struct nft_writer *w, uint32_t flags, uint64_t origin,
-		   bool delete_first)
+		   bool delete_first, bool delete6)
 {
 	char comment[64];
 	struct nl_batch b;
+	const char *t = w->cfg.table;
 	int ret;
 
 	snprintf(comment, sizeof(comment), EPOCH_PREFIX "%" PRIu64, origin);
 	if ((ret = nl_batch_init(&b, w->seq)) < 0)
 		return ret;
-	if ((delete_first && (ret = ruleset_del_table(&b, w->cfg.table))) ||
-	    (ret = ruleset_put_table(&b, w->cfg.table, flags, comment)) ||
-	    (ret = ruleset_put_shape(&b, w->cfg.table, w->cfg.inner_ifname))) {
+	if ((delete_first && (ret = msg_del_table(&b, NFPROTO_IPV4, t))) ||
+	    (ret = msg_put_table(&b, NFPROTO_IPV4, t, flags, comment)) ||
+	    (ret = ruleset_put_shape(&b, t, w->cfg.inner_ifname)) ||
+	    (delete6 && (ret = msg_del_table(&b, NFPROTO_IPV6, t))) ||
+	    (ret = msg_put_table(&b, NFPROTO_IPV6, t, flags, comment)) ||
+	    (ret = ruleset6_put_shape(&b, t, w->cfg.inner_ifname, w->cfg.mark))) {
 		nl_batch_free(&b);
 		return ret;
 	}
@@ -170,7 +177,7 @@ static int declare(struct nft_writer *w, uint32_t flags, uint64_t origin,
 /* Owner and persist flags, newest first: what this kernel (and, for a table
  * that exists, its current flags) accepts decides. */
 static int declare_with_best_flags(struct nft_writer *w, uint64_t origin,
-				   bool delete_first)
+				   bool delete_first, bool delete6)
 {
 	static const uint32_t tries[] = {
 		NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST, NFT_TABLE_F_OWNER, 0,
@@ -179,11 +186,11 @@ static int declare_with_best_flags(struct nft_writer *w, uint64_t origin,
 	int ret = -EINVAL;
 
 	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
-		ret = declare(w, tries[i], origin, delete_first);
+		ret = declare(w, tries[i], origin, delete_first, delete6);
 		if (ret != -EOPNOTSUPP && ret != -EINVAL)
 			break;
 	}
-	if (ret == 0 && get_table(w, &info) == 0 && info.found) {
+	if (ret == 0 && get_table(w, NFPROTO_IPV4, &info) == 0 && info.found) {
 		w->features.owner = info.flags & NFT_TABLE_F_OWNER;
 		w->features.persist = info.flags & NFT_TABLE_F_PERSIST;
 	}
@@ -224,22 +231,30 @@ static void probe_destroy(struct nft_writer *w)
 int nft_writer_setup(struct nft_writer *w, bool *adopted,
 		     uint64_t *epoch_origin_ms)
 {
-	struct table_info info;
+	struct table_info info, info6;
+	bool keep6;
 	int ret;
 
 	*adopted = false;
 	*epoch_origin_ms = (uint64_t)boot_now_ms();
-	if ((ret = get_table(w, &info)) < 0)
+	if ((ret = get_table(w, NFPROTO_IPV4, &info)) < 0 ||
+	    (ret = get_table(w, NFPROTO_IPV6, &info6)) < 0)
 		return ret;
+	/* The ip6 table's mappings are adopted with the ip table's, when
+	 * both are of one epoch; otherwise they are not ours to serve. */
+	keep6 = info.found && info.has_origin && info6.has_origin &&
+		info6.epoch_origin_ms == info.epoch_origin_ms;
 	if (info.found) {
-		ret = declare_with_best_flags(w, info.epoch_origin_ms, false);
+		ret = declare_with_best_flags(w, info.epoch_origin_ms, false,
+					      info6.found && !keep6);
 		/* A previous owner that just exited releases the table a
 		 * moment after its process is gone. */
 		for (int i = 0; ret == -EPERM && i < 30; i++) {
 			struct timespec pause = { 0, 100 * 1000 * 1000 };
 
 			nanosleep(&pause, NULL);
-			ret = declare_with_best_flags(w, info.epoch_origin_ms, false);
+			ret = declare_with_best_flags(w, info.epoch_origin_ms, false,
+						      info6.found && !keep6);
 		}
 		if (ret == -EPERM) {
 			log_warnx("nft: table ip %s is owned by another running "
@@ -257,10 +272,10 @@ int nft_writer_setup(struct nft_writer *w, bool *adopted,
 				  w->cfg.table,
 				  ret ? strerror(-ret) : "not made by portgated",
 				  w->last_error[0] ? ": " : "", w->last_error);
-			ret = declare_with_best_flags(w, *epoch_origin_ms, true);
+			ret = declare_with_best_flags(w, *epoch_origin_ms, true, info6.found);
 		}
 	} else {
-		ret = declare_with_best_flags(w, *epoch_origin_ms, false);
+		ret = declare_with_best_flags(w, *epoch_origin_ms, false, info6.found);
 	}
 	if (ret < 0)
 		return ret;
@@ -276,12 +291,15 @@ int nft_writer_setup(struct nft_writer *w, bool *adopted,
 
 int nft_writer_remove_table(struct nft_writer *w)
 {
+	struct table_info info6;
 	struct nl_batch b;
 	int ret;
 
-	if ((ret = nl_batch_init(&b, w->seq)) < 0)
+	if ((ret = get_table(w, NFPROTO_IPV6, &info6)) < 0 ||
+	    (ret = nl_batch_init(&b, w->seq)) < 0)
 		return ret;
-	if ((ret = ruleset_del_table(&b, w->cfg.table)) < 0) {
+	if ((ret = msg_del_table(&b, NFPROTO_IPV4, w->cfg.table)) < 0 ||
+	    (info6.found && (ret = msg_del_table(&b, NFPROTO_IPV6, w->cfg.table)) < 0)) {
 		nl_batch_free(&b);
 		return ret;
 	}

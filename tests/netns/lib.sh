@@ -150,6 +150,15 @@ echo_servers() {
 		wait_until 5 in_ns "$n" sh -c "ss -Hlun sport = :$port | grep -q ."
 }
 
+# The same over IPv6 (socat's TCP-LISTEN is IPv4 only): beside them.
+echo_servers6() {
+	local n=$1 port=$2 name=$3
+	bg_ns "$n" socat TCP6-LISTEN:"$port",ipv6only=1,reuseaddr,fork SYSTEM:"sed -u 's/^/$name:/'"
+	bg_ns "$n" socat UDP6-RECVFROM:"$port",ipv6only=1,reuseaddr,fork SYSTEM:"sed -u 's/^/$name:/'"
+	wait_until 5 in_ns "$n" sh -c "ss -6Hltn sport = :$port | grep -q ." &&
+		wait_until 5 in_ns "$n" sh -c "ss -6Hlun sport = :$port | grep -q ."
+}
+
 # tcp_says NS ADDR PORT EXPECTED: one line over TCP, the echo must match.
 tcp_says() {
 	local got

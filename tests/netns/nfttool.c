@@ -32,14 +32,24 @@ static uint32_t addr_of(const char *s)
 	return ntohl(a.s_addr);
 }
 
+static void addr6_of(const char *s, uint8_t out[16])
+{
+	if (inet_pton(AF_INET6, s, out) != 1)
+		fatalx("bad IPv6 address %s", s);
+}
+
 static int print_elem(const struct nft_element *e, void *arg)
 {
 	struct in_addr a = { htonl(e->addr) };
+	char a6[INET6_ADDRSTRLEN];
 
 	(void)arg;
+	inet_ntop(AF_INET6, e->addr6, a6, sizeof(a6));
+	if (e->space != NFT_SPACE_IPV4)
+		printf("%s ", e->space == NFT_SPACE_NAT66 ? "nat66" : "pinhole");
 	printf("%s %u %s %u remaining_ms=%llu owner_port=%u lifetime=%u\n",
 	       e->proto == IPPROTO_TCP ? "tcp" : e->proto == IPPROTO_UDP ? "udp" : "?",
-	       e->external_port, inet_ntoa(a), e->target_port,
+	       e->external_port, e->space == NFT_SPACE_IPV4 ? inet_ntoa(a) : a6, e->target_port,
 	       (unsigned long long)e->remaining_ms, e->owner_port,
 	       e->granted_lifetime_s);
 	return 0;
@@ -58,6 +68,25 @@ static void element(struct nft_element *e, char **argv)
 	memset(e->owner, 0x42, sizeof(e->owner));
 }
 
+/* SPACE PROTO PORT ADDR6 TARGET_PORT LIFETIME (nat66 or pinhole) */
+static void element6(struct nft_element *e, char **argv)
+{
+	memset(e, 0, sizeof(*e));
+	if (!strcmp(argv[0], "nat66"))
+		e->space = NFT_SPACE_NAT66;
+	else if (!strcmp(argv[0], "pinhole"))
+		e->space = NFT_SPACE_PINHOLE;
+	else
+		fatalx("bad space %s", argv[0]);
+	e->proto = proto_of(argv[1]);
+	e->external_port = (uint16_t)atoi(argv[2]);
+	addr6_of(argv[3], e->addr6);
+	e->target_port = (uint16_t)atoi(argv[4]);
+	e->lifetime_s = e->granted_lifetime_s = (uint32_t)atoi(argv[5]);
+	e->owner_port = e->target_port;
+	memset(e->owner, 0x42, sizeof(e->owner));
+}
+
 static int run(struct nft_writer *w, int argc, char **argv)
 {
 	const char *cmd = argv[0];
@@ -72,6 +101,24 @@ static int run(struct nft_writer *w, int argc, char **argv)
 		for (int i = 1; i < argc && n < 8; i++)
 			addrs[n++] = addr_of(argv[i]);
 		return nft_writer_set_external(w, addrs, (size_t)n);
+	}
+	if (!strcmp(cmd, "external6") && argc >= 2) {
+		uint8_t addr[16];
+
+		addr6_of(argv[1], addr);
+		return nft_writer_set_external6(w, addr, 1);
+	}
+	if (!strcmp(cmd, "put6") && argc >= 7) {
+		element6(&e, argv + 1);
+		txn = nft_txn_begin(w);
+		nft_txn_put(txn, &e, argc > 7 && !strcmp(argv[7], "replace"));
+		return nft_txn_commit(txn);
+	}
+	if (!strcmp(cmd, "del6") && argc >= 7) {
+		element6(&e, argv + 1);
+		txn = nft_txn_begin(w);
+		nft_txn_delete_element(txn, &e);
+		return nft_txn_commit(txn);
 	}
 	if (!strcmp(cmd, "put") && argc >= 6) {
 		element(&e, argv + 1);
@@ -178,7 +225,7 @@ static int run(struct nft_writer *w, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	struct nft_config cfg = { .table = "portgate", .inner_ifname = "pgin0",
-				  .timeout_grace_s = 0 };
+				  .timeout_grace_s = 0, .mark = 0x08000000 };
 	struct nft_writer *w;
 	bool adopted;
 	uint64_t origin;

@@ -12,6 +12,15 @@ veth gw pgin1 10.78.0.1/24 c2 eth0 10.78.0.2/24
 in_ns c1 ip route add default via 10.77.0.1
 in_ns c2 ip route add default via 10.78.0.1
 in_ns ext ip route add 10.76.0.0/14 via $EXT
+# IPv6: the external side and c1's routed /64 (nodad: usable at once).
+EXT6=2001:db8:e::1
+in_ns gw sysctl -qw net.ipv6.conf.all.forwarding=1
+in_ns gw ip -6 addr add $EXT6/64 dev pgext0 nodad
+in_ns ext ip -6 addr add 2001:db8:e::2/64 dev eth0 nodad
+in_ns gw ip -6 addr add 2001:db8:c1::1/64 dev pgin0 nodad
+in_ns c1 ip -6 addr add 2001:db8:c1::2/64 dev eth0 nodad
+in_ns c1 ip -6 route add default via 2001:db8:c1::1
+in_ns ext ip -6 route add 2001:db8:c1::/64 via $EXT6
 echo_servers c1 8080 c1
 echo_servers ext 40000 ext
 
@@ -84,6 +93,39 @@ before=$(dump_sorted)
 check_not "a batch with one bad operation fails" 'nft_gw badbatch tcp 5000 10.77.0.2 5000 60'
 check "and the map is identical before and after" '[ "$before" = "$(dump_sorted)" ]'
 
+# IPv6 (table ip6 portgate): NAT66 through the ip6 map, and a routed
+# pinhole that the admin's own drop-by-default filter lets through only by
+# the mark our forward chain sets.
+set6_has() { in_ns gw nft list "$1" ip6 portgate "$2" | grep -q -- "$3"; }
+echo_servers6 c1 8080 c1
+check "table ip6 portgate exists beside table ip portgate" 'in_ns gw nft list table ip6 portgate >/dev/null'
+check "external6 sets the ip6 external address" 'nft_gw external6 $EXT6'
+check "put6 nat66 TCP 40010 -> [2001:db8:c1::2]:8080" 'nft_gw put6 nat66 tcp 40010 2001:db8:c1::2 8080 60'
+check "the ip6 map holds it" 'set6_has map forwards "tcp . 40010 .*: 2001:db8:c1::2 . 8080"'
+check "TCP from ext to [$EXT6]:40010 reaches c1 (NAT66)" 'wait_until 5 tcp_says ext "[$EXT6]" 40010 c1'
+check_not "an unmapped IPv6 port is not forwarded" 'tcp_says ext "[$EXT6]" 40011 c1'
+in_ns gw nft -f - <<'NFT'
+table ip6 admin {
+	chain forward {
+		type filter hook forward priority 0; policy drop;
+		ct state established,related accept
+	}
+}
+NFT
+check_not "the admin's drop policy stops a flow to c1's own address" 'tcp_says ext "[2001:db8:c1::2]" 8080 c1'
+check "put6 pinhole TCP [2001:db8:c1::2]:8080" 'nft_gw put6 pinhole tcp 8080 2001:db8:c1::2 8080 60'
+check "the pinhole set holds it" 'set6_has set pinholes "2001:db8:c1::2 . tcp . 8080"'
+check_not "our accept alone does not beat the admin's drop" 'tcp_says ext "[2001:db8:c1::2]" 8080 c1'
+in_ns gw nft add rule ip6 admin forward meta mark and 0x08000000 == 0x08000000 accept
+check "with the admin's one mark rule, TCP from ext reaches c1 through the pinhole" 'tcp_says ext "[2001:db8:c1::2]" 8080 c1'
+check_not "a port without a pinhole stays closed" 'tcp_says ext "[2001:db8:c1::2]" 8081 c1'
+check "dump reads the pinhole back" 'nft_gw dump | grep -q "^pinhole tcp 8080 2001:db8:c1::2 8080 "'
+check "dump reads the NAT66 element back" 'nft_gw dump | grep -q "^nat66 tcp 40010 2001:db8:c1::2 8080 "'
+check "del6 removes the pinhole" 'nft_gw del6 pinhole tcp 8080 2001:db8:c1::2 8080 0'
+check_not "and the port is closed again" 'tcp_says ext "[2001:db8:c1::2]" 8080 c1'
+in_ns gw nft delete table ip6 admin
+check "a 600 s pinhole, for the adoption below" 'nft_gw put6 pinhole udp 6881 2001:db8:c1::2 6881 600'
+
 # Owner: while a writer holds the table nobody else changes it.
 bg_ns gw "$T" hold >"$TMPD/hold"
 wait_until 5 grep -q holding "$TMPD/hold"
@@ -103,6 +145,7 @@ echo_servers c2 8080 c2
 if [ $HAS_PERSIST = 1 ] || [ $HAS_OWNER = 0 ]; then
 	check "a new writer adopts the table" 'nft_gw_says "setup adopted=1" dump'
 	check "adopted element kept, remaining timeout below its lifetime" 'remaining_ok'
+	check "the ip6 table's pinhole is adopted too" 'nft_gw dump | grep -q "^pinhole udp 6881 2001:db8:c1::2 6881 "'
 	check "forwarding kept working across the writer restart" 'udp_says ext $EXT 40000 c2'
 else
 	skip "a new writer adopts the table and its elements" "owned tables do not persist before 6.9"

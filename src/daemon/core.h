@@ -48,12 +48,19 @@ struct gateway {
 		bool known;
 		uint32_t addr;		/* host byte order */
 	} external;
+	/* nat66: the external interface's global IPv6 address. */
+	struct {
+		bool known;
+		uint8_t addr[16];
+	} external6;
 	/* The WireGuard interface as the request path checks it. */
 	struct {
 		int ifindex;		/* 0: not there */
 		uint32_t addrs[PMP_SOCKETS_MAX];
 		size_t n;
 		size_t unbound;		/* addresses we could not listen on */
+		uint8_t addrs6[PMP_SOCKETS_MAX][16];	/* global IPv6 ones */
+		size_t n6;
 	} tunnel;
 	uint64_t epoch_origin_ms;	/* CLOCK_BOOTTIME */
 	time_t started;
@@ -104,5 +111,19 @@ extern const struct wg_watch_ops gateway_wg_ops;
 int gateway_sync_sockets(struct gateway *g);
 void gateway_sync_external(struct gateway *g);
 void gateway_sync_reserved(struct gateway *g);
+
+/* ipv6.c: the IPv6 half. Sockets on the tunnel's global IPv6 addresses
+ * (while the policy serves IPv6) and the kernel's guard set; returns how
+ * many addresses could not be listened on. */
+size_t gateway_sync_sockets6(struct gateway *g, int ifindex_ok);
+/* nat66: the external interface's global IPv6 address, in the ip6 table. */
+void gateway_sync_external6(struct gateway *g);
+/* The space a peer's IPv6 mapping lives in under the policy now. */
+enum mapping_space gateway_space6(const struct gateway *g);
+/* Whether a mapping of an IPv6 space still stands: its peer owns its
+ * address, the policy's mode is its space, its port is allowed. */
+bool gateway_mapping_allowed6(struct gateway *g, const struct mapping_view *v);
+/* Unsolicited PCP ANNOUNCE to each peer's IPv6 /128. */
+void gateway_announce6(struct gateway *g, const uint8_t *msg, size_t len);
 
 #endif

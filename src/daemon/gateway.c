@@ -59,70 +59,89 @@ static void add_flow(struct apply_ctx *ctx, const struct mapping_view *v)
 	};
 }
 
+/* The kernel element's key and target for a mapping. */
+static void element_of(const struct mapping_view *v, struct nft_element *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->space = v->space == MAPPING_SPACE_IPV4 ? NFT_SPACE_IPV4
+		   : v->space == MAPPING_SPACE_NAT66 ? NFT_SPACE_NAT66 : NFT_SPACE_PINHOLE;
+	e->proto = ip_proto(v->proto);
+	e->external_port = v->external_port;
+	e->addr = v->addr;
+	memcpy(e->addr6, v->addr6, sizeof(e->addr6));
+	e->target_port = v->target_port;
+}
+
+/* A pinhole's key holds its address: a renewal from another address of
+ * the peer is another element. */
+static bool same_key(const struct mapping_view *a, const struct mapping_view *b)
+{
+	return a->space == b->space && a->external_port == b->external_port &&
+	       (a->space != MAPPING_SPACE_ROUTED6 || !memcmp(a->addr6, b->addr6, 16));
+}
+
 static void build_change(const struct mapping_change *c, void *arg)
 {
 	struct apply_ctx *ctx = arg;
 	const struct mapping_view *a = &c->after;
 	bool moved = c->was_active && c->is_active &&
 		     (c->before.addr != a->addr || c->before.target_port != a->target_port);
+	bool rekeyed = c->was_active && c->is_active && !same_key(&c->before, a);
 	int64_t left = a->expires_ms - ctx->now;
 	struct nft_element e;
 
 	if (ctx->error)
 		return;
-	if (c->was_active && (!c->is_active || moved))
+	/* The conntrack cleanup speaks IPv4 (nft/conntrack.h). */
+	if (c->was_active && (!c->is_active || moved) && c->before.space == MAPPING_SPACE_IPV4)
 		add_flow(ctx, &c->before);
-	if (!c->is_active) {
-		ctx->error = nft_txn_delete(ctx->txn, ip_proto(c->before.proto),
-					    c->before.external_port);
-		return;
+	if (!c->is_active || rekeyed) {
+		element_of(&c->before, &e);
+		ctx->error = nft_txn_delete_element(ctx->txn, &e);
+		if (!c->is_active || ctx->error)
+			return;
 	}
-	e = (struct nft_element){
-		.proto = ip_proto(a->proto),
-		.external_port = a->external_port,
-		.addr = a->addr,
-		.target_port = a->target_port,
-		.lifetime_s = left > 0 ? (uint32_t)((left + 999) / 1000) : 1,
-		.owner_port = a->internal_port,
-		.granted_lifetime_s = a->lifetime,
-		.owner_tag = (uint8_t)a->via,
-	};
+	element_of(a, &e);
+	e.lifetime_s = left > 0 ? (uint32_t)((left + 999) / 1000) : 1;
+	e.owner_port = a->internal_port;
+	e.granted_lifetime_s = a->lifetime;
+	e.owner_tag = (uint8_t)a->via;
 	if (a->is_static)
 		e.lifetime_s = e.granted_lifetime_s = 0;	/* no timeout */
 	memcpy(e.owner, a->peer, sizeof(e.owner));
-	ctx->error = nft_txn_put(ctx->txn, &e, c->was_active);
+	ctx->error = nft_txn_put(ctx->txn, &e, c->was_active && !rekeyed);
 }
 
 static void log_change(const struct mapping_change *c, void *arg)
 {
 	struct apply_ctx *ctx = arg;
 	const struct mapping_view *v = c->is_active ? &c->after : &c->before;
-	struct in_addr a = { htonl(v->addr) };
-	char peer[9];
+	char peer[9], a[INET6_ADDRSTRLEN + 2];
 
 	key_to_short(peer, v->peer);
+	mapping_addr_text(v, a, sizeof(a));
 	if (v->is_static && c->was_active != c->is_active) {
 		log_info("static forward %s: peer %s %s %u -> %s:%u",
 			 c->is_active ? "installed" : stats_reason_text(ctx->why), peer,
-			 proto_name(v->proto), v->external_port, inet_ntoa(a),
+			 proto_name(v->proto), v->external_port, a,
 			 v->target_port);
 	} else if (v->is_static) {
 		log_info("static forward moved: peer %s %s %u -> %s:%u", peer,
-			 proto_name(v->proto), v->external_port, inet_ntoa(a),
+			 proto_name(v->proto), v->external_port, a,
 			 v->target_port);
 	} else if (!c->was_active) {
 		stats_mapping(&ctx->g->stats, true, ctx->why);
 		log_info("mapping created: peer %s %s %u -> %s:%u (internal %u) for %u s",
-			 peer, proto_name(v->proto), v->external_port, inet_ntoa(a),
+			 peer, proto_name(v->proto), v->external_port, a,
 			 v->target_port, v->internal_port, v->lifetime);
 	} else if (!c->is_active) {
 		stats_mapping(&ctx->g->stats, false, ctx->why);
 		log_info("mapping %s: peer %s %s %u -> %s:%u",
 			 stats_reason_text(ctx->why), peer, proto_name(v->proto),
-			 v->external_port, inet_ntoa(a), v->target_port);
+			 v->external_port, a, v->target_port);
 	} else {
 		log_debug("mapping renewed: peer %s %s %u -> %s:%u for %u s", peer,
-			  proto_name(v->proto), v->external_port, inet_ntoa(a),
+			  proto_name(v->proto), v->external_port, a,
 			  v->target_port, v->lifetime);
 	}
 }
@@ -205,9 +224,16 @@ void gateway_expiry_timer(struct loop_watch *w, uint32_t events)
 
 /* ---- sweeps and drops --------------------------------------------------- */
 
+struct victim {
+	enum mapping_space space;
+	enum mapping_proto proto;
+	uint16_t port, internal_port;
+	uint8_t peer[32];
+};
+
 struct sweep_ctx {
 	struct gateway *g;
-	struct { enum mapping_proto proto; uint16_t port; } *victims;
+	struct victim *victims;
 	size_t n, cap;
 	bool short_of_memory;
 };
@@ -217,6 +243,8 @@ static bool mapping_allowed(struct gateway *g, const struct mapping_view *v)
 	struct mapping_limits lim;
 	uint8_t owner[32], cidr = 0;
 
+	if (v->space != MAPPING_SPACE_IPV4)
+		return gateway_mapping_allowed6(g, v);
 	if (wg_watch_valid(g->wg) && (!wg_watch_lookup(g->wg, v->addr, owner, &cidr) ||
 				      memcmp(owner, v->peer, 32) ||
 				      policy_refuses_prefix(&g->policy, cidr)))
@@ -241,9 +269,10 @@ static void sweep_visit(const struct mapping_view *v, void *arg)
 		ctx->short_of_memory = true;
 		return;
 	}
-	/* Dropped after the walk, by port: a view dies with its mapping. */
-	ctx->victims[ctx->n].proto = v->proto;
-	ctx->victims[ctx->n].port = v->external_port;
+	/* Dropped after the walk: a view dies with its mapping. */
+	ctx->victims[ctx->n] = (struct victim){ v->space, v->proto, v->external_port,
+						v->internal_port, { 0 } };
+	memcpy(ctx->victims[ctx->n].peer, v->peer, 32);
 	ctx->n++;
 }
 
@@ -259,9 +288,15 @@ void gateway_sweep(struct gateway *g, enum change_reason why)
 		free(ctx.victims);
 		return;
 	}
-	for (size_t i = 0; i < ctx.n; i++)
-		mapping_table_drop_port(g->mappings, ctx.victims[i].proto,
-					ctx.victims[i].port);
+	for (size_t i = 0; i < ctx.n; i++) {
+		const struct victim *x = &ctx.victims[i];
+
+		if (x->space == MAPPING_SPACE_IPV4)
+			mapping_table_drop_port(g->mappings, x->proto, x->port);
+		else
+			mapping_table_drop_mapping(g->mappings, x->space, x->peer, x->proto,
+						   x->internal_port);
+	}
 	/* The static forwards the policy and the peers want now, in the same
 	 * transaction: a reload changes them all at once. */
 	if (gateway_stage_statics(g) < 0) {
@@ -382,7 +417,7 @@ struct adopt_ctx {
 	struct gateway *g;
 	int64_t now;
 	size_t adopted;
-	struct { uint8_t proto; uint16_t port; } *stray;
+	struct nft_element *stray;
 	size_t n_stray, cap_stray;
 };
 
@@ -391,6 +426,8 @@ static int adopt_element(const struct nft_element *e, void *arg)
 	struct adopt_ctx *ctx = arg;
 	struct mapping_view v = {
 		.peer = e->owner,
+		.space = e->space == NFT_SPACE_IPV4 ? MAPPING_SPACE_IPV4
+			 : e->space == NFT_SPACE_NAT66 ? MAPPING_SPACE_NAT66 : MAPPING_SPACE_ROUTED6,
 		.addr = e->addr,
 		.proto = e->proto == IPPROTO_TCP ? MAPPING_TCP : MAPPING_UDP,
 		.internal_port = e->owner_port,
@@ -405,6 +442,7 @@ static int adopt_element(const struct nft_element *e, void *arg)
 	bool ours = (e->proto == IPPROTO_TCP || e->proto == IPPROTO_UDP) &&
 		    e->owner_port && (fixed || (e->granted_lifetime_s && e->remaining_ms));
 
+	memcpy(v.addr6, e->addr6, sizeof(v.addr6));
 	if (fixed) {
 		v.is_static = true;
 		v.lifetime = MAPPING_STATIC_LIFETIME;
@@ -420,9 +458,7 @@ static int adopt_element(const struct nft_element *e, void *arg)
 		return ret;
 	if (!ARRAY_RESERVE(ctx->stray, ctx->n_stray, ctx->cap_stray))
 		return -ENOMEM;
-	ctx->stray[ctx->n_stray].proto = e->proto;
-	ctx->stray[ctx->n_stray].port = e->external_port;
-	ctx->n_stray++;
+	ctx->stray[ctx->n_stray++] = *e;
 	return 0;
 }
 
@@ -434,7 +470,7 @@ static void remove_stray(struct gateway *g, struct adopt_ctx *ctx)
 	int ret = txn ? 0 : -ENOMEM;
 
 	for (size_t i = 0; ret == 0 && i < ctx->n_stray; i++)
-		ret = nft_txn_delete(txn, ctx->stray[i].proto, ctx->stray[i].port);
+		ret = nft_txn_delete_element(txn, &ctx->stray[i]);
 	if (ret == 0)
 		ret = commit_txn(g, txn);
 	else if (txn)

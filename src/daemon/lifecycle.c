@@ -138,6 +138,7 @@ static int start(struct gateway *g)
 		log_warnx("wg: interface %s is not there yet; waiting for it",
 			  g->policy.interface);
 	gateway_sync_external(g);
+	gateway_sync_external6(g);
 	if (gateway_sync_sockets(g) < 0) {
 		log_warnx("natpmp: cannot listen on every address of %s; stopping",
 			  g->policy.interface);
@@ -230,10 +231,13 @@ static void keep_fixed_keys(struct policy *next, const struct policy *cur)
 	    !strcmp(next->uapi_socket, cur->uapi_socket) &&
 	    !strcmp(next->control_socket, cur->control_socket) &&
 	    !strcmp(next->control_group, cur->control_group) &&
-	    !strcmp(next->metrics_listen, cur->metrics_listen))
+	    !strcmp(next->metrics_listen, cur->metrics_listen) &&
+	    next->ipv6_mark == cur->ipv6_mark)
 		return;
 	log_warnx("reload: interface, uapi_socket, nftables.table, control.socket, "
-		  "control.group and metrics.listen keep their running values until a restart");
+		  "control.group, metrics.listen and ipv6.mark keep their running values "
+		  "until a restart");
+	next->ipv6_mark = cur->ipv6_mark;
 	memcpy(next->interface, cur->interface, sizeof(next->interface));
 	memcpy(next->nft_table, cur->nft_table, sizeof(next->nft_table));
 	memcpy(next->uapi_socket, cur->uapi_socket, sizeof(next->uapi_socket));
@@ -259,6 +263,9 @@ int gateway_reload(struct gateway *g, char *err, size_t errlen)
 	gateway_sync_reserved(g);
 	g->external.known = false;	/* re-read, and announce if it moved */
 	gateway_sync_external(g);
+	gateway_sync_external6(g);
+	/* ipv6 turned on or off: the IPv6 sockets follow. */
+	gateway_sync_sockets(g);
 	gateway_sweep(g, REASON_POLICY);
 	gateway_warn_statics(g);
 	log_info("policy reloaded from %s", next.path);

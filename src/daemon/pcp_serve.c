@@ -56,24 +56,51 @@ static uint16_t result_of(enum mapping_refusal why)
 }
 
 /* The internal address the mapping is for: the source, or a THIRD_PARTY
- * address the same peer owns (a host of its routed subnet). 0: refused. */
-static uint32_t internal_address(struct gateway *g, const struct pcp_request *req,
-				 const uint8_t *peer, uint32_t src)
+ * address of the same family the same peer owns (a host of its routed
+ * subnet). false: refused. */
+static bool internal_address(struct gateway *g, const struct pcp_request *req,
+			     const uint8_t *peer, const uint8_t src[16], uint8_t out[16])
 {
 	uint8_t owner[32];
-	uint32_t addr;
+	uint32_t v4, src4;
+	bool owned;
 
+	memcpy(out, src, 16);
 	if (!req->has_third_party)
-		return src;
-	if (!pcp_addr_v4(req->third_party, &addr) ||
-	    !wg_watch_lookup(g->wg, addr, owner, NULL) || memcmp(owner, peer, 32))
-		return 0;
-	return addr;
+		return true;
+	if (pcp_addr_v4(src, &src4))
+		owned = pcp_addr_v4(req->third_party, &v4) &&
+			wg_watch_lookup(g->wg, v4, owner, NULL);
+	else
+		owned = !pcp_addr_v4(req->third_party, &v4) &&
+			wg_watch_lookup6(g->wg, req->third_party, owner, NULL);
+	if (!owned || memcmp(owner, peer, 32))
+		return false;
+	memcpy(out, req->third_party, 16);
+	return true;
+}
+
+/* The address the mapping is reached at: ours (IPv4, NAT66) or, for a
+ * routed pinhole, the peer's own. false: not known now. */
+static bool external_address(const struct gateway *g, enum mapping_space space,
+			     const uint8_t internal[16], uint8_t out[16])
+{
+	switch (space) {
+	case MAPPING_SPACE_IPV4:
+		pcp_addr_from_v4(out, g->external.addr);
+		return g->external.known;
+	case MAPPING_SPACE_NAT66:
+		memcpy(out, g->external6.addr, 16);
+		return g->external6.known;
+	default:
+		memcpy(out, internal, 16);
+		return true;
+	}
 }
 
 /* Deletes of both protocols (protocol 0) are two requests. */
 static void serve_delete_all(struct gateway *g, struct pending *p, struct mapping_request *mr,
-			     const struct mapping_limits *lim)
+			     const struct mapping_limits *lim, const uint8_t ext[16])
 {
 	struct mapping_reply r;
 
@@ -82,42 +109,46 @@ static void serve_delete_all(struct gateway *g, struct pending *p, struct mappin
 	mr->proto = MAPPING_TCP;
 	mapping_table_request(g->mappings, lim, mr, mono_now_ms(), &r);
 	p->reply_len = pcp_encode_map(p->reply, sizeof(p->reply), &p->pcp,
-				      gateway_epoch(g), 0, 0, g->external.addr);
+				      gateway_epoch(g), 0, 0, ext);
 	p->needs_commit = true;
 }
 
-static void serve_map(struct gateway *g, struct pending *p, const uint8_t *peer, uint32_t src)
+static void serve_map(struct gateway *g, struct pending *p, const uint8_t *peer,
+		      const uint8_t src[16])
 {
 	const struct pcp_request *req = &p->pcp;
 	struct mapping_limits lim;
 	struct mapping_request mr = {
 		.peer = peer,
 		.via = MAPPING_VIA_PCP,
+		.space = pending_is_v6(p) ? gateway_space6(g) : MAPPING_SPACE_IPV4,
 		.internal_port = req->internal_port,
 		.suggested_port = req->suggested_port,
 		.exact_port = req->prefer_failure,
 		.lifetime = req->lifetime,
 	};
 	struct mapping_reply r;
-	uint32_t wanted;
+	uint8_t ext[16];
 
-	if (!(mr.addr = internal_address(g, req, peer, src))) {
+	if (!internal_address(g, req, peer, src, mr.addr6)) {
 		answer_error(g, p, PCP_UNSUPP_OPTION);
 		return;
 	}
-	if (!g->external.known) {
+	if (!pcp_addr_v4(mr.addr6, &mr.addr))
+		mr.addr = 0;
+	if (!external_address(g, mr.space, mr.addr6, ext)) {
 		answer_error(g, p, PCP_NETWORK_FAILURE);
 		return;
 	}
 	/* Another external address than ours can only be refused or ignored. */
 	if (req->prefer_failure && !pcp_addr_any(req->suggested_addr) &&
-	    !(pcp_addr_v4(req->suggested_addr, &wanted) && wanted == g->external.addr)) {
+	    memcmp(req->suggested_addr, ext, 16)) {
 		answer_error(g, p, PCP_CANNOT_PROVIDE_EXTERNAL);
 		return;
 	}
 	policy_limits_for(&g->policy, peer, &lim);
 	if (req->protocol == 0 && req->lifetime == 0 && req->internal_port == 0) {
-		serve_delete_all(g, p, &mr, &lim);
+		serve_delete_all(g, p, &mr, &lim, ext);
 		return;
 	}
 	if (req->protocol != IPPROTO_TCP && req->protocol != IPPROTO_UDP) {
@@ -136,14 +167,14 @@ static void serve_map(struct gateway *g, struct pending *p, const uint8_t *peer,
 		return;
 	}
 	p->reply_len = pcp_encode_map(p->reply, sizeof(p->reply), req, gateway_epoch(g),
-				      r.lifetime, r.external_port, g->external.addr);
+				      r.lifetime, r.external_port, ext);
 	/* Stands or falls with the batch, as NAT-PMP's successes do. */
 	p->needs_commit = true;
 }
 
 bool pcp_serve(struct gateway *g, struct pending *p, const uint8_t *buf, size_t len)
 {
-	uint32_t src = ntohl(p->from.sin_addr.s_addr), client;
+	uint8_t src[16];
 	uint16_t result;
 	enum pcp_verdict verdict = pcp_decode(buf, len, &p->pcp, &result);
 	bool request = verdict == PCP_VERDICT_REQUEST;
@@ -171,7 +202,8 @@ bool pcp_serve(struct gateway *g, struct pending *p, const uint8_t *buf, size_t 
 		return true;
 	}
 	/* §8.3: the client's own idea of its address must be the source. */
-	if (!pcp_addr_v4(p->pcp.client_addr, &client) || client != src) {
+	pending_source(p, src);
+	if (memcmp(p->pcp.client_addr, src, sizeof(src))) {
 		answer_error(g, p, PCP_ADDRESS_MISMATCH);
 		return true;
 	}

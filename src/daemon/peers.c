@@ -157,7 +157,8 @@ int gateway_sync_sockets(struct gateway *g)
 	if (rtnl_ipv4_addrs(rtnl, g->policy.interface, addrs, PMP_SOCKETS_MAX, &n) < 0)
 		n = 0;
 	sync_tunnel_set(g, addrs, n);
-	g->tunnel.unbound = pmp_sockets_sync(g->sockets, addrs, n);
+	g->tunnel.unbound = pmp_sockets_sync(g->sockets, addrs, n) +
+			    gateway_sync_sockets6(g, st.exists);
 	return g->tunnel.unbound ? -EADDRINUSE : 0;
 }
 
@@ -199,6 +200,7 @@ static void links_changed(void *arg)
 
 	gateway_sync_sockets(g);
 	gateway_sync_external(g);
+	gateway_sync_external6(g);
 }
 
 static void poll_settled(void *arg)

@@ -28,15 +28,15 @@
 /* Longer than any request: the codec sees the true length of junk. */
 #define REQUEST_DGRAM_MAX 1100
 
-/* Room for the IP_PKTINFO of each datagram. */
-#define REQUEST_CMSG_LEN CMSG_SPACE(sizeof(struct in_pktinfo))
+/* Room for the IP_PKTINFO or IPV6_PKTINFO of each datagram. */
+#define REQUEST_CMSG_LEN CMSG_SPACE(sizeof(struct in6_pktinfo))
 
 /* Long enough for a PCP MAP with its options; longer ones are not held. */
 #define REQUEST_DEFER_LEN 128
 
 struct deferred {
 	int fd;
-	struct sockaddr_in from;
+	union source_addr from;
 	uint8_t buf[REQUEST_DEFER_LEN];
 	uint8_t len;
 };
@@ -164,13 +164,28 @@ static void answer_malformed(struct gateway *g, struct pending *p,
 	}
 }
 
+void pending_source(const struct pending *p, uint8_t out[16])
+{
+	if (pending_is_v6(p))
+		memcpy(out, &p->from.v6.sin6_addr, 16);
+	else
+		pcp_addr_from_v4(out, ntohl(p->from.v4.sin_addr.s_addr));
+}
+
+static bool owner_of(struct gateway *g, const struct pending *p, uint8_t peer[32],
+		     uint8_t *cidr)
+{
+	if (pending_is_v6(p))
+		return wg_watch_lookup6(g->wg, p->from.v6.sin6_addr.s6_addr, peer, cidr);
+	return wg_watch_lookup(g->wg, ntohl(p->from.v4.sin_addr.s_addr), peer, cidr);
+}
+
 enum authz request_authorize(struct gateway *g, struct pending *p, const uint8_t *buf,
 			     size_t len, bool request, uint8_t peer[32])
 {
-	uint32_t src = ntohl(p->from.sin_addr.s_addr);
 	uint8_t cidr = 0;
 
-	if (!wg_watch_lookup(g->wg, src, peer, &cidr)) {
+	if (!owner_of(g, p, peer, &cidr)) {
 		if (!request) {
 			stats_count(&g->stats, STAT_NOT_PEER_IGNORED, 1);
 			return AUTHZ_SILENT;
@@ -186,14 +201,15 @@ enum authz request_authorize(struct gateway *g, struct pending *p, const uint8_t
 		return request ? AUTHZ_RATE_LIMITED : AUTHZ_SILENT;
 	}
 	if (request && policy_refuses_prefix(&g->policy, cidr)) {
-		char name[9];
-		struct in_addr a = { htonl(src) };
+		char name[9], a[INET6_ADDRSTRLEN];
 
 		/* Logged per request: the rate limit above bounds it. */
 		key_to_short(name, peer);
+		inet_ntop(p->from.sa.sa_family, pending_is_v6(p) ? (const void *)&p->from.v6.sin6_addr
+			  : (const void *)&p->from.v4.sin_addr, a, sizeof(a));
 		log_warnx("natpmp: peer %s owns %s by an allowed-ip of /%u, which covers "
 			  "most of the address space: refused (catch_all_peers: false)",
-			  name, inet_ntoa(a), cidr);
+			  name, a, cidr);
 		return AUTHZ_REFUSED;
 	}
 	return AUTHZ_PEER;
@@ -229,7 +245,7 @@ static bool serve_natpmp(struct gateway *g, struct pending *p, const uint8_t *bu
 	else if (p->req.opcode == NATPMP_OP_EXTERNAL_ADDRESS)
 		serve_external(g, p);
 	else
-		serve_mapping(g, p, peer, ntohl(p->from.sin_addr.s_addr));
+		serve_mapping(g, p, peer, ntohl(p->from.v4.sin_addr.s_addr));
 	return true;
 }
 
@@ -238,6 +254,11 @@ static bool serve_natpmp(struct gateway *g, struct pending *p, const uint8_t *bu
 static bool serve(struct gateway *g, struct pending *p, const uint8_t *buf, size_t len)
 {
 	p->is_pcp = len >= 1 && buf[0] != 0 && g->policy.pcp;
+	/* NAT-PMP is IPv4 only (RFC 6886): on IPv6, only PCP is heard. */
+	if (pending_is_v6(p) && !p->is_pcp) {
+		stats_count(&g->stats, STAT_IGNORED, 1);
+		return false;
+	}
 	return p->is_pcp ? pcp_serve(g, p, buf, len) : serve_natpmp(g, p, buf, len);
 }
 
@@ -265,6 +286,12 @@ static int arrival_ifindex(struct msghdr *m)
 
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
 			return pi.ipi_ifindex;
+		}
+		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			return (int)pi.ipi6_ifindex;
 		}
 	}
 	return 0;
@@ -311,7 +338,8 @@ static void reply_all(struct gateway *g, struct request_batch *b, int n, bool co
 		b->out[n_out].msg_hdr.msg_iov = &b->iov_out[n_out];
 		b->out[n_out].msg_hdr.msg_iovlen = 1;
 		b->out[n_out].msg_hdr.msg_name = &p->from;
-		b->out[n_out].msg_hdr.msg_namelen = sizeof(p->from);
+		b->out[n_out].msg_hdr.msg_namelen = pending_is_v6(p) ? sizeof(p->from.v6)
+								     : sizeof(p->from.v4);
 		n_out++;
 	}
 	send_run(b, run, n_out - run, run_fd);
@@ -412,6 +440,10 @@ void gateway_announce(void *arg)
 	int fd = pmp_sockets_any_fd(g->sockets);
 	size_t len;
 
+	if (g->policy.pcp && g->policy.ipv6_mode != POLICY_IPV6_OFF) {
+		pcp_len = pcp_encode_announce(pcp, sizeof(pcp), gateway_epoch(g));
+		gateway_announce6(g, pcp, pcp_len);
+	}
 	if (fd < 0 || !g->external.known)
 		return;
 	len = natpmp_encode_external(msg, sizeof(msg), NATPMP_RESULT_SUCCESS,

@@ -13,12 +13,18 @@
 
 struct gateway;
 
+union source_addr {
+	struct sockaddr sa;
+	struct sockaddr_in v4;
+	struct sockaddr_in6 v6;
+};
+
 /* One datagram of a batch and its answer. */
 struct pending {
 	int fd;				/* the socket it came in on */
 	bool heard;			/* came through the tunnel */
 	bool is_pcp;			/* version 1 and up, with pcp: true */
-	struct sockaddr_in from;
+	union source_addr from;		/* IPv4 or IPv6 */
 	struct natpmp_request req;
 	struct pcp_request pcp;
 	uint8_t reply[PCP_MAX_LEN];
@@ -39,6 +45,13 @@ enum authz {
  * error answer goes to peers within their rate only). */
 enum authz request_authorize(struct gateway *g, struct pending *p, const uint8_t *buf,
 			     size_t len, bool request, uint8_t peer[32]);
+
+/* The source as PCP writes addresses: IPv4-mapped for IPv4. */
+void pending_source(const struct pending *p, uint8_t out[16]);
+static inline bool pending_is_v6(const struct pending *p)
+{
+	return p->from.sa.sa_family == AF_INET6;
+}
 
 /* pcp_serve.c: decides the answer for a PCP datagram; false when it gets
  * none. */

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,9 +17,15 @@
  * receive queue. */
 #define PMP_RCVBUF (8 << 20)
 
+/* An address of either family: IPv4 in the first 4 bytes, network order. */
+struct pmp_addr {
+	int family;
+	uint8_t b[16];
+};
+
 struct pmp_socket {
 	struct loop_watch watch;	/* fd -1: a free slot */
-	uint32_t addr;			/* host byte order */
+	struct pmp_addr addr;
 	struct pmp_sockets *owner;
 };
 
@@ -55,21 +62,34 @@ struct pmp_sockets *pmp_sockets_open(struct loop *loop,
 	return s;
 }
 
-static int open_socket(uint32_t addr)
+static const char *addr_text(const struct pmp_addr *a, char buf[INET6_ADDRSTRLEN])
+{
+	return inet_ntop(a->family, a->b, buf, INET6_ADDRSTRLEN);
+}
+
+static int open_socket(const struct pmp_addr *addr)
 {
 	struct sockaddr_in sin = {
 		.sin_family = AF_INET,
 		.sin_port = htons(NATPMP_SERVER_PORT),
-		.sin_addr.s_addr = htonl(addr),
 	};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	struct sockaddr_in6 sin6 = {
+		.sin6_family = AF_INET6,
+		.sin6_port = htons(NATPMP_SERVER_PORT),
+	};
+	bool v6 = addr->family == AF_INET6;
+	int fd = socket(addr->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int rcvbuf = PMP_RCVBUF, one = 1;
 
+	memcpy(&sin.sin_addr, addr->b, 4);
+	memcpy(&sin6.sin6_addr, addr->b, 16);
 	if (fd < 0)
 		return -errno;
 	/* The arrival interface of each datagram: only the tunnel speaks
 	 * for a peer. Without it we could not tell, so it is required. */
-	if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0) {
+	if ((v6 ? setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0 ||
+		  setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one))
+		: setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one))) < 0) {
 		int err = errno;
 
 		close(fd);
@@ -78,7 +98,8 @@ static int open_socket(uint32_t addr)
 	/* FORCE (CAP_NET_ADMIN) goes past net.core.rmem_max. */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+	if ((v6 ? bind(fd, (struct sockaddr *)&sin6, sizeof(sin6))
+		: bind(fd, (struct sockaddr *)&sin, sizeof(sin))) < 0) {
 		int err = errno;
 
 		close(fd);
@@ -89,12 +110,13 @@ static int open_socket(uint32_t addr)
 
 static void close_slot(struct pmp_sockets *s, struct pmp_socket *slot)
 {
-	struct in_addr a = { htonl(slot->addr) };
+	char a[INET6_ADDRSTRLEN];
 
 	loop_del(s->loop, &slot->watch);
 	close(slot->watch.fd);
 	slot->watch.fd = -1;
-	log_info("natpmp: stopped listening on %s:%u", inet_ntoa(a), NATPMP_SERVER_PORT);
+	log_info("natpmp: stopped listening on %s port %u", addr_text(&slot->addr, a),
+		 NATPMP_SERVER_PORT);
 }
 
 void pmp_sockets_close(struct pmp_sockets *s)
@@ -107,18 +129,23 @@ void pmp_sockets_close(struct pmp_sockets *s)
 	free(s);
 }
 
-static bool listed(const uint32_t *addrs, size_t n, uint32_t addr)
+static bool same_addr(const struct pmp_addr *a, const struct pmp_addr *b)
+{
+	return a->family == b->family && !memcmp(a->b, b->b, sizeof(a->b));
+}
+
+static bool listed(const struct pmp_addr *addrs, size_t n, const struct pmp_addr *addr)
 {
 	for (size_t k = 0; k < n; k++)
-		if (addrs[k] == addr)
+		if (same_addr(&addrs[k], addr))
 			return true;
 	return false;
 }
 
-static struct pmp_socket *slot_for(struct pmp_sockets *s, uint32_t addr)
+static struct pmp_socket *slot_for(struct pmp_sockets *s, const struct pmp_addr *addr)
 {
 	for (size_t i = 0; i < PMP_SOCKETS_MAX; i++)
-		if (s->slots[i].watch.fd >= 0 && s->slots[i].addr == addr)
+		if (s->slots[i].watch.fd >= 0 && same_addr(&s->slots[i].addr, addr))
 			return &s->slots[i];
 	return NULL;
 }
@@ -132,30 +159,31 @@ static struct pmp_socket *free_slot(struct pmp_sockets *s)
 }
 
 /* 0, or -errno with the reason logged. */
-static int listen_on(struct pmp_sockets *s, uint32_t addr)
+static int listen_on(struct pmp_sockets *s, const struct pmp_addr *addr)
 {
-	struct in_addr a = { htonl(addr) };
+	char a[INET6_ADDRSTRLEN];
 	struct pmp_socket *slot = free_slot(s);
 	int fd;
 
+	addr_text(addr, a);
 	if (!slot) {
 		log_warnx("natpmp: more than %d addresses; not listening on %s",
-			  PMP_SOCKETS_MAX, inet_ntoa(a));
+			  PMP_SOCKETS_MAX, a);
 		return -ENOSPC;
 	}
 	fd = open_socket(addr);
 	if (fd == -EADDRINUSE) {
-		log_warnx("natpmp: %s:%u is taken by another process; not listening "
-			  "there (`ss -ulpn 'sport = :%u'` names it)", inet_ntoa(a),
+		log_warnx("natpmp: %s port %u is taken by another process; not listening "
+			  "there (`ss -ulpn 'sport = :%u'` names it)", a,
 			  NATPMP_SERVER_PORT, NATPMP_SERVER_PORT);
 		return fd;
 	}
 	if (fd < 0) {
 		errno = -fd;
-		log_warn("natpmp: cannot listen on %s:%u", inet_ntoa(a), NATPMP_SERVER_PORT);
+		log_warn("natpmp: cannot listen on %s port %u", a, NATPMP_SERVER_PORT);
 		return fd;
 	}
-	slot->addr = addr;
+	slot->addr = *addr;
 	slot->watch = (struct loop_watch){ fd, socket_readable, slot };
 	if (loop_add(s->loop, &slot->watch) < 0) {
 		log_warn("natpmp: event loop");
@@ -163,27 +191,68 @@ static int listen_on(struct pmp_sockets *s, uint32_t addr)
 		slot->watch.fd = -1;
 		return -EIO;
 	}
-	log_info("natpmp: listening on %s:%u", inet_ntoa(a), NATPMP_SERVER_PORT);
+	log_info("natpmp: listening on %s port %u", a, NATPMP_SERVER_PORT);
 	return 0;
 }
 
-size_t pmp_sockets_sync(struct pmp_sockets *s, const uint32_t *addrs, size_t n)
+/* Sockets of this family on exactly these addresses. */
+static size_t sync_family(struct pmp_sockets *s, int family, const struct pmp_addr *addrs,
+			  size_t n)
 {
 	size_t failed = 0;
 
 	for (size_t i = 0; i < PMP_SOCKETS_MAX; i++)
-		if (s->slots[i].watch.fd >= 0 && !listed(addrs, n, s->slots[i].addr))
+		if (s->slots[i].watch.fd >= 0 && s->slots[i].addr.family == family &&
+		    !listed(addrs, n, &s->slots[i].addr))
 			close_slot(s, &s->slots[i]);
 	for (size_t k = 0; k < n; k++)
-		if (!slot_for(s, addrs[k]) && listen_on(s, addrs[k]) < 0)
+		if (!slot_for(s, &addrs[k]) && listen_on(s, &addrs[k]) < 0)
 			failed++;
 	return failed;
 }
 
-int pmp_sockets_any_fd(const struct pmp_sockets *s)
+size_t pmp_sockets_sync(struct pmp_sockets *s, const uint32_t *addrs, size_t n)
+{
+	struct pmp_addr a[PMP_SOCKETS_MAX] = { 0 };
+
+	if (n > PMP_SOCKETS_MAX)
+		n = PMP_SOCKETS_MAX;
+	for (size_t k = 0; k < n; k++) {
+		uint32_t be = htonl(addrs[k]);
+
+		a[k].family = AF_INET;
+		memcpy(a[k].b, &be, 4);
+	}
+	return sync_family(s, AF_INET, a, n);
+}
+
+size_t pmp_sockets_sync6(struct pmp_sockets *s, const uint8_t *addrs, size_t n)
+{
+	struct pmp_addr a[PMP_SOCKETS_MAX] = { 0 };
+
+	if (n > PMP_SOCKETS_MAX)
+		n = PMP_SOCKETS_MAX;
+	for (size_t k = 0; k < n; k++) {
+		a[k].family = AF_INET6;
+		memcpy(a[k].b, addrs + 16 * k, 16);
+	}
+	return sync_family(s, AF_INET6, a, n);
+}
+
+static int any_fd(const struct pmp_sockets *s, int family)
 {
 	for (size_t i = 0; i < PMP_SOCKETS_MAX; i++)
-		if (s->slots[i].watch.fd >= 0)
+		if (s->slots[i].watch.fd >= 0 && s->slots[i].addr.family == family)
 			return s->slots[i].watch.fd;
 	return -1;
+}
+
+int pmp_sockets_any_fd(const struct pmp_sockets *s)
+{
+	return any_fd(s, AF_INET);
+}
+
+int pmp_sockets_any_fd6(const struct pmp_sockets *s)
+{
+	return any_fd(s, AF_INET6);
 }

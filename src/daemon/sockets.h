@@ -1,5 +1,6 @@
-/* The NAT-PMP sockets: one UDP socket on port 5351 for each IPv4 address of
- * the WireGuard interface, and no other. Readable sockets are handed to the
+/* The NAT-PMP/PCP sockets: one UDP socket on port 5351 for each IPv4
+ * address of the WireGuard interface, and for each global IPv6 one when
+ * the policy serves IPv6, and no other. Readable sockets are handed to the
  * owner's callback. */
 #ifndef PORTGATE_DAEMON_SOCKETS_H
 #define PORTGATE_DAEMON_SOCKETS_H
@@ -22,7 +23,11 @@ void pmp_sockets_close(struct pmp_sockets *s);
  * address:5351 someone else holds is a failure, not a shared port. Each
  * datagram comes with the interface it arrived on (IP_PKTINFO). */
 size_t pmp_sockets_sync(struct pmp_sockets *s, const uint32_t *addrs, size_t n);
-/* Any open socket (to send announcements from), or -1. */
+/* The same for the IPv6 sockets (16 bytes per address, network order);
+ * IPV6_V6ONLY, the arrival interface from IPV6_PKTINFO. */
+size_t pmp_sockets_sync6(struct pmp_sockets *s, const uint8_t *addrs, size_t n);
+/* Any open socket of the family (to send announcements from), or -1. */
 int pmp_sockets_any_fd(const struct pmp_sockets *s);
+int pmp_sockets_any_fd6(const struct pmp_sockets *s);
 
 #endif

@@ -280,6 +280,12 @@ bool wg_watch_lookup(const struct wg_watch *w, uint32_t addr, uint8_t key[WG_KEY
 	return wg_tracker_lookup(w->tracker, addr, key, cidr);
 }
 
+bool wg_watch_lookup6(const struct wg_watch *w, const uint8_t addr[16],
+		      uint8_t key[WG_KEY_LEN], uint8_t *cidr)
+{
+	return wg_tracker_lookup6(w->tracker, addr, key, cidr);
+}
+
 const struct wg_device_info *wg_watch_device(const struct wg_watch *w)
 {
 	return wg_tracker_device(w->tracker);

@@ -63,6 +63,8 @@ bool wg_watch_valid(const struct wg_watch *w);
 /* The peer owning addr, and the length of its allowed-ip that matched. */
 bool wg_watch_lookup(const struct wg_watch *w, uint32_t addr, uint8_t key[WG_KEY_LEN],
 		     uint8_t *cidr);
+bool wg_watch_lookup6(const struct wg_watch *w, const uint8_t addr[16],
+		      uint8_t key[WG_KEY_LEN], uint8_t *cidr);
 const struct wg_device_info *wg_watch_device(const struct wg_watch *w);
 const char *wg_watch_backend(const struct wg_watch *w);
 double wg_watch_last_poll_ms(const struct wg_watch *w);

@@ -168,6 +168,10 @@ size_t mapping_table_drop_peer(struct mapping_table *t, const uint8_t *peer,
 			       enum mapping_kinds kinds);
 size_t mapping_table_drop_port(struct mapping_table *t, enum mapping_proto proto,
 			       uint16_t external_port);
+/* A peer's dynamic mapping of an internal port, in space's family. */
+size_t mapping_table_drop_mapping(struct mapping_table *t, enum mapping_space space,
+				  const uint8_t *peer, enum mapping_proto proto,
+				  uint16_t internal_port);
 /* Sets a static mapping: m's peer, addr, proto, external and target port
  * (internal_port is shown as the target). A dynamic lease on that port
  * goes first, for both protocols; a static one of another peer or with

@@ -298,6 +298,15 @@ size_t mapping_table_drop_port(struct mapping_table *t, enum mapping_proto proto
 	return l ? lease_drop_proto(t, l, proto) : 0;
 }
 
+size_t mapping_table_drop_mapping(struct mapping_table *t, enum mapping_space space,
+				  const uint8_t *peer, enum mapping_proto proto,
+				  uint16_t internal_port)
+{
+	struct lease *l = lease_lookup(t, (uint8_t)space, peer, internal_port);
+
+	return l ? lease_drop_proto(t, l, proto) : 0;
+}
+
 /* The static lease on m's port, when it is the same forward. */
 static struct lease *same_static(const struct mapping_table *t,
 				 const struct mapping_view *m)

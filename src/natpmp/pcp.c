@@ -178,10 +178,9 @@ size_t pcp_encode_announce(uint8_t *out, size_t cap, uint32_t epoch)
 
 size_t pcp_encode_map(uint8_t *out, size_t cap, const struct pcp_request *req,
 		      uint32_t epoch, uint32_t lifetime, uint16_t external_port,
-		      uint32_t external_addr)
+		      const uint8_t external_addr[16])
 {
 	struct writer w = { out, cap, 0, false };
-	uint8_t addr[16];
 
 	write_header(&w, PCP_OP_MAP, PCP_SUCCESS, lifetime, epoch);
 	write_bytes(&w, req->nonce, PCP_NONCE_LEN);
@@ -189,8 +188,7 @@ size_t pcp_encode_map(uint8_t *out, size_t cap, const struct pcp_request *req,
 	write_zeros(&w, 3);
 	write_u16(&w, req->internal_port);
 	write_u16(&w, external_port);
-	pcp_addr_from_v4(addr, external_addr);
-	write_bytes(&w, addr, sizeof(addr));
+	write_bytes(&w, external_addr, 16);
 	if (req->has_third_party) {
 		write_u8(&w, PCP_OPTION_THIRD_PARTY);
 		write_u8(&w, 0);

@@ -85,11 +85,12 @@ size_t pcp_encode_error(uint8_t *out, size_t cap, const struct pcp_request *req,
 /* The ANNOUNCE reply (also the unsolicited one): 24 bytes. */
 size_t pcp_encode_announce(uint8_t *out, size_t cap, uint32_t epoch);
 /* A MAP success: the request's nonce, protocol and internal port, the
- * granted port at the IPv4 address (host byte order), the options that
- * were honoured (THIRD_PARTY, PREFER_FAILURE, FILTER) and nothing else. */
+ * granted port at the external address (16 bytes: IPv4-mapped for IPv4),
+ * the options that were honoured (THIRD_PARTY, PREFER_FAILURE, FILTER) and
+ * nothing else. */
 size_t pcp_encode_map(uint8_t *out, size_t cap, const struct pcp_request *req,
 		      uint32_t epoch, uint32_t lifetime, uint16_t external_port,
-		      uint32_t external_addr);
+		      const uint8_t external_addr[16]);
 /* The lifetime an error reply carries. */
 uint32_t pcp_error_lifetime(uint16_t result);
 const char *pcp_result_name(uint16_t result);

@@ -28,7 +28,7 @@ struct rtnl_watch *rtnl_watch_open(void)
 
 	if (!w)
 		return NULL;
-	w->events = nl_sock_open(NETLINK_ROUTE, RTMGRP_LINK | RTMGRP_IPV4_IFADDR,
+	w->events = nl_sock_open(NETLINK_ROUTE, RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC, false);
 	w->query = nl_sock_open(NETLINK_ROUTE, 0, SOCK_CLOEXEC, false);
 	if (!w->events || !w->query) {
@@ -114,6 +114,7 @@ int rtnl_link_get(struct rtnl_watch *w, const char *ifname,
 struct addr_ctx {
 	int ifindex;
 	uint32_t *addrs;
+	uint8_t *addrs6;	/* 16 bytes each */
 	size_t max, n;
 };
 
@@ -139,17 +140,40 @@ static int addr_cb(const struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-int rtnl_ipv4_addrs(struct rtnl_watch *w, const char *ifname, uint32_t *addrs,
-		    size_t max, size_t *n)
+/* Global, usable (not tentative, not failed DAD) IPv6 addresses. */
+static int addr6_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	struct addr_ctx *ctx = arg;
+	const struct nlattr *attr, *address = NULL;
+	uint32_t flags = ifa->ifa_flags;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != AF_INET6 ||
+	    (int)ifa->ifa_index != ctx->ifindex || ifa->ifa_scope != RT_SCOPE_UNIVERSE)
+		return 0;
+	mnl_attr_for_each(attr, nlh, sizeof(*ifa)) {
+		if (mnl_attr_get_type(attr) == IFA_FLAGS)
+			flags = mnl_attr_get_u32(attr);
+		else if (mnl_attr_get_type(attr) == IFA_LOCAL ||
+			 (mnl_attr_get_type(attr) == IFA_ADDRESS && !address))
+			address = attr;
+	}
+	if (flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED))
+		return 0;
+	if (address && mnl_attr_get_payload_len(address) == 16 && ctx->n < ctx->max)
+		memcpy(ctx->addrs6 + 16 * ctx->n++, mnl_attr_get_payload(address), 16);
+	return 0;
+}
+
+static int dump_addrs(struct rtnl_watch *w, const char *ifname, uint8_t family,
+		      struct addr_ctx *ctx)
 {
 	struct rtnl_link_state st;
-	struct addr_ctx ctx = { 0 };
 	char buf[512];
 	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
 	int ret;
 
-	*n = 0;
 	if ((ret = rtnl_link_get(w, ifname, &st)) < 0)
 		return ret;
 	if (!st.exists)
@@ -159,11 +183,27 @@ int rtnl_ipv4_addrs(struct rtnl_watch *w, const char *ifname, uint32_t *addrs,
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = nl_sock_next_seq(w->query);
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = AF_INET;
-	ctx.ifindex = st.ifindex;
-	ctx.addrs = addrs;
-	ctx.max = max;
-	ret = nl_request(w->query, nlh, addr_cb, &ctx);
+	ifa->ifa_family = family;
+	ctx->ifindex = st.ifindex;
+	return nl_request(w->query, nlh, family == AF_INET ? addr_cb : addr6_cb, ctx);
+}
+
+int rtnl_ipv6_addrs(struct rtnl_watch *w, const char *ifname, uint8_t *addrs,
+		    size_t max, size_t *n)
+{
+	struct addr_ctx ctx = { .addrs6 = addrs, .max = max };
+	int ret = dump_addrs(w, ifname, AF_INET6, &ctx);
+
+	*n = ctx.n;
+	return ret;
+}
+
+int rtnl_ipv4_addrs(struct rtnl_watch *w, const char *ifname, uint32_t *addrs,
+		    size_t max, size_t *n)
+{
+	struct addr_ctx ctx = { .addrs = addrs, .max = max };
+	int ret = dump_addrs(w, ifname, AF_INET, &ctx);
+
 	*n = ctx.n;
 	return ret;
 }

@@ -30,5 +30,9 @@ int rtnl_link_get(struct rtnl_watch *w, const char *ifname,
 /* IPv4 addresses of ifname, host byte order, at most max. */
 int rtnl_ipv4_addrs(struct rtnl_watch *w, const char *ifname, uint32_t *addrs,
 		    size_t max, size_t *n);
+/* Global IPv6 addresses of ifname ready for use (DAD done), 16 bytes each
+ * in network order, at most max. */
+int rtnl_ipv6_addrs(struct rtnl_watch *w, const char *ifname, uint8_t *addrs,
+		    size_t max, size_t *n);
 
 #endif

@@ -191,6 +191,17 @@ bool wg_tracker_lookup(const struct wg_tracker *t, uint32_t addr,
 	return true;
 }
 
+bool wg_tracker_lookup6(const struct wg_tracker *t, const uint8_t addr[16],
+			uint8_t key[WG_KEY_LEN], uint8_t *cidr)
+{
+	long i = wg_lpm_lookup(t->lpm, AF_INET6, addr, cidr);
+
+	if (i < 0)
+		return false;
+	memcpy(key, t->dev.peers[i].key, WG_KEY_LEN);
+	return true;
+}
+
 const struct wg_device_info *wg_tracker_device(const struct wg_tracker *t)
 {
 	return &t->dev;

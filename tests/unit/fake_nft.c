@@ -173,6 +173,8 @@ static int push(struct nft_txn *t, bool del, const struct nft_element *e)
 int nft_txn_put(struct nft_txn *t, const struct nft_element *e, bool replace)
 {
 	(void)replace;
+	if (e->space != NFT_SPACE_IPV4)
+		return -EOPNOTSUPP;
 	return push(t, false, e);
 }
 
@@ -181,6 +183,31 @@ int nft_txn_delete(struct nft_txn *t, uint8_t proto, uint16_t external_port)
 	struct nft_element e = { .proto = proto, .external_port = external_port };
 
 	return push(t, true, &e);
+}
+
+/* The fake kernel holds the ip table only: the core's unit tests speak
+ * IPv4 (IPv6 runs against the real kernel in tests/netns). */
+int nft_txn_delete_element(struct nft_txn *t, const struct nft_element *e)
+{
+	if (e->space != NFT_SPACE_IPV4)
+		return -EOPNOTSUPP;
+	return nft_txn_delete(t, e->proto, e->external_port);
+}
+
+int nft_writer_set_external6(struct nft_writer *w, const uint8_t *addrs, size_t n)
+{
+	(void)w;
+	(void)addrs;
+	(void)n;
+	return 0;
+}
+
+int nft_writer_set_tunnel6(struct nft_writer *w, const uint8_t *addrs, size_t n)
+{
+	(void)w;
+	(void)addrs;
+	(void)n;
+	return 0;
 }
 
 size_t nft_txn_size(const struct nft_txn *t)

@@ -153,16 +153,16 @@ static void map_reply_is_exactly_60_bytes(void **state)
 		6, 0, 0, 0, 0x1a, 0xe1, 0x5d, 0xc0,
 		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 203, 0, 113, 1,
 	};
-	uint8_t out[PCP_MAX_LEN];
+	uint8_t out[PCP_MAX_LEN], ext[16];
 	struct pcp_request req;
 	uint16_t result;
 
 	(void)state;
+	pcp_addr_from_v4(ext, 0xcb007101);
 	decode(lt_map, sizeof(lt_map), &req, &result);
-	assert_int_equal(pcp_encode_map(out, sizeof(out), &req, 42, 3600, 24000, 0xcb007101),
-			 60);
+	assert_int_equal(pcp_encode_map(out, sizeof(out), &req, 42, 3600, 24000, ext), 60);
 	assert_memory_equal(out, want, 60);
-	assert_int_equal(pcp_encode_map(out, 59, &req, 42, 3600, 24000, 0xcb007101), 0);
+	assert_int_equal(pcp_encode_map(out, 59, &req, 42, 3600, 24000, ext), 0);
 }
 
 static void honoured_options_come_back(void **state)
@@ -174,11 +174,11 @@ static void honoured_options_come_back(void **state)
 
 	(void)state;
 	decode(buf, n, &req, &result);
-	assert_int_equal(pcp_encode_map(out, sizeof(out), &req, 1, 60, 24000, 1), 64);
+	assert_int_equal(pcp_encode_map(out, sizeof(out), &req, 1, 60, 24000, req.client_addr), 64);
 	assert_memory_equal(out + 60, "\x02\x00\x00\x00", 4);
 	n = with_option(buf, 200, buf, 4);		/* ignored: not echoed */
 	decode(buf, n, &req, &result);
-	assert_int_equal(pcp_encode_map(out, sizeof(out), &req, 1, 60, 24000, 1), 60);
+	assert_int_equal(pcp_encode_map(out, sizeof(out), &req, 1, 60, 24000, req.client_addr), 60);
 }
 
 static void error_reply_echoes_the_request(void **state)

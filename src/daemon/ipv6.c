@@ -1,0 +1,145 @@
+/* The IPv6 half of the gateway (ipv6: in the policy): sockets on the
+ * tunnel's global IPv6 addresses, the kernel's guard and external sets of
+ * the ip6 table, which space a peer's IPv6 mapping lives in, whether it
+ * still stands, and the unsolicited ANNOUNCE to each peer's /128. IPv6 is
+ * asked for with PCP only (RFC 6886 is IPv4). */
+#include "daemon/core.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "daemon/wgwatch.h"
+#include "natpmp/codec.h"
+#include "nft/nft.h"
+#include "util/log.h"
+#include "wgpeer/rtnl.h"
+
+const char *space_family(enum mapping_space space)
+{
+	return space == MAPPING_SPACE_IPV4 ? "ipv4" : "ipv6";
+}
+
+void mapping_addr_text(const struct mapping_view *v, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (v->space == MAPPING_SPACE_IPV4) {
+		struct in_addr in = { htonl(v->addr) };
+
+		snprintf(buf, len, "%s", inet_ntoa(in));
+		return;
+	}
+	inet_ntop(AF_INET6, v->addr6, a, sizeof(a));
+	snprintf(buf, len, "[%s]", a);
+}
+
+enum mapping_space gateway_space6(const struct gateway *g)
+{
+	return g->policy.ipv6_mode == POLICY_IPV6_NAT66 ? MAPPING_SPACE_NAT66
+							: MAPPING_SPACE_ROUTED6;
+}
+
+/* The kernel's guard (ip6 input chain) drops UDP 5351 to these addresses
+ * that did not come through the tunnel: kept whether or not we listen. */
+static void sync_tunnel_set6(struct gateway *g, const uint8_t *addrs, size_t n)
+{
+	int ret;
+
+	if (n == g->tunnel.n6 && !memcmp(addrs, g->tunnel.addrs6, n * 16))
+		return;
+	ret = nft_writer_set_tunnel6(g->nft, addrs, n);
+	if (ret < 0) {
+		log_warnx("nft: cannot set the tunnel's IPv6 addresses: %s", strerror(-ret));
+		return;	/* tried again at the next change */
+	}
+	memcpy(g->tunnel.addrs6, addrs, n * 16);
+	g->tunnel.n6 = n;
+}
+
+size_t gateway_sync_sockets6(struct gateway *g, int ifindex_ok)
+{
+	uint8_t addrs[PMP_SOCKETS_MAX][16];
+	size_t n = 0;
+
+	if (!ifindex_ok || rtnl_ipv6_addrs(wg_watch_rtnl(g->wg), g->policy.interface,
+					   &addrs[0][0], PMP_SOCKETS_MAX, &n) < 0)
+		n = 0;
+	sync_tunnel_set6(g, &addrs[0][0], n);
+	if (g->policy.ipv6_mode == POLICY_IPV6_OFF)
+		n = 0;
+	return pmp_sockets_sync6(g->sockets, &addrs[0][0], n);
+}
+
+void gateway_sync_external6(struct gateway *g)
+{
+	uint8_t addr[16] = { 0 };
+	size_t n = 0;
+	bool known = false;
+	char text[INET6_ADDRSTRLEN];
+	int ret;
+
+	if (g->policy.ipv6_mode == POLICY_IPV6_NAT66)
+		known = rtnl_ipv6_addrs(wg_watch_rtnl(g->wg), g->policy.ipv6_external_interface,
+					addr, 1, &n) == 0 && n;
+	if (known == g->external6.known && (!known || !memcmp(addr, g->external6.addr, 16)))
+		return;
+	ret = nft_writer_set_external6(g->nft, addr, known ? 1 : 0);
+	if (ret < 0) {
+		log_warnx("nft: cannot set the external IPv6 address: %s", strerror(-ret));
+		return;
+	}
+	g->external6.known = known;
+	memcpy(g->external6.addr, addr, 16);
+	if (known)
+		log_info("external IPv6 address %s (nat66)", inet_ntop(AF_INET6, addr, text,
+									 sizeof(text)));
+	else if (g->policy.ipv6_mode == POLICY_IPV6_NAT66)
+		log_warnx("ipv6.external interface %s has no global IPv6 address: IPv6 "
+			  "requests get NETWORK_FAILURE", g->policy.ipv6_external_interface);
+}
+
+bool gateway_mapping_allowed6(struct gateway *g, const struct mapping_view *v)
+{
+	struct mapping_limits lim;
+	uint8_t owner[32], cidr = 0;
+
+	if (g->policy.ipv6_mode == POLICY_IPV6_OFF || v->space != gateway_space6(g))
+		return false;
+	if (wg_watch_valid(g->wg) && (!wg_watch_lookup6(g->wg, v->addr6, owner, &cidr) ||
+				      memcmp(owner, v->peer, 32) ||
+				      policy_refuses_prefix(&g->policy, cidr)))
+		return false;
+	if (policy_denies(&g->policy, v->peer))
+		return false;
+	if (v->space == MAPPING_SPACE_ROUTED6)
+		return true;	/* the peer's own address: every port is its own */
+	policy_limits_for(&g->policy, v->peer, &lim);
+	if (v->external_port < lim.port_min || v->external_port > lim.port_max)
+		return false;
+	return !mapping_table_port_reserved(g->mappings, v->external_port);
+}
+
+void gateway_announce6(struct gateway *g, const uint8_t *msg, size_t len)
+{
+	const struct wg_device_info *dev = wg_watch_device(g->wg);
+	int fd = pmp_sockets_any_fd6(g->sockets);
+
+	if (fd < 0 || !len)
+		return;
+	for (size_t i = 0; i < dev->n_peers; i++) {
+		for (size_t k = 0; k < dev->peers[i].n_ips; k++) {
+			const struct wg_allowed_ip *ip = &dev->peers[i].ips[k];
+			struct sockaddr_in6 to = { .sin6_family = AF_INET6,
+						   .sin6_port = htons(NATPMP_CLIENT_PORT) };
+
+			if (ip->family != AF_INET6 || ip->cidr != 128)
+				continue;
+			memcpy(&to.sin6_addr, ip->addr, 16);
+			sendto(fd, msg, len, MSG_DONTWAIT, (struct sockaddr *)&to, sizeof(to));
+		}
+	}
+}

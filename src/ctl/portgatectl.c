@@ -116,22 +116,23 @@ static void print_list(json_t *a)
 	json_t *arr = json_object_get(a, "mappings"), *m;
 	size_t i;
 
-	printf("%-16s %-7s %-6s %-5s %-8s %-22s %s\n", "PEER", "KIND", "VIA", "PROTO",
-	       "EXTERNAL", "INTERNAL", "LEFT");
+	printf("%-16s %-6s %-7s %-6s %-5s %-8s %-22s %s\n", "PEER", "FAMILY", "KIND", "VIA",
+	       "PROTO", "EXTERNAL", "INTERNAL", "LEFT");
 	json_array_foreach(arr, i, m) {
-		char peer[9], target[40], left[48];
+		char peer[9], target[64], left[48];
 		const char *name = json_string_value(json_object_get(m, "peer_name"));
+		bool v6 = !strcmp(str(m, "family"), "ipv6");
 
 		short_key(peer, str(m, "peer"));
-		snprintf(target, sizeof(target), "%s:%lld", str(m, "internal_address"),
-			 num(m, "internal_port"));
+		snprintf(target, sizeof(target), v6 ? "[%s]:%lld" : "%s:%lld",
+			 str(m, "internal_address"), num(m, "internal_port"));
 		if (json_is_null(json_object_get(m, "lifetime")))
 			snprintf(left, sizeof(left), "never expires");
 		else
 			snprintf(left, sizeof(left), "%llds of %llds", num(m, "remaining"),
 				 num(m, "lifetime"));
-		printf("%-16s %-7s %-6s %-5s %-8lld %-22s %s\n", name ? name : peer,
-		       str(m, "kind"), str(m, "via"), str(m, "protocol"),
+		printf("%-16s %-6s %-7s %-6s %-5s %-8lld %-22s %s\n", name ? name : peer,
+		       str(m, "family"), str(m, "kind"), str(m, "via"), str(m, "protocol"),
 		       num(m, "external_port"), target, left);
 	}
 	if (!json_array_size(arr))

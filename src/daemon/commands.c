@@ -75,6 +75,16 @@ struct list_ctx {
 	int64_t now;
 };
 
+/* The internal address, unbracketed. */
+static json_t *internal_json(const struct mapping_view *v)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (v->space == MAPPING_SPACE_IPV4)
+		return addr_json(v->addr);
+	return json_string(inet_ntop(AF_INET6, v->addr6, a, sizeof(a)));
+}
+
 static void list_one(const struct mapping_view *v, void *arg)
 {
 	struct list_ctx *ctx = arg;
@@ -83,15 +93,19 @@ static void list_one(const struct mapping_view *v, void *arg)
 
 	/* A static forward never expires: no lifetime, nothing remaining. */
 	json_array_append_new(ctx->arr, json_pack(
-		"{s:o, s:o, s:s, s:s, s:s, s:i, s:o, s:i, s:i, s:o, s:o}",
+		"{s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:i, s:i, s:o, s:o}",
 		"peer", key_json(v->peer),
 		"peer_name", name ? json_string(name) : json_null(),
+		"family", space_family(v->space),
+		/* ipv4 and nat66: the gateway's external address; routed:
+		 * the peer's own (a pinhole, no NAT). */
+		"path", v->space == MAPPING_SPACE_ROUTED6 ? "routed" : "nat",
 		"kind", v->is_static ? "static" : "dynamic",
 		/* The protocol that made or last renewed it; the policy's own. */
 		"via", v->is_static ? "policy" : v->via == MAPPING_VIA_PCP ? "pcp" : "natpmp",
 		"protocol", proto_name(v->proto),
 		"external_port", v->external_port,
-		"internal_address", addr_json(v->addr),
+		"internal_address", internal_json(v),
 		"internal_port", v->target_port,
 		"requested_internal_port", v->internal_port,
 		"lifetime", v->is_static ? json_null() : json_integer(v->lifetime),

@@ -142,3 +142,39 @@ qb_port() {
 	in_ns "$QB_NS" curl -s -b "$QB_DIR.cj" http://127.0.0.1:8089/api/v2/app/preferences |
 		sed -n 's/.*"listen_port":\([0-9]*\).*/\1/p'
 }
+
+# lab_ipv6: IPv6 on the lab (documentation addresses, no DAD wait).
+#   gw   2001:db8:e::1 on eth0 (external), 2001:db8:66::1/64 on WireGuard
+#   ext  2001:db8:e::2, with a route to the tunnel's /64 through gw (routed)
+#   c1   2001:db8:66::2/128, c2 2001:db8:66::3/128 (each its peer's
+#        allowed-ip on gw), default route through the tunnel
+GW6=2001:db8:66::1
+EXT6=2001:db8:e::1
+C1_6=2001:db8:66::2
+C2_6=2001:db8:66::3
+lab_ipv6() {
+	in_ns gw sysctl -qw net.ipv6.conf.all.forwarding=1
+	in_ns gw ip -6 addr add $EXT6/64 dev eth0 nodad
+	in_ns ext ip -6 addr add 2001:db8:e::2/64 dev eth0 nodad
+	in_ns ext ip -6 route add 2001:db8:66::/64 via $EXT6
+	in_ns gw ip -6 addr add $GW6/64 dev "$WG_GW" nodad
+	lab_client6 c1 "$WG_C1" $C1_6 10.66.0.2 || return 1
+	lab_client6 c2 "$WG_C2" $C2_6 10.66.0.3
+}
+lab_client6() {	# NAME WGDEV ADDR6 INNER4
+	local n=$1 dev=$2 a=$3 inner=$4
+	in_ns "$n" ip -6 addr add "$a/128" dev "$dev" nodad
+	in_ns gw wg set "$WG_GW" peer "$(cat "$TMPD/$n.pub")" allowed-ips "$inner/32,$a/128"
+	in_ns "$n" wg set "$dev" peer "$(cat "$TMPD/gw.pub")" \
+		allowed-ips 10.66.0.0/24,203.0.113.0/24,::/0
+	in_ns "$n" ip -6 route add 2001:db8:66::/64 dev "$dev"
+	in_ns "$n" ip -6 route add default via $GW6 dev "$dev"
+}
+# pmp6 CLIENT ARGS...: pmpclient over IPv6 to the gateway's tunnel address.
+pmp6() { local n=$1; shift; in_ns "$n" "$PMP" $GW6 "$@"; }
+daemon_listening6() { in_ns gw ss -6Hlun "sport = :5351" | grep -q "$GW6"; }
+# pinhole_has "ADDR . PROTO . PORT": the ip6 pinhole set holds it.
+pinholes() { in_ns gw nft list set ip6 portgate pinholes; }
+pinhole_has() { pinholes | grep -q -- "$1"; }
+pinhole_lacks() { ! pinhole_has "$1"; }
+nat66_has() { in_ns gw nft list map ip6 portgate forwards | grep -q -- "$1"; }

@@ -4,7 +4,9 @@
 # every port-mapping alert is printed, and for each mapping that succeeded a
 # line "portmap EXTERNAL PROTOCOL TRANSPORT". Runs for the seconds given,
 # or until SIGTERM, then ends the session (which deletes its mappings).
-#   /usr/bin/python3 lt_client.py LISTEN_PORT SECONDS
+#   /usr/bin/python3 lt_client.py LISTEN_PORT SECONDS [ADDRESS]
+# ADDRESS: what it listens on, 0.0.0.0 (IPv4, the default) or :: (IPv6,
+# where libtorrent speaks PCP only).
 import signal
 import sys
 import time
@@ -12,9 +14,12 @@ import time
 import libtorrent as lt
 
 listen, seconds = int(sys.argv[1]), float(sys.argv[2])
+address = sys.argv[3] if len(sys.argv) > 3 else '0.0.0.0'
+if ':' in address:
+    address = '[%s]' % address
 cat = lt.alert.category_t
 session = lt.session({
-    'listen_interfaces': '0.0.0.0:%d' % listen,
+    'listen_interfaces': '%s:%d' % (address, listen),
     'enable_natpmp': True,
     'enable_upnp': False,
     'enable_lsd': False,

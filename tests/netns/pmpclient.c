@@ -28,12 +28,34 @@
 #include <time.h>
 #include <unistd.h>
 
+/* A gateway written with a colon is IPv6 (PCP only). */
+static int open_client6(const char *bind_addr, int bind_port, const char *gw)
+{
+	struct sockaddr_in6 local = { .sin6_family = AF_INET6 }, remote = { .sin6_family = AF_INET6 };
+	int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+
+	if (fd < 0)
+		return -1;
+	local.sin6_port = htons((uint16_t)bind_port);
+	if (bind_addr && inet_pton(AF_INET6, bind_addr, &local.sin6_addr) != 1)
+		return -1;
+	if ((bind_addr || bind_port) && bind(fd, (struct sockaddr *)&local, sizeof(local)) < 0)
+		return -1;
+	remote.sin6_port = htons(5351);
+	if (inet_pton(AF_INET6, gw, &remote.sin6_addr) != 1 ||
+	    connect(fd, (struct sockaddr *)&remote, sizeof(remote)) < 0)
+		return -1;
+	return fd;
+}
+
 static int open_client(const char *bind_addr, int bind_port, const char *gw)
 {
 	struct sockaddr_in local = { .sin_family = AF_INET }, remote = { .sin_family = AF_INET };
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int fd;
 
-	if (fd < 0)
+	if (strchr(gw, ':'))
+		return open_client6(bind_addr, bind_port, gw);
+	if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) < 0)
 		return -1;
 	local.sin_port = htons((uint16_t)bind_port);
 	if (bind_addr && inet_pton(AF_INET, bind_addr, &local.sin_addr) != 1)
@@ -68,11 +90,16 @@ static void print_pcp(const uint8_t *r, ssize_t n)
 {
 	printf(" version=2 op=%u result=%u lifetime=%lu epoch=%lu", r[1], r[3], get32(r + 4),
 	       get32(r + 8));
-	if (n >= 60 && r[1] == 129)
-		printf(" internal=%u external=%u extaddr=%s%u.%u.%u.%u nonce=%s", get16(r + 40),
-		       get16(r + 42), memcmp(r + 44, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) ? "not-v4:" : "",
-		       r[56], r[57], r[58], r[59],
-		       memcmp(r + 24, last_nonce, 12) ? "other" : "echoed");
+	if (n >= 60 && r[1] == 129) {
+		char a[INET6_ADDRSTRLEN];
+
+		if (memcmp(r + 44, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12))
+			inet_ntop(AF_INET6, r + 44, a, sizeof(a));
+		else
+			inet_ntop(AF_INET, r + 56, a, sizeof(a));
+		printf(" internal=%u external=%u extaddr=%s nonce=%s", get16(r + 40),
+		       get16(r + 42), a, memcmp(r + 24, last_nonce, 12) ? "other" : "echoed");
+	}
 }
 
 static void print_reply(const uint8_t *r, ssize_t n, long rtt_us)
@@ -266,7 +293,7 @@ static void put32(uint8_t *p, unsigned long v)
 /* The PCP request header, with this socket's own address as the client's. */
 static size_t pcp_header(int fd, uint8_t *req, uint8_t op, unsigned long lifetime)
 {
-	struct sockaddr_in me;
+	struct sockaddr_in6 me;
 	socklen_t sl = sizeof(me);
 
 	memset(req, 0, 24);
@@ -274,8 +301,12 @@ static size_t pcp_header(int fd, uint8_t *req, uint8_t op, unsigned long lifetim
 	req[1] = op;
 	put32(req + 4, lifetime);
 	req[18] = req[19] = 0xff;
-	if (getsockname(fd, (struct sockaddr *)&me, &sl) == 0)
-		memcpy(req + 20, &me.sin_addr, 4);
+	if (getsockname(fd, (struct sockaddr *)&me, &sl) == 0) {
+		if (me.sin6_family == AF_INET6)
+			memcpy(req + 8, &me.sin6_addr, 16);
+		else
+			memcpy(req + 20, &((struct sockaddr_in *)&me)->sin_addr, 4);
+	}
 	return 24;
 }
 

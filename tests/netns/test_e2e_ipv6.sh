@@ -1,0 +1,158 @@
+#!/bin/bash
+# IPv6 peers over real WireGuard, asked for with PCP (libtorrent's IPv6
+# sockets speak PCP only), each forward proven by traffic from the outside
+# host over IPv6:
+#   routed: the peer's own global address gets a pinhole (no NAT, external
+#     port = internal port), through the admin's own drop-by-default IPv6
+#     filter by its one rule that honours our mark;
+#   nat66: DNAT from the external interface's IPv6 address, like IPv4.
+# Also: the arrival check on the IPv6 socket, NAT-PMP not heard on IPv6, two
+# peers opening the same port, deletes, a restart keeping the pinholes, a
+# peer's removal and an allowed-ip's loss closing them.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lab.sh"
+CTL="$PWD/$BUILD/portgatectl"
+LT_PY=/usr/bin/python3
+LT_CLIENT="$PWD/tests/netns/lt_client.py"
+MARK=0x08000000
+
+check "python3-libtorrent is installed (scripts/install-deps)" '$LT_PY -c "import libtorrent" 2>/dev/null'
+[ "$TESTS_FAILED" = 0 ] || { finish; exit 1; }
+
+lab_up || exit 1
+lab_ipv6 || exit 1
+ipv6_policy() {	# MODE
+	lab_policy <<YAML
+ipv6:
+  mode: $1
+metrics:
+  listen: 127.0.0.1:9834
+YAML
+}
+ipv6_policy routed
+lab_start || exit 1
+ctl() { in_ns gw "$CTL" -s "$TMPD/control.sock" "$@"; }
+metric() { in_ns gw curl -s http://127.0.0.1:9834/metrics | sed -n "s/^$1 //p"; }
+reloads() { grep -c "policy reloaded" "$DLOG"; }
+# tcp6_connects ADDR PORT: a TCP connection from the outside host is accepted.
+tcp6_connects() { in_ns ext timeout 5 socat -u /dev/null "TCP6:[$1]:$2,connect-timeout=3" 2>/dev/null; }
+stop_pid() { kill "$1" 2>/dev/null; wait_until 15 gone "$1"; }
+
+# The admin's own IPv6 filter: forwarding dropped unless established, and
+# the one rule docs/operations.md asks for.
+in_ns gw nft -f - <<NFT
+table ip6 admin {
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+		ct state established,related accept
+		meta mark & $MARK == $MARK accept
+	}
+}
+NFT
+check "portgated listens on the tunnel's IPv6 address" 'wait_until 5 daemon_listening6'
+
+# --- PCP over IPv6, routed ------------------------------------------------
+r=$(pmp6 c1 announce); echo "     $r"
+check "ANNOUNCE over IPv6 is answered" 'eq "$(field result "$r")" 0'
+r=$(pmp6 c1 op0); echo "     $r"
+check "NAT-PMP over IPv6 gets no answer (RFC 6886 is IPv4 only)" 'eq "$r" timeout'
+r=$(pmp6 c1 pcpmap tcp 7000 0 600); echo "     $r"
+check "MAP over IPv6 succeeds" 'eq "$(field result "$r")" 0'
+check "routed: the external port is the internal port" 'eq "$(field external "$r")" 7000'
+check "routed: the external address is c1's own" 'eq "$(field extaddr "$r")" $C1_6'
+check "the pinhole set holds c1's address . tcp . 7000" 'pinhole_has "$C1_6 . tcp . 7000 "'
+echo_servers6 c1 7000 c1
+echo_servers6 c1 7001 c1
+check "TCP from outside to [c1]:7000 passes the admin's filter by the mark" \
+	'wait_until 5 tcp_says ext "[$C1_6]" 7000 c1'
+check_not "TCP to [c1]:7001, which has no pinhole, stays dropped" 'tcp_says ext "[$C1_6]" 7001 c1'
+r=$(pmp6 c2 pcpmap tcp 7000 0 600)
+check "c2 opens the same port 7000 on its own address" 'eq "$(field external "$r")" 7000'
+check "... a pinhole of its own" 'pinhole_has "$C2_6 . tcp . 7000 "'
+ctl list | sed 's/^/     /'
+check "portgatectl list shows the family" 'ctl list | grep -qE "ipv6 +dynamic +pcp +tcp +7000 +\[$C1_6\]:7000 "'
+check "list --json says family ipv6, path routed" 'ctl --json list | grep -q "\"path\": \"routed\""'
+r=$(in_ns ext "$PMP" $GW6 pcpmap tcp 7002 0 600)
+check "a PCP request to the tunnel's IPv6 address from outside gets no answer" 'eq "$r" timeout'
+check_not "... and opens nothing" 'pinholes | grep -q "tcp . 7002"'
+r=$(pmp6 c1 pcpmap tcp 7000 0 0)
+check "a PCP delete over IPv6 succeeds" 'eq "$(field result "$r")" 0'
+check "... and closes the pinhole" 'pinhole_lacks "$C1_6 . tcp . 7000 "'
+check_not "... so TCP to [c1]:7000 is dropped again" 'tcp_says ext "[$C1_6]" 7000 c1'
+check "c2's pinhole for 7000 stays" 'pinhole_has "$C2_6 . tcp . 7000 "'
+
+# --- libtorrent on IPv6, routed ------------------------------------------
+log="$TMPD/lt.routed.log"
+ip netns exec "$(ns c1)" "$LT_PY" "$LT_CLIENT" 6881 90 :: >"$log" 2>&1 &
+lt_pid=$!; BG_PIDS="$BG_PIDS $lt_pid"
+lt_mapped() { grep -q "^portmap [0-9]* tcp natpmp" "$log"; }
+check "[routed] libtorrent: a portmap_alert for its IPv6 TCP listen port" 'wait_until 20 lt_mapped'
+grep -E "transport: PCP|^portmap " "$log" | head -n 4 | sed 's/^/     /'
+check "[routed] libtorrent's mapping came through PCP" 'grep -q "<== port map \[ transport: PCP protocol: tcp" "$log"'
+e=$(sed -n 's/^portmap \([0-9]*\) tcp natpmp$/\1/p' "$log" | head -n 1)
+check "[routed] the port granted is its listen port 6881 ($e)" 'eq "$e" 6881'
+check "[routed] the pinhole holds c1 . tcp . 6881" 'pinhole_has "$C1_6 . tcp . 6881 "'
+check "[routed] from outside, TCP to [c1]:6881 reaches libtorrent" 'tcp6_connects $C1_6 6881'
+lt_udp() { grep -q "^portmap 6881 udp natpmp" "$log"; }
+check "[routed] its UDP mapping too" 'wait_until 10 lt_udp'
+
+# A restart keeps the pinholes (the table persists while the daemon is down).
+lab_stop
+if kernel_at_least 6 9; then
+	check "[routed] with portgated stopped, the pinhole is still in the kernel" 'pinhole_has "$C1_6 . tcp . 6881 "'
+	check "[routed] ... and TCP still reaches libtorrent" 'tcp6_connects $C1_6 6881'
+else
+	skip "[routed] the pinhole stays while portgated is stopped" "persistent tables need Linux 6.9"
+fi
+lab_start || exit 1
+adopted() { ctl list | grep -qE "ipv6 +dynamic +pcp +tcp +6881 +\[$C1_6\]:6881 "; }
+check "[routed] the restarted daemon adopted libtorrent's pinhole" 'adopted'
+check "[routed] and c2's" 'ctl list | grep -qE "ipv6 +dynamic +pcp +tcp +7000 +\[$C2_6\]:7000 "'
+stop_pid "$lt_pid"
+check "[routed] libtorrent's session end closes its pinhole" 'wait_until 5 pinhole_lacks "$C1_6 . tcp . 6881 "'
+
+# A vanished peer's pinholes go; so do those of an allowed-ip a peer lost.
+r=$(pmp c1 map tcp 8080 0 600)
+e4=$(field external "$r")
+r=$(pmp6 c1 pcpmap tcp 7200 0 600)
+check "c1 holds an IPv6 pinhole and an IPv4 mapping" 'pinhole_has "$C1_6 . tcp . 7200 "'
+in_ns gw wg set "$WG_GW" peer "$C1_KEY" allowed-ips 10.66.0.2/32
+check "c1's IPv6 allowed-ip taken away closes its pinhole" 'wait_until 5 pinhole_lacks "$C1_6 . tcp . 7200 "'
+check "... and leaves its IPv4 mapping" 'map_has gw "tcp . $e4 "'
+in_ns gw wg set "$WG_GW" peer "$C1_KEY" allowed-ips 10.66.0.2/32,$C1_6/128
+in_ns gw wg set "$WG_GW" peer "$C2_KEY" remove
+check "c2's removal closes its pinholes" 'wait_until 5 pinhole_lacks "$C2_6 . "'
+
+# --- nat66 ------------------------------------------------------------------
+n=$(reloads)
+ipv6_policy nat66
+kill -HUP "$DAEMON_PID"
+reloaded() { [ "$(reloads)" -gt "$n" ]; }
+check "[nat66] the policy is in force" 'wait_until 5 reloaded'
+# Nothing routes the tunnel's addresses from outside now: only DNAT reaches.
+in_ns ext ip -6 route del 2001:db8:66::/64
+r=$(pmp6 c1 pcpmap tcp 7000 0 600); echo "     $r"
+e=$(field external "$r")
+check "[nat66] MAP over IPv6 gets a port of the range ($e)" 'in_range "$e" 20000 29999'
+check "[nat66] at the external interface's IPv6 address" 'eq "$(field extaddr "$r")" $EXT6'
+check "[nat66] the ip6 map sends it to c1's port 7000" 'nat66_has "tcp . $e .*: $C1_6 . 7000"'
+check "[nat66] from outside, TCP to [$EXT6]:$e reaches c1 through the admin's filter" \
+	'wait_until 5 tcp_says ext "[$EXT6]" "$e" c1'
+
+log="$TMPD/lt.nat66.log"
+ip netns exec "$(ns c1)" "$LT_PY" "$LT_CLIENT" 6881 90 :: >"$log" 2>&1 &
+lt_pid=$!; BG_PIDS="$BG_PIDS $lt_pid"
+check "[nat66] libtorrent: a portmap_alert for its IPv6 TCP listen port" 'wait_until 20 lt_mapped'
+check "[nat66] ... through PCP" 'grep -q "<== port map \[ transport: PCP protocol: tcp" "$log"'
+e=$(sed -n 's/^portmap \([0-9]*\) tcp natpmp$/\1/p' "$log" | head -n 1)
+check "[nat66] the granted port $e is in the policy's range" 'in_range "$e" 20000 29999'
+check "[nat66] the ip6 map sends it to libtorrent's listen port 6881" 'nat66_has "tcp . $e .*: $C1_6 . 6881"'
+check "[nat66] from outside, TCP to [$EXT6]:$e reaches libtorrent" 'tcp6_connects $EXT6 "$e"'
+check_not "[nat66] c1's own address is not reachable from outside" 'tcp6_connects $C1_6 6881'
+check "[nat66] portgatectl lists it as IPv6 through NAT" \
+	'ctl --json list | grep -q "\"path\": \"nat\""'
+stop_pid "$lt_pid"
+check "[nat66] libtorrent's session end deletes its mapping" \
+	'wait_until 5 eval "! nat66_has \"tcp . $e \""'
+check "PCP MAP successes are counted" 'ge "$(metric "portgate_pcp_requests_total{opcode=\"map\",result=\"success\"}")" 4'
+finish

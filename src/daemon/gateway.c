@@ -54,9 +54,11 @@ static void add_flow(struct apply_ctx *ctx, const struct mapping_view *v)
 		ctx->error = -ENOMEM;
 		return;
 	}
-	ctx->flows[ctx->n_flows++] = (struct ct_flow){
+	ctx->flows[ctx->n_flows] = (struct ct_flow){
 		ip_proto(v->proto), v->external_port, v->addr, v->target_port,
+		v->space == MAPPING_SPACE_IPV4 ? AF_INET : AF_INET6, { 0 },
 	};
+	memcpy(ctx->flows[ctx->n_flows++].internal_addr6, v->addr6, 16);
 }
 
 /* The kernel element's key and target for a mapping. */
@@ -85,15 +87,15 @@ static void build_change(const struct mapping_change *c, void *arg)
 	struct apply_ctx *ctx = arg;
 	const struct mapping_view *a = &c->after;
 	bool moved = c->was_active && c->is_active &&
-		     (c->before.addr != a->addr || c->before.target_port != a->target_port);
+		     (c->before.addr != a->addr || memcmp(c->before.addr6, a->addr6, 16) ||
+		      c->before.target_port != a->target_port);
 	bool rekeyed = c->was_active && c->is_active && !same_key(&c->before, a);
 	int64_t left = a->expires_ms - ctx->now;
 	struct nft_element e;
 
 	if (ctx->error)
 		return;
-	/* The conntrack cleanup speaks IPv4 (nft/conntrack.h). */
-	if (c->was_active && (!c->is_active || moved) && c->before.space == MAPPING_SPACE_IPV4)
+	if (c->was_active && (!c->is_active || moved || rekeyed))
 		add_flow(ctx, &c->before);
 	if (!c->is_active || rekeyed) {
 		element_of(&c->before, &e);

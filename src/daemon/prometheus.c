@@ -118,6 +118,38 @@ static void nft_latency(struct text *t, const struct stats *s)
 	add(t, "portgate_nft_transaction_seconds_count %llu\n", (unsigned long long)cumulative);
 }
 
+/* Client mappings by [space][via][proto]: one walk of the table. */
+struct breakdown {
+	size_t n[MAPPING_SPACE_COUNT][2][MAPPING_PROTO_COUNT];
+};
+
+static void count_one(const struct mapping_view *v, void *arg)
+{
+	struct breakdown *b = arg;
+
+	if (!v->is_static)
+		b->n[v->space][v->via == MAPPING_VIA_PCP][v->proto]++;
+}
+
+static void breakdown(struct text *t, const struct mapping_table *m)
+{
+	static const char *const path[] = { "nat", "nat", "routed" };
+	struct breakdown b = { 0 };
+
+	mapping_table_foreach(m, count_one, &b);
+	head(t, "portgate_client_mappings", "gauge",
+	     "Mappings clients asked for, by family, path (nat: DNAT at our external address; "
+	     "routed: a pinhole to the peer's own), the protocol that made or renewed them, "
+	     "and transport protocol.");
+	for (int sp = 0; sp < MAPPING_SPACE_COUNT; sp++)
+		for (int via = 0; via < 2; via++)
+			for (int p = 0; p < MAPPING_PROTO_COUNT; p++)
+				add(t, "portgate_client_mappings{family=\"%s\",path=\"%s\","
+				    "via=\"%s\",protocol=\"%s\"} %zu\n",
+				    space_family((enum mapping_space)sp), path[sp],
+				    via ? "pcp" : "natpmp", proto_name(p), b.n[sp][via][p]);
+}
+
 char *gateway_render_metrics(void *arg, size_t *len)
 {
 	const struct gateway *g = arg;
@@ -130,6 +162,7 @@ char *gateway_render_metrics(void *arg, size_t *len)
 	for (int p = 0; p < MAPPING_PROTO_COUNT; p++)
 		add(&t, "portgate_mappings{protocol=\"%s\"} %zu\n", proto_name(p),
 		    mapping_table_count(m, p) - mapping_table_count_static(m, p));
+	breakdown(&t, m);
 	head(&t, "portgate_static_forwards", "gauge",
 	     "The policy's static forwards installed (their peer is on the interface).");
 	for (int p = 0; p < MAPPING_PROTO_COUNT; p++)

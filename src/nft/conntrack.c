@@ -67,10 +67,17 @@ void conntrack_close(struct conntrack *ct)
 	free(ct);
 }
 
+static bool is_v6(const struct ct_flow *f)
+{
+	return f->family == AF_INET6;
+}
+
 static int flow_cmp(const void *a, const void *b)
 {
 	const struct ct_flow *x = a, *y = b;
 
+	if (is_v6(x) != is_v6(y))
+		return (int)is_v6(x) - (int)is_v6(y);
 	if (x->proto != y->proto)
 		return x->proto - y->proto;
 	return (int)x->external_port - (int)y->external_port;
@@ -112,16 +119,27 @@ static bool parse_tuple(const struct nlattr *nest, struct ct_tuple *t)
 	    parse_nested(tb[CTA_TUPLE_IP], ip, CTA_IP_MAX) < 0 ||
 	    parse_nested(tb[CTA_TUPLE_PROTO], pr, CTA_PROTO_MAX) < 0)
 		return false;
-	if (!ip[CTA_IP_V4_SRC] || !ip[CTA_IP_V4_DST] || !pr[CTA_PROTO_NUM] ||
-	    !pr[CTA_PROTO_SRC_PORT] || !pr[CTA_PROTO_DST_PORT] ||
-	    mnl_attr_get_payload_len(ip[CTA_IP_V4_SRC]) != 4 ||
-	    mnl_attr_get_payload_len(ip[CTA_IP_V4_DST]) != 4 ||
+	if (!pr[CTA_PROTO_NUM] || !pr[CTA_PROTO_SRC_PORT] || !pr[CTA_PROTO_DST_PORT] ||
 	    mnl_attr_get_payload_len(pr[CTA_PROTO_SRC_PORT]) != 2 ||
 	    mnl_attr_get_payload_len(pr[CTA_PROTO_DST_PORT]) != 2 ||
 	    mnl_attr_get_payload_len(pr[CTA_PROTO_NUM]) != 1)
 		return false;
-	t->src = mnl_attr_get_u32(ip[CTA_IP_V4_SRC]);
-	t->dst = mnl_attr_get_u32(ip[CTA_IP_V4_DST]);
+	memset(t, 0, sizeof(*t));
+	if (ip[CTA_IP_V4_SRC] && ip[CTA_IP_V4_DST] &&
+	    mnl_attr_get_payload_len(ip[CTA_IP_V4_SRC]) == 4 &&
+	    mnl_attr_get_payload_len(ip[CTA_IP_V4_DST]) == 4) {
+		t->family = AF_INET;
+		t->src = mnl_attr_get_u32(ip[CTA_IP_V4_SRC]);
+		t->dst = mnl_attr_get_u32(ip[CTA_IP_V4_DST]);
+	} else if (ip[CTA_IP_V6_SRC] && ip[CTA_IP_V6_DST] &&
+		   mnl_attr_get_payload_len(ip[CTA_IP_V6_SRC]) == 16 &&
+		   mnl_attr_get_payload_len(ip[CTA_IP_V6_DST]) == 16) {
+		t->family = AF_INET6;
+		memcpy(t->src6, mnl_attr_get_payload(ip[CTA_IP_V6_SRC]), 16);
+		memcpy(t->dst6, mnl_attr_get_payload(ip[CTA_IP_V6_DST]), 16);
+	} else {
+		return false;
+	}
 	t->proto = mnl_attr_get_u8(pr[CTA_PROTO_NUM]);
 	t->sport = mnl_attr_get_u16(pr[CTA_PROTO_SRC_PORT]);
 	t->dport = mnl_attr_get_u16(pr[CTA_PROTO_DST_PORT]);
@@ -152,13 +170,17 @@ static int entry_cb(const struct nlmsghdr *nlh, void *arg)
 	d->seen++;
 	if (!conntrack_parse_entry(nlh, &orig, &reply))
 		return 0;
+	memset(&key, 0, sizeof(key));
+	key.family = orig.family == AF_INET6 ? AF_INET6 : AF_INET;
 	key.proto = orig.proto;
 	key.external_port = ntohs(orig.dport);
 	f = bsearch(&key, d->flows, d->n, sizeof(key), flow_cmp);
 	/* The reply comes from the forward's target: that is what tells a
 	 * forwarded flow from any other flow to the same port number. */
-	if (!f || ntohl(reply.src) != f->internal_addr ||
-	    ntohs(reply.sport) != f->target_port)
+	if (!f || reply.family != orig.family || ntohs(reply.sport) != f->target_port)
+		return 0;
+	if (is_v6(f) ? memcmp(reply.src6, f->internal_addr6, 16)
+		     : ntohl(reply.src) != f->internal_addr)
 		return 0;
 	if (!ARRAY_RESERVE(d->hits, d->nhits, d->cap))
 		return -ENOMEM;
@@ -167,7 +189,7 @@ static int entry_cb(const struct nlmsghdr *nlh, void *arg)
 }
 
 static struct nlmsghdr *put_ct_header(char *buf, uint16_t type, uint16_t flags,
-				      uint32_t seq)
+				      uint32_t seq, uint8_t family)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct nfgenmsg *nfg;
@@ -176,7 +198,7 @@ static struct nlmsghdr *put_ct_header(char *buf, uint16_t type, uint16_t flags,
 	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
 	nlh->nlmsg_seq = seq;
 	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = AF_INET;
+	nfg->nfgen_family = family;
 	nfg->version = NFNETLINK_V0;
 	nfg->res_id = 0;
 	return nlh;
@@ -188,8 +210,13 @@ static void put_delete(struct nlmsghdr *nlh, const struct ct_tuple *t)
 
 	tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG);
 	ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
-	mnl_attr_put_u32(nlh, CTA_IP_V4_SRC, t->src);
-	mnl_attr_put_u32(nlh, CTA_IP_V4_DST, t->dst);
+	if (t->family == AF_INET6) {
+		mnl_attr_put(nlh, CTA_IP_V6_SRC, 16, t->src6);
+		mnl_attr_put(nlh, CTA_IP_V6_DST, 16, t->dst6);
+	} else {
+		mnl_attr_put_u32(nlh, CTA_IP_V4_SRC, t->src);
+		mnl_attr_put_u32(nlh, CTA_IP_V4_DST, t->dst);
+	}
 	mnl_attr_nest_end(nlh, ip);
 	proto = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
 	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, t->proto);
@@ -245,15 +272,26 @@ struct ct_cleanup *conntrack_cleanup_begin(struct conntrack *ct, uint32_t orig_d
 	qsort(sorted, n, sizeof(*sorted), flow_cmp);
 	d.flows = sorted;
 	d.n = n;
-	nlh = put_ct_header(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, nl_sock_next_seq(ct->nl));
-	if (orig_dst && !ct->no_filter)
-		put_dst_filter(nlh, orig_dst);
-	ret = nl_request(ct->nl, nlh, entry_cb, &d);
-	if ((ret == -EINVAL || ret == -EOPNOTSUPP) && orig_dst && !ct->no_filter) {
-		/* A kernel before 5.8: the whole table, matched here. */
-		ct->no_filter = true;
-		d.nhits = d.seen = 0;
-		nlh = put_ct_header(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, nl_sock_next_seq(ct->nl));
+	/* IPv4 flows sort first: a dump of each family that has any. */
+	ret = 0;
+	if (n && !is_v6(&sorted[0])) {
+		nlh = put_ct_header(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, nl_sock_next_seq(ct->nl),
+				    AF_INET);
+		if (orig_dst && !ct->no_filter)
+			put_dst_filter(nlh, orig_dst);
+		ret = nl_request(ct->nl, nlh, entry_cb, &d);
+		if ((ret == -EINVAL || ret == -EOPNOTSUPP) && orig_dst && !ct->no_filter) {
+			/* A kernel before 5.8: the whole table, matched here. */
+			ct->no_filter = true;
+			d.nhits = d.seen = 0;
+			nlh = put_ct_header(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP,
+					    nl_sock_next_seq(ct->nl), AF_INET);
+			ret = nl_request(ct->nl, nlh, entry_cb, &d);
+		}
+	}
+	if (ret == 0 && n && is_v6(&sorted[n - 1])) {
+		nlh = put_ct_header(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, nl_sock_next_seq(ct->nl),
+				    AF_INET6);
 		ret = nl_request(ct->nl, nlh, entry_cb, &d);
 	}
 	free(sorted);
@@ -322,10 +360,11 @@ int conntrack_cleanup_step(struct ct_cleanup *c, size_t max, size_t *deleted)
 	if (!buf)
 		return -ENOMEM;
 	for (size_t i = 0; i < count; i++) {
+		const struct ct_tuple *t = &c->hits[c->next + i];
 		struct nlmsghdr *nlh = put_ct_header(buf + len, IPCTNL_MSG_CT_DELETE, NLM_F_ACK,
-						     nl_sock_next_seq(c->ct->nl));
+						     nl_sock_next_seq(c->ct->nl), t->family);
 
-		put_delete(nlh, &c->hits[c->next + i]);
+		put_delete(nlh, t);
 		len += NLMSG_ALIGN(nlh->nlmsg_len);
 	}
 	if (mnl_socket_sendto(nl, buf, len) < 0)

@@ -9,19 +9,24 @@
 #include <stdint.h>
 
 /* The flows of one forward: original direction proto/dport = the external
- * side, reply source = the internal target. */
+ * side, reply source = the internal target (a pinhole's is its own
+ * address and port). */
 struct ct_flow {
 	uint8_t proto;
 	uint16_t external_port;
-	uint32_t internal_addr;		/* host byte order */
+	uint32_t internal_addr;		/* IPv4; host byte order */
 	uint16_t target_port;
+	uint8_t family;			/* AF_INET6, else IPv4 */
+	uint8_t internal_addr6[16];	/* IPv6 */
 };
 
 /* A conntrack tuple as the kernel reports it (network byte order). */
 struct ct_tuple {
-	uint32_t src, dst;
+	uint32_t src, dst;		/* IPv4 */
 	uint16_t sport, dport;
 	uint8_t proto;
+	uint8_t family;			/* AF_INET or AF_INET6 */
+	uint8_t src6[16], dst6[16];	/* IPv6 */
 };
 
 struct conntrack;
@@ -43,8 +48,9 @@ int conntrack_cleanup_step(struct ct_cleanup *c, size_t max, size_t *deleted);
 size_t conntrack_cleanup_left(const struct ct_cleanup *c);
 void conntrack_cleanup_free(struct ct_cleanup *c);
 
-/* All of it at once: one dump of the IPv4 conntrack table, then the
- * deletes of every matching entry, a slice per round trip.
+/* All of it at once: one dump of the IPv4 conntrack table (and one of the
+ * IPv6 table when an IPv6 flow is asked for), then the deletes of every
+ * matching entry, a slice per round trip.
  * With orig_dst (host order; 0: any) the kernel filters the dump to flows
  * sent to that address (5.8+), so that the NATed traffic of a busy VPN
  * server is not read back on every removal. *deleted counts the entries

@@ -72,13 +72,30 @@ check "... a pinhole of its own" 'pinhole_has "$C2_6 . tcp . 7000 "'
 ctl list | sed 's/^/     /'
 check "portgatectl list shows the family" 'ctl list | grep -qE "ipv6 +dynamic +pcp +tcp +7000 +\[$C1_6\]:7000 "'
 check "list --json says family ipv6, path routed" 'ctl --json list | grep -q "\"path\": \"routed\""'
+check "metrics count the two routed IPv6 TCP mappings made through PCP" \
+	'eq "$(metric "portgate_client_mappings{family=\"ipv6\",path=\"routed\",via=\"pcp\",protocol=\"tcp\"}")" 2'
 r=$(in_ns ext "$PMP" $GW6 pcpmap tcp 7002 0 600)
 check "a PCP request to the tunnel's IPv6 address from outside gets no answer" 'eq "$r" timeout'
 check_not "... and opens nothing" 'pinholes | grep -q "tcp . 7002"'
+# IPv6 has no rp_filter: a host outside may send with c2's address as its
+# source. Only the arrival check (the ip6 guard rule, then IPV6_PKTINFO)
+# keeps it from speaking for c2.
+in_ns ext ip -6 addr add $C2_6/128 dev eth0 nodad
+r=$(in_ns ext "$PMP" -b $C2_6 $GW6 pcpmap tcp 7003 0 600)
+check "a forged request with c2's IPv6 address from outside gets no answer" 'eq "$r" timeout'
+check_not "... and opens nothing for c2" 'pinholes | grep -q "tcp . 7003"'
+guard_counted() { in_ns gw nft list chain ip6 portgate input | grep -qE "counter packets [1-9]"; }
+check "... the ip6 guard rule counted it" 'guard_counted'
+in_ns ext ip -6 addr del $C2_6/128 dev eth0
+conn_open ext "[$C1_6]" 7000
+check "an established TCP flow through the pinhole passes data" 'line_through c1 one'
 r=$(pmp6 c1 pcpmap tcp 7000 0 0)
 check "a PCP delete over IPv6 succeeds" 'eq "$(field result "$r")" 0'
 check "... and closes the pinhole" 'pinhole_lacks "$C1_6 . tcp . 7000 "'
 check_not "... so TCP to [c1]:7000 is dropped again" 'tcp_says ext "[$C1_6]" 7000 c1'
+ct_cut() { ! line_through c1 two; }
+check "... and the established flow is cut (its conntrack entry went with it)" 'wait_until 5 ct_cut'
+kill "${CONN_PID:-}" 2>/dev/null
 check "c2's pinhole for 7000 stays" 'pinhole_has "$C2_6 . tcp . 7000 "'
 
 # --- libtorrent on IPv6, routed ------------------------------------------

@@ -177,6 +177,51 @@ static void bad_policies(void **state)
 	refused_as(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+#define HEAD4 "interface: wg0\nexternal: { interface: eth0 }\n"
+
+/* ipv6: off unless asked; routed; nat66 on external.interface or its own. */
+static void ipv6_section(void **state)
+{
+	char err[512] = "";
+	struct policy p;
+
+	(void)state;
+	assert_int_equal(load(HEAD4, &p, err), 0);
+	assert_int_equal(p.ipv6_mode, POLICY_IPV6_OFF);
+	assert_int_equal(p.ipv6_mark, POLICY_IPV6_MARK_DEFAULT);
+	policy_free(&p);
+	assert_int_equal(load(HEAD4 "ipv6: { mode: routed, mark: 0x100 }\n", &p, err), 0);
+	assert_int_equal(p.ipv6_mode, POLICY_IPV6_ROUTED);
+	assert_int_equal(p.ipv6_mark, 0x100);
+	policy_free(&p);
+	assert_int_equal(load(HEAD4 "ipv6: { mode: nat66 }\n", &p, err), 0);
+	assert_int_equal(p.ipv6_mode, POLICY_IPV6_NAT66);
+	assert_string_equal(p.ipv6_external_interface, "eth0");
+	policy_free(&p);
+	assert_int_equal(load(HEAD4 "ipv6: { mode: nat66, external: { interface: eth1 } }\n",
+			      &p, err), 0);
+	assert_string_equal(p.ipv6_external_interface, "eth1");
+	policy_free(&p);
+}
+
+static void bad_ipv6(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ HEAD4 "ipv6: { mode: bridged }\n",
+		  "t.yaml:3:15: ipv6.mode must be routed or nat66, not \"bridged\"" },
+		{ HEAD4 "ipv6: { mark: 0x10 }\n", "t.yaml:3:7: ipv6.mode (routed or nat66) is required" },
+		{ HEAD4 "ipv6: { mode: routed, mark: 0 }\n", "t.yaml:3:29: ipv6.mark must be a non-zero" },
+		{ HEAD4 "ipv6: { mode: routed, mark: 0x1ffffffff }\n", "t.yaml:3:29: ipv6.mark must be" },
+		{ HEAD4 "ipv6: { mode: routed, nat: yes }\n", "t.yaml:3:23: unknown key \"nat\" in ipv6" },
+		{ HEAD4 "pcp: false\nipv6: { mode: routed }\n", "t.yaml:4:7: ipv6 needs pcp: true" },
+		{ "interface: wg0\nexternal: { address: 203.0.113.1 }\nipv6: { mode: nat66 }\n",
+		  "t.yaml:3:7: ipv6.mode nat66 needs ipv6.external.interface" },
+	};
+
+	(void)state;
+	refused_as(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 #define HEAD "interface: wg0\nexternal: { interface: eth0 }\nports: { range: 20000-30000, reserved: [25000] }\npeers:\n"
 
 static void static_forwards(void **state)
@@ -310,6 +355,8 @@ int main(void)
 		cmocka_unit_test(minimal_policy_gets_defaults),
 		cmocka_unit_test(full_policy),
 		cmocka_unit_test(bad_policies),
+		cmocka_unit_test(ipv6_section),
+		cmocka_unit_test(bad_ipv6),
 		cmocka_unit_test(static_forwards),
 		cmocka_unit_test(bad_forwards),
 		cmocka_unit_test(example_policy_is_valid),

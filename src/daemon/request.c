@@ -254,8 +254,9 @@ static bool serve_natpmp(struct gateway *g, struct pending *p, const uint8_t *bu
 static bool serve(struct gateway *g, struct pending *p, const uint8_t *buf, size_t len)
 {
 	p->is_pcp = len >= 1 && buf[0] != 0 && g->policy.pcp;
-	/* NAT-PMP is IPv4 only (RFC 6886): on IPv6, only PCP is heard. */
-	if (pending_is_v6(p) && !p->is_pcp) {
+	/* NAT-PMP is IPv4 only (RFC 6886): on IPv6, only PCP is heard, and
+	 * only while the policy serves IPv6. */
+	if (pending_is_v6(p) && (!p->is_pcp || g->policy.ipv6_mode == POLICY_IPV6_OFF)) {
 		stats_count(&g->stats, STAT_IGNORED, 1);
 		return false;
 	}

@@ -141,6 +141,62 @@ void harness_up(struct harness *h, const char *extra_yaml, const char *extra_pee
 	h->server_port = ntohs(sin.sin_port);
 	for (int i = 0; i < 3; i++)
 		h->clients[i] = udp_socket(client_addrs[i], 0);
+	h->server6_fd = h->client6 = -1;
+}
+
+static int udp6_socket(void)
+{
+	struct sockaddr_in6 sin = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+bool harness_up6(struct harness *h)
+{
+	struct sockaddr_in6 sin;
+	socklen_t sl = sizeof(sin);
+	int one = 1;
+
+	h->server6_fd = udp6_socket();
+	h->client6 = udp6_socket();
+	if (h->server6_fd < 0 || h->client6 < 0)
+		return false;
+	assert_int_equal(setsockopt(h->server6_fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
+				    sizeof(one)), 0);
+	assert_int_equal(getsockname(h->server6_fd, (struct sockaddr *)&sin, &sl), 0);
+	h->server6_port = ntohs(sin.sin6_port);
+	return true;
+}
+
+void harness_send6(struct harness *h, const void *buf, size_t len)
+{
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_port = htons(h->server6_port),
+				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+
+	assert_int_equal(sendto(h->client6, buf, len, 0, (struct sockaddr *)&to, sizeof(to)),
+			 (ssize_t)len);
+}
+
+void harness_serve6(struct harness *h)
+{
+	struct pollfd pfd = { .fd = h->server6_fd, .events = POLLIN };
+
+	assert_int_equal(poll(&pfd, 1, 1000), 1);
+	gateway_requests_readable(h->g, h->server6_fd);
+}
+
+int harness_recv6(struct harness *h, uint8_t *buf, size_t cap)
+{
+	struct pollfd pfd = { .fd = h->client6, .events = POLLIN };
+
+	if (poll(&pfd, 1, 300) != 1)
+		return -1;
+	return (int)recv(h->client6, buf, cap, 0);
 }
 
 int harness_setup(void **state)
@@ -167,6 +223,10 @@ void harness_down(struct harness *h)
 	close(h->server_fd);
 	for (int i = 0; i < 3; i++)
 		close(h->clients[i]);
+	if (h->server6_fd >= 0)
+		close(h->server6_fd);
+	if (h->client6 >= 0)
+		close(h->client6);
 	kill(h->uapi_pid, SIGKILL);
 	waitpid(h->uapi_pid, &status, 0);
 	snprintf(path, sizeof(path), "%s/uapi.sock", h->dir);

@@ -6,6 +6,7 @@
 #ifndef PORTGATE_TESTS_CORE_HARNESS_H
 #define PORTGATE_TESTS_CORE_HARNESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,8 @@ struct harness {
 	int server_fd;		/* the gateway's side: 127.0.0.1, any port */
 	uint16_t server_port;
 	int clients[3];		/* bound to PEER_A, PEER_B, STRANGER */
+	int server6_fd, client6;	/* harness_up6: both on ::1; -1 before */
+	uint16_t server6_port;
 	char dir[64];
 	int uapi_pid;
 };
@@ -31,6 +34,13 @@ int harness_teardown(void **state);
  * fake WireGuard lists (UAPI lines); either may be "". */
 void harness_up(struct harness *h, const char *extra_yaml, const char *extra_peers);
 void harness_down(struct harness *h);
+/* IPv6 over loopback: the gateway's socket and one client, both on ::1
+ * (give a peer allowed_ip=::1/128). false when this host has no IPv6
+ * loopback (the test skips). */
+bool harness_up6(struct harness *h);
+void harness_send6(struct harness *h, const void *buf, size_t len);
+void harness_serve6(struct harness *h);
+int harness_recv6(struct harness *h, uint8_t *buf, size_t cap);
 /* The fake WireGuard lists these peers from its next answer on. */
 void harness_set_peers(struct harness *h, const char *extra_peers);
 /* Runs the gateway's event loop for ms milliseconds. */

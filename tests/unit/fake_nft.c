@@ -1,6 +1,7 @@
 /* In-memory nftables and conntrack for the daemon core's unit tests. One
  * process-wide "kernel" (tests are single-threaded), a map keyed by
- * protocol and port; a transaction applies whole or not at all. */
+ * protocol and port, and a short list for the ip6 table's elements; a
+ * transaction applies whole or not at all. */
 #include "fake_nft.h"
 
 #include <errno.h>
@@ -21,6 +22,8 @@ static struct {
 	bool preloaded;
 	uint32_t external;
 	bool local[2][65536];		/* [tcp?][port] */
+	struct nft_element v6[FAKE_NFT_V6_MAX];	/* ip6: NAT66 and pinholes */
+	size_t n6;
 } kernel;
 
 struct nft_writer {
@@ -42,9 +45,47 @@ void fake_nft_refuse_commits(unsigned n) { kernel.refuse = n; }
 unsigned fake_nft_commits(void) { return kernel.commits; }
 unsigned fake_nft_flows_cut(void) { return kernel.cut; }
 
+/* The ip6 element with e's key (space, proto, port; a pinhole's address). */
+static struct nft_element *v6_find(const struct nft_element *e)
+{
+	for (size_t i = 0; i < kernel.n6; i++) {
+		struct nft_element *x = &kernel.v6[i];
+
+		if (x->space == e->space && x->proto == e->proto &&
+		    x->external_port == e->external_port &&
+		    (e->space != NFT_SPACE_PINHOLE || !memcmp(x->addr6, e->addr6, 16)))
+			return x;
+	}
+	return NULL;
+}
+
+static void v6_apply(bool del, const struct nft_element *e)
+{
+	struct nft_element *x = v6_find(e);
+
+	if (del && x)
+		*x = kernel.v6[--kernel.n6];
+	else if (!del && x)
+		*x = *e;
+	else if (!del && kernel.n6 < FAKE_NFT_V6_MAX)
+		kernel.v6[kernel.n6++] = *e;
+}
+
+bool fake_nft_get6(uint8_t space, uint8_t proto, uint16_t port, struct nft_element *out)
+{
+	for (size_t i = 0; i < kernel.n6; i++)
+		if (kernel.v6[i].space == space && kernel.v6[i].proto == proto &&
+		    kernel.v6[i].external_port == port) {
+			if (out)
+				*out = kernel.v6[i];
+			return true;
+		}
+	return false;
+}
+
 size_t fake_nft_count(void)
 {
-	size_t n = 0;
+	size_t n = kernel.n6;
 
 	for (int p = 0; p < 2; p++)
 		for (int i = 0; i < 65536; i++)
@@ -65,6 +106,11 @@ void fake_nft_preload(const struct nft_element *e)
 {
 	struct slot *s = slot_of(e->proto, e->external_port);
 
+	if (e->space != NFT_SPACE_IPV4) {
+		v6_apply(false, e);
+		kernel.preloaded = true;
+		return;
+	}
 	s->used = true;
 	s->e = *e;
 	kernel.preloaded = true;
@@ -128,6 +174,14 @@ int nft_writer_dump(struct nft_writer *w, int (*cb)(const struct nft_element *, 
 				if ((ret = cb(&e, arg)) < 0)
 					return ret;
 			}
+	for (size_t i = 0; i < kernel.n6; i++) {
+		struct nft_element e = kernel.v6[i];
+		int ret;
+
+		e.remaining_ms = (uint64_t)e.lifetime_s * 1000;
+		if ((ret = cb(&e, arg)) < 0)
+			return ret;
+	}
 	return 0;
 }
 
@@ -173,8 +227,6 @@ static int push(struct nft_txn *t, bool del, const struct nft_element *e)
 int nft_txn_put(struct nft_txn *t, const struct nft_element *e, bool replace)
 {
 	(void)replace;
-	if (e->space != NFT_SPACE_IPV4)
-		return -EOPNOTSUPP;
 	return push(t, false, e);
 }
 
@@ -185,13 +237,9 @@ int nft_txn_delete(struct nft_txn *t, uint8_t proto, uint16_t external_port)
 	return push(t, true, &e);
 }
 
-/* The fake kernel holds the ip table only: the core's unit tests speak
- * IPv4 (IPv6 runs against the real kernel in tests/netns). */
 int nft_txn_delete_element(struct nft_txn *t, const struct nft_element *e)
 {
-	if (e->space != NFT_SPACE_IPV4)
-		return -EOPNOTSUPP;
-	return nft_txn_delete(t, e->proto, e->external_port);
+	return push(t, true, e);
 }
 
 int nft_writer_set_external6(struct nft_writer *w, const uint8_t *addrs, size_t n)
@@ -237,6 +285,10 @@ int nft_txn_commit(struct nft_txn *t)
 	for (size_t i = 0; i < t->n; i++) {
 		struct slot *s = slot_of(t->ops[i].e.proto, t->ops[i].e.external_port);
 
+		if (t->ops[i].e.space != NFT_SPACE_IPV4) {
+			v6_apply(t->ops[i].del, &t->ops[i].e);
+			continue;
+		}
 		s->used = !t->ops[i].del;
 		s->e = t->ops[i].e;
 	}

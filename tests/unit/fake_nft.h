@@ -14,6 +14,10 @@ void fake_nft_refuse_commits(unsigned n);
 /* Elements the "kernel" holds now. */
 size_t fake_nft_count(void);
 bool fake_nft_get(uint8_t proto, uint16_t port, struct nft_element *out);
+/* The ip6 table: the element of this space, protocol and port (a pinhole's
+ * port on any address). */
+#define FAKE_NFT_V6_MAX 64
+bool fake_nft_get6(uint8_t space, uint8_t proto, uint16_t port, struct nft_element *out);
 /* Commits tried (refused ones included), and conntrack deletions asked. */
 unsigned fake_nft_commits(void);
 unsigned fake_nft_flows_cut(void);

@@ -120,10 +120,7 @@ size_t gateway_sync_sockets6(struct gateway *g, int ifindex_ok);
 void gateway_sync_external6(struct gateway *g);
 /* The space a peer's IPv6 mapping lives in under the policy now. */
 enum mapping_space gateway_space6(const struct gateway *g);
-/* Whether a mapping of an IPv6 space still stands: its peer owns its
- * address, the policy's mode is its space, its port is allowed. */
-bool gateway_mapping_allowed6(struct gateway *g, const struct mapping_view *v);
-/* Unsolicited PCP ANNOUNCE to each peer's IPv6 /128. */
-void gateway_announce6(struct gateway *g, const uint8_t *msg, size_t len);
+/* Whether the policy serves this IPv6 space now (ipv6.mode). */
+bool gateway_serves_space(const struct gateway *g, enum mapping_space space);
 
 #endif

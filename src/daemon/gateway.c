@@ -240,19 +240,30 @@ struct sweep_ctx {
 	bool short_of_memory;
 };
 
+/* The peer whose allowed-ips hold the mapping's internal address. */
+static bool owner_of(const struct gateway *g, const struct mapping_view *v, uint8_t owner[32],
+		     uint8_t *cidr)
+{
+	return v->space == MAPPING_SPACE_IPV4 ? wg_watch_lookup(g->wg, v->addr, owner, cidr)
+					      : wg_watch_lookup6(g->wg, v->addr6, owner, cidr);
+}
+
 static bool mapping_allowed(struct gateway *g, const struct mapping_view *v)
 {
 	struct mapping_limits lim;
 	uint8_t owner[32], cidr = 0;
 
-	if (v->space != MAPPING_SPACE_IPV4)
-		return gateway_mapping_allowed6(g, v);
-	if (wg_watch_valid(g->wg) && (!wg_watch_lookup(g->wg, v->addr, owner, &cidr) ||
+	if (v->space != MAPPING_SPACE_IPV4 && !gateway_serves_space(g, v->space))
+		return false;
+	if (wg_watch_valid(g->wg) && (!owner_of(g, v, owner, &cidr) ||
 				      memcmp(owner, v->peer, 32) ||
 				      policy_refuses_prefix(&g->policy, cidr)))
 		return false;
 	if (policy_denies(&g->policy, v->peer))
 		return false;
+	/* A pinhole is on the peer's own address: every port is its own. */
+	if (v->space == MAPPING_SPACE_ROUTED6)
+		return true;
 	policy_limits_for(&g->policy, v->peer, &lim);
 	if (v->external_port < lim.port_min || v->external_port > lim.port_max)
 		return false;

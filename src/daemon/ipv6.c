@@ -1,8 +1,7 @@
 /* The IPv6 half of the gateway (ipv6: in the policy): sockets on the
  * tunnel's global IPv6 addresses, the kernel's guard and external sets of
  * the ip6 table, which space a peer's IPv6 mapping lives in, whether it
- * still stands, and the unsolicited ANNOUNCE to each peer's /128. IPv6 is
- * asked for with PCP only (RFC 6886 is IPv4). */
+ * is served. IPv6 is asked for with PCP only (RFC 6886 is IPv4). */
 #include "daemon/core.h"
 
 #include <arpa/inet.h>
@@ -102,44 +101,7 @@ void gateway_sync_external6(struct gateway *g)
 			  "requests get NETWORK_FAILURE", g->policy.ipv6_external_interface);
 }
 
-bool gateway_mapping_allowed6(struct gateway *g, const struct mapping_view *v)
+bool gateway_serves_space(const struct gateway *g, enum mapping_space space)
 {
-	struct mapping_limits lim;
-	uint8_t owner[32], cidr = 0;
-
-	if (g->policy.ipv6_mode == POLICY_IPV6_OFF || v->space != gateway_space6(g))
-		return false;
-	if (wg_watch_valid(g->wg) && (!wg_watch_lookup6(g->wg, v->addr6, owner, &cidr) ||
-				      memcmp(owner, v->peer, 32) ||
-				      policy_refuses_prefix(&g->policy, cidr)))
-		return false;
-	if (policy_denies(&g->policy, v->peer))
-		return false;
-	if (v->space == MAPPING_SPACE_ROUTED6)
-		return true;	/* the peer's own address: every port is its own */
-	policy_limits_for(&g->policy, v->peer, &lim);
-	if (v->external_port < lim.port_min || v->external_port > lim.port_max)
-		return false;
-	return !mapping_table_port_reserved(g->mappings, v->external_port);
-}
-
-void gateway_announce6(struct gateway *g, const uint8_t *msg, size_t len)
-{
-	const struct wg_device_info *dev = wg_watch_device(g->wg);
-	int fd = pmp_sockets_any_fd6(g->sockets);
-
-	if (fd < 0 || !len)
-		return;
-	for (size_t i = 0; i < dev->n_peers; i++) {
-		for (size_t k = 0; k < dev->peers[i].n_ips; k++) {
-			const struct wg_allowed_ip *ip = &dev->peers[i].ips[k];
-			struct sockaddr_in6 to = { .sin6_family = AF_INET6,
-						   .sin6_port = htons(NATPMP_CLIENT_PORT) };
-
-			if (ip->family != AF_INET6 || ip->cidr != 128)
-				continue;
-			memcpy(&to.sin6_addr, ip->addr, 16);
-			sendto(fd, msg, len, MSG_DONTWAIT, (struct sockaddr *)&to, sizeof(to));
-		}
-	}
+	return g->policy.ipv6_mode != POLICY_IPV6_OFF && space == gateway_space6(g);
 }

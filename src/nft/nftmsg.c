@@ -1,6 +1,7 @@
 /* Builders of nf_tables messages and expressions for any family, shared by
  * the shapes of the ip and ip6 tables. Internal to src/nft. */
 #include "nft/nftmsg.h"
+#include "nft/ruleset.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -314,4 +315,34 @@ struct nftnl_expr *expr_bitwise(uint32_t reg, uint32_t mask, uint32_t xor)
 		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &xor, sizeof(xor));
 	}
 	return e;
+}
+
+int msg_put_guard_rule(struct nl_batch *b, uint32_t family, const char *table,
+		       uint32_t tunnel_set_id, const char *inner_ifname)
+{
+	struct nftnl_rule *r = msg_rule_new(family, table, NFT_CHAIN_INPUT);
+	bool v6 = family == NFPROTO_IPV6;
+	char ifname[IFNAMSIZ] = { 0 };
+	uint16_t port = htons(NFT_GUARDED_PORT);
+	uint8_t udp = IPPROTO_UDP;
+	int ret = -ENOMEM;
+
+	if (!r)
+		return ret;
+	strncpy(ifname, inner_ifname, IFNAMSIZ - 1);
+	/* The destination address: at 16 (4 bytes) in IPv4, 24 (16) in IPv6. */
+	if (rule_add(r, expr_payload(NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16, v6 ? 16 : 4,
+				     NFT_REG_1)) &&
+	    rule_add(r, expr_lookup(NFT_SET_TUNNEL, tunnel_set_id, NFT_REG_1, -1)) &&
+	    rule_add(r, expr_meta(NFT_META_L4PROTO, NFT_REG_1)) &&
+	    rule_add(r, expr_cmp(NFT_CMP_EQ, &udp, sizeof(udp))) &&
+	    rule_add(r, expr_payload(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1)) &&
+	    rule_add(r, expr_cmp(NFT_CMP_EQ, &port, sizeof(port))) &&
+	    rule_add(r, expr_meta(NFT_META_IIFNAME, NFT_REG_1)) &&
+	    rule_add(r, expr_cmp(NFT_CMP_NEQ, ifname, strlen(ifname) + 1)) &&
+	    rule_add(r, expr_counter()) &&
+	    rule_add(r, expr_verdict(NF_DROP)))
+		ret = msg_put_rule(b, family, r);
+	nftnl_rule_free(r);
+	return ret;
 }

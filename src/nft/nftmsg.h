@@ -32,6 +32,11 @@ struct nftnl_rule *msg_rule_new(uint32_t family, const char *table, const char *
 /* Appends r to its chain. */
 int msg_put_rule(struct nl_batch *b, uint32_t family, struct nftnl_rule *r);
 
+/* The trust boundary in the kernel, in the input chain of either family:
+ * ip[6] daddr @tunnel udp dport 5351 iifname != "wg0" counter drop */
+int msg_put_guard_rule(struct nl_batch *b, uint32_t family, const char *table,
+		       uint32_t tunnel_set_id, const char *inner_ifname);
+
 /* Adds e to r; false when e is NULL (out of memory). */
 bool rule_add(struct nftnl_rule *r, struct nftnl_expr *e);
 struct nftnl_expr *expr_payload(uint32_t base, uint32_t offset, uint32_t len, uint32_t dreg);

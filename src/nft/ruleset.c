@@ -81,58 +81,28 @@ out:
 	return ret;
 }
 
-/* ip daddr @tunnel udp dport 5351 iifname != "wg0" counter drop */
-static int put_guard_rule(struct nl_batch *b, const char *table,
-			  const char *inner_ifname)
-{
-	struct nftnl_rule *r = msg_rule_new(NFPROTO_IPV4, table, NFT_CHAIN_INPUT);
-	char ifname[IFNAMSIZ] = { 0 };
-	uint16_t port = htons(NFT_GUARDED_PORT);
-	uint8_t udp = IPPROTO_UDP;
-	int ret = -ENOMEM;
-
-	if (!r)
-		return ret;
-	strncpy(ifname, inner_ifname, IFNAMSIZ - 1);
-	if (!rule_add(r, expr_payload(NFT_PAYLOAD_NETWORK_HEADER, 16, 4, NFT_REG_1)) ||
-	    !rule_add(r, expr_lookup(NFT_SET_TUNNEL, SET_ID_TUNNEL, NFT_REG_1, -1)) ||
-	    !rule_add(r, expr_meta(NFT_META_L4PROTO, NFT_REG_1)) ||
-	    !rule_add(r, expr_cmp(NFT_CMP_EQ, &udp, sizeof(udp))) ||
-	    !rule_add(r, expr_payload(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1)) ||
-	    !rule_add(r, expr_cmp(NFT_CMP_EQ, &port, sizeof(port))) ||
-	    !rule_add(r, expr_meta(NFT_META_IIFNAME, NFT_REG_1)) ||
-	    !rule_add(r, expr_cmp(NFT_CMP_NEQ, ifname, strlen(ifname) + 1)) ||
-	    !rule_add(r, expr_counter()) ||
-	    !rule_add(r, expr_verdict(NF_DROP)))
-		goto out;
-	ret = msg_put_rule(b, NFPROTO_IPV4, r);
-out:
-	nftnl_rule_free(r);
-	return ret;
-}
-
 int ruleset_put_shape(struct nl_batch *b, const char *table,
 		      const char *inner_ifname)
 {
 	int ret;
 
 	if ((ret = msg_put_set(b, NFPROTO_IPV4, table, NFT_SET_EXTERNAL, SET_ID_EXTERNAL, 0,
-			   TYPE_IPV4_ADDR, 4, 0, 0)) ||
+			       TYPE_IPV4_ADDR, 4, 0, 0)) ||
 	    (ret = msg_put_set(b, NFPROTO_IPV4, table, NFT_SET_TUNNEL, SET_ID_TUNNEL, 0,
-			   TYPE_IPV4_ADDR, 4, 0, 0)) ||
+			       TYPE_IPV4_ADDR, 4, 0, 0)) ||
 	    (ret = msg_put_set(b, NFPROTO_IPV4, table, NFT_MAP_FORWARDS, SET_ID_FORWARDS,
-			   NFT_SET_MAP | NFT_SET_TIMEOUT,
-			   TYPE_CONCAT(TYPE_INET_PROTO, TYPE_INET_SERVICE), 8,
-			   TYPE_CONCAT(TYPE_IPV4_ADDR, TYPE_INET_SERVICE), 8)) ||
+			       NFT_SET_MAP | NFT_SET_TIMEOUT,
+			       TYPE_CONCAT(TYPE_INET_PROTO, TYPE_INET_SERVICE), 8,
+			       TYPE_CONCAT(TYPE_IPV4_ADDR, TYPE_INET_SERVICE), 8)) ||
 	    (ret = msg_put_chain(b, NFPROTO_IPV4, table, NFT_CHAIN_PREROUTING, "nat",
-			     NF_INET_PRE_ROUTING, -100)) ||
+				 NF_INET_PRE_ROUTING, -100)) ||
 	    (ret = msg_put_chain(b, NFPROTO_IPV4, table, NFT_CHAIN_FORWARD, "filter",
-			     NF_INET_FORWARD, 0)) ||
+				 NF_INET_FORWARD, 0)) ||
 	    (ret = msg_put_chain(b, NFPROTO_IPV4, table, NFT_CHAIN_INPUT, "filter",
-			     NF_INET_LOCAL_IN, -1)) ||
+				 NF_INET_LOCAL_IN, -1)) ||
 	    (ret = put_dnat_rule(b, table)) ||
 	    (ret = put_forward_rule(b, table, inner_ifname)) ||
-	    (ret = put_guard_rule(b, table, inner_ifname)))
+	    (ret = msg_put_guard_rule(b, NFPROTO_IPV4, table, SET_ID_TUNNEL, inner_ifname)))
 		return ret;
 	return 0;
 }

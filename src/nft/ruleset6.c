@@ -119,29 +119,6 @@ static int put_pinhole_rule(struct nl_batch *b, const char *table,
 		   mark_and_accept(r, mark));
 }
 
-static int put_guard_rule(struct nl_batch *b, const char *table, const char *inner_ifname)
-{
-	struct nftnl_rule *r = msg_rule_new(F, table, NFT_CHAIN_INPUT);
-	char ifname[IFNAMSIZ];
-	uint16_t port = htons(NFT_GUARDED_PORT);
-	uint8_t udp = IPPROTO_UDP;
-
-	if (!r)
-		return -ENOMEM;
-	ifname_of(ifname, inner_ifname);
-	return put(b, r,
-		   rule_add(r, expr_payload(NFT_PAYLOAD_NETWORK_HEADER, IP6_DADDR_OFFSET, 16, NFT_REG_1)) &&
-		   rule_add(r, expr_lookup(NFT_SET_TUNNEL, SET6_TUNNEL, NFT_REG_1, -1)) &&
-		   rule_add(r, expr_meta(NFT_META_L4PROTO, NFT_REG_1)) &&
-		   rule_add(r, expr_cmp(NFT_CMP_EQ, &udp, sizeof(udp))) &&
-		   rule_add(r, expr_payload(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1)) &&
-		   rule_add(r, expr_cmp(NFT_CMP_EQ, &port, sizeof(port))) &&
-		   rule_add(r, expr_meta(NFT_META_IIFNAME, NFT_REG_1)) &&
-		   rule_add(r, expr_cmp(NFT_CMP_NEQ, ifname, strlen(ifname) + 1)) &&
-		   rule_add(r, expr_counter()) &&
-		   rule_add(r, expr_verdict(NF_DROP)));
-}
-
 int ruleset6_put_shape(struct nl_batch *b, const char *table,
 		       const char *inner_ifname, uint32_t mark)
 {
@@ -168,7 +145,7 @@ int ruleset6_put_shape(struct nl_batch *b, const char *table,
 	    (ret = put_dnat_rule(b, table)) ||
 	    (ret = put_dnat_accept_rule(b, table, inner_ifname, mark)) ||
 	    (ret = put_pinhole_rule(b, table, inner_ifname, mark)) ||
-	    (ret = put_guard_rule(b, table, inner_ifname)))
+	    (ret = msg_put_guard_rule(b, F, table, SET6_TUNNEL, inner_ifname)))
 		return ret;
 	return 0;
 }

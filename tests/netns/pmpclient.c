@@ -159,14 +159,17 @@ static void exchange(int fd, const uint8_t *req, size_t len)
 	fflush(stdout);
 }
 
-static void listen_announcements(int seconds)
+/* On :5350 of the gateway's family (IPv6: [::]:5350). */
+static void listen_announcements(int seconds, int family)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(5350) };
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), one = 1;
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(5350) };
+	int fd = socket(family, SOCK_DGRAM, 0), one = 1;
 	uint8_t buf[64];
 
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+	if (fd < 0 || (family == AF_INET6 ? bind(fd, (struct sockaddr *)&sin6, sizeof(sin6))
+					  : bind(fd, (struct sockaddr *)&sin, sizeof(sin))) < 0) {
 		printf("error=%s\n", strerror(errno));
 		return;
 	}
@@ -379,7 +382,11 @@ static int run(int fd, int argc, char **argv)
 		flood(fd, atol(argv[1]));
 		return 0;
 	} else if (!strcmp(argv[0], "listen") && argc == 2) {
-		listen_announcements(atoi(argv[1]));
+		struct sockaddr_storage me;
+		socklen_t sl = sizeof(me);
+
+		getsockname(fd, (struct sockaddr *)&me, &sl);
+		listen_announcements(atoi(argv[1]), me.ss_family);
 		return 0;
 	} else {
 		fprintf(stderr, "pmpclient: bad command %s\n", argv[0]);

@@ -113,7 +113,11 @@ check "[routed] from outside, TCP to [c1]:6881 reaches libtorrent" 'tcp6_connect
 lt_udp() { grep -q "^portmap 6881 udp natpmp" "$log"; }
 check "[routed] its UDP mapping too" 'wait_until 10 lt_udp'
 
-# A restart keeps the pinholes (the table persists while the daemon is down).
+# A restart keeps the pinholes (the table persists while the daemon is down),
+# and the restarted gateway announces itself to each peer's IPv6 /128.
+in_ns c1 "$PMP" $GW6 listen 4 >"$TMPD/announce6" 2>&1 &
+ANN=$!
+wait_until 3 sh -c "ip netns exec $(ns c1) ss -6Hlun 'sport = :5350' | grep -q ."
 lab_stop
 if kernel_at_least 6 9; then
 	check "[routed] with portgated stopped, the pinhole is still in the kernel" 'pinhole_has "$C1_6 . tcp . 6881 "'
@@ -122,6 +126,9 @@ else
 	skip "[routed] the pinhole stays while portgated is stopped" "persistent tables need Linux 6.9"
 fi
 lab_start || exit 1
+wait "$ANN"
+check "[routed] the restarted gateway sends c1 a PCP ANNOUNCE over IPv6" \
+	'grep -q "size=24 .*version=2 op=128 result=0" "$TMPD/announce6"'
 adopted() { ctl list | grep -qE "ipv6 +dynamic +pcp +tcp +6881 +\[$C1_6\]:6881 "; }
 check "[routed] the restarted daemon adopted libtorrent's pinhole" 'adopted'
 check "[routed] and c2's" 'ctl list | grep -qE "ipv6 +dynamic +pcp +tcp +7000 +\[$C2_6\]:7000 "'

@@ -208,8 +208,10 @@ static int run(struct nft_writer *w, int argc, char **argv)
 	}
 	if (!strcmp(cmd, "ctdel") && argc >= 5) {
 		struct conntrack *ct = conntrack_open();
-		struct ct_flow f = { proto_of(argv[1]), (uint16_t)atoi(argv[2]),
-				     addr_of(argv[3]), (uint16_t)atoi(argv[4]) };
+		struct ct_flow f = { .proto = proto_of(argv[1]),
+				     .external_port = (uint16_t)atoi(argv[2]),
+				     .internal_addr = addr_of(argv[3]),
+				     .target_port = (uint16_t)atoi(argv[4]), .family = AF_INET };
 		size_t deleted = 0;
 
 		if (!ct)

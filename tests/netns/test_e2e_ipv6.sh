@@ -144,8 +144,14 @@ in_ns gw wg set "$WG_GW" peer "$C1_KEY" allowed-ips 10.66.0.2/32
 check "c1's IPv6 allowed-ip taken away closes its pinhole" 'wait_until 5 pinhole_lacks "$C1_6 . tcp . 7200 "'
 check "... and leaves its IPv4 mapping" 'map_has gw "tcp . $e4 "'
 in_ns gw wg set "$WG_GW" peer "$C1_KEY" allowed-ips 10.66.0.2/32,$C1_6/128
+r=$(pmp c2 map udp 9000 0 600)
+e2=$(field external "$r")
+check "c2 holds an IPv4 mapping beside its IPv6 pinhole" 'map_has gw "udp . $e2 "'
+txns=$(metric portgate_nft_transactions_total)
 in_ns gw wg set "$WG_GW" peer "$C2_KEY" remove
 check "c2's removal closes its pinholes" 'wait_until 5 pinhole_lacks "$C2_6 . "'
+check "... and its IPv4 mapping" 'map_lacks gw udp "$e2"'
+check "... both tables changed in one transaction" 'eq "$(metric portgate_nft_transactions_total)" $((txns + 1))'
 
 # --- nat66 ------------------------------------------------------------------
 n=$(reloads)

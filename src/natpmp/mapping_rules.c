@@ -178,6 +178,20 @@ static struct lease *same_forward(const struct mapping_table *t,
 	return l;
 }
 
+/* A lease holds the address of its family only: an IPv4 lease renewed by
+ * NAT-PMP and by PCP (whose addresses are IPv4-mapped IPv6) stays the same
+ * forward, not a moved one. */
+static void set_address(struct lease *l, const struct mapping_request *req)
+{
+	if (req->space == MAPPING_SPACE_IPV4) {
+		l->d.addr = req->addr;
+		memset(l->d.addr6, 0, sizeof(l->d.addr6));
+	} else {
+		l->d.addr = 0;
+		memcpy(l->d.addr6, req->addr6, sizeof(l->d.addr6));
+	}
+}
+
 /* PCP's PREFER_FAILURE: the suggested port or nothing. */
 static bool not_as_asked(const struct mapping_request *req, uint16_t port)
 {
@@ -221,8 +235,7 @@ void mapping_table_request(struct mapping_table *t,
 			return;
 		}
 		l->d.internal_port = key_port;
-		l->d.addr = req->addr;
-		memcpy(l->d.addr6, req->addr6, sizeof(l->d.addr6));
+		set_address(l, req);
 	} else if (l) {
 		/* A renewal, a retransmit or the companion protocol: the
 		 * port stays whatever the client suggests now. */
@@ -230,8 +243,7 @@ void mapping_table_request(struct mapping_table *t,
 			refuse(reply, MAPPING_NO_MEMORY);
 			return;
 		}
-		l->d.addr = req->addr;
-		memcpy(l->d.addr6, req->addr6, sizeof(l->d.addr6));
+		set_address(l, req);
 	} else {
 		uint16_t port;
 
@@ -250,8 +262,7 @@ void mapping_table_request(struct mapping_table *t,
 			return;
 		}
 		l->d.space = (uint8_t)req->space;
-		l->d.addr = req->addr;
-		memcpy(l->d.addr6, req->addr6, sizeof(l->d.addr6));
+		set_address(l, req);
 		l->d.internal_port = key_port;
 		l->d.external_port = port;
 		/* Internal 0/1 (key 1): "any port, forwarded to itself"

@@ -116,6 +116,10 @@ static void map_is_one_table_with_natpmp(void **state)
 	 * under yet another removes it. */
 	m.nonce = 8;
 	assert_int_equal(map(h, A, &m).external, a.external);
+	/* Renewed by either protocol it is the same forward, not a moved
+	 * one: its flows stay (a moved forward's conntrack entries go). */
+	harness_run(h, 100);
+	assert_int_equal(fake_nft_flows_cut(), 0);
 	m.nonce = 9;
 	m.lifetime = 0;
 	a = map(h, A, &m);

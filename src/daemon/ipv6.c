@@ -5,14 +5,11 @@
 #include "daemon/core.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "daemon/wgwatch.h"
-#include "natpmp/codec.h"
 #include "nft/nft.h"
 #include "util/log.h"
 #include "wgpeer/rtnl.h"

@@ -113,9 +113,9 @@ void gateway_sync_external(struct gateway *g);
 void gateway_sync_reserved(struct gateway *g);
 
 /* ipv6.c: the IPv6 half. Sockets on the tunnel's global IPv6 addresses
- * (while the policy serves IPv6) and the kernel's guard set; returns how
- * many addresses could not be listened on. */
-size_t gateway_sync_sockets6(struct gateway *g, int ifindex_ok);
+ * (while the policy serves IPv6) and the kernel's guard set, the interface
+ * being present; returns how many addresses could not be listened on. */
+size_t gateway_sync_sockets6(struct gateway *g, bool present);
 /* nat66: the external interface's global IPv6 address, in the ip6 table. */
 void gateway_sync_external6(struct gateway *g);
 /* The space a peer's IPv6 mapping lives in under the policy now. */

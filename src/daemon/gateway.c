@@ -61,12 +61,24 @@ static void add_flow(struct apply_ctx *ctx, const struct mapping_view *v)
 	memcpy(ctx->flows[ctx->n_flows++].internal_addr6, v->addr6, 16);
 }
 
+/* The mapping state's spaces and the kernel's sets, one to one. */
+static uint8_t nft_space_of(enum mapping_space space)
+{
+	return space == MAPPING_SPACE_IPV4 ? NFT_SPACE_IPV4
+	       : space == MAPPING_SPACE_NAT66 ? NFT_SPACE_NAT66 : NFT_SPACE_PINHOLE;
+}
+
+static enum mapping_space mapping_space_of(uint8_t space)
+{
+	return space == NFT_SPACE_IPV4 ? MAPPING_SPACE_IPV4
+	       : space == NFT_SPACE_NAT66 ? MAPPING_SPACE_NAT66 : MAPPING_SPACE_ROUTED6;
+}
+
 /* The kernel element's key and target for a mapping. */
 static void element_of(const struct mapping_view *v, struct nft_element *e)
 {
 	memset(e, 0, sizeof(*e));
-	e->space = v->space == MAPPING_SPACE_IPV4 ? NFT_SPACE_IPV4
-		   : v->space == MAPPING_SPACE_NAT66 ? NFT_SPACE_NAT66 : NFT_SPACE_PINHOLE;
+	e->space = nft_space_of(v->space);
 	e->proto = ip_proto(v->proto);
 	e->external_port = v->external_port;
 	e->addr = v->addr;
@@ -120,6 +132,9 @@ static void log_change(const struct mapping_change *c, void *arg)
 	const struct mapping_view *v = c->is_active ? &c->after : &c->before;
 	char peer[9], a[INET6_ADDRSTRLEN + 2];
 
+	/* A renewal is only logged when debugging: nothing to format. */
+	if (c->was_active && c->is_active && !v->is_static && !log_debugging())
+		return;
 	key_to_short(peer, v->peer);
 	mapping_addr_text(v, a, sizeof(a));
 	if (v->is_static && c->was_active != c->is_active) {
@@ -439,8 +454,7 @@ static int adopt_element(const struct nft_element *e, void *arg)
 	struct adopt_ctx *ctx = arg;
 	struct mapping_view v = {
 		.peer = e->owner,
-		.space = e->space == NFT_SPACE_IPV4 ? MAPPING_SPACE_IPV4
-			 : e->space == NFT_SPACE_NAT66 ? MAPPING_SPACE_NAT66 : MAPPING_SPACE_ROUTED6,
+		.space = mapping_space_of(e->space),
 		.addr = e->addr,
 		.proto = e->proto == IPPROTO_TCP ? MAPPING_TCP : MAPPING_UDP,
 		.internal_port = e->owner_port,

@@ -56,12 +56,12 @@ static void sync_tunnel_set6(struct gateway *g, const uint8_t *addrs, size_t n)
 	g->tunnel.n6 = n;
 }
 
-size_t gateway_sync_sockets6(struct gateway *g, int ifindex_ok)
+size_t gateway_sync_sockets6(struct gateway *g, bool present)
 {
 	uint8_t addrs[PMP_SOCKETS_MAX][16];
 	size_t n = 0;
 
-	if (!ifindex_ok || rtnl_ipv6_addrs(wg_watch_rtnl(g->wg), g->policy.interface,
+	if (!present || rtnl_ipv6_addrs(wg_watch_rtnl(g->wg), g->policy.interface,
 					   &addrs[0][0], PMP_SOCKETS_MAX, &n) < 0)
 		n = 0;
 	sync_tunnel_set6(g, &addrs[0][0], n);

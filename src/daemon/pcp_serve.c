@@ -134,10 +134,9 @@ static void serve_map(struct gateway *g, struct pending *p, const uint8_t *peer,
 		answer_error(g, p, PCP_UNSUPP_OPTION);
 		return;
 	}
+	/* An IPv4 lease keeps addr alone (the mapping table drops addr6). */
 	if (!pcp_addr_v4(mr.addr6, &mr.addr))
 		mr.addr = 0;
-	if (mr.space == MAPPING_SPACE_IPV4)
-		memset(mr.addr6, 0, sizeof(mr.addr6));	/* IPv4: addr alone */
 	if (!external_address(g, mr.space, mr.addr6, ext)) {
 		answer_error(g, p, PCP_NETWORK_FAILURE);
 		return;

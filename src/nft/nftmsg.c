@@ -101,8 +101,9 @@ int msg_put_set(struct nl_batch *b, uint32_t family, const char *table, const ch
 	return 0;
 }
 
-int msg_put_chain(struct nl_batch *b, uint32_t family, const char *table, const char *name,
-		     const char *type, uint32_t hook, int32_t prio)
+/* A base chain, flushed: the rules that follow are the whole chain. */
+static int put_chain(struct nl_batch *b, uint32_t family, const char *table,
+		     const char *name, const char *type, uint32_t hook, int32_t prio)
 {
 	struct nftnl_chain *c = nftnl_chain_alloc();
 	char *room = nl_batch_room(b);
@@ -271,6 +272,21 @@ int msg_put_rule(struct nl_batch *b, uint32_t family, struct nftnl_rule *r)
 					 nl_batch_seq(b));
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	nl_batch_push(b);
+	return 0;
+}
+
+int msg_put_base_chains(struct nl_batch *b, uint32_t family, const char *table,
+			int32_t forward_prio)
+{
+	int ret;
+
+	if ((ret = put_chain(b, family, table, NFT_CHAIN_PREROUTING, "nat",
+				 NF_INET_PRE_ROUTING, -100)) ||
+	    (ret = put_chain(b, family, table, NFT_CHAIN_FORWARD, "filter",
+				 NF_INET_FORWARD, forward_prio)) ||
+	    (ret = put_chain(b, family, table, NFT_CHAIN_INPUT, "filter",
+				 NF_INET_LOCAL_IN, -1)))
+		return ret;
 	return 0;
 }
 

@@ -25,9 +25,10 @@ int msg_del_table(struct nl_batch *b, uint32_t family, const char *table);
 int msg_put_set(struct nl_batch *b, uint32_t family, const char *table, const char *name,
 		uint32_t id, uint32_t flags, uint32_t key_type, uint32_t key_len,
 		uint32_t data_type, uint32_t data_len);
-/* A base chain, flushed: the rules that follow are the whole chain. */
-int msg_put_chain(struct nl_batch *b, uint32_t family, const char *table, const char *name,
-		  const char *type, uint32_t hook, int32_t prio);
+/* The three chains of either table: prerouting (nat, dstnat), forward
+ * (filter, at forward_prio) and input (filter - 1, the guard's). */
+int msg_put_base_chains(struct nl_batch *b, uint32_t family, const char *table,
+			int32_t forward_prio);
 struct nftnl_rule *msg_rule_new(uint32_t family, const char *table, const char *chain);
 /* Appends r to its chain. */
 int msg_put_rule(struct nl_batch *b, uint32_t family, struct nftnl_rule *r);

@@ -94,12 +94,7 @@ int ruleset_put_shape(struct nl_batch *b, const char *table,
 			       NFT_SET_MAP | NFT_SET_TIMEOUT,
 			       TYPE_CONCAT(TYPE_INET_PROTO, TYPE_INET_SERVICE), 8,
 			       TYPE_CONCAT(TYPE_IPV4_ADDR, TYPE_INET_SERVICE), 8)) ||
-	    (ret = msg_put_chain(b, NFPROTO_IPV4, table, NFT_CHAIN_PREROUTING, "nat",
-				 NF_INET_PRE_ROUTING, -100)) ||
-	    (ret = msg_put_chain(b, NFPROTO_IPV4, table, NFT_CHAIN_FORWARD, "filter",
-				 NF_INET_FORWARD, 0)) ||
-	    (ret = msg_put_chain(b, NFPROTO_IPV4, table, NFT_CHAIN_INPUT, "filter",
-				 NF_INET_LOCAL_IN, -1)) ||
+	    (ret = msg_put_base_chains(b, NFPROTO_IPV4, table, 0)) ||
 	    (ret = put_dnat_rule(b, table)) ||
 	    (ret = put_forward_rule(b, table, inner_ifname)) ||
 	    (ret = msg_put_guard_rule(b, NFPROTO_IPV4, table, SET_ID_TUNNEL, inner_ifname)))

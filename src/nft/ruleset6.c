@@ -136,12 +136,7 @@ int ruleset6_put_shape(struct nl_batch *b, const char *table,
 			       TYPE_CONCAT(TYPE_IPV6_ADDR, TYPE_INET_SERVICE), 20)) ||
 	    (ret = msg_put_set(b, F, table, NFT_SET_PINHOLES, SET6_PINHOLES,
 			       NFT_SET_TIMEOUT, key_pinhole, 24, 0, 0)) ||
-	    (ret = msg_put_chain(b, F, table, NFT_CHAIN_PREROUTING, "nat",
-				 NF_INET_PRE_ROUTING, -100)) ||
-	    (ret = msg_put_chain(b, F, table, NFT_CHAIN_FORWARD, "filter",
-				 NF_INET_FORWARD, -1)) ||
-	    (ret = msg_put_chain(b, F, table, NFT_CHAIN_INPUT, "filter",
-				 NF_INET_LOCAL_IN, -1)) ||
+	    (ret = msg_put_base_chains(b, F, table, -1)) ||
 	    (ret = put_dnat_rule(b, table)) ||
 	    (ret = put_dnat_accept_rule(b, table, inner_ifname, mark)) ||
 	    (ret = put_pinhole_rule(b, table, inner_ifname, mark)) ||

@@ -66,6 +66,11 @@ void log_info(const char *fmt, ...)
 	va_end(ap);
 }
 
+bool log_debugging(void)
+{
+	return log_debug_enabled;
+}
+
 void log_debug(const char *fmt, ...)
 {
 	va_list ap;

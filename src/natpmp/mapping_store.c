@@ -298,7 +298,6 @@ void lease_link(struct mapping_table *t, struct lease *l)
 		l->heap_index[p] = EXPIRY_HEAP_NONE;
 		if (!l->d.proto[p].lifetime)
 			continue;
-		t->active[p]++;
 		t->active_space[l->d.space][p]++;
 		t->active_static[p] += l->d.is_static;
 		if (l->d.is_static)
@@ -341,7 +340,6 @@ void lease_unlink(struct mapping_table *t, struct lease *l)
 			expiry_heap_remove(&t->expiries, l->heap_index[p]);
 		if (!l->d.proto[p].lifetime)
 			continue;
-		t->active[p]--;
 		t->active_space[l->d.space][p]--;
 		t->active_static[p] -= l->d.is_static;
 	}
@@ -513,7 +511,11 @@ bool mapping_table_find_by_port(const struct mapping_table *t,
 size_t mapping_table_count(const struct mapping_table *t,
 			   enum mapping_proto proto)
 {
-	return t->active[proto];
+	size_t n = 0;
+
+	for (int sp = 0; sp < MAPPING_SPACE_COUNT; sp++)
+		n += t->active_space[sp][proto];
+	return n;
 }
 
 size_t mapping_table_count_space(const struct mapping_table *t,

@@ -63,7 +63,6 @@ struct mapping_table {
 	size_t peer_bucket_count;
 	size_t peer_count;
 	struct expiry_heap expiries;
-	size_t active[MAPPING_PROTO_COUNT];
 	size_t active_static[MAPPING_PROTO_COUNT];
 	size_t active_space[MAPPING_SPACE_COUNT][MAPPING_PROTO_COUNT];
 	struct journal_entry *journal;

@@ -275,6 +275,25 @@ int msg_put_rule(struct nl_batch *b, uint32_t family, struct nftnl_rule *r)
 	return 0;
 }
 
+int msg_put_family_sets(struct nl_batch *b, uint32_t family, const char *table)
+{
+	bool v6 = family == NFPROTO_IPV6;
+	uint32_t addr_type = v6 ? TYPE_IPV6_ADDR : TYPE_IPV4_ADDR, addr_len = v6 ? 16 : 4;
+	int ret;
+
+	/* The map's data: the address, then the port padded to a word. */
+	if ((ret = msg_put_set(b, family, table, NFT_SET_EXTERNAL, SET_ID_EXTERNAL, 0,
+			       addr_type, addr_len, 0, 0)) ||
+	    (ret = msg_put_set(b, family, table, NFT_SET_TUNNEL, SET_ID_TUNNEL, 0,
+			       addr_type, addr_len, 0, 0)) ||
+	    (ret = msg_put_set(b, family, table, NFT_MAP_FORWARDS, SET_ID_FORWARDS,
+			       NFT_SET_MAP | NFT_SET_TIMEOUT,
+			       TYPE_CONCAT(TYPE_INET_PROTO, TYPE_INET_SERVICE), 8,
+			       TYPE_CONCAT(addr_type, TYPE_INET_SERVICE), addr_len + 4)))
+		return ret;
+	return 0;
+}
+
 int msg_put_base_chains(struct nl_batch *b, uint32_t family, const char *table,
 			int32_t forward_prio)
 {
@@ -334,7 +353,7 @@ struct nftnl_expr *expr_bitwise(uint32_t reg, uint32_t mask, uint32_t xor)
 }
 
 int msg_put_guard_rule(struct nl_batch *b, uint32_t family, const char *table,
-		       uint32_t tunnel_set_id, const char *inner_ifname)
+		       const char *inner_ifname)
 {
 	struct nftnl_rule *r = msg_rule_new(family, table, NFT_CHAIN_INPUT);
 	bool v6 = family == NFPROTO_IPV6;
@@ -349,7 +368,7 @@ int msg_put_guard_rule(struct nl_batch *b, uint32_t family, const char *table,
 	/* The destination address: at 16 (4 bytes) in IPv4, 24 (16) in IPv6. */
 	if (rule_add(r, expr_payload(NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16, v6 ? 16 : 4,
 				     NFT_REG_1)) &&
-	    rule_add(r, expr_lookup(NFT_SET_TUNNEL, tunnel_set_id, NFT_REG_1, -1)) &&
+	    rule_add(r, expr_lookup(NFT_SET_TUNNEL, SET_ID_TUNNEL, NFT_REG_1, -1)) &&
 	    rule_add(r, expr_meta(NFT_META_L4PROTO, NFT_REG_1)) &&
 	    rule_add(r, expr_cmp(NFT_CMP_EQ, &udp, sizeof(udp))) &&
 	    rule_add(r, expr_payload(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1)) &&

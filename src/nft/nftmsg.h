@@ -22,6 +22,12 @@ struct nftnl_rule;
 int msg_put_table(struct nl_batch *b, uint32_t family, const char *table, uint32_t flags,
 		  const char *comment);
 int msg_del_table(struct nl_batch *b, uint32_t family, const char *table);
+/* The ids rules use to name the sets of their own batch. */
+enum { SET_ID_EXTERNAL = 1, SET_ID_FORWARDS = 2, SET_ID_TUNNEL = 3, SET_ID_PINHOLES = 4 };
+
+/* The sets both tables have: external and tunnel addresses of the family,
+ * and the forwards map (proto . port : address . port, timeouts). */
+int msg_put_family_sets(struct nl_batch *b, uint32_t family, const char *table);
 int msg_put_set(struct nl_batch *b, uint32_t family, const char *table, const char *name,
 		uint32_t id, uint32_t flags, uint32_t key_type, uint32_t key_len,
 		uint32_t data_type, uint32_t data_len);
@@ -36,7 +42,7 @@ int msg_put_rule(struct nl_batch *b, uint32_t family, struct nftnl_rule *r);
 /* The trust boundary in the kernel, in the input chain of either family:
  * ip[6] daddr @tunnel udp dport 5351 iifname != "wg0" counter drop */
 int msg_put_guard_rule(struct nl_batch *b, uint32_t family, const char *table,
-		       uint32_t tunnel_set_id, const char *inner_ifname);
+		       const char *inner_ifname);
 
 /* Adds e to r; false when e is NULL (out of memory). */
 bool rule_add(struct nftnl_rule *r, struct nftnl_expr *e);

@@ -33,7 +33,6 @@
 
 #include "nft/nftmsg.h"
 
-enum { SET_ID_EXTERNAL = 1, SET_ID_FORWARDS = 2, SET_ID_TUNNEL = 3 };
 
 static int put_dnat_rule(struct nl_batch *b, const char *table)
 {
@@ -86,18 +85,11 @@ int ruleset_put_shape(struct nl_batch *b, const char *table,
 {
 	int ret;
 
-	if ((ret = msg_put_set(b, NFPROTO_IPV4, table, NFT_SET_EXTERNAL, SET_ID_EXTERNAL, 0,
-			       TYPE_IPV4_ADDR, 4, 0, 0)) ||
-	    (ret = msg_put_set(b, NFPROTO_IPV4, table, NFT_SET_TUNNEL, SET_ID_TUNNEL, 0,
-			       TYPE_IPV4_ADDR, 4, 0, 0)) ||
-	    (ret = msg_put_set(b, NFPROTO_IPV4, table, NFT_MAP_FORWARDS, SET_ID_FORWARDS,
-			       NFT_SET_MAP | NFT_SET_TIMEOUT,
-			       TYPE_CONCAT(TYPE_INET_PROTO, TYPE_INET_SERVICE), 8,
-			       TYPE_CONCAT(TYPE_IPV4_ADDR, TYPE_INET_SERVICE), 8)) ||
+	if ((ret = msg_put_family_sets(b, NFPROTO_IPV4, table)) ||
 	    (ret = msg_put_base_chains(b, NFPROTO_IPV4, table, 0)) ||
 	    (ret = put_dnat_rule(b, table)) ||
 	    (ret = put_forward_rule(b, table, inner_ifname)) ||
-	    (ret = msg_put_guard_rule(b, NFPROTO_IPV4, table, SET_ID_TUNNEL, inner_ifname)))
+	    (ret = msg_put_guard_rule(b, NFPROTO_IPV4, table, inner_ifname)))
 		return ret;
 	return 0;
 }

@@ -37,7 +37,6 @@
 #define F NFPROTO_IPV6
 #define IP6_DADDR_OFFSET 24
 
-enum { SET6_EXTERNAL = 1, SET6_FORWARDS = 2, SET6_TUNNEL = 3, SET6_PINHOLES = 4 };
 
 static void ifname_of(char out[IFNAMSIZ], const char *name)
 {
@@ -63,10 +62,10 @@ static int put_dnat_rule(struct nl_batch *b, const char *table)
 	 * the port is the first word of register 2. */
 	return put(b, r,
 		   rule_add(r, expr_payload(NFT_PAYLOAD_NETWORK_HEADER, IP6_DADDR_OFFSET, 16, NFT_REG_1)) &&
-		   rule_add(r, expr_lookup(NFT_SET_EXTERNAL, SET6_EXTERNAL, NFT_REG_1, -1)) &&
+		   rule_add(r, expr_lookup(NFT_SET_EXTERNAL, SET_ID_EXTERNAL, NFT_REG_1, -1)) &&
 		   rule_add(r, expr_meta(NFT_META_L4PROTO, NFT_REG_1)) &&
 		   rule_add(r, expr_payload(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_01)) &&
-		   rule_add(r, expr_lookup(NFT_MAP_FORWARDS, SET6_FORWARDS, NFT_REG_1, NFT_REG_1)) &&
+		   rule_add(r, expr_lookup(NFT_MAP_FORWARDS, SET_ID_FORWARDS, NFT_REG_1, NFT_REG_1)) &&
 		   rule_add(r, expr_dnat(F, NFT_REG_1, NFT_REG_2)));
 }
 
@@ -115,7 +114,7 @@ static int put_pinhole_rule(struct nl_batch *b, const char *table,
 		   rule_add(r, expr_payload(NFT_PAYLOAD_NETWORK_HEADER, IP6_DADDR_OFFSET, 16, NFT_REG_1)) &&
 		   rule_add(r, expr_meta(NFT_META_L4PROTO, NFT_REG32_04)) &&
 		   rule_add(r, expr_payload(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_05)) &&
-		   rule_add(r, expr_lookup(NFT_SET_PINHOLES, SET6_PINHOLES, NFT_REG_1, -1)) &&
+		   rule_add(r, expr_lookup(NFT_SET_PINHOLES, SET_ID_PINHOLES, NFT_REG_1, -1)) &&
 		   mark_and_accept(r, mark));
 }
 
@@ -126,21 +125,14 @@ int ruleset6_put_shape(struct nl_batch *b, const char *table,
 						 TYPE_INET_SERVICE);
 	int ret;
 
-	if ((ret = msg_put_set(b, F, table, NFT_SET_EXTERNAL, SET6_EXTERNAL, 0,
-			       TYPE_IPV6_ADDR, 16, 0, 0)) ||
-	    (ret = msg_put_set(b, F, table, NFT_SET_TUNNEL, SET6_TUNNEL, 0,
-			       TYPE_IPV6_ADDR, 16, 0, 0)) ||
-	    (ret = msg_put_set(b, F, table, NFT_MAP_FORWARDS, SET6_FORWARDS,
-			       NFT_SET_MAP | NFT_SET_TIMEOUT,
-			       TYPE_CONCAT(TYPE_INET_PROTO, TYPE_INET_SERVICE), 8,
-			       TYPE_CONCAT(TYPE_IPV6_ADDR, TYPE_INET_SERVICE), 20)) ||
-	    (ret = msg_put_set(b, F, table, NFT_SET_PINHOLES, SET6_PINHOLES,
+	if ((ret = msg_put_family_sets(b, F, table)) ||
+	    (ret = msg_put_set(b, F, table, NFT_SET_PINHOLES, SET_ID_PINHOLES,
 			       NFT_SET_TIMEOUT, key_pinhole, 24, 0, 0)) ||
 	    (ret = msg_put_base_chains(b, F, table, -1)) ||
 	    (ret = put_dnat_rule(b, table)) ||
 	    (ret = put_dnat_accept_rule(b, table, inner_ifname, mark)) ||
 	    (ret = put_pinhole_rule(b, table, inner_ifname, mark)) ||
-	    (ret = msg_put_guard_rule(b, F, table, SET6_TUNNEL, inner_ifname)))
+	    (ret = msg_put_guard_rule(b, F, table, inner_ifname)))
 		return ret;
 	return 0;
 }

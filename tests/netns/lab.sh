@@ -178,3 +178,8 @@ pinholes() { in_ns gw nft list set ip6 portgate pinholes; }
 pinhole_has() { pinholes | grep -q -- "$1"; }
 pinhole_lacks() { ! pinhole_has "$1"; }
 nat66_has() { in_ns gw nft list map ip6 portgate forwards | grep -q -- "$1"; }
+
+# libtorrent (lt_client.py) logs to $log: whether it has a TCP mapping, and
+# the external port of its first one.
+lt_mapped() { grep -q "^portmap [0-9]* tcp natpmp" "$log"; }
+lt_port() { sed -n 's/^portmap \([0-9]*\) tcp natpmp$/\1/p' "$log" | head -n 1; }

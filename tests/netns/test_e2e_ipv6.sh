@@ -102,11 +102,10 @@ check "c2's pinhole for 7000 stays" 'pinhole_has "$C2_6 . tcp . 7000 "'
 log="$TMPD/lt.routed.log"
 ip netns exec "$(ns c1)" "$LT_PY" "$LT_CLIENT" 6881 90 :: >"$log" 2>&1 &
 lt_pid=$!; BG_PIDS="$BG_PIDS $lt_pid"
-lt_mapped() { grep -q "^portmap [0-9]* tcp natpmp" "$log"; }
 check "[routed] libtorrent: a portmap_alert for its IPv6 TCP listen port" 'wait_until 20 lt_mapped'
 grep -E "transport: PCP|^portmap " "$log" | head -n 4 | sed 's/^/     /'
 check "[routed] libtorrent's mapping came through PCP" 'grep -q "<== port map \[ transport: PCP protocol: tcp" "$log"'
-e=$(sed -n 's/^portmap \([0-9]*\) tcp natpmp$/\1/p' "$log" | head -n 1)
+e=$(lt_port)
 check "[routed] the port granted is its listen port 6881 ($e)" 'eq "$e" 6881'
 check "[routed] the pinhole holds c1 . tcp . 6881" 'pinhole_has "$C1_6 . tcp . 6881 "'
 check "[routed] from outside, TCP to [c1]:6881 reaches libtorrent" 'tcp6_connects $C1_6 6881'
@@ -174,7 +173,7 @@ ip netns exec "$(ns c1)" "$LT_PY" "$LT_CLIENT" 6881 90 :: >"$log" 2>&1 &
 lt_pid=$!; BG_PIDS="$BG_PIDS $lt_pid"
 check "[nat66] libtorrent: a portmap_alert for its IPv6 TCP listen port" 'wait_until 20 lt_mapped'
 check "[nat66] ... through PCP" 'grep -q "<== port map \[ transport: PCP protocol: tcp" "$log"'
-e=$(sed -n 's/^portmap \([0-9]*\) tcp natpmp$/\1/p' "$log" | head -n 1)
+e=$(lt_port)
 check "[nat66] the granted port $e is in the policy's range" 'in_range "$e" 20000 29999'
 check "[nat66] the ip6 map sends it to libtorrent's listen port 6881" 'nat66_has "tcp . $e .*: $C1_6 . 6881"'
 check "[nat66] from outside, TCP to [$EXT6]:$e reaches libtorrent" 'tcp6_connects $EXT6 "$e"'

@@ -61,7 +61,6 @@ for mode in rfc same-port; do
 	log="$TMPD/lt.$mode.log"
 	ip netns exec "$(ns c1)" "$LT_PY" "$LT_CLIENT" $LT_PORT 60 >"$log" 2>&1 &
 	lt_pid=$!; BG_PIDS="$BG_PIDS $lt_pid"
-	lt_mapped() { grep -q "^portmap [0-9]* tcp natpmp" "$log"; }
 	check "[$mode] libtorrent: a portmap_alert for its TCP listen port" 'wait_until 20 lt_mapped'
 	grep -E "transport: PCP|unsupported version|^portmap_alert" "$log" | sed 's/^/     /'
 	check "[$mode] libtorrent asked with PCP first" 'grep -q "transport: PCP" "$log"'
@@ -71,7 +70,7 @@ for mode in rfc same-port; do
 	else
 		check "[$mode] pcp: false: libtorrent fell back to NAT-PMP" 'grep -q "<== port map \[ transport: NAT-PMP protocol: tcp" "$log"'
 	fi
-	e=$(sed -n 's/^portmap \([0-9]*\) tcp natpmp$/\1/p' "$log" | head -n 1)
+	e=$(lt_port)
 	check "[$mode] libtorrent: the granted port $e is in the policy's range" 'in_range "$e" 20000 29999'
 	check "[$mode] the map sends it to libtorrent's listen port $LT_PORT" 'forwards "tcp $e 10.66.0.2 $LT_PORT"'
 	check "[$mode] from outside, TCP to $EXT:$e reaches libtorrent" 'tcp_connects $EXT "$e"'

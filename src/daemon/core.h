@@ -8,6 +8,7 @@
 #include "daemon/policy.h"
 #include "daemon/sockets.h"
 #include "daemon/stats.h"
+#include "daemon/target.h"
 #include "util/loop.h"
 
 /* How long a map element outlives its lifetime in the kernel: the daemon
@@ -22,6 +23,7 @@ struct control;
 struct ct_queue;
 struct metrics;
 struct nft_writer;
+struct own_addrs;
 struct pmp_sockets;
 struct ratelimit;
 struct request_batch;
@@ -40,6 +42,8 @@ struct gateway {
 	struct ct_queue *ctq;
 	struct wg_watch *wg;
 	struct local_sockets *local;	/* NULL: sock_diag unavailable */
+	struct own_addrs *own;		/* no forward points at these */
+	unsigned refused_classes;	/* enum addr_class: nor at these */
 	bool local_stale;		/* ask the kernel again before using it */
 	struct control *control;
 	struct metrics *metrics;
@@ -78,9 +82,9 @@ void gateway_rearm_expiry(struct gateway *g);
 /* Drops, in one transaction, every mapping whose port a local service now
  * uses (asked of the kernel: one dump of listeners and UDP sockets). */
 void gateway_sweep_local_services(struct gateway *g);
-/* mapping_table's port_busy: a local socket new flows to the external
- * address and port would reach, for either protocol. */
-bool gateway_port_busy(void *arg, uint16_t port);
+/* mapping_table's port_busy: a local socket new flows to the space's
+ * external address and port would reach, for either protocol. */
+bool gateway_port_busy(void *arg, enum mapping_space space, uint16_t port);
 void gateway_expiry_timer(struct loop_watch *w, uint32_t events);
 
 /* statics.c: the policy's static forwards. Stage puts, inside the open
@@ -95,6 +99,14 @@ bool gateway_static_allowed(struct gateway *g, const struct mapping_view *v);
  * stand (the WireGuard listen port, no address). */
 void gateway_warn_statics(struct gateway *g);
 int gateway_adopt_kernel_state(struct gateway *g);
+
+/* target.c: whether peer may have a forward to addr (16 bytes, IPv4
+ * written IPv4-mapped); see target.h. */
+enum target_verdict gateway_check_target(const struct gateway *g, const uint8_t *peer,
+					 const uint8_t addr[16]);
+/* Reads the gateway's own addresses again; sweeps when they changed. 0 or
+ * -errno (logged; the last ones read still apply). */
+int gateway_sync_own_addrs(struct gateway *g);
 
 /* request.c */
 struct request_batch *request_batch_new(struct gateway *g);

@@ -15,6 +15,7 @@
 #include "nft/conntrack.h"
 #include "nft/localsock.h"
 #include "nft/nft.h"
+#include "util/addrclass.h"
 #include "util/array.h"
 #include "util/base64.h"
 #include "util/log.h"
@@ -255,24 +256,24 @@ struct sweep_ctx {
 	bool short_of_memory;
 };
 
-/* The peer whose allowed-ips hold the mapping's internal address. */
-static bool owner_of(const struct gateway *g, const struct mapping_view *v, uint8_t owner[32],
-		     uint8_t *cidr)
+/* The mapping's internal address as the target rule reads it. */
+static void target_of(const struct mapping_view *v, uint8_t out[16])
 {
-	return v->space == MAPPING_SPACE_IPV4 ? wg_watch_lookup(g->wg, v->addr, owner, cidr)
-					      : wg_watch_lookup6(g->wg, v->addr6, owner, cidr);
+	if (v->space == MAPPING_SPACE_IPV4)
+		addr_from_v4(out, v->addr);
+	else
+		memcpy(out, v->addr6, 16);
 }
 
 static bool mapping_allowed(struct gateway *g, const struct mapping_view *v)
 {
 	struct mapping_limits lim;
-	uint8_t owner[32], cidr = 0;
+	uint8_t target[16];
 
 	if (v->space != MAPPING_SPACE_IPV4 && !gateway_serves_space(g, v->space))
 		return false;
-	if (wg_watch_valid(g->wg) && (!owner_of(g, v, owner, &cidr) ||
-				      memcmp(owner, v->peer, 32) ||
-				      policy_refuses_prefix(&g->policy, cidr)))
+	target_of(v, target);
+	if (gateway_check_target(g, v->peer, target) != TARGET_ALLOWED)
 		return false;
 	if (policy_denies(&g->policy, v->peer))
 		return false;
@@ -320,7 +321,7 @@ void gateway_sweep(struct gateway *g, enum change_reason why)
 		const struct victim *x = &ctx.victims[i];
 
 		if (x->space == MAPPING_SPACE_IPV4)
-			mapping_table_drop_port(g->mappings, x->proto, x->port);
+			mapping_table_drop_port(g->mappings, MAPPING_SPACE_IPV4, x->proto, x->port);
 		else
 			mapping_table_drop_mapping(g->mappings, x->space, x->peer, x->proto,
 						   x->internal_port);
@@ -351,17 +352,29 @@ static int apply_drop(struct gateway *g, size_t n, size_t *dropped)
 
 /* ---- the gateway's own services ----------------------------------------- */
 
+/* Where new flows to a forward of each family arrive. */
+static struct local_ports_of external_of(const struct gateway *g)
+{
+	return (struct local_ports_of){
+		.addr4 = g->external.known ? g->external.addr : 0,
+		.addr6 = g->external6.known && gateway_serves_space(g, MAPPING_SPACE_NAT66)
+				 ? g->external6.addr : NULL,
+	};
+}
+
 /* The kernel is asked once per batch of requests, at the first new port
  * the batch needs (request.c marks the snapshot stale). */
-bool gateway_port_busy(void *arg, uint16_t port)
+bool gateway_port_busy(void *arg, enum mapping_space space, uint16_t port)
 {
 	struct gateway *g = arg;
+	struct local_ports_of at = external_of(g);
+	int family = space == MAPPING_SPACE_IPV4 ? AF_INET : AF_INET6;
 	int ret;
 
 	if (!g->local)
 		return false;
 	if (g->local_stale) {
-		ret = local_sockets_refresh(g->local, g->external.known ? g->external.addr : 0);
+		ret = local_sockets_refresh(g->local, &at);
 		if (ret < 0) {
 			/* Not knowing must not stop every mapping: said once. */
 			log_warnx("sock_diag: cannot ask the kernel about local sockets: %s; "
@@ -372,8 +385,8 @@ bool gateway_port_busy(void *arg, uint16_t port)
 		}
 		g->local_stale = false;
 	}
-	return local_sockets_in_use(g->local, IPPROTO_TCP, port) ||
-	       local_sockets_in_use(g->local, IPPROTO_UDP, port);
+	return local_sockets_in_use(g->local, family, IPPROTO_TCP, port) ||
+	       local_sockets_in_use(g->local, family, IPPROTO_UDP, port);
 }
 
 struct local_ctx {
@@ -381,32 +394,34 @@ struct local_ctx {
 	bool open;
 };
 
-static void local_service(uint8_t proto, uint16_t port, void *arg)
+static void local_service(int family, uint8_t proto, uint16_t port, void *arg)
 {
 	struct local_ctx *ctx = arg;
 	enum mapping_proto p = proto == IPPROTO_TCP ? MAPPING_TCP : MAPPING_UDP;
+	enum mapping_space space = family == AF_INET ? MAPPING_SPACE_IPV4 : MAPPING_SPACE_NAT66;
 	struct mapping_view v;
 
 	/* The admin's static forward stands: the policy says so. */
-	if (!mapping_table_find_by_port(ctx->g->mappings, p, port, &v) || v.is_static)
+	if (!mapping_table_find_by_port(ctx->g->mappings, space, p, port, &v) || v.is_static)
 		return;
 	if (!ctx->open && mapping_table_begin(ctx->g->mappings) < 0)
 		return;
 	ctx->open = true;
-	log_warnx("a local service now uses %s port %u: its forward would take that "
-		  "service's new connections", proto_name(p), port);
-	mapping_table_drop_port(ctx->g->mappings, p, port);
+	log_warnx("a local service now uses %s port %u%s: its forward would take that "
+		  "service's new connections", proto_name(p), port,
+		  family == AF_INET ? "" : " (IPv6)");
+	mapping_table_drop_port(ctx->g->mappings, space, p, port);
 }
 
 void gateway_sweep_local_services(struct gateway *g)
 {
 	struct local_ctx ctx = { .g = g };
+	struct local_ports_of at = external_of(g);
 	int ret;
 
 	if (!g->local)
 		return;
-	ret = local_sockets_each(g->local, g->external.known ? g->external.addr : 0,
-				 local_service, &ctx);
+	ret = local_sockets_each(g->local, &at, local_service, &ctx);
 	if (ret < 0)
 		log_warnx("sock_diag: cannot list local sockets: %s", strerror(-ret));
 	if (ctx.open && gateway_apply(g, REASON_LOCAL_SERVICE) < 0)
@@ -432,11 +447,11 @@ int gateway_drop_port(struct gateway *g, enum mapping_proto proto, uint16_t port
 	int ret;
 
 	*dropped = 0;
-	if (mapping_table_find_by_port(g->mappings, proto, port, &v) && v.is_static)
+	if (mapping_table_find_by_port(g->mappings, MAPPING_SPACE_IPV4, proto, port, &v) && v.is_static)
 		return -EPERM;	/* the policy's: change it there */
 	if ((ret = mapping_table_begin(g->mappings)) < 0)
 		return ret;
-	return apply_drop(g, mapping_table_drop_port(g->mappings, proto, port), dropped);
+	return apply_drop(g, mapping_table_drop_port(g->mappings, MAPPING_SPACE_IPV4, proto, port), dropped);
 }
 
 /* ---- restart: take back what the kernel kept ---------------------------- */

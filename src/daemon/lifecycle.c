@@ -14,6 +14,7 @@
 #include "daemon/announce.h"
 #include "daemon/commands.h"
 #include "daemon/control.h"
+#include "daemon/ownaddrs.h"
 #include "daemon/ctqueue.h"
 #include "util/httpmetrics.h"
 #include "daemon/prometheus.h"
@@ -22,6 +23,7 @@
 #include "daemon/wgwatch.h"
 #include "nft/localsock.h"
 #include "nft/nft.h"
+#include "util/addrclass.h"
 #include "util/log.h"
 
 static void signal_event(struct loop_watch *w, uint32_t events)
@@ -95,6 +97,7 @@ static int open_modules(struct gateway *g)
 		.poll_interval_s = g->policy.poll_interval,
 		.stale_after_s = g->policy.stale_handshake,
 	};
+	int ret;
 
 	g->mappings = mapping_table_new();
 	g->rate = ratelimit_new(g->policy.rate);
@@ -110,8 +113,18 @@ static int open_modules(struct gateway *g)
 	g->announcer = announcer_open(&g->loop, gateway_announce, g);
 	g->sockets = pmp_sockets_open(&g->loop, gateway_requests_readable, g);
 	g->wg = wg_watch_open(&g->loop, &wc, &gateway_wg_ops, g);
-	if (!g->ctq || !g->announcer || !g->sockets || !g->wg)
+	g->own = own_addrs_new();
+	if (!g->ctq || !g->announcer || !g->sockets || !g->wg || !g->own)
 		return errno ? -errno : -ENOMEM;
+	/* Never forwarded to, from the first request on (the first poll's
+	 * sweep checks adopted mappings against them). */
+	g->refused_classes = ADDR_CLASS_ALL;
+	ret = own_addrs_refresh(g->own, wg_watch_rtnl(g->wg));
+	if (ret < 0) {
+		log_warnx("rtnetlink: cannot read the gateway's own addresses: %s",
+			  strerror(-ret));
+		return ret;
+	}
 	return 0;
 }
 
@@ -204,6 +217,7 @@ void gateway_free(struct gateway *g)
 	announcer_close(g->announcer);
 	wg_watch_close(g->wg);
 	local_sockets_close(g->local);
+	own_addrs_free(g->own);
 	if (g->nft && g->policy.nft_remove_on_exit) {
 		int ret = nft_writer_remove_table(g->nft);
 

@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "daemon/request.h"
-#include "daemon/wgwatch.h"
 #include "natpmp/pcp.h"
+#include "util/addrclass.h"
 
 static enum stat_pcp_op op_label(const struct pcp_request *req)
 {
@@ -56,25 +56,21 @@ static uint16_t result_of(enum mapping_refusal why)
 }
 
 /* The internal address the mapping is for: the source, or a THIRD_PARTY
- * address of the same family the same peer owns (a host of its routed
- * subnet). false: refused. */
+ * address of the same family (a host of the peer's routed subnet) that the
+ * peer may name by the same rule as its source. false: refused. */
 static bool internal_address(struct gateway *g, const struct pcp_request *req,
 			     const uint8_t *peer, const uint8_t src[16], uint8_t out[16])
 {
-	uint8_t owner[32];
-	uint32_t v4, src4;
-	bool owned;
+	uint32_t v4;
 
 	memcpy(out, src, 16);
 	if (!req->has_third_party)
 		return true;
-	if (pcp_addr_v4(src, &src4))
-		owned = pcp_addr_v4(req->third_party, &v4) &&
-			wg_watch_lookup(g->wg, v4, owner, NULL);
-	else
-		owned = !pcp_addr_v4(req->third_party, &v4) &&
-			wg_watch_lookup6(g->wg, req->third_party, owner, NULL);
-	if (!owned || memcmp(owner, peer, 32))
+	if (addr_v4(src, &v4) != addr_v4(req->third_party, &v4)) {
+		stats_target_refused(&g->stats, TARGET_NOT_OWNED);
+		return false;
+	}
+	if (!request_target_allowed(g, peer, req->third_party))
 		return false;
 	memcpy(out, req->third_party, 16);
 	return true;
@@ -87,7 +83,7 @@ static bool external_address(const struct gateway *g, enum mapping_space space,
 {
 	switch (space) {
 	case MAPPING_SPACE_IPV4:
-		pcp_addr_from_v4(out, g->external.addr);
+		addr_from_v4(out, g->external.addr);
 		return g->external.known;
 	case MAPPING_SPACE_NAT66:
 		memcpy(out, g->external6.addr, 16);
@@ -131,11 +127,11 @@ static void serve_map(struct gateway *g, struct pending *p, const uint8_t *peer,
 	uint8_t ext[16];
 
 	if (!internal_address(g, req, peer, src, mr.addr6)) {
-		answer_error(g, p, PCP_UNSUPP_OPTION);
+		answer_error(g, p, PCP_NOT_AUTHORIZED);
 		return;
 	}
 	/* An IPv4 lease keeps addr alone (the mapping table drops addr6). */
-	if (!pcp_addr_v4(mr.addr6, &mr.addr))
+	if (!addr_v4(mr.addr6, &mr.addr))
 		mr.addr = 0;
 	if (!external_address(g, mr.space, mr.addr6, ext)) {
 		answer_error(g, p, PCP_NETWORK_FAILURE);

@@ -201,6 +201,7 @@ static void links_changed(void *arg)
 	gateway_sync_sockets(g);
 	gateway_sync_external(g);
 	gateway_sync_external6(g);
+	gateway_sync_own_addrs(g);
 }
 
 static void poll_settled(void *arg)

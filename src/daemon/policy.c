@@ -499,7 +499,8 @@ bool policy_is_reserved(const struct policy *p, uint16_t port)
 	return false;
 }
 
-bool policy_refuses_prefix(const struct policy *p, uint8_t cidr)
+bool policy_refuses_prefix(const struct policy *p, bool ipv6, uint8_t cidr)
 {
-	return cidr < POLICY_CATCH_ALL_PREFIX && !p->catch_all_peers;
+	return cidr < (ipv6 ? POLICY_CATCH_ALL_PREFIX6 : POLICY_CATCH_ALL_PREFIX) &&
+	       !p->catch_all_peers;
 }

@@ -13,7 +13,12 @@
 
 #define POLICY_IFNAME_MAX 16
 #define POLICY_NAME_MAX 64
+/* Allowed-ips shorter than these own "most of the Internet": IPv4 below
+ * /8 (0.0.0.0/0, wg-quick's 0.0.0.0/1 halves); IPv6 below /32, more than
+ * a whole ISP's allocation (::/0, 2000::/3, ::/1), where a site routes a
+ * /48 or /56. */
 #define POLICY_CATCH_ALL_PREFIX 8
+#define POLICY_CATCH_ALL_PREFIX6 32
 
 struct policy_peer {
 	uint8_t key[32];
@@ -67,8 +72,8 @@ struct policy {
 	size_t n_forwards;
 	uint32_t poll_interval;		/* seconds */
 	uint32_t stale_handshake;	/* seconds; 0: off */
-	/* A peer whose allowed-ip covering the source is shorter than
-	 * POLICY_CATCH_ALL_PREFIX owns most of the address space (0.0.0.0/0
+	/* A peer whose allowed-ip covering the address is shorter than
+	 * POLICY_CATCH_ALL_PREFIX(6) owns most of the address space (0.0.0.0/0
 	 * owns every source): its requests are refused unless this is set. */
 	bool catch_all_peers;
 	/* Answer PCP (RFC 6887) MAP and ANNOUNCE; false: every version but
@@ -96,9 +101,9 @@ int policy_load_string(const char *name, const char *text, size_t len,
 void policy_free(struct policy *p);
 const struct policy_peer *policy_peer_find(const struct policy *p,
 					   const uint8_t key[32]);
-/* A peer that owns an address only through an allowed-ip of this length
- * may not own mappings (catch_all_peers). */
-bool policy_refuses_prefix(const struct policy *p, uint8_t cidr);
+/* A peer that owns an address (of this family) only through an allowed-ip
+ * of this length may not own mappings (catch_all_peers). */
+bool policy_refuses_prefix(const struct policy *p, bool ipv6, uint8_t cidr);
 /* The limits a peer's requests get, overrides applied. */
 void policy_limits_for(const struct policy *p, const uint8_t key[32],
 		       struct mapping_limits *out);

@@ -150,6 +150,15 @@ static void breakdown(struct text *t, const struct mapping_table *m)
 				    via ? "pcp" : "natpmp", proto_name(p), b.n[sp][via][p]);
 }
 
+static void target_refusals(struct text *t, const struct stats *s)
+{
+	head(t, "portgate_requests_refused_target_total", "counter",
+	     "Requests refused for the address the forward would go to, by reason.");
+	for (int v = TARGET_ALLOWED + 1; v < TARGET_VERDICT_COUNT; v++)
+		add(t, "portgate_requests_refused_target_total{reason=\"%s\"} %llu\n",
+		    target_verdict_label(v), (unsigned long long)s->target_refused[v]);
+}
+
 char *gateway_render_metrics(void *arg, size_t *len)
 {
 	const struct gateway *g = arg;
@@ -178,6 +187,7 @@ char *gateway_render_metrics(void *arg, size_t *len)
 	single(&t, "portgate_requests_rate_limited_total", "counter",
 	       "Requests refused by the per-peer rate limit.",
 	       (double)s->counters[STAT_RATE_LIMITED]);
+	target_refusals(&t, s);
 	mapping_events(&t, s);
 	single(&t, "portgate_nft_transactions_total", "counter",
 	       "nftables batches sent.", (double)s->counters[STAT_NFT_TRANSACTIONS]);

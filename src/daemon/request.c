@@ -17,6 +17,7 @@
 #include "daemon/sockets.h"
 #include "daemon/wgwatch.h"
 #include "natpmp/codec.h"
+#include "util/addrclass.h"
 #include "util/base64.h"
 #include "util/log.h"
 
@@ -169,23 +170,52 @@ void pending_source(const struct pending *p, uint8_t out[16])
 	if (pending_is_v6(p))
 		memcpy(out, &p->from.v6.sin6_addr, 16);
 	else
-		pcp_addr_from_v4(out, ntohl(p->from.v4.sin_addr.s_addr));
+		addr_from_v4(out, ntohl(p->from.v4.sin_addr.s_addr));
 }
 
-static bool owner_of(struct gateway *g, const struct pending *p, uint8_t peer[32],
-		     uint8_t *cidr)
+static bool owner_of(struct gateway *g, const struct pending *p, uint8_t peer[32])
 {
 	if (pending_is_v6(p))
-		return wg_watch_lookup6(g->wg, p->from.v6.sin6_addr.s6_addr, peer, cidr);
-	return wg_watch_lookup(g->wg, ntohl(p->from.v4.sin_addr.s_addr), peer, cidr);
+		return wg_watch_lookup6(g->wg, p->from.v6.sin6_addr.s6_addr, peer, NULL);
+	return wg_watch_lookup(g->wg, ntohl(p->from.v4.sin_addr.s_addr), peer, NULL);
+}
+
+/* Logged per request: the peer's rate limit bounds it. */
+static void log_refused_target(struct gateway *g, const uint8_t *peer, const uint8_t addr[16],
+			       enum target_verdict v)
+{
+	char name[9], a[INET6_ADDRSTRLEN];
+	uint32_t v4;
+
+	stats_target_refused(&g->stats, v);
+	key_to_short(name, peer);
+	if (addr_v4(addr, &v4)) {
+		struct in_addr in = { htonl(v4) };
+
+		inet_ntop(AF_INET, &in, a, sizeof(a));
+	} else {
+		inet_ntop(AF_INET6, addr, a, sizeof(a));
+	}
+	log_warnx("natpmp: peer %s asked for a forward to %s, which is %s: refused",
+		  name, a, target_verdict_text(v));
+}
+
+bool request_target_allowed(struct gateway *g, const uint8_t *peer, const uint8_t addr[16])
+{
+	enum target_verdict v = gateway_check_target(g, peer, addr);
+
+	if (v == TARGET_ALLOWED)
+		return true;
+	log_refused_target(g, peer, addr, v);
+	return false;
 }
 
 enum authz request_authorize(struct gateway *g, struct pending *p, const uint8_t *buf,
 			     size_t len, bool request, uint8_t peer[32])
 {
-	uint8_t cidr = 0;
+	uint8_t src[16];
 
-	if (!owner_of(g, p, peer, &cidr)) {
+	if (!owner_of(g, p, peer)) {
 		if (!request) {
 			stats_count(&g->stats, STAT_NOT_PEER_IGNORED, 1);
 			return AUTHZ_SILENT;
@@ -200,18 +230,11 @@ enum authz request_authorize(struct gateway *g, struct pending *p, const uint8_t
 		stats_count(&g->stats, STAT_RATE_LIMITED, 1);
 		return request ? AUTHZ_RATE_LIMITED : AUTHZ_SILENT;
 	}
-	if (request && policy_refuses_prefix(&g->policy, cidr)) {
-		char name[9], a[INET6_ADDRSTRLEN];
-
-		/* Logged per request: the rate limit above bounds it. */
-		key_to_short(name, peer);
-		inet_ntop(p->from.sa.sa_family, pending_is_v6(p) ? (const void *)&p->from.v6.sin6_addr
-			  : (const void *)&p->from.v4.sin_addr, a, sizeof(a));
-		log_warnx("natpmp: peer %s owns %s by an allowed-ip of /%u, which covers "
-			  "most of the address space: refused (catch_all_peers: false)",
-			  name, a, cidr);
+	/* The source is the forward's address unless PCP names another,
+	 * which pcp_serve.c checks by the same rule. */
+	pending_source(p, src);
+	if (request && !request_target_allowed(g, peer, src))
 		return AUTHZ_REFUSED;
-	}
 	return AUTHZ_PEER;
 }
 

@@ -46,6 +46,9 @@ enum authz {
 enum authz request_authorize(struct gateway *g, struct pending *p, const uint8_t *buf,
 			     size_t len, bool request, uint8_t peer[32]);
 
+/* Whether peer may have a forward to addr (16 bytes, IPv4-mapped for
+ * IPv4): gateway_check_target's rule; a refusal is logged and counted. */
+bool request_target_allowed(struct gateway *g, const uint8_t *peer, const uint8_t addr[16]);
 /* The source as PCP writes addresses: IPv4-mapped for IPv4. */
 void pending_source(const struct pending *p, uint8_t out[16]);
 static inline bool pending_is_v6(const struct pending *p)

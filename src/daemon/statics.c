@@ -6,9 +6,11 @@
 #include "daemon/core.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "daemon/wgwatch.h"
+#include "util/addrclass.h"
 #include "util/base64.h"
 #include "util/log.h"
 #include "wgpeer/wgpeer.h"
@@ -29,14 +31,15 @@ static bool peer_host_address(const struct wg_peer_info *peer, uint32_t *addr)
 	return false;
 }
 
-/* Where the forward goes now: false while its peer is not on the
- * interface, has no single address, or does not own the one written. */
+/* Where the forward goes now, and whether the target rule lets it: a
+ * peer not on the interface, or without a single address, has none. */
 static bool static_target(struct gateway *g, const struct policy_forward *f,
-			  uint32_t *addr)
+			  uint32_t *addr, enum target_verdict *verdict)
 {
 	const struct wg_peer_info *peer;
-	uint8_t owner[32];
+	uint8_t target[16];
 
+	*verdict = TARGET_NOT_OWNED;
 	if (!wg_watch_present(g->wg) ||
 	    !(peer = wg_device_find(wg_watch_device(g->wg), f->key)))
 		return false;
@@ -44,7 +47,9 @@ static bool static_target(struct gateway *g, const struct policy_forward *f,
 		*addr = f->address;
 	else if (!peer_host_address(peer, addr))
 		return false;
-	return wg_watch_lookup(g->wg, *addr, owner, NULL) && !memcmp(owner, f->key, 32);
+	addr_from_v4(target, *addr);
+	*verdict = gateway_check_target(g, f->key, target);
+	return *verdict == TARGET_ALLOWED;
 }
 
 /* The WireGuard port is never forwarded away, whatever the policy says. */
@@ -57,11 +62,12 @@ bool gateway_static_allowed(struct gateway *g, const struct mapping_view *v)
 {
 	const struct policy_forward *f = policy_forward_at(&g->policy, v->proto,
 							   v->external_port);
+	enum target_verdict verdict;
 	uint32_t addr;
 
 	return f && !memcmp(f->key, v->peer, 32) && f->internal_port == v->target_port &&
-	       static_port_usable(g, v->external_port) && static_target(g, f, &addr) &&
-	       addr == v->addr;
+	       static_port_usable(g, v->external_port) &&
+	       static_target(g, f, &addr, &verdict) && addr == v->addr;
 }
 
 int gateway_stage_statics(struct gateway *g)
@@ -73,8 +79,10 @@ int gateway_stage_statics(struct gateway *g)
 			.external_port = f->external_port,
 			.target_port = f->internal_port,
 		};
+		enum target_verdict verdict;
 
-		if (!static_port_usable(g, f->external_port) || !static_target(g, f, &v.addr))
+		if (!static_port_usable(g, f->external_port) ||
+		    !static_target(g, f, &v.addr, &verdict))
 			continue;
 		for (int p = 0; p < MAPPING_PROTO_COUNT; p++) {
 			int ret;
@@ -102,27 +110,32 @@ void gateway_sync_statics(struct gateway *g)
 }
 
 /* Why a forward whose peer is on the interface is not installed. */
-static const char *unusable_reason(struct gateway *g, const struct policy_forward *f)
+static const char *unusable_reason(struct gateway *g, const struct policy_forward *f,
+				   char *buf, size_t len)
 {
-	const struct wg_peer_info *peer;
+	enum target_verdict verdict;
+	struct in_addr a;
 	uint32_t addr;
 
 	if (!static_port_usable(g, f->external_port))
 		return "its external port is the WireGuard listen port";
-	if (!wg_watch_present(g->wg) ||
-	    !(peer = wg_device_find(wg_watch_device(g->wg), f->key)) ||
-	    static_target(g, f, &addr))
+	if (!wg_watch_present(g->wg) || !wg_device_find(wg_watch_device(g->wg), f->key) ||
+	    static_target(g, f, &addr, &verdict))
 		return NULL;	/* absent (normal) or fine */
-	if (f->has_address)
-		return "its address is not one the peer owns (allowed-ips)";
-	return "the peer has no single-address (/32) allowed-ip: give address:";
+	if (!f->has_address && !peer_host_address(wg_device_find(wg_watch_device(g->wg),
+								 f->key), &addr))
+		return "the peer has no single-address (/32) allowed-ip: give address:";
+	a.s_addr = htonl(addr);
+	snprintf(buf, len, "its address %s is %s", inet_ntoa(a), target_verdict_text(verdict));
+	return buf;
 }
 
 void gateway_warn_statics(struct gateway *g)
 {
 	for (size_t i = 0; i < g->policy.n_forwards; i++) {
 		const struct policy_forward *f = &g->policy.forwards[i];
-		const char *why = unusable_reason(g, f);
+		char buf[160];
+		const char *why = unusable_reason(g, f, buf, sizeof(buf));
 
 		if (why)
 			log_warnx("%s:%u: the static forward of port %u is not installed: %s",

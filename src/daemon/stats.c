@@ -24,6 +24,8 @@ static const struct {
 	[REASON_LOCAL_SERVICE] = { "local_service",
 				   "dropped (a local service uses the port)" },
 	[REASON_RESERVED] = { "reserved", "dropped (the port is reserved now)" },
+	[REASON_GATEWAY_ADDRESS] = { "gateway_address",
+				     "dropped (its address is the gateway's own now)" },
 };
 
 void stats_count(struct stats *s, enum stat_counter c, uint64_t n)
@@ -72,6 +74,11 @@ void stats_mapping(struct stats *s, bool created, enum change_reason why)
 		s->events[EVENT_DROPPED]++;
 		s->dropped[why]++;
 	}
+}
+
+void stats_target_refused(struct stats *s, enum target_verdict v)
+{
+	s->target_refused[v]++;
 }
 
 void stats_nft_latency(struct stats *s, double ms)

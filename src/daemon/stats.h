@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "daemon/target.h"
+
 enum stat_counter {
 	STAT_IGNORED,		/* datagrams left unanswered */
 	STAT_WRONG_INTERFACE,	/* arrived elsewhere than through the tunnel */
@@ -53,6 +55,7 @@ enum change_reason {
 	REASON_OPERATOR,	/* portgatectl drop */
 	REASON_LOCAL_SERVICE,	/* a service of the gateway's own took the port */
 	REASON_RESERVED,	/* the port became reserved (e.g. the WireGuard port) */
+	REASON_GATEWAY_ADDRESS,	/* its address became one of the gateway's own */
 	REASON_COUNT
 };
 
@@ -75,6 +78,8 @@ struct stats {
 	uint64_t pcp_requests[STAT_PCP_OP_COUNT][STAT_PCP_RESULT_COUNT];
 	uint64_t events[EVENT_COUNT];
 	uint64_t dropped[REASON_COUNT];
+	/* Requests refused for the address a forward would point at. */
+	uint64_t target_refused[TARGET_VERDICT_COUNT];
 	uint64_t nft_latency[STATS_LATENCY_BUCKETS];
 	double nft_latency_sum_ms;
 };
@@ -89,6 +94,7 @@ const char *stats_pcp_op_label(enum stat_pcp_op op);
 /* A mapping created (created) or removed for a reason. */
 void stats_mapping(struct stats *s, bool created, enum change_reason why);
 void stats_nft_latency(struct stats *s, double ms);
+void stats_target_refused(struct stats *s, enum target_verdict v);
 
 const char *stats_opcode_label(enum stat_opcode op);
 const char *stats_event_label(enum mapping_event e);

@@ -133,12 +133,14 @@ void mapping_table_reserve_port(struct mapping_table *t, uint16_t port,
 				bool reserved);
 void mapping_table_clear_reserved(struct mapping_table *t);
 bool mapping_table_port_reserved(const struct mapping_table *t, uint16_t port);
-/* Asked of every candidate port for a new lease, after the table's own
- * rules: true when something outside the table uses it (a local service),
- * and the next candidate is tried (at most MAPPING_BUSY_TRIES). */
+/* Asked of every candidate port for a new lease in a space with a port
+ * pool (IPv4, NAT66), after the table's own rules: true when something
+ * outside the table uses it there (a local service), and the next
+ * candidate is tried (at most MAPPING_BUSY_TRIES). */
 #define MAPPING_BUSY_TRIES 16
 void mapping_table_set_port_busy(struct mapping_table *t,
-				 bool (*busy)(void *arg, uint16_t port), void *arg);
+				 bool (*busy)(void *arg, enum mapping_space space, uint16_t port),
+				 void *arg);
 
 /* -EBUSY when a transaction is already open (a caller's bug). */
 int mapping_table_begin(struct mapping_table *t);
@@ -163,11 +165,12 @@ size_t mapping_table_expire(struct mapping_table *t, int64_t now_ms);
 int64_t mapping_table_next_expiry(const struct mapping_table *t);
 /* Inside a transaction; each returns how many mappings went. A peer's
  * mappings of the kinds asked for, in every space; the port's mapping
- * whatever its kind (IPv4 space: the only one an operator's port names). */
+ * whatever its kind, in a space with a port of ours (IPv4, NAT66; none in
+ * ROUTED6). */
 size_t mapping_table_drop_peer(struct mapping_table *t, const uint8_t *peer,
 			       enum mapping_kinds kinds);
-size_t mapping_table_drop_port(struct mapping_table *t, enum mapping_proto proto,
-			       uint16_t external_port);
+size_t mapping_table_drop_port(struct mapping_table *t, enum mapping_space space,
+			       enum mapping_proto proto, uint16_t external_port);
 /* A peer's dynamic mapping of an internal port, in space's family. */
 size_t mapping_table_drop_mapping(struct mapping_table *t, enum mapping_space space,
 				  const uint8_t *peer, enum mapping_proto proto,
@@ -191,7 +194,7 @@ bool mapping_table_find(const struct mapping_table *t, const uint8_t *peer,
 bool mapping_table_find_in(const struct mapping_table *t, enum mapping_space space,
 			   const uint8_t *peer, enum mapping_proto proto,
 			   uint16_t internal_port, struct mapping_view *out);
-bool mapping_table_find_by_port(const struct mapping_table *t,
+bool mapping_table_find_by_port(const struct mapping_table *t, enum mapping_space space,
 				enum mapping_proto proto, uint16_t external_port,
 				struct mapping_view *out);
 /* Mappings of either kind in every space, and the static ones among

@@ -81,9 +81,9 @@ static int64_t expiry_of(int64_t now_ms, uint32_t lifetime)
 	return now_ms + (int64_t)lifetime * 1000;
 }
 
-static bool busy(const struct mapping_table *t, uint16_t port)
+static bool busy(const struct mapping_table *t, enum mapping_space space, uint16_t port)
 {
-	return t->port_busy && t->port_busy(t->port_busy_arg, port);
+	return t->port_busy && t->port_busy(t->port_busy_arg, space, port);
 }
 
 /* The client's suggestion first (Transmission asks for its listen port),
@@ -104,11 +104,11 @@ static uint16_t choose_port(const struct mapping_table *t,
 		return key_port;
 	if (lo > hi)
 		return 0;
-	if (s >= lo && s <= hi && portset_is_available(pool, s) && !busy(t, s))
+	if (s >= lo && s <= hi && portset_is_available(pool, s) && !busy(t, req->space, s))
 		return s;
 	port = portset_find_available(pool, lo, hi,
 				      mapping_preferred_port(req->peer, key_port, lo, hi));
-	for (int tries = 1; port && busy(t, port); tries++) {
+	for (int tries = 1; port && busy(t, req->space, port); tries++) {
 		if (tries == MAPPING_BUSY_TRIES)
 			return 0;
 		port = portset_find_available(pool, lo, hi, port == hi ? lo : port + 1);
@@ -301,10 +301,11 @@ size_t mapping_table_drop_peer(struct mapping_table *t, const uint8_t *peer,
 	       drop_peer_proto(t, peer, MAPPING_TCP, kinds, -1);
 }
 
-size_t mapping_table_drop_port(struct mapping_table *t, enum mapping_proto proto,
-			       uint16_t external_port)
+size_t mapping_table_drop_port(struct mapping_table *t, enum mapping_space space,
+			       enum mapping_proto proto, uint16_t external_port)
 {
-	struct lease *l = t->by_port[external_port];
+	struct lease **index = space_index(t, (uint8_t)space);
+	struct lease *l = index ? index[external_port] : NULL;
 
 	return l ? lease_drop_proto(t, l, proto) : 0;
 }

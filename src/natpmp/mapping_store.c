@@ -103,7 +103,8 @@ bool mapping_table_port_reserved(const struct mapping_table *t, uint16_t port)
 }
 
 void mapping_table_set_port_busy(struct mapping_table *t,
-				 bool (*busy)(void *arg, uint16_t port), void *arg)
+				 bool (*busy)(void *arg, enum mapping_space space, uint16_t port),
+				 void *arg)
 {
 	t->port_busy = busy;
 	t->port_busy_arg = arg;
@@ -496,11 +497,12 @@ bool mapping_table_find_in(const struct mapping_table *t, enum mapping_space spa
 	return true;
 }
 
-bool mapping_table_find_by_port(const struct mapping_table *t,
+bool mapping_table_find_by_port(const struct mapping_table *t, enum mapping_space space,
 				enum mapping_proto proto, uint16_t external_port,
 				struct mapping_view *out)
 {
-	const struct lease *l = t->by_port[external_port];
+	struct lease **index = space_index(t, (uint8_t)space);
+	const struct lease *l = index ? index[external_port] : NULL;
 
 	if (!l || !l->d.proto[proto].lifetime)
 		return false;

@@ -68,7 +68,7 @@ struct mapping_table {
 	struct journal_entry *journal;
 	size_t journal_len, journal_cap;
 	bool in_txn;
-	bool (*port_busy)(void *arg, uint16_t port);
+	bool (*port_busy)(void *arg, enum mapping_space space, uint16_t port);
 	void *port_busy_arg;
 };
 

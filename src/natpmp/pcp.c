@@ -5,38 +5,19 @@
 #include <string.h>
 
 #include "natpmp/wire.h"
+#include "util/addrclass.h"
 
 #define MAP_BODY_LEN 36
 #define OPTION_HEADER_LEN 4
 #define THIRD_PARTY_LEN 16
 #define FILTER_LEN 20
 
-static const uint8_t v4_mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-bool pcp_addr_v4(const uint8_t addr[16], uint32_t *v4)
-{
-	if (memcmp(addr, v4_mapped_prefix, sizeof(v4_mapped_prefix)))
-		return false;
-	*v4 = (uint32_t)addr[12] << 24 | (uint32_t)addr[13] << 16 |
-	      (uint32_t)addr[14] << 8 | addr[15];
-	return true;
-}
-
-void pcp_addr_from_v4(uint8_t addr[16], uint32_t v4)
-{
-	memcpy(addr, v4_mapped_prefix, sizeof(v4_mapped_prefix));
-	addr[12] = (uint8_t)(v4 >> 24);
-	addr[13] = (uint8_t)(v4 >> 16);
-	addr[14] = (uint8_t)(v4 >> 8);
-	addr[15] = (uint8_t)v4;
-}
-
 bool pcp_addr_any(const uint8_t addr[16])
 {
 	static const uint8_t zero[16];
 	uint32_t v4;
 
-	return !memcmp(addr, zero, sizeof(zero)) || (pcp_addr_v4(addr, &v4) && v4 == 0);
+	return !memcmp(addr, zero, sizeof(zero)) || (addr_v4(addr, &v4) && v4 == 0);
 }
 
 /* One option; its code decides what is checked. 0, or a result code. */

@@ -95,9 +95,6 @@ size_t pcp_encode_map(uint8_t *out, size_t cap, const struct pcp_request *req,
 uint32_t pcp_error_lifetime(uint16_t result);
 const char *pcp_result_name(uint16_t result);
 
-/* IPv4-mapped IPv6 (::ffff:a.b.c.d): true with the address in host order. */
-bool pcp_addr_v4(const uint8_t addr[16], uint32_t *v4);
-void pcp_addr_from_v4(uint8_t addr[16], uint32_t v4);
 /* :: or ::ffff:0.0.0.0, "any address". */
 bool pcp_addr_any(const uint8_t addr[16]);
 

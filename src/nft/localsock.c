@@ -19,7 +19,8 @@
 
 struct local_sockets {
 	struct nl_sock *nl;
-	uint64_t in_use[2][65536 / 64];	/* [tcp?][port] as of the last refresh */
+	/* [ipv6?][tcp?][port] as of the last refresh */
+	uint64_t in_use[2][2][65536 / 64];
 };
 
 struct local_sockets *local_sockets_open(void)
@@ -47,17 +48,17 @@ void local_sockets_close(struct local_sockets *l)
 	free(l);
 }
 
-static struct nlmsghdr *put_request(struct local_sockets *l, char *buf, uint16_t flags,
+static struct nlmsghdr *put_request(struct local_sockets *l, char *buf, uint8_t family,
 				    uint8_t proto, struct inet_diag_req_v2 **out)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct inet_diag_req_v2 *req;
 
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = nl_sock_next_seq(l->nl);
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
-	req->sdiag_family = AF_INET;
+	req->sdiag_family = family;
 	req->sdiag_protocol = proto;
 	req->id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
 	req->id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
@@ -67,61 +68,109 @@ static struct nlmsghdr *put_request(struct local_sockets *l, char *buf, uint16_t
 
 struct each_ctx {
 	uint8_t proto;
-	uint32_t addr;		/* network order */
-	void (*cb)(uint8_t proto, uint16_t port, void *arg);
+	uint8_t family;		/* of the dump */
+	uint8_t addr4[16];	/* the external IPv4 address, IPv4-mapped */
+	uint8_t addr6[16];	/* the external IPv6 address; :: when none */
+	void (*cb)(int family, uint8_t proto, uint16_t port, void *arg);
 	void *arg;
 };
+
+static const uint8_t any6[16];
+static const uint8_t any4_mapped[16] = { [10] = 0xff, [11] = 0xff };
+
+/* Without the attribute (an old kernel), a socket on :: is taken to hold
+ * IPv4 too: it may, and the cost is a port not handed out. */
+static bool v6only(const struct nlmsghdr *nlh, const struct inet_diag_msg *m)
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each(attr, nlh, sizeof(*m))
+		if (mnl_attr_get_type(attr) == INET_DIAG_SKV6ONLY &&
+		    mnl_attr_get_payload_len(attr) >= 1)
+			return *(const uint8_t *)mnl_attr_get_payload(attr) != 0;
+	return false;
+}
 
 static int each_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
 	struct each_ctx *ctx = arg;
+	uint16_t port;
+	uint8_t src[16];
 
-	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*m)) || m->idiag_family != AF_INET)
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*m)) || m->idiag_family != ctx->family)
 		return 0;
-	/* Bound to the address or to all of them, not connected anywhere. */
-	if ((m->id.idiag_src[0] == ctx->addr || m->id.idiag_src[0] == 0) &&
-	    m->id.idiag_dport == 0)
-		ctx->cb(ctx->proto, ntohs(m->id.idiag_sport), ctx->arg);
-	return 0;
-}
-
-int local_sockets_each(struct local_sockets *l, uint32_t addr,
-		       void (*cb)(uint8_t proto, uint16_t port, void *arg), void *arg)
-{
-	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
-	struct each_ctx ctx = { .addr = htonl(addr), .cb = cb, .arg = arg };
-
-	for (size_t i = 0; i < sizeof(protos); i++) {
-		char buf[256];
-		struct inet_diag_req_v2 *req;
-		struct nlmsghdr *nlh = put_request(l, buf, NLM_F_DUMP, protos[i], &req);
-		int ret;
-
-		/* Listeners only for TCP; every UDP socket (they have no
-		 * listen state), connected ones skipped in each_cb. */
-		req->idiag_states = protos[i] == IPPROTO_TCP ? TCPF_LISTEN_ : ~0u;
-		ctx.proto = protos[i];
-		if ((ret = nl_request(l->nl, nlh, each_cb, &ctx)) < 0)
-			return ret;
+	/* Connected sockets take no new flows. */
+	if (m->id.idiag_dport != 0)
+		return 0;
+	port = ntohs(m->id.idiag_sport);
+	if (ctx->family == AF_INET) {
+		memcpy(src, any4_mapped, 12);
+		memcpy(src + 12, m->id.idiag_src, 4);
+		if (!memcmp(src, ctx->addr4, 16) || !memcmp(src, any4_mapped, 16))
+			ctx->cb(AF_INET, ctx->proto, port, ctx->arg);
+		return 0;
+	}
+	memcpy(src, m->id.idiag_src, 16);
+	if (!memcmp(src, any6, 16)) {
+		ctx->cb(AF_INET6, ctx->proto, port, ctx->arg);
+		if (!v6only(nlh, m))
+			ctx->cb(AF_INET, ctx->proto, port, ctx->arg);
+	} else if (!memcmp(src, ctx->addr4, 16) || !memcmp(src, any4_mapped, 16)) {
+		ctx->cb(AF_INET, ctx->proto, port, ctx->arg);
+	} else if (memcmp(ctx->addr6, any6, 16) && !memcmp(src, ctx->addr6, 16)) {
+		ctx->cb(AF_INET6, ctx->proto, port, ctx->arg);
 	}
 	return 0;
 }
 
-static void mark(uint8_t proto, uint16_t port, void *arg)
+int local_sockets_each(struct local_sockets *l, const struct local_ports_of *at,
+		       void (*cb)(int family, uint8_t proto, uint16_t port, void *arg),
+		       void *arg)
+{
+	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
+	static const uint8_t families[] = { AF_INET, AF_INET6 };
+	struct each_ctx ctx = { .cb = cb, .arg = arg };
+	uint32_t be = htonl(at->addr4);
+
+	memcpy(ctx.addr4, any4_mapped, 12);
+	memcpy(ctx.addr4 + 12, &be, 4);
+	if (at->addr6)
+		memcpy(ctx.addr6, at->addr6, 16);
+	for (size_t f = 0; f < sizeof(families); f++) {
+		for (size_t i = 0; i < sizeof(protos); i++) {
+			char buf[256];
+			struct inet_diag_req_v2 *req;
+			struct nlmsghdr *nlh = put_request(l, buf, families[f], protos[i], &req);
+			int ret;
+
+			/* Listeners only for TCP; every UDP socket (they have
+			 * no listen state), connected ones skipped in each_cb. */
+			req->idiag_states = protos[i] == IPPROTO_TCP ? TCPF_LISTEN_ : ~0u;
+			ctx.proto = protos[i];
+			ctx.family = families[f];
+			if ((ret = nl_request(l->nl, nlh, each_cb, &ctx)) < 0)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+static void mark(int family, uint8_t proto, uint16_t port, void *arg)
 {
 	struct local_sockets *l = arg;
 
-	l->in_use[proto == IPPROTO_TCP][port / 64] |= 1ull << (port % 64);
+	l->in_use[family == AF_INET6][proto == IPPROTO_TCP][port / 64] |= 1ull << (port % 64);
 }
 
-int local_sockets_refresh(struct local_sockets *l, uint32_t addr)
+int local_sockets_refresh(struct local_sockets *l, const struct local_ports_of *at)
 {
 	memset(l->in_use, 0, sizeof(l->in_use));
-	return local_sockets_each(l, addr, mark, l);
+	return local_sockets_each(l, at, mark, l);
 }
 
-bool local_sockets_in_use(const struct local_sockets *l, uint8_t proto, uint16_t port)
+bool local_sockets_in_use(const struct local_sockets *l, int family, uint8_t proto,
+			  uint16_t port)
 {
-	return l->in_use[proto == IPPROTO_TCP][port / 64] >> (port % 64) & 1;
+	return l->in_use[family == AF_INET6][proto == IPPROTO_TCP][port / 64] >> (port % 64) & 1;
 }

@@ -10,18 +10,33 @@
 
 struct local_sockets;
 
+/* The addresses forwards take new flows on: the external IPv4 address
+ * (host byte order; 0 when unknown) and the external IPv6 address of NAT66
+ * (NULL when unknown or not served). */
+struct local_ports_of {
+	uint32_t addr4;
+	const uint8_t *addr6;
+};
+
 struct local_sockets *local_sockets_open(void);
 void local_sockets_close(struct local_sockets *l);
-/* Reads which ports a TCP listener or a bound UDP socket holds on addr or
- * on the wildcard address (one dump each): a snapshot that the queries
- * below answer from. 0 or -errno. */
-int local_sockets_refresh(struct local_sockets *l, uint32_t addr);
+/* Reads which ports a TCP listener or a bound UDP socket holds on those
+ * addresses, in each family (four dumps: TCP and UDP of AF_INET and
+ * AF_INET6): a snapshot that the queries below answer from. An AF_INET6
+ * socket on :: that is not IPV6_V6ONLY (Go's, Node's, Java's ":8080")
+ * takes IPv4 too, as does one on the IPv4-mapped external address.
+ * 0 or -errno. */
+int local_sockets_refresh(struct local_sockets *l, const struct local_ports_of *at);
 /* As of the last refresh: a new flow of proto (IPPROTO_TCP/UDP) to the
- * port would reach a local socket. */
-bool local_sockets_in_use(const struct local_sockets *l, uint8_t proto, uint16_t port);
-/* Calls cb for every port that a TCP listener or a bound UDP socket holds
- * on addr or on the wildcard address. 0 or -errno. */
-int local_sockets_each(struct local_sockets *l, uint32_t addr,
-		       void (*cb)(uint8_t proto, uint16_t port, void *arg), void *arg);
+ * port of the family's address (AF_INET, AF_INET6) would reach a local
+ * socket. */
+bool local_sockets_in_use(const struct local_sockets *l, int family, uint8_t proto,
+			  uint16_t port);
+/* Calls cb for every (family, proto, port) a local socket holds on those
+ * addresses, as the snapshot counts them (a port may come more than once).
+ * 0 or -errno. */
+int local_sockets_each(struct local_sockets *l, const struct local_ports_of *at,
+		       void (*cb)(int family, uint8_t proto, uint16_t port, void *arg),
+		       void *arg);
 
 #endif

@@ -12,6 +12,7 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
+#include "util/addrclass.h"
 #include "util/nlutil.h"
 
 /* Two sockets for the life of the daemon: one joined to the link and
@@ -206,4 +207,63 @@ int rtnl_ipv4_addrs(struct rtnl_watch *w, const char *ifname, uint32_t *addrs,
 
 	*n = ctx.n;
 	return ret;
+}
+
+struct all_ctx {
+	void (*cb)(const uint8_t addr[16], uint8_t prefixlen, void *arg);
+	void *arg;
+};
+
+static void report_v4(const struct all_ctx *ctx, const struct nlattr *attr, uint8_t prefixlen)
+{
+	uint8_t a[16];
+
+	if (!attr || mnl_attr_get_payload_len(attr) != 4)
+		return;
+	addr_from_v4(a, ntohl(mnl_attr_get_u32(attr)));
+	ctx->cb(a, prefixlen, ctx->arg);
+}
+
+static int all_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct all_ctx *ctx = arg;
+	const struct nlattr *attr, *local = NULL, *address = NULL, *brd = NULL;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR)
+		return 0;
+	mnl_attr_for_each(attr, nlh, sizeof(*ifa)) {
+		switch (mnl_attr_get_type(attr)) {
+		case IFA_LOCAL: local = attr; break;
+		case IFA_ADDRESS: address = attr; break;
+		case IFA_BROADCAST: brd = attr; break;
+		}
+	}
+	/* On point-to-point links IFA_ADDRESS is the far end: IFA_LOCAL is ours. */
+	attr = local ? local : address;
+	if (ifa->ifa_family == AF_INET) {
+		report_v4(ctx, attr, ifa->ifa_prefixlen);
+		report_v4(ctx, brd, 32);
+	} else if (ifa->ifa_family == AF_INET6 && attr &&
+		   mnl_attr_get_payload_len(attr) == 16) {
+		ctx->cb(mnl_attr_get_payload(attr), ifa->ifa_prefixlen, ctx->arg);
+	}
+	return 0;
+}
+
+int rtnl_all_addrs(struct rtnl_watch *w,
+		   void (*cb)(const uint8_t addr[16], uint8_t prefixlen, void *arg),
+		   void *arg)
+{
+	struct all_ctx ctx = { cb, arg };
+	char buf[512];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = nl_sock_next_seq(w->query);
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_UNSPEC;
+	return nl_request(w->query, nlh, all_cb, &ctx);
 }

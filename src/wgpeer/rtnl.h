@@ -35,4 +35,12 @@ int rtnl_ipv4_addrs(struct rtnl_watch *w, const char *ifname, uint32_t *addrs,
 int rtnl_ipv6_addrs(struct rtnl_watch *w, const char *ifname, uint8_t *addrs,
 		    size_t max, size_t *n);
 
+/* Every address of every interface, both families, as the kernel lists
+ * them: cb gets each in 16 bytes (IPv4 written IPv4-mapped) with its
+ * prefix length, and an IPv4 address's broadcast address too (IFA_BROADCAST,
+ * prefix length 32) where it has one. 0 or -errno. */
+int rtnl_all_addrs(struct rtnl_watch *w,
+		   void (*cb)(const uint8_t addr[16], uint8_t prefixlen, void *arg),
+		   void *arg);
+
 #endif

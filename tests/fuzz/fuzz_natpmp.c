@@ -96,7 +96,7 @@ static void count_view(const struct mapping_view *v, void *arg)
 
 	if (!v->external_port || !v->lifetime)
 		abort();
-	if (!mapping_table_find_by_port(c->t, v->proto, v->external_port, &by_port) ||
+	if (!mapping_table_find_by_port(c->t, MAPPING_SPACE_IPV4, v->proto, v->external_port, &by_port) ||
 	    memcmp(by_port.peer, v->peer, MAPPING_PEER_KEY_LEN))
 		abort();
 	if (v->is_static) {
@@ -165,7 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			/* A static port is never the answer. */
 			if (reply.result == 0 && req.lifetime &&
-			    mapping_table_find_by_port(t, req.proto, reply.external_port, &held) &&
+			    mapping_table_find_by_port(t, MAPPING_SPACE_IPV4, req.proto, reply.external_port, &held) &&
 			    held.is_static)
 				abort();
 			break;
@@ -184,7 +184,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			break;
 		default:
-			mapping_table_drop_port(t, req.proto, req.suggested_port);
+			mapping_table_drop_port(t, MAPPING_SPACE_IPV4, req.proto, req.suggested_port);
 			break;
 		}
 		if (op[1] & 0x80)

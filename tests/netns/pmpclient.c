@@ -327,10 +327,24 @@ static size_t pcp_map(int fd, uint8_t *req, int argc, char **argv)
 	req[42] = (uint8_t)(sug >> 8); req[43] = (uint8_t)sug;
 	req[54] = req[55] = 0xff;		/* ::ffff:0.0.0.0, any address */
 	len += 36;
-	if (argc == 6 && !strcmp(argv[5], "prefer")) {
+	/* Options: "prefer" (PREFER_FAILURE), "third=ADDR" (THIRD_PARTY). */
+	for (int i = 5; i < argc; i++) {
 		memset(req + len, 0, 4);
-		req[len] = 2;			/* PREFER_FAILURE */
-		len += 4;
+		if (!strcmp(argv[i], "prefer")) {
+			req[len] = 2;
+			len += 4;
+		} else if (!strncmp(argv[i], "third=", 6)) {
+			req[len] = 1;
+			req[len + 3] = 16;
+			memset(req + len + 4, 0, 16);
+			if (inet_pton(AF_INET, argv[i] + 6, req + len + 16) == 1)
+				req[len + 14] = req[len + 15] = 0xff;
+			else if (inet_pton(AF_INET6, argv[i] + 6, req + len + 4) != 1)
+				return 0;
+			len += 20;
+		} else {
+			return 0;
+		}
 	}
 	return len;
 }
@@ -369,8 +383,12 @@ static int run(int fd, int argc, char **argv)
 			sscanf(h, "%2x", &b);
 			req[len++] = (uint8_t)b;
 		}
-	} else if (!strcmp(argv[0], "pcpmap") && (argc == 5 || argc == 6)) {
+	} else if (!strcmp(argv[0], "pcpmap") && argc >= 5 && argc <= 7) {
 		len = pcp_map(fd, req, argc, argv);
+		if (!len) {
+			fprintf(stderr, "pmpclient: bad pcpmap option\n");
+			return 2;
+		}
 	} else if (!strcmp(argv[0], "announce")) {
 		len = pcp_header(fd, req, 0, 0);
 	} else if (!strcmp(argv[0], "sweep")) {

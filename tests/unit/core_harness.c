@@ -19,8 +19,10 @@
 
 #include "daemon/core.h"
 #include "daemon/commands.h"
+#include "daemon/ownaddrs.h"
 #include "daemon/policy.h"
 #include "fake_nft.h"
+#include "util/addrclass.h"
 
 /* Two peers, as userspace WireGuard lists them, then the test's own. */
 static const char uapi_peers[] =
@@ -134,6 +136,11 @@ void harness_up(struct harness *h, const char *extra_yaml, const char *extra_pee
 	 * loopback is the tunnel (pgunit0 does not exist). */
 	h->g->tunnel.ifindex = (int)if_nametoindex("lo");
 	assert_true(h->g->tunnel.ifindex > 0);
+	/* ... and its peers' loopback addresses are their hosts. 127.0.0.1,
+	 * an address of this host, stays refused like any of the gateway's. */
+	h->g->refused_classes &= ~ADDR_LOOPBACK;
+	/* Static forwards to them, refused at the start, stand now. */
+	gateway_sync_statics(h->g);
 	h->server_fd = udp_socket("127.0.0.1", 0);
 	/* As the daemon's own sockets: each datagram with its interface. */
 	assert_int_equal(setsockopt(h->server_fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)), 0);
@@ -162,6 +169,13 @@ bool harness_up6(struct harness *h)
 	socklen_t sl = sizeof(sin);
 	int one = 1;
 
+	/* The IPv6 peer is ::1, which is also this host's own address, and
+	 * there is no second IPv6 loopback address to send from: the IPv6
+	 * core tests run with no own addresses (test_e2e_boundary.sh checks
+	 * them on real interfaces). */
+	own_addrs_free(h->g->own);
+	h->g->own = own_addrs_new();
+	assert_non_null(h->g->own);
 	h->server6_fd = udp6_socket();
 	h->client6 = udp6_socket();
 	if (h->server6_fd < 0 || h->client6 < 0)

@@ -5,6 +5,7 @@
 #include "fake_nft.h"
 
 #include <errno.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,7 +22,7 @@ static struct {
 	unsigned refuse, commits, cut;
 	bool preloaded;
 	uint32_t external;
-	bool local[2][65536];		/* [tcp?][port] */
+	bool local[2][2][65536];	/* [ipv6?][tcp?][port] */
 	struct nft_element v6[FAKE_NFT_V6_MAX];	/* ip6: NAT66 and pinholes */
 	size_t n6;
 } kernel;
@@ -302,9 +303,9 @@ struct local_sockets {
 	int unused;
 };
 
-void fake_local_socket(uint8_t proto, uint16_t port)
+void fake_local_socket(int family, uint8_t proto, uint16_t port)
 {
-	kernel.local[proto == 6][port] = true;
+	kernel.local[family == AF_INET6][proto == 6][port] = true;
 }
 
 struct local_sockets *local_sockets_open(void)
@@ -317,28 +318,31 @@ void local_sockets_close(struct local_sockets *l)
 	free(l);
 }
 
-int local_sockets_refresh(struct local_sockets *l, uint32_t addr)
+int local_sockets_refresh(struct local_sockets *l, const struct local_ports_of *at)
 {
 	(void)l;
-	(void)addr;
+	(void)at;
 	return 0;
 }
 
-bool local_sockets_in_use(const struct local_sockets *l, uint8_t proto, uint16_t port)
+bool local_sockets_in_use(const struct local_sockets *l, int family, uint8_t proto,
+			  uint16_t port)
 {
 	(void)l;
-	return kernel.local[proto == 6][port];
+	return kernel.local[family == AF_INET6][proto == 6][port];
 }
 
-int local_sockets_each(struct local_sockets *l, uint32_t addr,
-		       void (*cb)(uint8_t proto, uint16_t port, void *arg), void *arg)
+int local_sockets_each(struct local_sockets *l, const struct local_ports_of *at,
+		       void (*cb)(int family, uint8_t proto, uint16_t port, void *arg),
+		       void *arg)
 {
 	(void)l;
-	(void)addr;
-	for (int p = 0; p < 2; p++)
-		for (int i = 0; i < 65536; i++)
-			if (kernel.local[p][i])
-				cb(p ? 6 : 17, (uint16_t)i, arg);
+	(void)at;
+	for (int f = 0; f < 2; f++)
+		for (int p = 0; p < 2; p++)
+			for (int i = 0; i < 65536; i++)
+				if (kernel.local[f][p][i])
+					cb(f ? AF_INET6 : AF_INET, p ? 6 : 17, (uint16_t)i, arg);
 	return 0;
 }
 

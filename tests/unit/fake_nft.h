@@ -24,7 +24,8 @@ unsigned fake_nft_flows_cut(void);
 /* Elements a previous run left: the next setup adopts them. */
 void fake_nft_preload(const struct nft_element *e);
 void fake_nft_reset(void);
-/* A local service on the gateway: proto (IPPROTO_TCP/UDP) port in use. */
-void fake_local_socket(uint8_t proto, uint16_t port);
+/* A local service on the gateway: proto (IPPROTO_TCP/UDP) port in use on
+ * the family's external address (AF_INET, AF_INET6). */
+void fake_local_socket(int family, uint8_t proto, uint16_t port);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
@@ -16,6 +17,7 @@
 #include "fake_nft.h"
 #include "natpmp/codec.h"
 #include "natpmp/pcp.h"
+#include "util/addrclass.h"
 
 /* Peer C owns ::1, the IPv6 client's address. */
 #define PEER_C "public_key=cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc\n" \
@@ -41,14 +43,26 @@ struct fixture {
 	bool has_ipv6;		/* this host has an IPv6 loopback */
 };
 
-static int up(void **state, const char *yaml)
+static int up_with(void **state, const char *yaml, const char *peers)
 {
 	static struct fixture f;
 
-	harness_up(&f.h, yaml, PEER_C);
+	harness_up(&f.h, yaml, peers);
 	f.has_ipv6 = harness_up6(&f.h);
 	*state = &f;
 	return 0;
+}
+
+static int up(void **state, const char *yaml)
+{
+	return up_with(state, yaml, PEER_C);
+}
+
+/* Peer C also routes a site's /48, and a /16: more than any site. */
+static int up_routed_wide(void **state)
+{
+	return up_with(state, "ipv6: { mode: routed }\n",
+		       PEER_C "allowed_ip=2001:db8:1::/48\nallowed_ip=2001::/16\n");
 }
 
 static int up_routed(void **state) { return up(state, "ipv6: { mode: routed }\n"); }
@@ -178,6 +192,28 @@ static void nat66_forward_from_the_external_address(void **state)
 	assert_int_equal(e.target_port, 5000);
 }
 
+/* A service of the gateway's on the external IPv6 address keeps its port
+ * from NAT66: one that starts on a mapped port takes it back at the
+ * sweep, and the port is passed over when asked for again. */
+static void nat66_leaves_local_services_alone(void **state)
+{
+	static const uint8_t ext6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0xe };
+	struct harness *h = harness_of(state);
+	struct answer a;
+
+	h->g->external6.known = true;
+	memcpy(h->g->external6.addr, ext6, 16);
+	send_map6(h, IPPROTO_UDP, 5000, 600, NULL, NULL);
+	a = answer6(h);
+	assert_int_equal(a.result, PCP_SUCCESS);
+	fake_local_socket(AF_INET6, IPPROTO_UDP, a.external);
+	gateway_sweep_local_services(h->g);
+	assert_false(fake_nft_get6(NFT_SPACE_NAT66, IPPROTO_UDP, a.external, NULL));
+	assert_int_equal(gateway_stats(h->g)->dropped[REASON_LOCAL_SERVICE], 1);
+	send_map6(h, IPPROTO_UDP, 5000, 600, NULL, NULL);
+	assert_int_not_equal(answer6(h).external, a.external);
+}
+
 static void natpmp_is_not_heard_on_ipv6(void **state)
 {
 	static const uint8_t op0[2] = { 0, 0 };
@@ -206,10 +242,27 @@ static void the_source_must_be_the_client_address(void **state)
 	send_map6(h, IPPROTO_TCP, 6881, 3600, other, NULL);
 	assert_int_equal(answer6(h).result, PCP_ADDRESS_MISMATCH);
 	/* A THIRD_PARTY of the other family is not the peer's to ask for. */
-	pcp_addr_from_v4(v4, 0x7f000002);
+	addr_from_v4(v4, 0x7f000002);
 	send_map6(h, IPPROTO_TCP, 6881, 3600, NULL, v4);
-	assert_int_equal(answer6(h).result, PCP_UNSUPP_OPTION);
+	assert_int_equal(answer6(h).result, PCP_NOT_AUTHORIZED);
 	assert_int_equal(fake_nft_count(), 0);
+}
+
+/* IPv6's catch-all line is /32: a THIRD_PARTY the peer owns only through
+ * its /16 is refused, a host of its /48 is not. */
+static void ipv6_catch_all_prefix(void **state)
+{
+	static const uint8_t site_host[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 7 };
+	static const uint8_t wide_host[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 7 };
+	struct harness *h = harness_of(state);
+
+	send_map6(h, IPPROTO_TCP, 6881, 3600, NULL, wide_host);
+	assert_int_equal(answer6(h).result, PCP_NOT_AUTHORIZED);
+	assert_int_equal(gateway_stats(h->g)->target_refused[TARGET_CATCH_ALL], 1);
+	assert_int_equal(fake_nft_count(), 0);
+	send_map6(h, IPPROTO_TCP, 6881, 3600, NULL, site_host);
+	assert_int_equal(answer6(h).result, PCP_SUCCESS);
+	assert_int_equal(fake_nft_count(), 1);
 }
 
 int main(void)
@@ -220,10 +273,12 @@ int main(void)
 						up_nat66_nowhere, down),
 		cmocka_unit_test_setup_teardown(nat66_forward_from_the_external_address,
 						up_nat66, down),
+		cmocka_unit_test_setup_teardown(nat66_leaves_local_services_alone, up_nat66, down),
 		cmocka_unit_test_setup_teardown(natpmp_is_not_heard_on_ipv6, up_routed, down),
 		cmocka_unit_test_setup_teardown(ipv6_off_hears_nothing, up_off, down),
 		cmocka_unit_test_setup_teardown(the_source_must_be_the_client_address,
 						up_routed, down),
+		cmocka_unit_test_setup_teardown(ipv6_catch_all_prefix, up_routed_wide, down),
 	};
 
 	return cmocka_run_group_tests_name("core ipv6", tests, NULL, NULL);

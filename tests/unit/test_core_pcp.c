@@ -15,6 +15,7 @@
 #include "fake_nft.h"
 #include "natpmp/codec.h"
 #include "natpmp/pcp.h"
+#include "util/addrclass.h"
 
 enum { A, B, STRANGER };
 static const uint32_t client_addr[3] = { 0x7f000002, 0x7f000003, 0x7f000009 };
@@ -38,14 +39,14 @@ static void send_map(struct harness *h, int client, const struct map *m)
 	buf[5] = (uint8_t)(m->lifetime >> 16);
 	buf[6] = (uint8_t)(m->lifetime >> 8);
 	buf[7] = (uint8_t)m->lifetime;
-	pcp_addr_from_v4(buf + 8, m->claimed ? m->claimed : client_addr[client]);
+	addr_from_v4(buf + 8, m->claimed ? m->claimed : client_addr[client]);
 	memset(buf + 24, m->nonce, 12);
 	buf[36] = m->proto;
 	buf[40] = (uint8_t)(m->internal >> 8);
 	buf[41] = (uint8_t)m->internal;
 	buf[42] = (uint8_t)(m->suggested >> 8);
 	buf[43] = (uint8_t)m->suggested;
-	pcp_addr_from_v4(buf + 44, 0);
+	addr_from_v4(buf + 44, 0);
 	if (m->prefer_failure) {
 		buf[n] = PCP_OPTION_PREFER_FAILURE;
 		n += 4;
@@ -134,7 +135,7 @@ static void announce_is_answered(void **state)
 	struct harness *h = *state;
 	uint8_t req[24] = { 2, 0 }, buf[64];
 
-	pcp_addr_from_v4(req + 8, client_addr[A]);
+	addr_from_v4(req + 8, client_addr[A]);
 	harness_send(h, A, req, sizeof(req));
 	harness_serve(h);
 	assert_int_equal(harness_recv(h, A, buf, sizeof(buf)), 24);
@@ -163,7 +164,7 @@ static void result_codes(void **state)
 	assert_int_equal(map(h, A, &m).result, PCP_MALFORMED_REQUEST);
 	m.internal = 5000;
 	m.third_party = b_addr;				/* another peer's */
-	assert_int_equal(map(h, A, &m).result, PCP_UNSUPP_OPTION);
+	assert_int_equal(map(h, A, &m).result, PCP_NOT_AUTHORIZED);
 	m.third_party = a_addr;				/* its own */
 	assert_int_equal(map(h, A, &m).result, PCP_SUCCESS);
 	m.third_party = NULL;
@@ -224,6 +225,87 @@ static void malformed_answered_to_peers_only(void **state)
 	assert_int_equal(harness_recv(h, STRANGER, buf, sizeof(buf)), -1);
 }
 
+/* The third peer of these tests speaks from the stranger's address. */
+#define SITE_PEER "public_key=eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\n" \
+		  "allowed_ip=127.0.0.9/32\n"
+
+static struct answer third_party_map(struct harness *h, uint32_t target)
+{
+	uint8_t tp[16];
+	struct map m = { .proto = IPPROTO_TCP, .internal = 22, .lifetime = 60,
+			 .third_party = tp };
+
+	addr_from_v4(tp, target);
+	return map(h, STRANGER, &m);
+}
+
+/* A site peer whose routed prefix holds the gateway's own address (here
+ * 127.0.0.1, this host's; on a real gateway its tunnel address) may not
+ * forward the Internet to it: the gateway's tunnel-only services stay so. */
+static int setup_site_peer(void **state)
+{
+	static struct harness h;
+
+	harness_up(&h, "", SITE_PEER "allowed_ip=127.0.0.0/24\n");
+	*state = &h;
+	return 0;
+}
+
+static void third_party_never_the_gateway(void **state)
+{
+	struct harness *h = *state;
+
+	assert_int_equal(third_party_map(h, 0x7f000001).result, PCP_NOT_AUTHORIZED);
+	assert_int_equal(fake_nft_count(), 0);
+	assert_int_equal(gateway_stats(h->g)->target_refused[TARGET_GATEWAY], 1);
+	/* A host of its subnet that is not the gateway's is the peer's to name. */
+	assert_int_equal(third_party_map(h, 0x7f000007).result, PCP_SUCCESS);
+	assert_int_equal(fake_nft_count(), 1);
+}
+
+/* THIRD_PARTY owned only through a catch-all allowed-ip is refused as a
+ * source owned that way is, though the source itself has its own /32. */
+static int setup_catch_all(void **state)
+{
+	static struct harness h;
+
+	harness_up(&h, "", SITE_PEER "allowed_ip=0.0.0.0/0\n");
+	*state = &h;
+	return 0;
+}
+
+static void third_party_catch_all_refused(void **state)
+{
+	struct harness *h = *state;
+
+	assert_int_equal(third_party_map(h, 0xc6336407).result, PCP_NOT_AUTHORIZED);
+	assert_int_equal(fake_nft_count(), 0);
+	assert_int_equal(gateway_stats(h->g)->target_refused[TARGET_CATCH_ALL], 1);
+}
+
+/* Not even catch_all_peers makes multicast or broadcast a host. */
+static int setup_catch_all_allowed(void **state)
+{
+	static struct harness h;
+
+	harness_up(&h, "catch_all_peers: true\n", SITE_PEER "allowed_ip=0.0.0.0/0\n");
+	*state = &h;
+	return 0;
+}
+
+static void third_party_never_special(void **state)
+{
+	static const uint32_t special[] = { 0xe0000001, 0xffffffff, 0xa9fe0001, 0 };
+	struct harness *h = *state;
+
+	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++)
+		assert_int_equal(third_party_map(h, special[i]).result, PCP_NOT_AUTHORIZED);
+	assert_int_equal(fake_nft_count(), 0);
+	assert_int_equal(gateway_stats(h->g)->target_refused[TARGET_SPECIAL], 4);
+	/* What the policy allows otherwise still goes through. */
+	assert_int_equal(third_party_map(h, 0xc6336407).result, PCP_SUCCESS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +316,12 @@ int main(void)
 		T(quota_and_refused_kernel),
 		T(malformed_answered_to_peers_only),
 #undef T
+		cmocka_unit_test_setup_teardown(third_party_never_the_gateway, setup_site_peer,
+						harness_teardown),
+		cmocka_unit_test_setup_teardown(third_party_catch_all_refused, setup_catch_all,
+						harness_teardown),
+		cmocka_unit_test_setup_teardown(third_party_never_special,
+						setup_catch_all_allowed, harness_teardown),
 	};
 
 	return cmocka_run_group_tests_name("core: pcp", tests, NULL, NULL);

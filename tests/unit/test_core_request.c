@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
@@ -288,8 +289,8 @@ static void local_services_are_not_granted(void **state)
 	struct harness *h = *state;
 	struct answer a, b;
 
-	fake_local_socket(IPPROTO_TCP, 24000);
-	fake_local_socket(IPPROTO_UDP, 24001);
+	fake_local_socket(AF_INET, IPPROTO_TCP, 24000);
+	fake_local_socket(AF_INET, IPPROTO_UDP, 24001);
 	harness_map(h, A, NATPMP_OP_MAP_TCP, 7001, 24000, 60);
 	harness_map(h, A, NATPMP_OP_MAP_TCP, 7002, 24001, 60);
 	harness_serve(h);
@@ -313,7 +314,7 @@ static void a_later_service_takes_its_port_back(void **state)
 	harness_serve(h);
 	a = answer_of(h, A);
 	assert_int_equal(a.external, 25000);
-	fake_local_socket(IPPROTO_TCP, 25000);
+	fake_local_socket(AF_INET, IPPROTO_TCP, 25000);
 	gateway_sweep_local_services(h->g);
 	assert_false(fake_nft_get(IPPROTO_TCP, 25000, NULL));
 	assert_int_equal(gateway_stats(h->g)->dropped[REASON_LOCAL_SERVICE], 1);

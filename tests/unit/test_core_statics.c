@@ -132,6 +132,28 @@ static void unusable_forwards_are_not_installed(void **state)
 	assert_int_equal(fake_nft_count(), 0);
 }
 
+/* A forward's address is held to the rule every request is: never the
+ * gateway's own (127.0.0.1 here, inside the peer's /24). */
+static void never_to_the_gateway(void **state)
+{
+	(void)state;
+	assert_false(fake_nft_get(IPPROTO_TCP, 2224, NULL));
+	assert_true(fake_nft_get(IPPROTO_TCP, 2225, NULL));	/* a host of its /24 */
+	assert_int_equal(fake_nft_count(), 1);
+}
+
+static int setup_site(void **state)
+{
+	static struct harness h;
+
+	harness_up(&h, "peers:\n  \"" PEER_D_KEY "\":\n    forwards:\n"
+		       "      - { protocol: tcp, external: 2224, address: 127.0.0.1 }\n"
+		       "      - { protocol: tcp, external: 2225, address: 127.0.0.7 }\n",
+		   PEER_D_UAPI "allowed_ip=127.0.0.0/24\n");
+	*state = &h;
+	return 0;
+}
+
 static int setup(void **state)
 {
 	static struct harness h;
@@ -170,6 +192,7 @@ int main(void)
 		T(clients_cannot_delete_them),
 		cmocka_unit_test_setup_teardown(unusable_forwards_are_not_installed, setup_unusable,
 						harness_teardown),
+		cmocka_unit_test_setup_teardown(never_to_the_gateway, setup_site, harness_teardown),
 #undef T
 	};
 

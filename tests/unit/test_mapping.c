@@ -68,10 +68,10 @@ static void new_mapping_gets_suggested_port(void **state)
 	assert_int_equal(r.result, NATPMP_RESULT_SUCCESS);
 	assert_int_equal(r.external_port, 51413);
 	assert_int_equal(r.lifetime, 3600);
-	assert_true(mapping_table_find_by_port(f->t, MAPPING_TCP, 51413, &v));
+	assert_true(mapping_table_find_by_port(f->t, MAPPING_SPACE_IPV4, MAPPING_TCP, 51413, &v));
 	assert_int_equal(v.target_port, 51413);
 	assert_int_equal(v.addr, 0x0a000002);
-	assert_false(mapping_table_find_by_port(f->t, MAPPING_UDP, 51413, &v));
+	assert_false(mapping_table_find_by_port(f->t, MAPPING_SPACE_IPV4, MAPPING_UDP, 51413, &v));
 }
 
 static void internal_zero_and_one_forward_to_external(void **state)
@@ -85,7 +85,7 @@ static void internal_zero_and_one_forward_to_external(void **state)
 	assert_int_not_equal(r1.external_port, 0);
 	/* internal 0 and 1 are one key: the TCP request pairs with the UDP one */
 	assert_int_equal(r0.external_port, r1.external_port);
-	assert_true(mapping_table_find_by_port(f->t, MAPPING_UDP, r1.external_port, &v));
+	assert_true(mapping_table_find_by_port(f->t, MAPPING_SPACE_IPV4, MAPPING_UDP, r1.external_port, &v));
 	assert_int_equal(v.target_port, r1.external_port);
 }
 
@@ -360,7 +360,7 @@ static void rollback_restores_everything(void **state)
 	assert_int_equal(mapping_table_count(f->t, MAPPING_UDP), 2);
 	assert_true(mapping_table_find(f->t, peer_a, MAPPING_UDP, 80, &v));
 	assert_int_equal(v.external_port, keep.external_port);
-	assert_true(mapping_table_find_by_port(f->t, MAPPING_UDP, 4430, &v));
+	assert_true(mapping_table_find_by_port(f->t, MAPPING_SPACE_IPV4, MAPPING_UDP, 4430, &v));
 	assert_memory_equal(v.peer, peer_b, 32);
 	assert_int_equal(v.internal_port, 4430);
 	assert_int_equal(mapping_table_next_expiry(f->t), 60000);

@@ -78,7 +78,7 @@ static void routed_pinholes_are_the_peers_own_port(void **state)
 	assert_int_equal(v.target_port, 6881);
 	assert_int_equal(mapping_table_count_space(t, MAPPING_SPACE_ROUTED6, MAPPING_TCP), 2);
 	/* Nothing of the IPv4 space was touched. */
-	assert_false(mapping_table_find_by_port(t, MAPPING_TCP, 6881, &v));
+	assert_false(mapping_table_find_by_port(t, MAPPING_SPACE_IPV4, MAPPING_TCP, 6881, &v));
 	assert_int_equal(mapping_table_count_space(t, MAPPING_SPACE_IPV4, MAPPING_TCP), 0);
 }
 

@@ -70,7 +70,7 @@ static void static_never_expires_and_is_not_quota(void **state)
 	struct mapping_reply r;
 
 	put(t, peer_a, MAPPING_TCP, 2222, 22);
-	assert_true(mapping_table_find_by_port(t, MAPPING_TCP, 2222, &v));
+	assert_true(mapping_table_find_by_port(t, MAPPING_SPACE_IPV4, MAPPING_TCP, 2222, &v));
 	assert_true(v.is_static);
 	assert_int_equal(v.target_port, 22);
 	assert_int_equal(mapping_table_next_expiry(t), INT64_MAX);
@@ -81,7 +81,7 @@ static void static_never_expires_and_is_not_quota(void **state)
 	assert_int_equal(mapping_table_begin(t), 0);
 	assert_int_equal(mapping_table_expire(t, INT64_MAX - 1), 1);	/* only the dynamic */
 	mapping_table_commit(t);
-	assert_true(mapping_table_find_by_port(t, MAPPING_TCP, 2222, &v));
+	assert_true(mapping_table_find_by_port(t, MAPPING_SPACE_IPV4, MAPPING_TCP, 2222, &v));
 	assert_int_equal(mapping_table_count_static(t, MAPPING_TCP), 1);
 	assert_int_equal(mapping_table_count(t, MAPPING_UDP), 0);
 }
@@ -114,7 +114,7 @@ static void client_requests_never_touch_it(void **state)
 	assert_int_not_equal(r.external_port, 22);
 	r = ask(t, peer_a, MAPPING_TCP, 0, 0, 0, 0);	/* delete all TCP */
 	assert_int_equal(r.result, NATPMP_RESULT_SUCCESS);
-	assert_true(mapping_table_find_by_port(t, MAPPING_TCP, 22, &v));
+	assert_true(mapping_table_find_by_port(t, MAPPING_SPACE_IPV4, MAPPING_TCP, 22, &v));
 	assert_true(v.is_static);
 	assert_int_equal(mapping_table_count(t, MAPPING_TCP), 1);
 }
@@ -130,11 +130,11 @@ static void it_goes_with_its_peer_only(void **state)
 	assert_int_equal(mapping_table_begin(t), 0);
 	assert_int_equal(mapping_table_drop_peer(t, peer_a, MAPPING_DYNAMIC), 1);
 	mapping_table_commit(t);
-	assert_true(mapping_table_find_by_port(t, MAPPING_UDP, 2222, &v));
+	assert_true(mapping_table_find_by_port(t, MAPPING_SPACE_IPV4, MAPPING_UDP, 2222, &v));
 	assert_int_equal(mapping_table_begin(t), 0);
 	assert_int_equal(mapping_table_drop_peer(t, peer_a, MAPPING_ANY), 2);
 	mapping_table_commit(t);
-	assert_false(mapping_table_find_by_port(t, MAPPING_TCP, 2222, &v));
+	assert_false(mapping_table_find_by_port(t, MAPPING_SPACE_IPV4, MAPPING_TCP, 2222, &v));
 	assert_int_equal(mapping_table_peer_count(t), 0);
 }
 
@@ -170,7 +170,7 @@ static void put_again_changes_nothing(void **state)
 	mapping_table_foreach_change(t, count_change, &ch);
 	mapping_table_commit(t);
 	assert_int_equal(ch.statics, 1);
-	assert_true(mapping_table_find_by_port(t, MAPPING_TCP, 2222, &v));
+	assert_true(mapping_table_find_by_port(t, MAPPING_SPACE_IPV4, MAPPING_TCP, 2222, &v));
 	assert_int_equal(v.addr, 0x0a000009);
 }
 
@@ -189,7 +189,7 @@ static void it_displaces_a_dynamic_mapping_and_rollback_restores(void **state)
 	assert_int_equal(mapping_table_begin(t), 0);
 	assert_int_equal(mapping_table_put_static(t, &v), 0);
 	mapping_table_rollback(t);
-	assert_true(mapping_table_find_by_port(t, MAPPING_UDP, 30000, &v));
+	assert_true(mapping_table_find_by_port(t, MAPPING_SPACE_IPV4, MAPPING_UDP, 30000, &v));
 	assert_false(v.is_static);
 	assert_int_equal(mapping_table_peer_ports(t, peer_b), 1);
 
@@ -198,8 +198,8 @@ static void it_displaces_a_dynamic_mapping_and_rollback_restores(void **state)
 				   .target_port = 22 };
 	put(t, peer_a, MAPPING_TCP, 30000, 22);
 	/* Both of peer b's protocols went: they shared the port. */
-	assert_false(mapping_table_find_by_port(t, MAPPING_UDP, 30000, &v));
-	assert_true(mapping_table_find_by_port(t, MAPPING_TCP, 30000, &v));
+	assert_false(mapping_table_find_by_port(t, MAPPING_SPACE_IPV4, MAPPING_UDP, 30000, &v));
+	assert_true(mapping_table_find_by_port(t, MAPPING_SPACE_IPV4, MAPPING_TCP, 30000, &v));
 	assert_true(v.is_static);
 	assert_int_equal(mapping_table_peer_ports(t, peer_b), 0);
 }

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "natpmp/pcp.h"
+#include "util/addrclass.h"
 
 /* libtorrent's MAP: TCP 6881, suggested ::ffff:0.0.0.0 port 6881, 3600 s,
  * from 10.66.0.2, no options: 60 bytes. */
@@ -37,7 +38,7 @@ static void libtorrent_map_decodes(void **state)
 	assert_int_equal(result, PCP_SUCCESS);
 	assert_int_equal(req.opcode, PCP_OP_MAP);
 	assert_int_equal(req.lifetime, 3600);
-	assert_true(pcp_addr_v4(req.client_addr, &v4));
+	assert_true(addr_v4(req.client_addr, &v4));
 	assert_int_equal(v4, 0x0a420002);
 	assert_int_equal(req.protocol, 6);
 	assert_int_equal(req.internal_port, 6881);
@@ -158,7 +159,7 @@ static void map_reply_is_exactly_60_bytes(void **state)
 	uint16_t result;
 
 	(void)state;
-	pcp_addr_from_v4(ext, 0xcb007101);
+	addr_from_v4(ext, 0xcb007101);
 	decode(lt_map, sizeof(lt_map), &req, &result);
 	assert_int_equal(pcp_encode_map(out, sizeof(out), &req, 42, 3600, 24000, ext), 60);
 	assert_memory_equal(out, want, 60);

@@ -1,0 +1,101 @@
+#include "daemon/ownaddrs.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/addrclass.h"
+#include "util/array.h"
+#include "wgpeer/rtnl.h"
+
+struct addr16 {
+	uint8_t b[16];
+};
+
+struct own_addrs {
+	struct addr16 *v;	/* sorted, no duplicates */
+	size_t n;
+};
+
+struct collect {
+	struct addr16 *v;
+	size_t n, cap;
+	bool short_of_memory;
+};
+
+static void add(struct collect *c, const uint8_t addr[16])
+{
+	if (!ARRAY_RESERVE(c->v, c->n, c->cap)) {
+		c->short_of_memory = true;
+		return;
+	}
+	memcpy(c->v[c->n++].b, addr, 16);
+}
+
+/* An IPv4 subnet's first and last address are its network and broadcast
+ * addresses: the gateway answers both as its own. */
+static void collect_addr(const uint8_t addr[16], uint8_t prefixlen, void *arg)
+{
+	struct collect *c = arg;
+	uint32_t v4, mask;
+	uint8_t edge[16];
+
+	add(c, addr);
+	if (!addr_v4(addr, &v4) || prefixlen >= 31)
+		return;
+	mask = prefixlen ? ~0u << (32 - prefixlen) : 0;
+	addr_from_v4(edge, v4 | ~mask);
+	add(c, edge);
+	addr_from_v4(edge, v4 & mask);
+	add(c, edge);
+}
+
+static int cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct addr16));
+}
+
+struct own_addrs *own_addrs_new(void)
+{
+	return calloc(1, sizeof(struct own_addrs));
+}
+
+void own_addrs_free(struct own_addrs *o)
+{
+	if (!o)
+		return;
+	free(o->v);
+	free(o);
+}
+
+int own_addrs_refresh(struct own_addrs *o, struct rtnl_watch *rtnl)
+{
+	struct collect c = { 0 };
+	size_t n = 0;
+	int ret = rtnl_all_addrs(rtnl, collect_addr, &c);
+
+	if (ret == 0 && c.short_of_memory)
+		ret = -ENOMEM;
+	if (ret < 0) {
+		free(c.v);
+		return ret;
+	}
+	if (c.n)
+		qsort(c.v, c.n, sizeof(*c.v), cmp);
+	for (size_t i = 0; i < c.n; i++)
+		if (!n || cmp(&c.v[n - 1], &c.v[i]))
+			c.v[n++] = c.v[i];
+	if (n == o->n && (!n || !memcmp(o->v, c.v, n * sizeof(*c.v)))) {
+		free(c.v);
+		return 0;
+	}
+	free(o->v);
+	o->v = c.v;
+	o->n = n;
+	return 1;
+}
+
+bool own_addrs_has(const struct own_addrs *o, const uint8_t addr[16])
+{
+	return o->n && bsearch(addr, o->v, o->n, sizeof(*o->v), cmp);
+}

@@ -1,0 +1,23 @@
+/* The gateway's own addresses: every address of every interface, both
+ * families, and the broadcast addresses of its IPv4 subnets. A forward to
+ * one of them would hand a service of the gateway itself (a tunnel-only
+ * ssh, a panel on the LAN address) to the Internet: none may be a
+ * forward's target, whatever a peer's allowed-ips cover. */
+#ifndef PORTGATE_DAEMON_OWNADDRS_H
+#define PORTGATE_DAEMON_OWNADDRS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct own_addrs;
+struct rtnl_watch;
+
+struct own_addrs *own_addrs_new(void);
+void own_addrs_free(struct own_addrs *o);
+/* Reads them again from the kernel (one dump): 1 when they changed, 0 when
+ * not, -errno when they could not be read (the last set stays). */
+int own_addrs_refresh(struct own_addrs *o, struct rtnl_watch *rtnl);
+/* addr in 16 bytes, IPv4 written IPv4-mapped. */
+bool own_addrs_has(const struct own_addrs *o, const uint8_t addr[16]);
+
+#endif

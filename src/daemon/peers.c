@@ -35,6 +35,9 @@ static void log_event(const struct gateway *g, const struct wg_event *e)
 	case WG_EVENT_ALLOWED_IPS_LOST:
 		log_info("wg: peer %s lost %zu allowed-ips prefix(es)", peer, e->n_lost);
 		break;
+	case WG_EVENT_ALLOWED_IPS_GAINED:
+		log_debug("wg: peer %s has new allowed-ips", peer);
+		break;
 	}
 }
 
@@ -59,13 +62,22 @@ static void drop_peers(struct gateway *g, const struct wg_events *ev,
 		g->sweep_needed = true;
 }
 
-static void handle_events(struct gateway *g, struct wg_events *ev)
+/* Who owns which address changed: a lost prefix, and also a prefix that
+ * appeared (a new peer's /32 inside another peer's routed /24 takes that
+ * host's traffic from it). */
+static bool owners_moved(const struct wg_event *e)
 {
-	bool lost = false;
+	return e->type == WG_EVENT_ALLOWED_IPS_LOST || e->type == WG_EVENT_ALLOWED_IPS_GAINED ||
+	       e->type == WG_EVENT_PEER_ADDED;
+}
+
+static void handle_events(struct gateway *g, struct wg_events *ev, unsigned flags)
+{
+	bool moved = false;
 
 	for (size_t i = 0; i < ev->n; i++) {
 		log_event(g, &ev->items[i]);
-		lost |= ev->items[i].type == WG_EVENT_ALLOWED_IPS_LOST;
+		moved |= owners_moved(&ev->items[i]);
 	}
 	/* A peer that left the interface takes its static forwards along;
 	 * a stale one is still there and keeps them. */
@@ -74,8 +86,9 @@ static void handle_events(struct gateway *g, struct wg_events *ev)
 		   STAT_PEERS_VANISHED);
 	drop_peers(g, ev, WG_EVENT_HANDSHAKE_STALE, MAPPING_DYNAMIC, REASON_PEER_STALE,
 		   STAT_PEERS_STALE);
-	/* Mappings of peers whose allowed-ips shrank: keep those still covered. */
-	if (lost)
+	/* Each mapping whose address is no longer its peer's goes; the
+	 * others stay. (The first read sweeps everything anyway.) */
+	if (moved && !(flags & WG_WATCH_FIRST_READ))
 		gateway_sweep(g, REASON_ADDRESS_LOST);
 }
 
@@ -102,7 +115,7 @@ static void peers_changed(void *arg, struct wg_events *ev, unsigned flags)
 		gateway_sync_reserved(g);
 		gateway_sweep(g, REASON_RESERVED);
 	}
-	handle_events(g, ev);
+	handle_events(g, ev, flags);
 	/* The tunnel came back (a link brought up, a primary taking over in
 	 * an HA pair): the gateway starts serving again, as at a start, and
 	 * says so (RFC 6886 §3.2.1). On WireGuard the announcement is also

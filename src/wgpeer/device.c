@@ -136,7 +136,37 @@ static bool is_stale(const struct wg_peer_info *p, int64_t now,
 	       now - p->last_handshake_sec > (int64_t)stale_after;
 }
 
-/* Prefixes of old that cur no longer has; both sorted. */
+/* Whether sorted ips[0..n) holds ip. */
+static bool has_ip(const struct wg_allowed_ip *ips, size_t n, const struct wg_allowed_ip *ip)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = ip_cmp(&ips[mid], ip);
+
+		if (!c)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* A prefix cur has that old had not: one event, however many. */
+static int diff_gained(const struct wg_peer_info *old, const struct wg_peer_info *cur,
+		       struct wg_events *out)
+{
+	for (size_t i = 0; i < cur->n_ips; i++)
+		if (!has_ip(old->ips, old->n_ips, &cur->ips[i]))
+			return event_add(out, WG_EVENT_ALLOWED_IPS_GAINED, cur->key) ? 0 : -ENOMEM;
+	return 0;
+}
+
+/* Prefixes of old that cur no longer has, then whether it has new ones;
+ * both sorted. */
 static int diff_ips(const struct wg_peer_info *old, const struct wg_peer_info *cur,
 		    struct wg_events *out)
 {
@@ -154,7 +184,7 @@ static int diff_ips(const struct wg_peer_info *old, const struct wg_peer_info *c
 			return -ENOMEM;
 		e->lost[e->n_lost++] = old->ips[i];
 	}
-	return 0;
+	return diff_gained(old, cur, out);
 }
 
 int wg_device_diff(const struct wg_device_info *old,

@@ -87,6 +87,7 @@ enum wg_event_type {
 	WG_EVENT_PEER_ADDED,
 	WG_EVENT_PEER_REMOVED,
 	WG_EVENT_ALLOWED_IPS_LOST,	/* lost[] names the prefixes */
+	WG_EVENT_ALLOWED_IPS_GAINED,	/* a peer kept before has new prefixes */
 	WG_EVENT_HANDSHAKE_STALE,
 };
 

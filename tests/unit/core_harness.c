@@ -271,6 +271,19 @@ void harness_run(struct harness *h, int ms)
 	close(w.fd);
 }
 
+bool harness_run_until(struct harness *h, bool (*done)(void *arg), void *arg,
+		       int deadline_ms)
+{
+	int64_t end = mono_now_ms() + deadline_ms;
+
+	while (!done(arg)) {
+		if (mono_now_ms() >= end)
+			return false;
+		harness_run(h, 20);
+	}
+	return true;
+}
+
 void harness_send(struct harness *h, int client, const void *buf, size_t len)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(h->server_port) };

@@ -45,6 +45,9 @@ int harness_recv6(struct harness *h, uint8_t *buf, size_t cap);
 void harness_set_peers(struct harness *h, const char *extra_peers);
 /* Runs the gateway's event loop for ms milliseconds. */
 void harness_run(struct harness *h, int ms);
+/* Runs it until done(arg) holds, at most deadline_ms: whether it held. */
+bool harness_run_until(struct harness *h, bool (*done)(void *arg), void *arg,
+		       int deadline_ms);
 /* Client i sends a datagram to the gateway. */
 void harness_send(struct harness *h, int client, const void *buf, size_t len);
 /* The gateway serves everything sent so far, as one batch. */

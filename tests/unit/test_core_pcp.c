@@ -265,6 +265,28 @@ static void third_party_never_the_gateway(void **state)
 
 /* THIRD_PARTY owned only through a catch-all allowed-ip is refused as a
  * source owned that way is, though the source itself has its own /32. */
+static bool kernel_empty(void *arg)
+{
+	(void)arg;
+	return fake_nft_count() == 0;
+}
+
+/* A host of the site peer's /24 given its own peer (a /32) is no longer
+ * the site peer's: its forward goes at the next poll, though the site peer
+ * lost no prefix. */
+static void a_host_that_moves_to_another_peer_is_swept(void **state)
+{
+	struct harness *h = *state;
+
+	assert_int_equal(third_party_map(h, 0x7f000007).result, PCP_SUCCESS);
+	assert_int_equal(fake_nft_count(), 1);
+	harness_set_peers(h, SITE_PEER "allowed_ip=127.0.0.0/24\n"
+			  "public_key=ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\n"
+			  "allowed_ip=127.0.0.7/32\n");
+	assert_true(harness_run_until(h, kernel_empty, NULL, 3000));
+	assert_int_equal(gateway_stats(h->g)->dropped[REASON_ADDRESS_LOST], 1);
+}
+
 static int setup_catch_all(void **state)
 {
 	static struct harness h;
@@ -318,6 +340,8 @@ int main(void)
 #undef T
 		cmocka_unit_test_setup_teardown(third_party_never_the_gateway, setup_site_peer,
 						harness_teardown),
+		cmocka_unit_test_setup_teardown(a_host_that_moves_to_another_peer_is_swept,
+						setup_site_peer, harness_teardown),
 		cmocka_unit_test_setup_teardown(third_party_catch_all_refused, setup_catch_all,
 						harness_teardown),
 		cmocka_unit_test_setup_teardown(third_party_never_special,

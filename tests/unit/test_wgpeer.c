@@ -322,16 +322,18 @@ static void diff_reports_every_change(void **state)
 	wg_device_normalize(&old);
 	wg_device_normalize(&cur);
 	assert_int_equal(wg_device_diff(&old, &cur, 1100, 200, &ev), 0);
-	assert_int_equal(ev.n, 4);
+	assert_int_equal(ev.n, 5);
 	assert_int_equal(ev.items[0].type, WG_EVENT_PEER_REMOVED);
 	assert_int_equal(ev.items[0].key[0], 2);
 	assert_int_equal(ev.items[1].type, WG_EVENT_ALLOWED_IPS_LOST);
 	assert_int_equal(ev.items[1].key[0], 3);
 	assert_int_equal(ev.items[1].n_lost, 1);
 	assert_int_equal(ev.items[1].lost[0].addr[2], 0);
-	assert_int_equal(ev.items[2].type, WG_EVENT_HANDSHAKE_STALE);
-	assert_int_equal(ev.items[2].key[0], 4);
-	assert_int_equal(ev.items[3].type, WG_EVENT_PEER_ADDED);
+	assert_int_equal(ev.items[2].type, WG_EVENT_ALLOWED_IPS_GAINED);
+	assert_int_equal(ev.items[2].key[0], 3);
+	assert_int_equal(ev.items[3].type, WG_EVENT_HANDSHAKE_STALE);
+	assert_int_equal(ev.items[3].key[0], 4);
+	assert_int_equal(ev.items[4].type, WG_EVENT_PEER_ADDED);
 	wg_events_clear(&ev);
 	/* stale is reported once, when it turns stale */
 	assert_int_equal(wg_device_diff(&cur, &cur, 1200, 200, &ev), 0);

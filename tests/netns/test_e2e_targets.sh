@@ -1,0 +1,85 @@
+#!/bin/bash
+# Where a forward may point (docs/security.md, boundary 1): whatever a
+# peer's allowed-ips cover, never at the gateway itself, never through a
+# catch-all prefix, and no longer at a host that another peer now owns; and
+# the gateway's own services on dual-stack sockets keep their ports.
+# c2 plays a site peer: its allowed-ips hold 10.66.0.0/24, which holds the
+# gateway's own tunnel address 10.66.0.1.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lab.sh"
+lab_up || exit 1
+lab_start || exit 1
+
+# c2_routes PREFIXES: sets c2's allowed-ips on the gateway and waits for
+# the daemon's next poll to have read them (it logs each change).
+polls_seen() { [ "$(grep -c "wg: peer .* \(has new\|lost [0-9]*\) allowed-ips" "$DLOG")" -ge "$1" ]; }
+c2_routes() {
+	local seen
+	seen=$(grep -c "wg: peer .* \(has new\|lost [0-9]*\) allowed-ips" "$DLOG")
+	in_ns gw wg set "$WG_GW" peer "$C2_KEY" allowed-ips "$1"
+	wait_until 4 polls_seen $((seen + 1))
+}
+targets() { map_elements gw | awk '{ print $3 }'; }
+no_target() { ! targets | grep -qx "$1"; }
+has_target() { targets | grep -qx "$1"; }
+
+# A service of the gateway's on its tunnel address only (an admin's ssh).
+bg_ns gw socat TCP-LISTEN:2200,bind=$GWIN,reuseaddr,fork SYSTEM:"echo gw-only"
+c2_routes 10.66.0.3/32,10.66.0.0/24
+
+# --- 1. THIRD_PARTY: never the gateway itself -------------------------------
+r=$(pmp c2 pcpmap tcp 2200 0 600 third=$GWIN); echo "     $r"
+check "THIRD_PARTY = the gateway's tunnel address: NOT_AUTHORIZED (2)" 'eq "$(field result "$r")" 2'
+check "... and no forward points at the gateway" 'no_target $GWIN'
+check "... and the log says why" 'grep -q "$GWIN, which is an address of the gateway itself" "$DLOG"'
+r=$(pmp c2 pcpmap tcp 2200 0 600 third=127.0.0.1)
+check "THIRD_PARTY = loopback: NOT_AUTHORIZED" 'eq "$(field result "$r")" 2'
+r=$(pmp c2 pcpmap tcp 2200 0 600 third=$EXT)
+check "THIRD_PARTY = the external address (not in its allowed-ips): NOT_AUTHORIZED" 'eq "$(field result "$r")" 2'
+r=$(pmp c2 pcpmap tcp 2201 0 600 third=10.66.0.50); echo "     $r"
+check "THIRD_PARTY = a host of its /24: granted" 'eq "$(field result "$r")" 0'
+check "... and forwarded to that host" 'has_target 10.66.0.50'
+# The gateway takes that address itself: the forward goes.
+in_ns gw ip addr add 10.66.0.50/32 dev lo
+check "a forward to an address the gateway takes is dropped" 'wait_until 3 no_target 10.66.0.50'
+check "... with its reason logged" 'grep -q "dropped (its address is the gateway.s own now)" "$DLOG"'
+in_ns gw ip addr del 10.66.0.50/32 dev lo
+
+# --- THIRD_PARTY through a catch-all prefix --------------------------------
+c2_routes 10.66.0.3/32,10.66.0.0/24,0.0.0.0/0
+r=$(pmp c2 pcpmap tcp 22 0 600 third=203.0.113.2); echo "     $r"
+check "THIRD_PARTY owned only through 0.0.0.0/0: NOT_AUTHORIZED" 'eq "$(field result "$r")" 2'
+check "... and nothing points at the outside host" 'no_target 203.0.113.2'
+check "c2 itself (its own /32) is still served" 'eq "$(field result "$(pmp c2 map tcp 9000 0 600)")" 0'
+c2_routes 10.66.0.3/32,10.66.0.0/24
+
+# --- 3. a host of c2's /24 given its own peer ---------------------------------
+r=$(pmp c2 pcpmap tcp 2207 0 600 third=10.66.0.7)
+check "c2 forwards to 10.66.0.7, a host of its /24" 'eq "$(field result "$r")" 0'
+p1=$(field external "$(pmp c1 map tcp 8080 0 600)")
+check "c1 holds a forward too (port $p1)" 'map_has gw "tcp . $p1 "'
+wg_keypair d
+in_ns gw wg set "$WG_GW" peer "$(cat "$TMPD/d.pub")" allowed-ips 10.66.0.7/32
+check "a new peer with 10.66.0.7/32: c2's forward there is dropped at the next poll" \
+	'wait_until 4 no_target 10.66.0.7'
+check "... and c1's forward is untouched" 'map_has gw "tcp . $p1 "'
+
+# --- 2. dual-stack services of the gateway ----------------------------------
+# A service on [::] without IPV6_V6ONLY (Go's, Node's, Java's ":8080")
+# accepts IPv4 on the external address: its port is the service's.
+bg_ns gw socat TCP6-LISTEN:21010,ipv6only=0,reuseaddr,fork SYSTEM:"echo gw-service"
+bg_ns gw socat UDP6-RECVFROM:21011,ipv6only=0,reuseaddr,fork SYSTEM:"echo gw-service"
+wait_until 5 sh -c "ip netns exec $(ns gw) ss -6Hltn 'sport = :21010' | grep -q ."
+wait_until 5 sh -c "ip netns exec $(ns gw) ss -6Hlun 'sport = :21011' | grep -q ."
+r=$(pmp c1 map tcp 7010 21010 600); t=$(field external "$r")
+check "a port held by a dual-stack TCP listener is not granted (got $t)" 'ne "$t" 21010'
+r=$(pmp c1 map udp 7011 21011 600); u=$(field external "$r")
+check "a port held by a dual-stack UDP socket is not granted (got $u)" 'ne "$u" 21011'
+check "the outside host still reaches the service on $EXT:21010" \
+	'eq "$(echo | in_ns ext timeout 5 socat -T 2 - TCP:$EXT:21010 2>/dev/null)" gw-service'
+r=$(pmp c1 map tcp 7012 21012 600)
+check "a free port is granted as suggested" 'eq "$(field external "$r")" 21012'
+bg_ns gw socat TCP6-LISTEN:21012,ipv6only=0,reuseaddr,fork SYSTEM:"echo gw-service"
+check "a dual-stack service that starts later on a mapped port gets it back" \
+	'wait_until 3 map_lacks gw tcp 21012'
+finish

@@ -4,6 +4,7 @@
  * clients against a scripted HTTP server (Transmission's 409 session id,
  * qBittorrent's login, its refusal and a 403 re-login). */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -203,6 +205,90 @@ static void example_configuration_is_valid(void **state)
 	assert_string_equal(c.interface, "wg0");
 	assert_int_equal(c.renew.renew_after, 45);
 	assert_int_equal(c.renew.lifetime, 60);
+}
+
+/* ---- the port file --------------------------------------------------------- */
+
+static char *slurp(const char *path)
+{
+	static char buf[64];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* Names in dir besides the ones the test made: a temporary left behind. */
+static int strays(const char *dir, const char *const *known, size_t n_known)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		bool mine = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+
+		for (size_t i = 0; i < n_known && !mine; i++)
+			mine = !strcmp(e->d_name, known[i]);
+		n += !mine;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Someone who may write in the port file's directory plants PATH.tmp (the
+ * old fixed temporary name) as a symlink to a file of the client's user:
+ * the write must neither follow it nor leave a temporary behind. */
+static void port_file_ignores_planted_symlinks(void **state)
+{
+	static const char *const known[] = { "victim", "forwarded_port", "forwarded_port.tmp" };
+	char dir[] = "/tmp/pg-portfile.XXXXXX", path[128], victim[128], planted[160], msg[256];
+	struct stat st;
+	mode_t mask;
+	char *text;
+
+	(void)state;
+	umask(mask = umask(022));
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/forwarded_port", dir);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	snprintf(planted, sizeof(planted), "%s.tmp", path);
+	FILE *f = fopen(victim, "w");
+
+	assert_non_null(f);
+	fputs("precious\n", f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(symlink(victim, planted), 0);
+	assert_int_equal(port_file_write(path, 24000, msg, sizeof(msg)), 0);
+	text = slurp(victim);
+	assert_non_null(text);
+	assert_string_equal(text, "precious\n");
+	text = slurp(path);
+	assert_non_null(text);
+	assert_string_equal(text, "24000\n");
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0644 & ~mask);	/* as before */
+	assert_int_equal(lstat(planted, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));		/* left as found */
+	assert_int_equal(strays(dir, known, 3), 0);
+	/* The rename fails (PATH is a directory): an error, and the
+	 * temporary is gone. */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkdir(path, 0755), 0);
+	assert_int_equal(port_file_write(path, 24001, msg, sizeof(msg)), -1);
+	assert_non_null(strstr(msg, path));
+	assert_int_equal(strays(dir, known, 3), 0);
+	assert_int_equal(rmdir(path), 0);
+	assert_int_equal(unlink(planted), 0);
+	assert_int_equal(unlink(victim), 0);
+	assert_int_equal(rmdir(dir), 0);
 }
 
 /* ---- a scripted HTTP server ------------------------------------------------ */
@@ -399,6 +485,7 @@ int main(void)
 		cmocka_unit_test(responses_accepted),
 		cmocka_unit_test(configuration_errors),
 		cmocka_unit_test(example_configuration_is_valid),
+		cmocka_unit_test(port_file_ignores_planted_symlinks),
 		cmocka_unit_test(transmission_session_id_handshake),
 		cmocka_unit_test(qbittorrent_login_refused_and_relogin),
 		cmocka_unit_test(unreachable_app_is_an_error),

@@ -245,8 +245,13 @@ static void round_done(struct client *cl, int64_t now)
 		  r->udp.answered ? "answered" : "silent", r->udp.external_port,
 		  r->tcp.answered ? "answered" : "silent", r->tcp.external_port, ev);
 
-	if (ev & RENEW_EPOCH_RESET)
-		log_warnx("natpmp: the gateway's epoch went back: it lost its mappings; asking again");
+	if ((ev & RENEW_EPOCH_RESET) && cl->renew.next_ms <= now)
+		log_warnx("natpmp: the gateway's epoch went back: it lost its mappings; asking "
+			  "again at once");
+	else if (ev & RENEW_EPOCH_RESET)
+		log_warnx("natpmp: the gateway's epoch went back again (%llu times): asking "
+			  "again in %lld s, not at once", (unsigned long long)cl->renew.epoch_resets,
+			  (long long)((cl->renew.next_ms - now) / 1000));
 	if (ev & RENEW_ADDRESS_CHANGED) {
 		struct in_addr a = { htonl(cl->renew.addr) };
 
@@ -353,13 +358,17 @@ static char *render(void *arg, size_t *len)
 		"portgate_client_failures_total %llu\n"
 		"# TYPE portgate_client_recoveries_total counter\n"
 		"portgate_client_recoveries_total %llu\n"
+		"# HELP portgate_client_epoch_resets_total Rounds whose gateway epoch went back.\n"
+		"# TYPE portgate_client_epoch_resets_total counter\n"
+		"portgate_client_epoch_resets_total %llu\n"
 		"# HELP portgate_client_app_updates_total Apps told the port, by app and result.\n"
 		"# TYPE portgate_client_app_updates_total counter\n",
 		cl->renew.port, (unsigned long long)cl->renew.port_changes,
 		(long long)cl->changed_at,
 		(unsigned long long)(cl->renew.rounds - cl->renew.failed_rounds),
 		(unsigned long long)cl->renew.failed_rounds,
-		(unsigned long long)cl->renew.recoveries);
+		(unsigned long long)cl->renew.recoveries,
+		(unsigned long long)cl->renew.epoch_resets);
 	for (int a = 0; a < APP_COUNT; a++)
 		for (int r = 0; r < 2; r++)
 			if (cl->app_results[a][r])

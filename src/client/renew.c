@@ -1,6 +1,7 @@
 /* See renew.h. The epoch check is RFC 6886 §3.6's: a gateway whose epoch
  * advanced less than 7/8 of the time that passed (minus 2 s of slack) lost
- * its mappings, and the client asks again at once. */
+ * its mappings, and the client asks again at once — once: a gateway whose
+ * epoch goes back round after round is asked no sooner than retry_after. */
 #include "client/renew.h"
 
 #include <string.h>
@@ -57,6 +58,22 @@ static int64_t renew_in_ms(const struct renew_config *cfg, uint32_t granted)
 	return (int64_t)cfg->renew_after * 1000;
 }
 
+/* When to ask again after the epoch went back, renew_ms being when the
+ * grant wants it. The first time at once: the gateway restarted and every
+ * mapping must be seen back. Again on the next round: the gateway is broken
+ * or hostile, and each round costs an app sync; spaced like a failed round,
+ * but never past the renewal, so that the grant does not lapse. */
+static int64_t after_reset_ms(struct renew_state *s, int64_t renew_ms)
+{
+	int64_t spaced = (int64_t)s->cfg.retry_after * 1000;
+
+	if (!s->reasked) {
+		s->reasked = true;
+		return 0;
+	}
+	return spaced < renew_ms ? spaced : renew_ms;
+}
+
 static unsigned fail(struct renew_state *s, int64_t now_ms)
 {
 	unsigned ev = RENEW_FAILED;
@@ -89,8 +106,12 @@ unsigned renew_round_done(struct renew_state *s, const struct renew_round *r, in
 
 	s->rounds++;
 	if (epoch_reset(s, &r->op0, now_ms) ||
-	    epoch_reset(s, main->answered ? main : &r->udp, now_ms))
+	    epoch_reset(s, main->answered ? main : &r->udp, now_ms)) {
 		ev |= RENEW_EPOCH_RESET;
+		s->epoch_resets++;
+	} else {
+		s->reasked = false;	/* a sane round ends a streak of resets */
+	}
 	if (r->op0.answered && r->op0.result == 0 && r->op0.addr != s->addr) {
 		if (s->addr)
 			ev |= RENEW_ADDRESS_CHANGED;
@@ -112,7 +133,9 @@ unsigned renew_round_done(struct renew_state *s, const struct renew_round *r, in
 	if (want_udp && want_tcp && r->udp.lifetime < granted)
 		granted = r->udp.lifetime;
 	/* The gateway lost its state: what it just granted is new; ask again
-	 * at once to be sure every mapping is back. */
-	s->next_ms = now_ms + ((ev & RENEW_EPOCH_RESET) ? 0 : renew_in_ms(&s->cfg, granted));
+	 * soon to be sure every mapping is back. */
+	s->next_ms = now_ms + renew_in_ms(&s->cfg, granted);
+	if (ev & RENEW_EPOCH_RESET)
+		s->next_ms = now_ms + after_reset_ms(s, s->next_ms - now_ms);
 	return ev;
 }

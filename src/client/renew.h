@@ -56,8 +56,10 @@ struct renew_state {
 	uint32_t failures;		/* consecutive failed rounds */
 	int64_t next_ms;		/* the next round */
 	int64_t cooldown_until_ms;
+	bool reasked;			/* the last reset was asked again at once */
 	/* Counters for the metrics. */
 	uint64_t rounds, failed_rounds, port_changes, recoveries;
+	uint64_t epoch_resets;		/* rounds whose epoch went back */
 	int64_t changed_at_ms;
 };
 

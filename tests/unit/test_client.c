@@ -101,6 +101,44 @@ static void epoch_going_back_asks_again_at_once(void **state)
 	assert_int_equal(s.next_ms, 90000);
 }
 
+/* A broken or hostile gateway whose epoch goes back at every answer: one
+ * round at once, then none closer than retry_every (each round also costs
+ * an app sync), every reset counted; a sane round ends the streak. */
+static void epoch_going_back_again_and_again_is_spaced(void **state)
+{
+	struct renew_state s;
+	struct renew_round r = good(24000, 100000);
+	int64_t now = 0;
+
+	(void)state;
+	renew_init(&s, &cfg, 0);
+	renew_round_done(&s, &r, now);
+	for (uint32_t i = 1; i <= 10; i++) {
+		now = s.next_ms + 20;		/* a round takes a while */
+		r = good(24000, 100000 - i * 1000);
+		assert_true(renew_round_done(&s, &r, now) & RENEW_EPOCH_RESET);
+		assert_int_equal(s.epoch_resets, i);
+		if (i == 1)
+			assert_int_equal(s.next_ms, now);
+		else if (s.next_ms - now < 15000)
+			fail_msg("reset %u: next round in %lld ms", i, (long long)(s.next_ms - now));
+	}
+	now = s.next_ms + 20;
+	r = good(24000, 90000 + 16);
+	assert_false(renew_round_done(&s, &r, now) & RENEW_EPOCH_RESET);
+	assert_int_equal(s.next_ms, now + 45000);
+	now = s.next_ms;
+	r = good(24000, 5);
+	assert_true(renew_round_done(&s, &r, now) & RENEW_EPOCH_RESET);
+	assert_int_equal(s.next_ms, now);
+	assert_int_equal(s.epoch_resets, 11);
+	/* Spaced, but never past the renewal a short grant asks for. */
+	r = good(24000, 1);
+	r.udp.lifetime = r.tcp.lifetime = 8;
+	assert_true(renew_round_done(&s, &r, now + 20) & RENEW_EPOCH_RESET);
+	assert_int_equal(s.next_ms, now + 20 + 6000);
+}
+
 static void failures_lead_to_recovery_once_per_cooldown(void **state)
 {
 	struct renew_state s;
@@ -481,6 +519,7 @@ int main(void)
 		cmocka_unit_test(renewals_and_changes),
 		cmocka_unit_test(lifetime_decides_the_next_renewal),
 		cmocka_unit_test(epoch_going_back_asks_again_at_once),
+		cmocka_unit_test(epoch_going_back_again_and_again_is_spaced),
 		cmocka_unit_test(failures_lead_to_recovery_once_per_cooldown),
 		cmocka_unit_test(responses_accepted),
 		cmocka_unit_test(configuration_errors),

@@ -121,6 +121,13 @@ int apps_sync(const struct client_config *c, uint16_t port, bool changed, int fd
 	char msg[512];
 	int failed = 0;
 
+	/* The loop never asks with such a port (renew.c keeps none), but this
+	 * is the last gate before a port leaves the process. */
+	if (!renew_port_accepted(&c->renew, port)) {
+		dprintf(fd, "accept_ports error %u is outside accept_ports %u-%u: no app told\n",
+			port, c->renew.accept_low, c->renew.accept_high);
+		return 1;
+	}
 	if (c->port_file[0] && changed)
 		failed += report(fd, APP_PORT_FILE, port_file_write(c->port_file, port, msg,
 								  sizeof(msg)), msg);

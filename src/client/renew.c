@@ -22,6 +22,11 @@ int64_t renew_round_budget_ms(const struct renew_config *cfg)
 	return life > 0 && life < NINE_TRIES_MS ? life : NINE_TRIES_MS;
 }
 
+bool renew_port_accepted(const struct renew_config *cfg, uint16_t port)
+{
+	return !cfg->accept_high || (port >= cfg->accept_low && port <= cfg->accept_high);
+}
+
 static bool mapped(const struct renew_answer *a)
 {
 	return a->answered && a->result == 0 && a->external_port && a->lifetime;
@@ -74,6 +79,38 @@ static int64_t after_reset_ms(struct renew_state *s, int64_t renew_ms)
 	return spaced < renew_ms ? spaced : renew_ms;
 }
 
+/* A grant outside accept_ports: no usable port, as after failures (the
+ * apps keep what they had, and are told nothing). Said and counted once
+ * per port, not every renewal. It is not a failure: the mapping is still
+ * renewed, since asking again would only get the same port back. */
+static unsigned refuse(struct renew_state *s, uint16_t port)
+{
+	unsigned ev = 0;
+
+	if (port != s->refused_port) {
+		ev |= RENEW_PORT_REFUSED;
+		s->refused_port = port;
+		s->ports_refused++;
+	}
+	if (s->port) {
+		ev |= RENEW_PORT_LOST;
+		s->port = 0;
+	}
+	return ev;
+}
+
+/* The port the apps get changed, or not. */
+static unsigned use(struct renew_state *s, uint16_t port, int64_t now_ms)
+{
+	s->refused_port = 0;
+	if (port == s->port)
+		return 0;
+	s->port = port;
+	s->port_changes++;
+	s->changed_at_ms = now_ms;
+	return RENEW_PORT_CHANGED;
+}
+
 static unsigned fail(struct renew_state *s, int64_t now_ms)
 {
 	unsigned ev = RENEW_FAILED;
@@ -123,12 +160,10 @@ unsigned renew_round_done(struct renew_state *s, const struct renew_round *r, in
 	if (want_udp && want_tcp && r->udp.external_port != r->tcp.external_port)
 		ev |= RENEW_PROTOS_DIFFER;
 	s->failures = 0;
-	if (main->external_port != s->port) {
-		ev |= RENEW_PORT_CHANGED;
-		s->port = main->external_port;
-		s->port_changes++;
-		s->changed_at_ms = now_ms;
-	}
+	if (renew_port_accepted(&s->cfg, main->external_port))
+		ev |= use(s, main->external_port, now_ms);
+	else
+		ev |= refuse(s, main->external_port);
 	granted = main->lifetime;
 	if (want_udp && want_tcp && r->udp.lifetime < granted)
 		granted = r->udp.lifetime;

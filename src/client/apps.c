@@ -6,27 +6,69 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define HOOK_TIMEOUT_MS 30000
+/* Random names collide about never: a few tries, then the error. */
+#define PORT_FILE_TRIES 8
 
 const char *const app_names[APP_COUNT] = { "port_file", "transmission", "qbittorrent", "hook" };
+
+/* A new temporary beside path, under a name nobody can guess and created
+ * here (O_EXCL, O_NOFOLLOW): whoever may write in the directory cannot
+ * plant a symlink that makes us write through it. -1 with errno set. */
+static int port_file_tmp(const char *path, char *tmp, size_t len)
+{
+	for (int tries = 0; tries < PORT_FILE_TRIES; tries++) {
+		uint64_t r;
+		int fd, n;
+
+		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+			return -1;
+		n = snprintf(tmp, len, "%s.%016llx.tmp", path, (unsigned long long)r);
+		if (n < 0 || (size_t)n >= len) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
+}
+
+/* The whole text, synced, and fd closed whatever happens: 0, or -1 with
+ * errno set (EIO for a short write, which sets none). */
+static int fill_and_close(int fd, const char *text, size_t n)
+{
+	ssize_t w = write(fd, text, n);
+	int ret = w >= 0 && (size_t)w == n && fsync(fd) == 0 ? 0 : -1;
+	int saved = w >= 0 && (size_t)w != n ? EIO : errno;
+
+	if (close(fd) < 0 && ret == 0)
+		return -1;
+	errno = saved;
+	return ret;
+}
 
 /* gluetun's format: the number and a newline, replaced atomically. */
 int port_file_write(const char *path, uint16_t port, char *msg, size_t len)
 {
-	char tmp[CLIENT_PATH_MAX + 16], text[16];
-	int fd, n = snprintf(text, sizeof(text), "%u\n", port);
+	char tmp[CLIENT_PATH_MAX + 32], text[16];
+	int n = snprintf(text, sizeof(text), "%u\n", port);
+	int fd = port_file_tmp(path, tmp, sizeof(tmp)), saved;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, text, (size_t)n) != n || fsync(fd) < 0 ||
-	    close(fd) < 0 || rename(tmp, path) < 0) {
+	if (fd < 0) {
 		snprintf(msg, len, "%s: %s", path, strerror(errno));
-		if (fd >= 0)
-			unlink(tmp);
+		return -1;
+	}
+	if (fill_and_close(fd, text, (size_t)n) < 0 || rename(tmp, path) < 0) {
+		saved = errno;
+		unlink(tmp);
+		snprintf(msg, len, "%s: %s", path, strerror(saved));
 		return -1;
 	}
 	snprintf(msg, len, "%s says %u", path, port);
@@ -79,6 +121,13 @@ int apps_sync(const struct client_config *c, uint16_t port, bool changed, int fd
 	char msg[512];
 	int failed = 0;
 
+	/* The loop never asks with such a port (renew.c keeps none), but this
+	 * is the last gate before a port leaves the process. */
+	if (!renew_port_accepted(&c->renew, port)) {
+		dprintf(fd, "accept_ports error %u is outside accept_ports %u-%u: no app told\n",
+			port, c->renew.accept_low, c->renew.accept_high);
+		return 1;
+	}
 	if (c->port_file[0] && changed)
 		failed += report(fd, APP_PORT_FILE, port_file_write(c->port_file, port, msg,
 								  sizeof(msg)), msg);

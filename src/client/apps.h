@@ -29,7 +29,8 @@ long qbittorrent_port(const struct client_app *a, char *msg, size_t len);
 
 /* Every configured app; one line per app to fd: "NAME ok|error MESSAGE".
  * The port file and the hook only when changed (the port is new to them);
- * the apps' APIs are always asked. Returns how many failed. */
+ * the apps' APIs are always asked. Returns how many failed. A port outside
+ * accept_ports reaches none: one line "accept_ports error ...", 1. */
 int apps_sync(const struct client_config *c, uint16_t port, bool changed, int fd);
 
 #endif

@@ -208,7 +208,11 @@ int client_check(const struct client_config *c, FILE *out)
 		port = r->tcp.external_port;
 	else if (r->udp.answered && !r->udp.result)
 		port = r->udp.external_port;
-	if (port)
+	if (port && !renew_port_accepted(&c->renew, port))
+		say(&v, false, "mapping", "port %u is outside accept_ports %u-%u: the client "
+		    "will not give it to the apps (widen accept_ports, or get another port "
+		    "from the gateway)", port, c->renew.accept_low, c->renew.accept_high);
+	else if (port)
 		say(&v, true, "mapping", "port %u for %u s", port,
 		    r->tcp.answered ? r->tcp.lifetime : r->udp.lifetime);
 	else

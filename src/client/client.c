@@ -245,8 +245,13 @@ static void round_done(struct client *cl, int64_t now)
 		  r->udp.answered ? "answered" : "silent", r->udp.external_port,
 		  r->tcp.answered ? "answered" : "silent", r->tcp.external_port, ev);
 
-	if (ev & RENEW_EPOCH_RESET)
-		log_warnx("natpmp: the gateway's epoch went back: it lost its mappings; asking again");
+	if ((ev & RENEW_EPOCH_RESET) && cl->renew.next_ms <= now)
+		log_warnx("natpmp: the gateway's epoch went back: it lost its mappings; asking "
+			  "again at once");
+	else if (ev & RENEW_EPOCH_RESET)
+		log_warnx("natpmp: the gateway's epoch went back again (%llu times): asking "
+			  "again in %lld s, not at once", (unsigned long long)cl->renew.epoch_resets,
+			  (long long)((cl->renew.next_ms - now) / 1000));
 	if (ev & RENEW_ADDRESS_CHANGED) {
 		struct in_addr a = { htonl(cl->renew.addr) };
 
@@ -255,6 +260,11 @@ static void round_done(struct client *cl, int64_t now)
 	if (ev & RENEW_PROTOS_DIFFER)
 		log_warnx("natpmp: UDP got port %u and TCP %u: the apps get TCP's",
 			  r->udp.external_port, r->tcp.external_port);
+	if (ev & RENEW_PORT_REFUSED)
+		log_warnx("natpmp: the gateway granted port %u, outside accept_ports %u-%u: "
+			  "not given to the apps; no usable port until it grants one inside",
+			  cl->renew.refused_port, cl->cfg->renew.accept_low,
+			  cl->cfg->renew.accept_high);
 	if (ev & RENEW_PORT_CHANGED) {
 		log_info("natpmp: forwarded port %u (was %u)", cl->renew.port, before);
 		cl->changed_at = time(NULL);
@@ -353,13 +363,22 @@ static char *render(void *arg, size_t *len)
 		"portgate_client_failures_total %llu\n"
 		"# TYPE portgate_client_recoveries_total counter\n"
 		"portgate_client_recoveries_total %llu\n"
+		"# HELP portgate_client_epoch_resets_total Rounds whose gateway epoch went back.\n"
+		"# TYPE portgate_client_epoch_resets_total counter\n"
+		"portgate_client_epoch_resets_total %llu\n"
+		"# HELP portgate_client_ports_refused_total Granted ports outside accept_ports, "
+		"once a port.\n"
+		"# TYPE portgate_client_ports_refused_total counter\n"
+		"portgate_client_ports_refused_total %llu\n"
 		"# HELP portgate_client_app_updates_total Apps told the port, by app and result.\n"
 		"# TYPE portgate_client_app_updates_total counter\n",
 		cl->renew.port, (unsigned long long)cl->renew.port_changes,
 		(long long)cl->changed_at,
 		(unsigned long long)(cl->renew.rounds - cl->renew.failed_rounds),
 		(unsigned long long)cl->renew.failed_rounds,
-		(unsigned long long)cl->renew.recoveries);
+		(unsigned long long)cl->renew.recoveries,
+		(unsigned long long)cl->renew.epoch_resets,
+		(unsigned long long)cl->renew.ports_refused);
 	for (int a = 0; a < APP_COUNT; a++)
 		for (int r = 0; r < 2; r++)
 			if (cl->app_results[a][r])
@@ -421,6 +440,9 @@ int client_run(const struct client_config *c)
 	log_info("portgate-client: %s on %s, gateway %s:5351, internal port %u, lifetime %u s, "
 		 "renewed every %u s", la, c->interface, inet_ntoa(b), c->renew.internal_port,
 		 c->renew.lifetime, c->renew.renew_after);
+	if (c->renew.accept_high)
+		log_info("portgate-client: the apps get only ports %u-%u (accept_ports)",
+			 c->renew.accept_low, c->renew.accept_high);
 	step(&cl);
 	ret = loop_run(&cl.loop) < 0;
 	if (c->delete_on_stop && cl.renew.port)

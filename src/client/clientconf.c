@@ -1,6 +1,8 @@
 #include "client/clientconf.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +38,40 @@ static int protocols(struct yconf *l, yaml_node_t *v)
 		C(l)->renew.protos = RENEW_TCP;
 	else
 		return fail_at(l, v, "protocols must be both, udp or tcp, not \"%s\"", s);
+	return 0;
+}
+
+/* A run of decimal digits at s (no sign, no space, which strtoul would
+ * let pass): its value, saturated at ULONG_MAX, and end after it. */
+static bool digits(const char *s, char **end, unsigned long *v)
+{
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*v = strtoul(s, end, 10);
+	if (errno == ERANGE)
+		*v = ULONG_MAX;
+	return true;
+}
+
+/* LOW-HIGH, two ports with LOW <= HIGH; an error says which rule broke. */
+static int accept_ports(struct yconf *l, yaml_node_t *v)
+{
+	unsigned long lo, hi;
+	const char *s;
+	char *end;
+
+	if (want_scalar(l, v, "accept_ports", &s))
+		return -1;
+	if (!digits(s, &end, &lo) || *end != '-' || !digits(end + 1, &end, &hi) || *end)
+		return fail_at(l, v, "accept_ports must be LOW-HIGH (e.g. 49152-65535), "
+			       "not \"%s\"", s);
+	if (lo < 1 || lo > 65535 || hi < 1 || hi > 65535)
+		return fail_at(l, v, "accept_ports \"%s\": ports are 1 to 65535", s);
+	if (lo > hi)
+		return fail_at(l, v, "accept_ports \"%s\": LOW is above HIGH", s);
+	C(l)->renew.accept_low = (uint16_t)lo;
+	C(l)->renew.accept_high = (uint16_t)hi;
 	return 0;
 }
 
@@ -116,6 +152,8 @@ static int top_pair(struct yconf *l, const char *key, yaml_node_t *k, yaml_node_
 		return get_uint(l, v, "renew_every", 1, 86400, &c->renew.renew_after);
 	if (!strcmp(key, "retry_every"))
 		return get_uint(l, v, "retry_every", 1, 3600, &c->renew.retry_after);
+	if (!strcmp(key, "accept_ports"))
+		return accept_ports(l, v);
 	if (!strcmp(key, "port_file"))
 		return get_string(l, v, "port_file", c->port_file, sizeof(c->port_file));
 	if (!strcmp(key, "hook"))

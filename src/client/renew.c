@@ -1,6 +1,7 @@
 /* See renew.h. The epoch check is RFC 6886 §3.6's: a gateway whose epoch
  * advanced less than 7/8 of the time that passed (minus 2 s of slack) lost
- * its mappings, and the client asks again at once. */
+ * its mappings, and the client asks again at once — once: a gateway whose
+ * epoch goes back round after round is asked no sooner than retry_after. */
 #include "client/renew.h"
 
 #include <string.h>
@@ -19,6 +20,11 @@ int64_t renew_round_budget_ms(const struct renew_config *cfg)
 	int64_t life = (int64_t)cfg->lifetime * 1000;
 
 	return life > 0 && life < NINE_TRIES_MS ? life : NINE_TRIES_MS;
+}
+
+bool renew_port_accepted(const struct renew_config *cfg, uint16_t port)
+{
+	return !cfg->accept_high || (port >= cfg->accept_low && port <= cfg->accept_high);
 }
 
 static bool mapped(const struct renew_answer *a)
@@ -57,6 +63,54 @@ static int64_t renew_in_ms(const struct renew_config *cfg, uint32_t granted)
 	return (int64_t)cfg->renew_after * 1000;
 }
 
+/* When to ask again after the epoch went back, renew_ms being when the
+ * grant wants it. The first time at once: the gateway restarted and every
+ * mapping must be seen back. Again on the next round: the gateway is broken
+ * or hostile, and each round costs an app sync; spaced like a failed round,
+ * but never past the renewal, so that the grant does not lapse. */
+static int64_t after_reset_ms(struct renew_state *s, int64_t renew_ms)
+{
+	int64_t spaced = (int64_t)s->cfg.retry_after * 1000;
+
+	if (!s->reasked) {
+		s->reasked = true;
+		return 0;
+	}
+	return spaced < renew_ms ? spaced : renew_ms;
+}
+
+/* A grant outside accept_ports: no usable port, as after failures (the
+ * apps keep what they had, and are told nothing). Said and counted once
+ * per port, not every renewal. It is not a failure: the mapping is still
+ * renewed, since asking again would only get the same port back. */
+static unsigned refuse(struct renew_state *s, uint16_t port)
+{
+	unsigned ev = 0;
+
+	if (port != s->refused_port) {
+		ev |= RENEW_PORT_REFUSED;
+		s->refused_port = port;
+		s->ports_refused++;
+	}
+	if (s->port) {
+		ev |= RENEW_PORT_LOST;
+		s->port = 0;
+	}
+	return ev;
+}
+
+/* The port the apps get changed, or not. */
+static unsigned use(struct renew_state *s, uint16_t port, int64_t now_ms)
+{
+	s->refused_port = 0;
+	if (port == s->port)
+		return 0;
+	s->port = port;
+	s->port_changes++;
+	s->changed_at_ms = now_ms;
+	return RENEW_PORT_CHANGED;
+}
+
 static unsigned fail(struct renew_state *s, int64_t now_ms)
 {
 	unsigned ev = RENEW_FAILED;
@@ -89,8 +143,12 @@ unsigned renew_round_done(struct renew_state *s, const struct renew_round *r, in
 
 	s->rounds++;
 	if (epoch_reset(s, &r->op0, now_ms) ||
-	    epoch_reset(s, main->answered ? main : &r->udp, now_ms))
+	    epoch_reset(s, main->answered ? main : &r->udp, now_ms)) {
 		ev |= RENEW_EPOCH_RESET;
+		s->epoch_resets++;
+	} else {
+		s->reasked = false;	/* a sane round ends a streak of resets */
+	}
 	if (r->op0.answered && r->op0.result == 0 && r->op0.addr != s->addr) {
 		if (s->addr)
 			ev |= RENEW_ADDRESS_CHANGED;
@@ -102,17 +160,17 @@ unsigned renew_round_done(struct renew_state *s, const struct renew_round *r, in
 	if (want_udp && want_tcp && r->udp.external_port != r->tcp.external_port)
 		ev |= RENEW_PROTOS_DIFFER;
 	s->failures = 0;
-	if (main->external_port != s->port) {
-		ev |= RENEW_PORT_CHANGED;
-		s->port = main->external_port;
-		s->port_changes++;
-		s->changed_at_ms = now_ms;
-	}
+	if (renew_port_accepted(&s->cfg, main->external_port))
+		ev |= use(s, main->external_port, now_ms);
+	else
+		ev |= refuse(s, main->external_port);
 	granted = main->lifetime;
 	if (want_udp && want_tcp && r->udp.lifetime < granted)
 		granted = r->udp.lifetime;
 	/* The gateway lost its state: what it just granted is new; ask again
-	 * at once to be sure every mapping is back. */
-	s->next_ms = now_ms + ((ev & RENEW_EPOCH_RESET) ? 0 : renew_in_ms(&s->cfg, granted));
+	 * soon to be sure every mapping is back. */
+	s->next_ms = now_ms + renew_in_ms(&s->cfg, granted);
+	if (ev & RENEW_EPOCH_RESET)
+		s->next_ms = now_ms + after_reset_ms(s, s->next_ms - now_ms);
 	return ev;
 }

@@ -1,7 +1,8 @@
 /* The client's renewal rules, as a state machine without sockets or
  * clocks (callers pass "now"): what a round of answers means — the port,
- * its changes, the gateway's epoch going backwards, failures and when to
- * run the recovery command — and when to ask next. */
+ * its changes, a port outside accept_ports, the gateway's epoch going
+ * backwards, failures and when to run the recovery command — and when to
+ * ask next. */
 #ifndef PORTGATE_CLIENT_RENEW_H
 #define PORTGATE_CLIENT_RENEW_H
 
@@ -19,6 +20,7 @@ struct renew_config {
 	uint32_t retry_after;		/* seconds after a failed round (15) */
 	uint32_t fail_limit;		/* failed rounds before recovery; 0: never */
 	uint32_t cooldown;		/* seconds after a recovery (10) */
+	uint16_t accept_low, accept_high;	/* accept_ports; high 0: any port */
 };
 
 /* What one round heard: the external address (op 0) and each mapping. */
@@ -38,17 +40,19 @@ struct renew_round {
 /* What a round changed; the daemon acts on them. */
 enum renew_event {
 	RENEW_PORT_CHANGED = 1u << 0,	/* tell the apps */
-	RENEW_PORT_LOST = 1u << 1,	/* no port any more (failures) */
+	RENEW_PORT_LOST = 1u << 1,	/* no port any more (failures, refused) */
 	RENEW_EPOCH_RESET = 1u << 2,	/* the gateway lost its state */
 	RENEW_RECOVER = 1u << 3,	/* run the recovery command now */
 	RENEW_PROTOS_DIFFER = 1u << 4,	/* UDP and TCP got different ports */
 	RENEW_ADDRESS_CHANGED = 1u << 5,
 	RENEW_FAILED = 1u << 6,		/* this round failed */
+	RENEW_PORT_REFUSED = 1u << 7,	/* a new grant outside accept_ports */
 };
 
 struct renew_state {
 	struct renew_config cfg;
 	uint16_t port;			/* in use; 0: none */
+	uint16_t refused_port;		/* granted, outside accept_ports; 0: none */
 	uint32_t addr;			/* external address; 0: unknown */
 	bool has_epoch;
 	uint32_t epoch;
@@ -56,8 +60,11 @@ struct renew_state {
 	uint32_t failures;		/* consecutive failed rounds */
 	int64_t next_ms;		/* the next round */
 	int64_t cooldown_until_ms;
+	bool reasked;			/* the last reset was asked again at once */
 	/* Counters for the metrics. */
 	uint64_t rounds, failed_rounds, port_changes, recoveries;
+	uint64_t epoch_resets;		/* rounds whose epoch went back */
+	uint64_t ports_refused;		/* grants outside accept_ports, once a port */
 	int64_t changed_at_ms;
 };
 
@@ -69,5 +76,7 @@ unsigned renew_round_done(struct renew_state *s, const struct renew_round *r, in
  * (127.75 s), cut to the lifetime asked so that a round never outlives
  * the mapping it renews. */
 int64_t renew_round_budget_ms(const struct renew_config *cfg);
+/* Whether port is one the apps may be given (accept_ports). */
+bool renew_port_accepted(const struct renew_config *cfg, uint16_t port);
 
 #endif

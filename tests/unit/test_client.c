@@ -1,9 +1,12 @@
 /* portgate-client's pure parts: the renewal state machine (port changes,
- * the epoch going back, failures, recovery and its cooldown), the
- * configuration's errors, the NAT-PMP answers it accepts, and the app
- * clients against a scripted HTTP server (Transmission's 409 session id,
- * qBittorrent's login, its refusal and a 403 re-login). */
+ * the epoch going back once or round after round, ports outside
+ * accept_ports, failures, recovery and its cooldown), the configuration's
+ * errors, the NAT-PMP answers it accepts, the port file against planted
+ * symlinks, and the app clients against a scripted HTTP server
+ * (Transmission's 409 session id, qBittorrent's login, its refusal and a
+ * 403 re-login). */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -14,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -99,6 +103,82 @@ static void epoch_going_back_asks_again_at_once(void **state)
 	assert_int_equal(s.next_ms, 90000);
 }
 
+/* A broken or hostile gateway whose epoch goes back at every answer: one
+ * round at once, then none closer than retry_every (each round also costs
+ * an app sync), every reset counted; a sane round ends the streak. */
+static void epoch_going_back_again_and_again_is_spaced(void **state)
+{
+	struct renew_state s;
+	struct renew_round r = good(24000, 100000);
+	int64_t now = 0;
+
+	(void)state;
+	renew_init(&s, &cfg, 0);
+	renew_round_done(&s, &r, now);
+	for (uint32_t i = 1; i <= 10; i++) {
+		now = s.next_ms + 20;		/* a round takes a while */
+		r = good(24000, 100000 - i * 1000);
+		assert_true(renew_round_done(&s, &r, now) & RENEW_EPOCH_RESET);
+		assert_int_equal(s.epoch_resets, i);
+		if (i == 1)
+			assert_int_equal(s.next_ms, now);
+		else if (s.next_ms - now < 15000)
+			fail_msg("reset %u: next round in %lld ms", i, (long long)(s.next_ms - now));
+	}
+	now = s.next_ms + 20;
+	r = good(24000, 90000 + 16);
+	assert_false(renew_round_done(&s, &r, now) & RENEW_EPOCH_RESET);
+	assert_int_equal(s.next_ms, now + 45000);
+	now = s.next_ms;
+	r = good(24000, 5);
+	assert_true(renew_round_done(&s, &r, now) & RENEW_EPOCH_RESET);
+	assert_int_equal(s.next_ms, now);
+	assert_int_equal(s.epoch_resets, 11);
+	/* Spaced, but never past the renewal a short grant asks for. */
+	r = good(24000, 1);
+	r.udp.lifetime = r.tcp.lifetime = 8;
+	assert_true(renew_round_done(&s, &r, now + 20) & RENEW_EPOCH_RESET);
+	assert_int_equal(s.next_ms, now + 20 + 6000);
+}
+
+/* accept_ports 20000-30000: a grant outside is no usable port (said once
+ * per port, counted), the mapping is still renewed on time, and a grant
+ * inside is used again. */
+static void port_outside_accept_ports_is_not_used(void **state)
+{
+	struct renew_config c = cfg;
+	struct renew_state s;
+	struct renew_round r = good(40000, 100);
+
+	(void)state;
+	c.accept_low = 20000;
+	c.accept_high = 30000;
+	renew_init(&s, &c, 0);
+	assert_int_equal(renew_round_done(&s, &r, 0), RENEW_PORT_REFUSED);
+	assert_int_equal(s.port, 0);
+	assert_int_equal(s.refused_port, 40000);
+	assert_int_equal(s.ports_refused, 1);
+	assert_int_equal(s.next_ms, 45000);		/* renewed as usual */
+	r = good(40000, 145);
+	assert_int_equal(renew_round_done(&s, &r, 45000), 0);	/* said once */
+	assert_int_equal(s.ports_refused, 1);
+	r = good(24000, 190);
+	assert_int_equal(renew_round_done(&s, &r, 90000), RENEW_PORT_CHANGED);
+	assert_int_equal(s.port, 24000);
+	assert_int_equal(s.refused_port, 0);
+	/* A port in use, then one outside: no port any more. */
+	r = good(40000, 235);
+	assert_int_equal(renew_round_done(&s, &r, 135000), RENEW_PORT_REFUSED | RENEW_PORT_LOST);
+	assert_int_equal(s.port, 0);
+	assert_int_equal(s.ports_refused, 2);
+	/* The bounds are inside. */
+	assert_true(renew_port_accepted(&c, 20000));
+	assert_true(renew_port_accepted(&c, 30000));
+	assert_false(renew_port_accepted(&c, 19999));
+	assert_false(renew_port_accepted(&c, 30001));
+	assert_true(renew_port_accepted(&cfg, 1));		/* no range: any */
+}
+
 static void failures_lead_to_recovery_once_per_cooldown(void **state)
 {
 	struct renew_state s;
@@ -169,6 +249,15 @@ static void configuration_errors(void **state)
 		{ "interface: wg0\nrecovery: { after: 3 }\n", "c.yaml:1:1: recovery.after needs recovery.command" },
 		{ "interface: wg0\ngateway: 10.2.0\n", "c.yaml:2:10: gateway \"10.2.0\" is not an IPv4 address" },
 		{ "interface: wg0\nqbitorrent: {}\n", "c.yaml:2:1: unknown key \"qbitorrent\"" },
+		{ "interface: wg0\naccept_ports: 30000-20000\n", "c.yaml:2:15: accept_ports \"30000-20000\": LOW is above HIGH" },
+		{ "interface: wg0\naccept_ports: 0-1000\n", "c.yaml:2:15: accept_ports \"0-1000\": ports are 1 to 65535" },
+		{ "interface: wg0\naccept_ports: 1-65536\n", "c.yaml:2:15: accept_ports \"1-65536\": ports are 1 to 65535" },
+		{ "interface: wg0\naccept_ports: 1-99999999999999999999999\n", "c.yaml:2:15: accept_ports \"1-99999999999999999999999\": ports are 1 to 65535" },
+		{ "interface: wg0\naccept_ports: 24000\n", "c.yaml:2:15: accept_ports must be LOW-HIGH (e.g. 49152-65535), not \"24000\"" },
+		{ "interface: wg0\naccept_ports: 2000 - 3000\n", "c.yaml:2:15: accept_ports must be LOW-HIGH" },
+		{ "interface: wg0\naccept_ports: +2000-3000\n", "c.yaml:2:15: accept_ports must be LOW-HIGH" },
+		{ "interface: wg0\naccept_ports: 2000-3000x\n", "c.yaml:2:15: accept_ports must be LOW-HIGH" },
+		{ "interface: wg0\naccept_ports: [2000, 3000]\n", "c.yaml:2:15: accept_ports" },
 	};
 	struct client_config c;
 	char err[512];
@@ -190,6 +279,21 @@ static void configuration_errors(void **state)
 	assert_int_equal(c.renew.internal_port, 1);
 	assert_int_equal(c.renew.lifetime, 60);
 	assert_int_equal(c.renew.renew_after, 45);
+	assert_int_equal(c.renew.accept_high, 0);		/* no range: any port */
+
+	static const struct { const char *text; uint16_t low, high; } good_ranges[] = {
+		{ "interface: wg0\naccept_ports: 49152-65535\n", 49152, 65535 },
+		{ "interface: wg0\naccept_ports: 1-65535\n", 1, 65535 },
+		{ "interface: wg0\naccept_ports: \"24000-24000\"\n", 24000, 24000 },
+	};
+
+	for (size_t i = 0; i < sizeof(good_ranges) / sizeof(good_ranges[0]); i++) {
+		if (client_config_load_string("c.yaml", good_ranges[i].text,
+					      strlen(good_ranges[i].text), &c, err, sizeof(err)))
+			fail_msg("range %zu: %s", i, err);
+		assert_int_equal(c.renew.accept_low, good_ranges[i].low);
+		assert_int_equal(c.renew.accept_high, good_ranges[i].high);
+	}
 }
 
 static void example_configuration_is_valid(void **state)
@@ -203,6 +307,132 @@ static void example_configuration_is_valid(void **state)
 	assert_string_equal(c.interface, "wg0");
 	assert_int_equal(c.renew.renew_after, 45);
 	assert_int_equal(c.renew.lifetime, 60);
+}
+
+/* ---- the port file --------------------------------------------------------- */
+
+static char *slurp(const char *path)
+{
+	static char buf[64];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* Names in dir besides the ones the test made: a temporary left behind. */
+static int strays(const char *dir, const char *const *known, size_t n_known)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		bool mine = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+
+		for (size_t i = 0; i < n_known && !mine; i++)
+			mine = !strcmp(e->d_name, known[i]);
+		n += !mine;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Someone who may write in the port file's directory plants PATH.tmp (the
+ * old fixed temporary name) as a symlink to a file of the client's user:
+ * the write must neither follow it nor leave a temporary behind. */
+static void port_file_ignores_planted_symlinks(void **state)
+{
+	static const char *const known[] = { "victim", "forwarded_port", "forwarded_port.tmp" };
+	char dir[] = "/tmp/pg-portfile.XXXXXX", path[128], victim[128], planted[160], msg[256];
+	struct stat st;
+	mode_t mask;
+	char *text;
+
+	(void)state;
+	umask(mask = umask(022));
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/forwarded_port", dir);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	snprintf(planted, sizeof(planted), "%s.tmp", path);
+	FILE *f = fopen(victim, "w");
+
+	assert_non_null(f);
+	fputs("precious\n", f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(symlink(victim, planted), 0);
+	assert_int_equal(port_file_write(path, 24000, msg, sizeof(msg)), 0);
+	text = slurp(victim);
+	assert_non_null(text);
+	assert_string_equal(text, "precious\n");
+	text = slurp(path);
+	assert_non_null(text);
+	assert_string_equal(text, "24000\n");
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0644 & ~mask);	/* as before */
+	assert_int_equal(lstat(planted, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));		/* left as found */
+	assert_int_equal(strays(dir, known, 3), 0);
+	/* The rename fails (PATH is a directory): an error, and the
+	 * temporary is gone. */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkdir(path, 0755), 0);
+	assert_int_equal(port_file_write(path, 24001, msg, sizeof(msg)), -1);
+	assert_non_null(strstr(msg, path));
+	assert_int_equal(strays(dir, known, 3), 0);
+	assert_int_equal(rmdir(path), 0);
+	assert_int_equal(unlink(planted), 0);
+	assert_int_equal(unlink(victim), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* The child's gate: told a port outside accept_ports, apps_sync writes no
+ * port file and runs no hook, and says why; inside, both happen (so the
+ * probes can see them). */
+static void port_outside_accept_ports_reaches_no_app(void **state)
+{
+	char dir[] = "/tmp/pg-accept.XXXXXX", marker[128], out[512];
+	struct client_config c;
+	int fds[2];
+	ssize_t n;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	client_config_defaults(&c);
+	c.renew.accept_low = 20000;
+	c.renew.accept_high = 30000;
+	snprintf(c.port_file, sizeof(c.port_file), "%s/forwarded_port", dir);
+	snprintf(c.hook, sizeof(c.hook), "%s/hook", dir);
+	snprintf(marker, sizeof(marker), "%s/hook-ran", dir);
+	assert_non_null(f = fopen(c.hook, "w"));
+	fprintf(f, "#!/bin/sh\necho \"$1\" > %s\n", marker);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(c.hook, 0755), 0);
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(apps_sync(&c, 40000, true, fds[1]), 1);
+	n = read(fds[0], out, sizeof(out) - 1);
+	assert_true(n > 0);
+	out[n] = '\0';
+	assert_non_null(strstr(out, "40000 is outside accept_ports 20000-30000"));
+	assert_int_equal(access(c.port_file, F_OK), -1);
+	assert_int_equal(access(marker, F_OK), -1);
+	assert_int_equal(apps_sync(&c, 24000, true, fds[1]), 0);
+	assert_string_equal(slurp(c.port_file), "24000\n");
+	assert_string_equal(slurp(marker), "24000\n");
+	close(fds[0]);
+	close(fds[1]);
+	assert_int_equal(unlink(marker), 0);
+	assert_int_equal(unlink(c.port_file), 0);
+	assert_int_equal(unlink(c.hook), 0);
+	assert_int_equal(rmdir(dir), 0);
 }
 
 /* ---- a scripted HTTP server ------------------------------------------------ */
@@ -395,10 +625,14 @@ int main(void)
 		cmocka_unit_test(renewals_and_changes),
 		cmocka_unit_test(lifetime_decides_the_next_renewal),
 		cmocka_unit_test(epoch_going_back_asks_again_at_once),
+		cmocka_unit_test(epoch_going_back_again_and_again_is_spaced),
+		cmocka_unit_test(port_outside_accept_ports_is_not_used),
 		cmocka_unit_test(failures_lead_to_recovery_once_per_cooldown),
 		cmocka_unit_test(responses_accepted),
 		cmocka_unit_test(configuration_errors),
 		cmocka_unit_test(example_configuration_is_valid),
+		cmocka_unit_test(port_file_ignores_planted_symlinks),
+		cmocka_unit_test(port_outside_accept_ports_reaches_no_app),
 		cmocka_unit_test(transmission_session_id_handshake),
 		cmocka_unit_test(qbittorrent_login_refused_and_relogin),
 		cmocka_unit_test(unreachable_app_is_an_error),

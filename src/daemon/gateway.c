@@ -55,8 +55,9 @@ static void add_flow(struct apply_ctx *ctx, const struct mapping_view *v)
 		return;
 	}
 	ctx->flows[ctx->n_flows] = (struct ct_flow){
-		ip_proto(v->proto), v->external_port, v->addr, v->target_port,
-		v->space == MAPPING_SPACE_IPV4 ? AF_INET : AF_INET6, { 0 },
+		.proto = ip_proto(v->proto), .external_port = v->external_port,
+		.internal_addr = v->addr, .target_port = v->target_port,
+		.family = v->space == MAPPING_SPACE_IPV4 ? AF_INET : AF_INET6,
 	};
 	memcpy(ctx->flows[ctx->n_flows++].internal_addr6, v->addr6, 16);
 }

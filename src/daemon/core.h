@@ -73,7 +73,8 @@ struct gateway {
 
 /* gateway.c: the open mapping transaction goes to the kernel: 0 when the
  * kernel holds it (state committed, changes logged and counted, conntrack
- * of removed mappings queued), -errno when it was refused (rolled back). */
+ * of removed mappings and the un-NATed flows to new ones queued), -errno
+ * when it was refused (rolled back). */
 int gateway_apply(struct gateway *g, enum change_reason why);
 /* Drops, in one transaction, every mapping its peer no longer owns or the
  * policy no longer allows. */

@@ -33,7 +33,7 @@ static bool step(struct ct_queue *q)
 			return false;
 		q->running = conntrack_cleanup_begin(q->ct, q->external_addr, q->flows, q->n);
 		if (!q->running)
-			log_warn("conntrack: cannot list the flows of %zu removed forwards", q->n);
+			log_warn("conntrack: cannot list the flows of %zu changed forwards", q->n);
 		q->n = 0;
 		return q->running != NULL;
 	}
@@ -76,7 +76,7 @@ struct ct_queue *ct_queue_open(struct loop *loop, struct stats *stats)
 	q->ct = conntrack_open();
 	if (!q->ct)
 		log_warn("conntrack: netlink socket; established flows of removed "
-			 "mappings will not be cut");
+			 "mappings will not be cut, nor flows that began before a new one");
 	return q;
 }
 

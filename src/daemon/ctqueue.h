@@ -1,8 +1,10 @@
-/* The conntrack cleanup queue: flows of removed mappings are cut together
+/* The conntrack cleanup queue: flows of removed mappings, and the un-NATed
+ * flows to the port of a new one (enum ct_flow_kind), are cut together
  * CT_QUEUE_DELAY_MS after the first of a burst (the replies go out first),
- * with one conntrack dump for the whole burst, then the deletes a slice of
- * CT_CLEANUP_SLICE per turn of the event loop: tens of thousands of flows
- * an outsider opened to a forwarded port do not hold up NAT-PMP answers. */
+ * with one conntrack dump per family for the whole burst, then the deletes
+ * a slice of CT_CLEANUP_SLICE per turn of the event loop: tens of thousands
+ * of flows an outsider opened to a forwarded port do not hold up NAT-PMP
+ * answers. */
 #ifndef PORTGATE_DAEMON_CTQUEUE_H
 #define PORTGATE_DAEMON_CTQUEUE_H
 

@@ -49,17 +49,43 @@ struct apply_ctx {
 	enum change_reason why;
 };
 
-static void add_flow(struct apply_ctx *ctx, const struct mapping_view *v)
+/* Conntrack entries to cut once the kernel holds the change (one queue,
+ * one dump per burst): CT_FLOW_FORWARDED, the flows a removed or moved
+ * forward let in; CT_FLOW_UNNATED, those that reached a new or moved
+ * forward's external address and port before it and that nothing NATed.
+ * The DNAT rule is consulted for a flow's first packet only: without the
+ * cut, an outsider who was already sending (a DHT or uTP peer, a game
+ * retrying) keeps its entry alive and never reaches the forward. */
+static void add_flow(struct apply_ctx *ctx, const struct mapping_view *v, enum ct_flow_kind kind)
 {
+	const struct gateway *g = ctx->g;
+	struct ct_flow f = {
+		.proto = ip_proto(v->proto), .external_port = v->external_port,
+		.internal_addr = v->addr, .target_port = v->target_port,
+		.family = v->space == MAPPING_SPACE_IPV4 ? AF_INET : AF_INET6, .kind = kind,
+	};
+
+	memcpy(f.internal_addr6, v->addr6, 16);
+	if (kind == CT_FLOW_UNNATED) {
+		/* A pinhole NATs nothing: a flow the admin's filter dropped
+		 * before it opened left no entry (conntrack confirms an entry
+		 * only when its packet gets through), one the filter let
+		 * through needs no help. */
+		if (v->space == MAPPING_SPACE_ROUTED6)
+			return;
+		f.target_port = v->external_port;
+		if (v->space == MAPPING_SPACE_IPV4 && g->external.known)
+			f.internal_addr = g->external.addr;
+		else if (v->space == MAPPING_SPACE_NAT66 && g->external6.known)
+			memcpy(f.internal_addr6, g->external6.addr, 16);
+		else
+			return;		/* no address: the DNAT rule matches nothing */
+	}
 	if (!ARRAY_RESERVE(ctx->flows, ctx->n_flows, ctx->cap_flows)) {
 		ctx->error = -ENOMEM;
 		return;
 	}
-	ctx->flows[ctx->n_flows] = (struct ct_flow){
-		ip_proto(v->proto), v->external_port, v->addr, v->target_port,
-		v->space == MAPPING_SPACE_IPV4 ? AF_INET : AF_INET6, { 0 },
-	};
-	memcpy(ctx->flows[ctx->n_flows++].internal_addr6, v->addr6, 16);
+	ctx->flows[ctx->n_flows++] = f;
 }
 
 /* The mapping state's spaces and the kernel's sets, one to one. */
@@ -109,7 +135,12 @@ static void build_change(const struct mapping_change *c, void *arg)
 	if (ctx->error)
 		return;
 	if (c->was_active && (!c->is_active || moved || rekeyed))
-		add_flow(ctx, &c->before);
+		add_flow(ctx, &c->before, CT_FLOW_FORWARDED);
+	/* A new element, or a new target: not a renewal. */
+	if (c->is_active && (!c->was_active || moved || rekeyed))
+		add_flow(ctx, a, CT_FLOW_UNNATED);
+	if (ctx->error)
+		return;
 	if (!c->is_active || rekeyed) {
 		element_of(&c->before, &e);
 		ctx->error = nft_txn_delete_element(ctx->txn, &e);

@@ -10,6 +10,7 @@
 
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
@@ -28,8 +29,16 @@ struct conntrack {
 /* ctnetlink's filter flags (kernel ABI, nf_conntrack_netlink.c). */
 #define CT_FILTER_F_IP_DST (1u << 1)
 
+/* What the kernel may leave out of one family's dump. */
+struct dump_filter {
+	uint8_t family;
+	bool by_dst;		/* only flows sent to dst (IPv4) */
+	uint32_t dst;		/* host order */
+	bool undnated;		/* only flows without DNAT (5.15+) */
+};
+
 struct ct_dump {
-	const struct ct_flow *flows;	/* sorted by proto, external port */
+	const struct ct_flow *flows;	/* sorted by conntrack_sort_flows */
 	size_t n;
 	size_t seen;
 	struct ct_tuple *hits;
@@ -160,27 +169,61 @@ bool conntrack_parse_entry(const struct nlmsghdr *nlh, struct ct_tuple *orig,
 	       parse_tuple(tb[CTA_TUPLE_REPLY], reply);
 }
 
+void conntrack_sort_flows(struct ct_flow *flows, size_t n)
+{
+	if (n)
+		qsort(flows, n, sizeof(*flows), flow_cmp);
+}
+
+static bool flow_matches(const struct ct_flow *f, const struct ct_tuple *orig,
+			 const struct ct_tuple *reply)
+{
+	/* The reply comes from the forward's target: that is what tells a
+	 * forwarded flow from any other flow to the same port number. Nothing
+	 * NATed an un-NATed flow: its reply comes from where it was sent. */
+	if (reply->family != orig->family || ntohs(reply->sport) != f->target_port)
+		return false;
+	if (is_v6(f))
+		return !memcmp(reply->src6, f->internal_addr6, 16) &&
+		       (f->kind != CT_FLOW_UNNATED || !memcmp(orig->dst6, f->internal_addr6, 16));
+	return ntohl(reply->src) == f->internal_addr &&
+	       (f->kind != CT_FLOW_UNNATED || ntohl(orig->dst) == f->internal_addr);
+}
+
+bool conntrack_flows_match(const struct ct_flow *flows, size_t n,
+			   const struct ct_tuple *orig, const struct ct_tuple *reply)
+{
+	struct ct_flow key;
+	size_t lo = 0, hi = n;
+
+	memset(&key, 0, sizeof(key));
+	key.family = orig->family == AF_INET6 ? AF_INET6 : AF_INET;
+	key.proto = orig->proto;
+	key.external_port = ntohs(orig->dport);
+	/* The first flow with this key, then every other: a moved forward
+	 * has two (its old target's flows and the un-NATed ones). */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (flow_cmp(&flows[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n && flow_cmp(&flows[lo], &key) == 0; lo++)
+		if (flow_matches(&flows[lo], orig, reply))
+			return true;
+	return false;
+}
+
 static int entry_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct ct_dump *d = arg;
 	struct ct_tuple orig, reply;
-	struct ct_flow key;
-	const struct ct_flow *f;
 
 	d->seen++;
-	if (!conntrack_parse_entry(nlh, &orig, &reply))
-		return 0;
-	memset(&key, 0, sizeof(key));
-	key.family = orig.family == AF_INET6 ? AF_INET6 : AF_INET;
-	key.proto = orig.proto;
-	key.external_port = ntohs(orig.dport);
-	f = bsearch(&key, d->flows, d->n, sizeof(key), flow_cmp);
-	/* The reply comes from the forward's target: that is what tells a
-	 * forwarded flow from any other flow to the same port number. */
-	if (!f || reply.family != orig.family || ntohs(reply.sport) != f->target_port)
-		return 0;
-	if (is_v6(f) ? memcmp(reply.src6, f->internal_addr6, 16)
-		     : ntohl(reply.src) != f->internal_addr)
+	if (!conntrack_parse_entry(nlh, &orig, &reply) ||
+	    !conntrack_flows_match(d->flows, d->n, &orig, &reply))
 		return 0;
 	if (!ARRAY_RESERVE(d->hits, d->nhits, d->cap))
 		return -ENOMEM;
@@ -226,19 +269,76 @@ static void put_delete(struct nlmsghdr *nlh, const struct ct_tuple *t)
 	mnl_attr_nest_end(nlh, tuple);
 }
 
-static void put_dst_filter(struct nlmsghdr *nlh, uint32_t orig_dst)
+static void put_filter(struct nlmsghdr *nlh, const struct dump_filter *f)
 {
-	struct nlattr *nest = mnl_attr_nest_start(nlh, CTA_FILTER);
-	struct nlattr *tuple, *ip;
+	if (f->by_dst) {
+		struct nlattr *nest = mnl_attr_nest_start(nlh, CTA_FILTER);
+		struct nlattr *tuple, *ip;
 
-	mnl_attr_put_u32(nlh, CTA_FILTER_ORIG_FLAGS, CT_FILTER_F_IP_DST);	/* host order */
-	mnl_attr_put_u32(nlh, CTA_FILTER_REPLY_FLAGS, 0);
-	mnl_attr_nest_end(nlh, nest);
-	tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG);
-	ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
-	mnl_attr_put_u32(nlh, CTA_IP_V4_DST, htonl(orig_dst));
-	mnl_attr_nest_end(nlh, ip);
-	mnl_attr_nest_end(nlh, tuple);
+		mnl_attr_put_u32(nlh, CTA_FILTER_ORIG_FLAGS, CT_FILTER_F_IP_DST); /* host order */
+		mnl_attr_put_u32(nlh, CTA_FILTER_REPLY_FLAGS, 0);
+		mnl_attr_nest_end(nlh, nest);
+		tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG);
+		ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+		mnl_attr_put_u32(nlh, CTA_IP_V4_DST, htonl(f->dst));
+		mnl_attr_nest_end(nlh, ip);
+		mnl_attr_nest_end(nlh, tuple);
+	}
+	/* Entries whose status has no DST_NAT bit. A kernel before 5.15
+	 * ignores it (entry_cb still matches). */
+	if (f->undnated) {
+		mnl_attr_put_u32(nlh, CTA_STATUS, htonl(0));
+		mnl_attr_put_u32(nlh, CTA_STATUS_MASK, htonl(IPS_DST_NAT));
+	}
+}
+
+/* The filter for one family of the flows; false when none of them is of
+ * that family. Un-NATed flows alone: the kernel leaves out every DNATed
+ * entry. IPv6 dumps are never filtered by address: the kernel's IPv6
+ * address filter keeps every entry but the address asked for
+ * (ctnetlink_filter_match_tuple tests !ipv6_addr_cmp; still so in 6.18). */
+static bool family_filter(const struct ct_flow *flows, size_t n, bool v6, uint32_t orig_dst,
+			  struct dump_filter *f)
+{
+	bool any = false;
+
+	memset(f, 0, sizeof(*f));
+	f->family = v6 ? AF_INET6 : AF_INET;
+	f->undnated = true;
+	for (size_t i = 0; i < n; i++) {
+		if (is_v6(&flows[i]) != v6)
+			continue;
+		any = true;
+		if (flows[i].kind != CT_FLOW_UNNATED)
+			f->undnated = false;
+	}
+	f->by_dst = !v6 && orig_dst;
+	f->dst = orig_dst;
+	return any;
+}
+
+static int dump_family(struct conntrack *ct, struct ct_dump *d, const struct dump_filter *f)
+{
+	char buf[512];
+	bool filtered = (f->by_dst || f->undnated) && !ct->no_filter;
+	size_t nhits = d->nhits, seen = d->seen;
+	struct nlmsghdr *nlh = put_ct_header(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP,
+					     nl_sock_next_seq(ct->nl), f->family);
+	int ret;
+
+	if (filtered)
+		put_filter(nlh, f);
+	ret = nl_request(ct->nl, nlh, entry_cb, d);
+	if ((ret == -EINVAL || ret == -EOPNOTSUPP) && filtered) {
+		/* A kernel before 5.8: the whole table, matched here. */
+		ct->no_filter = true;
+		d->nhits = nhits;
+		d->seen = seen;
+		nlh = put_ct_header(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, nl_sock_next_seq(ct->nl),
+				    f->family);
+		ret = nl_request(ct->nl, nlh, entry_cb, d);
+	}
+	return ret;
 }
 
 size_t conntrack_last_dump_size(const struct conntrack *ct)
@@ -257,10 +357,9 @@ struct ct_cleanup *conntrack_cleanup_begin(struct conntrack *ct, uint32_t orig_d
 {
 	struct ct_cleanup *c = calloc(1, sizeof(*c));
 	struct ct_dump d = { 0 };
-	char buf[512];
-	struct nlmsghdr *nlh;
+	struct dump_filter f;
 	struct ct_flow *sorted = malloc((n ? n : 1) * sizeof(*sorted));
-	int ret;
+	int ret = 0;
 
 	if (!c || !sorted) {
 		free(c);
@@ -268,32 +367,15 @@ struct ct_cleanup *conntrack_cleanup_begin(struct conntrack *ct, uint32_t orig_d
 		errno = ENOMEM;
 		return NULL;
 	}
-	memcpy(sorted, flows, n * sizeof(*sorted));
-	qsort(sorted, n, sizeof(*sorted), flow_cmp);
+	if (n)
+		memcpy(sorted, flows, n * sizeof(*sorted));
+	conntrack_sort_flows(sorted, n);
 	d.flows = sorted;
 	d.n = n;
-	/* IPv4 flows sort first: a dump of each family that has any. */
-	ret = 0;
-	if (n && !is_v6(&sorted[0])) {
-		nlh = put_ct_header(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, nl_sock_next_seq(ct->nl),
-				    AF_INET);
-		if (orig_dst && !ct->no_filter)
-			put_dst_filter(nlh, orig_dst);
-		ret = nl_request(ct->nl, nlh, entry_cb, &d);
-		if ((ret == -EINVAL || ret == -EOPNOTSUPP) && orig_dst && !ct->no_filter) {
-			/* A kernel before 5.8: the whole table, matched here. */
-			ct->no_filter = true;
-			d.nhits = d.seen = 0;
-			nlh = put_ct_header(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP,
-					    nl_sock_next_seq(ct->nl), AF_INET);
-			ret = nl_request(ct->nl, nlh, entry_cb, &d);
-		}
-	}
-	if (ret == 0 && n && is_v6(&sorted[n - 1])) {
-		nlh = put_ct_header(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, nl_sock_next_seq(ct->nl),
-				    AF_INET6);
-		ret = nl_request(ct->nl, nlh, entry_cb, &d);
-	}
+	/* One dump of each family that has any flows, all kinds together. */
+	for (int v6 = 0; v6 <= 1 && ret == 0; v6++)
+		if (family_filter(sorted, n, v6, orig_dst, &f))
+			ret = dump_family(ct, &d, &f);
 	free(sorted);
 	ct->last_dump = d.seen;
 	if (ret < 0) {

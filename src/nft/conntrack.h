@@ -8,9 +8,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The flows of one forward: original direction proto/dport = the external
- * side, reply source = the internal target (a pinhole's is its own
- * address and port). */
+/* Which entries a ct_flow stands for. */
+enum ct_flow_kind {
+	/* The flows of one forward (removed or moved): original direction
+	 * proto/dport = the external side, reply source = the internal target
+	 * (a pinhole's is its own address and port). */
+	CT_FLOW_FORWARDED = 0,
+	/* The flows sent to an external address and port that nothing NATed
+	 * (a new forward's: they began before it and would never meet its
+	 * DNAT rule): the address fields hold that external address and
+	 * target_port = external_port, because the reply of a flow without
+	 * DNAT comes from where it was sent. The original destination must be
+	 * that address too. */
+	CT_FLOW_UNNATED = 1,
+};
+
 struct ct_flow {
 	uint8_t proto;
 	uint16_t external_port;
@@ -18,6 +30,7 @@ struct ct_flow {
 	uint16_t target_port;
 	uint8_t family;			/* AF_INET6, else IPv4 */
 	uint8_t internal_addr6[16];	/* IPv6 */
+	uint8_t kind;			/* enum ct_flow_kind */
 };
 
 /* A conntrack tuple as the kernel reports it (network byte order). */
@@ -38,7 +51,8 @@ void conntrack_close(struct conntrack *ct);
 #define CT_CLEANUP_SLICE 256
 
 /* One cleanup that the caller can spread over its event loop: the dump
- * (filtered as below) at begin, the deletes a slice at a time. */
+ * (filtered as below) at begin, the deletes a slice at a time. Flows of
+ * both kinds share the dump: one per family, whatever their number. */
 struct ct_cleanup;
 struct ct_cleanup *conntrack_cleanup_begin(struct conntrack *ct, uint32_t orig_dst,
 					   const struct ct_flow *flows, size_t n);
@@ -51,16 +65,22 @@ void conntrack_cleanup_free(struct ct_cleanup *c);
 /* All of it at once: one dump of the IPv4 conntrack table (and one of the
  * IPv6 table when an IPv6 flow is asked for), then the deletes of every
  * matching entry, a slice per round trip.
- * With orig_dst (host order; 0: any) the kernel filters the dump to flows
- * sent to that address (5.8+), so that the NATed traffic of a busy VPN
- * server is not read back on every removal. *deleted counts the entries
- * removed. 0 or -errno. */
+ * With orig_dst (host order; 0: any) the kernel filters the IPv4 dump to
+ * flows sent to that address (5.8+), so that the NATed traffic of a busy VPN
+ * server is not read back on every removal. A family whose flows are all
+ * CT_FLOW_UNNATED is dumped without the DNATed entries (5.15+). *deleted
+ * counts the entries removed. 0 or -errno. */
 int conntrack_delete_flows(struct conntrack *ct, uint32_t orig_dst,
 			   const struct ct_flow *flows, size_t n, size_t *deleted);
 /* The original and reply tuples of one conntrack message: false when it
  * lacks them or they are malformed. Apart so that the fuzzer feeds it. */
 bool conntrack_parse_entry(const struct nlmsghdr *nlh, struct ct_tuple *orig,
 			   struct ct_tuple *reply);
+/* Whether an entry is one of flows (n of them, sorted by
+ * conntrack_sort_flows): apart so that the fuzzer feeds it. */
+void conntrack_sort_flows(struct ct_flow *flows, size_t n);
+bool conntrack_flows_match(const struct ct_flow *flows, size_t n,
+			   const struct ct_tuple *orig, const struct ct_tuple *reply);
 /* Entries the last dump read (for tests and metrics). */
 size_t conntrack_last_dump_size(const struct conntrack *ct);
 

@@ -221,6 +221,30 @@ static int run(struct nft_writer *w, int argc, char **argv)
 		conntrack_close(ct);
 		return ret;
 	}
+	if (!strcmp(cmd, "ctcut") && argc >= 4) {
+		/* ctcut PROTO PORT ADDRESS: the entries sent to ADDRESS (IPv4 or
+		 * IPv6) and PORT that nothing NATed, as a new forward cuts them. */
+		struct conntrack *ct = conntrack_open();
+		struct ct_flow f = { .proto = proto_of(argv[1]),
+				     .external_port = (uint16_t)atoi(argv[2]),
+				     .target_port = (uint16_t)atoi(argv[2]),
+				     .kind = CT_FLOW_UNNATED };
+		size_t deleted = 0;
+
+		if (strchr(argv[3], ':')) {
+			f.family = AF_INET6;
+			addr6_of(argv[3], f.internal_addr6);
+		} else {
+			f.family = AF_INET;
+			f.internal_addr = addr_of(argv[3]);
+		}
+		if (!ct)
+			return -errno;
+		ret = conntrack_delete_flows(ct, 0, &f, 1, &deleted);
+		printf("conntrack deleted=%zu dumped=%zu\n", deleted, conntrack_last_dump_size(ct));
+		conntrack_close(ct);
+		return ret;
+	}
 	fatalx("unknown command %s", cmd);
 }
 

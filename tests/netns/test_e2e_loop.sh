@@ -1,14 +1,18 @@
 #!/bin/bash
 # The event loop never blocks on a client (docs/security.md): a control
 # client that trickles its request and tens of thousands of flows an outsider
-# opened to a forwarded port, cut when the forward goes, while another peer
-# asks for mappings: every answer arrives promptly.
+# opened to a forwarded port, cut when the forward goes, or to a port before
+# it was forwarded, cut when the forward comes, while another peer asks for
+# mappings: every answer arrives promptly.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lab.sh"
 FLOWS=20000
 PROMPT_MS=100
 lab_up || exit 1
-LAB_RATE=0 lab_policy </dev/null	# no rate limit: c2 asks as fast as it can
+LAB_RATE=0 lab_policy <<YAML	# no rate limit: c2 asks as fast as it can
+metrics:
+  listen: 127.0.0.1:9836
+YAML
 lab_start || exit 1
 
 p=$(field external "$(pmp c1 map udp 9000 0 600)")
@@ -38,4 +42,30 @@ check "each within $PROMPT_MS ms (slowest $((${slowest:-999999} / 1000)) ms)" \
 ct_gone() { [ "$(ct_flows)" = 0 ]; }
 check "and all $n flows are cut" 'wait_until 10 ct_gone'
 check "the trickling control client did not stop the daemon" '[ "$(field result "$(pmp c2 op0)")" = 0 ]'
+
+# Flows sent to a port before it is forwarded have entries nothing NATed:
+# the new forward cuts them (else they would never reach it), a slice per
+# turn of the loop.
+q=25500
+in_ns ext "$PMP" $EXT flows $EXT $q $FLOWS >/dev/null
+unnated() { in_ns gw conntrack -L -p udp --orig-port-dst $q --reply-src $EXT 2>/dev/null | grep -c .; }
+m=$(unnated)
+check "the outsider opened $m flows to port $q, which nobody forwards" '[ "$m" -ge $((FLOWS / 2)) ]'
+metric() { in_ns gw curl -s http://127.0.0.1:9836/metrics | sed -n "s/^$1 //p"; }
+deleted=$(metric portgate_conntrack_deleted_total)
+( sleep 0.05; pmp c1 map udp 9100 $q 600 >"$TMPD/mapped" ) &
+MAP=$!
+pmp c2 $reqs >"$TMPD/answers"
+wait "$MAP"
+answered=$(grep -c 'result=0' "$TMPD/answers")
+slowest=$(sed -n 's/.*rtt_us=\([0-9]*\).*/\1/p' "$TMPD/answers" | sort -n | tail -n 1)
+echo "     400 requests during the cut: $answered answered, slowest ${slowest:-?} µs"
+check "c1 got the port $q" 'eq "$(field external "$(cat "$TMPD/mapped")")" $q'
+check "every request during the cut is answered" '[ "$answered" = 400 ]'
+check "each within $PROMPT_MS ms (slowest $((${slowest:-999999} / 1000)) ms)" \
+	'le "$slowest" "$((PROMPT_MS * 1000 - 1))"'
+unnated_gone() { [ "$(unnated)" = 0 ]; }
+check "and all $m un-NATed flows are cut" 'wait_until 10 unnated_gone'
+deleted_grew() { ge "$(metric portgate_conntrack_deleted_total)" $((deleted + m)); }
+check "by the daemon (portgate_conntrack_deleted_total grew by $m or more)" 'wait_until 2 deleted_grew'
 finish

@@ -19,7 +19,8 @@ struct slot {
 
 static struct {
 	struct slot map[2][65536];	/* [tcp?][port] */
-	unsigned refuse, commits, cut;
+	unsigned refuse, commits, cut, unnated, ct_dumps;
+	struct ct_flow last_unnated;
 	bool preloaded;
 	uint32_t external;
 	bool local[2][2][65536];	/* [ipv6?][tcp?][port] */
@@ -45,6 +46,26 @@ static struct slot *slot_of(uint8_t proto, uint16_t port)
 void fake_nft_refuse_commits(unsigned n) { kernel.refuse = n; }
 unsigned fake_nft_commits(void) { return kernel.commits; }
 unsigned fake_nft_flows_cut(void) { return kernel.cut; }
+
+unsigned fake_nft_ct_dumps(void) { return kernel.ct_dumps; }
+
+unsigned fake_nft_unnated_cut(struct ct_flow *last)
+{
+	if (last)
+		*last = kernel.last_unnated;
+	return kernel.unnated;
+}
+
+/* One flow of a cleanup done: counted by kind. */
+static void cut_one(const struct ct_flow *f)
+{
+	if (f->kind == CT_FLOW_UNNATED) {
+		kernel.unnated++;
+		kernel.last_unnated = *f;
+	} else {
+		kernel.cut++;
+	}
+}
 
 /* The ip6 element with e's key (space, proto, port; a pinhole's address). */
 static struct nft_element *v6_find(const struct nft_element *e)
@@ -366,15 +387,17 @@ int conntrack_delete_flows(struct conntrack *ct, uint32_t orig_dst,
 			   const struct ct_flow *flows, size_t n, size_t *deleted)
 {
 	(void)orig_dst;
-	(void)flows;
 	ct->last = n;
-	kernel.cut += (unsigned)n;
+	for (size_t i = 0; i < n; i++)
+		cut_one(&flows[i]);
 	*deleted = 0;
 	return 0;
 }
 
+/* Each flow stands for one entry, cut a slice at a time. */
 struct ct_cleanup {
-	size_t n;
+	struct ct_flow *flows;
+	size_t n, next;
 };
 
 struct ct_cleanup *conntrack_cleanup_begin(struct conntrack *ct, uint32_t orig_dst,
@@ -384,29 +407,38 @@ struct ct_cleanup *conntrack_cleanup_begin(struct conntrack *ct, uint32_t orig_d
 
 	(void)ct;
 	(void)orig_dst;
-	(void)flows;
-	if (c)
+	kernel.ct_dumps++;
+	if (c && n && !(c->flows = malloc(n * sizeof(*flows)))) {
+		free(c);
+		return NULL;
+	}
+	if (c) {
+		if (n)
+			memcpy(c->flows, flows, n * sizeof(*flows));
 		c->n = n;
+	}
 	return c;
 }
 
 int conntrack_cleanup_step(struct ct_cleanup *c, size_t max, size_t *deleted)
 {
-	size_t k = c->n < max ? c->n : max;
+	size_t k = c->n - c->next < max ? c->n - c->next : max;
 
-	c->n -= k;
-	kernel.cut += (unsigned)k;
+	for (size_t i = 0; i < k; i++)
+		cut_one(&c->flows[c->next++]);
 	*deleted += k;
-	return c->n > 0;
+	return c->next < c->n;
 }
 
 size_t conntrack_cleanup_left(const struct ct_cleanup *c)
 {
-	return c->n;
+	return c->n - c->next;
 }
 
 void conntrack_cleanup_free(struct ct_cleanup *c)
 {
+	if (c)
+		free(c->flows);
 	free(c);
 }
 

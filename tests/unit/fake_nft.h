@@ -18,9 +18,16 @@ bool fake_nft_get(uint8_t proto, uint16_t port, struct nft_element *out);
  * port on any address). */
 #define FAKE_NFT_V6_MAX 64
 bool fake_nft_get6(uint8_t space, uint8_t proto, uint16_t port, struct nft_element *out);
-/* Commits tried (refused ones included), and conntrack deletions asked. */
+struct ct_flow;
+/* Commits tried (refused ones included), and conntrack deletions asked:
+ * the flows of removed or moved forwards, and the cuts of un-NATed flows
+ * to a new or moved forward's external address and port (the last one in
+ * *last unless NULL). */
 unsigned fake_nft_commits(void);
 unsigned fake_nft_flows_cut(void);
+unsigned fake_nft_unnated_cut(struct ct_flow *last);
+/* Cleanups begun (each is one conntrack dump per family). */
+unsigned fake_nft_ct_dumps(void);
 /* Elements a previous run left: the next setup adopts them. */
 void fake_nft_preload(const struct nft_element *e);
 void fake_nft_reset(void);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon/announce.h"
 #include "daemon/wgwatch.h"
 #include "nft/nft.h"
 #include "util/log.h"
@@ -70,17 +71,37 @@ size_t gateway_sync_sockets6(struct gateway *g, bool present)
 	return pmp_sockets_sync6(g->sockets, &addrs[0][0], n);
 }
 
+#define EXTERNAL6_ADDRS_MAX 32
+
+/* The external interface's first global IPv6 address, or the one in use
+ * while the interface still has it: the kernel lists a new address first
+ * (a privacy address, one added by hand), and that changes nothing. */
+static bool external6_from_interface(struct gateway *g, uint8_t addr[16])
+{
+	uint8_t addrs[EXTERNAL6_ADDRS_MAX][16];
+	size_t n = 0;
+
+	if (rtnl_ipv6_addrs(wg_watch_rtnl(g->wg), g->policy.ipv6_external_interface,
+			    &addrs[0][0], EXTERNAL6_ADDRS_MAX, &n) < 0 || !n)
+		return false;
+	memcpy(addr, addrs[0], 16);
+	for (size_t i = 1; g->external6.known && i < n; i++)
+		if (!memcmp(addrs[i], g->external6.addr, 16))
+			memcpy(addr, g->external6.addr, 16);
+	return true;
+}
+
+/* A new external IPv6 address is announced (RFC 6887 §14.1.3), as the
+ * IPv4 one is: the schedule is shared. */
 void gateway_sync_external6(struct gateway *g)
 {
 	uint8_t addr[16] = { 0 };
-	size_t n = 0;
 	bool known = false;
 	char text[INET6_ADDRSTRLEN];
 	int ret;
 
 	if (g->policy.ipv6_mode == POLICY_IPV6_NAT66)
-		known = rtnl_ipv6_addrs(wg_watch_rtnl(g->wg), g->policy.ipv6_external_interface,
-					addr, 1, &n) == 0 && n;
+		known = external6_from_interface(g, addr);
 	if (known == g->external6.known && (!known || !memcmp(addr, g->external6.addr, 16)))
 		return;
 	ret = nft_writer_set_external6(g->nft, addr, known ? 1 : 0);
@@ -90,10 +111,11 @@ void gateway_sync_external6(struct gateway *g)
 	}
 	g->external6.known = known;
 	memcpy(g->external6.addr, addr, 16);
-	if (known)
+	if (known) {
 		log_info("external IPv6 address %s (nat66)", inet_ntop(AF_INET6, addr, text,
 									 sizeof(text)));
-	else if (g->policy.ipv6_mode == POLICY_IPV6_NAT66)
+		announcer_start(g->announcer);
+	} else if (g->policy.ipv6_mode == POLICY_IPV6_NAT66)
 		log_warnx("ipv6.external interface %s has no global IPv6 address: IPv6 "
 			  "requests get NETWORK_FAILURE", g->policy.ipv6_external_interface);
 }

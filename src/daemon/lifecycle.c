@@ -275,8 +275,7 @@ int gateway_reload(struct gateway *g, char *err, size_t errlen)
 	wg_watch_set_stale_after(g->wg, next.stale_handshake);
 	wg_watch_set_interval(g->wg, next.poll_interval);
 	gateway_sync_reserved(g);
-	g->external.known = false;	/* re-read, and announce if it moved */
-	gateway_sync_external(g);
+	gateway_sync_external(g);	/* announced if it moved */
 	gateway_sync_external6(g);
 	/* ipv6 turned on or off: the IPv6 sockets follow. */
 	gateway_sync_sockets(g);

@@ -175,18 +175,37 @@ int gateway_sync_sockets(struct gateway *g)
 	return g->tunnel.unbound ? -EADDRINUSE : 0;
 }
 
+#define EXTERNAL_ADDRS_MAX 64
+
+/* The external interface's first IPv4 address, or the one in use while the
+ * interface still has it: an address added beside it (a secondary, a VIP,
+ * one of narrower scope, which the kernel lists first) changes nothing. */
+static bool external_from_interface(struct gateway *g, uint32_t *addr)
+{
+	uint32_t addrs[EXTERNAL_ADDRS_MAX];
+	size_t n = 0;
+
+	if (rtnl_ipv4_addrs(wg_watch_rtnl(g->wg), g->policy.external_interface, addrs,
+			    EXTERNAL_ADDRS_MAX, &n) < 0 || !n)
+		return false;
+	*addr = addrs[0];
+	for (size_t i = 1; g->external.known && i < n; i++)
+		if (addrs[i] == g->external.addr)
+			*addr = g->external.addr;
+	return true;
+}
+
+/* Announced on a change only (RFC 6886 §3.2.1: acquiring an external
+ * address, or a new one); the tunnel coming back announces in
+ * peers_changed. */
 void gateway_sync_external(struct gateway *g)
 {
 	uint32_t addr = g->policy.external_address;
 	bool known = g->policy.has_external_address;
 	int ret;
 
-	if (!known) {
-		size_t n = 0;
-
-		known = rtnl_ipv4_addrs(wg_watch_rtnl(g->wg), g->policy.external_interface,
-					&addr, 1, &n) == 0 && n;
-	}
+	if (!known)
+		known = external_from_interface(g, &addr);
 	if (known == g->external.known && (!known || addr == g->external.addr))
 		return;
 	ret = nft_writer_set_external(g->nft, &addr, known ? 1 : 0);

@@ -183,3 +183,29 @@ nat66_has() { in_ns gw nft list map ip6 portgate forwards | grep -q -- "$1"; }
 # the external port of its first one.
 lt_mapped() { grep -q "^portmap [0-9]* tcp natpmp" "$log"; }
 lt_port() { sed -n 's/^portmap \([0-9]*\) tcp natpmp$/\1/p' "$log" | head -n 1; }
+
+# Announcements (NAT-PMP op 128, PCP ANNOUNCE) reaching c1 on UDP 5350.
+# ann_listen FILE [GW]: a listener in c1 (dual-stack when GW is IPv6)
+# writing one line per datagram to FILE until ANN_PID is killed.
+ann_listen() {
+	bg_ns c1 "$PMP" "${2:-$GWIN}" listen 600 >"$1"
+	ANN_PID=$!
+	wait_until 3 ann_bound
+}
+ann_bound() { in_ns c1 ss -Hlun 'sport = :5350' | grep -q .; }
+ann_count() { grep -c "op=128" "$1"; }
+# ann_rounds FILE: rounds of the schedule heard (one NAT-PMP datagram each).
+ann_rounds() { grep -c "version=0 op=128" "$1"; }
+ann_rounds_reach() { [ "$(ann_rounds "$1")" -ge "$2" ]; }
+ann_grew() { [ "$(ann_count "$1")" -gt "$2" ]; }
+# ann_after FILE SECONDS CMD...: runs CMD, waits at most SECONDS for an
+# announcement, prints how many arrived. The start's schedule (announce.h:
+# 10 rounds, 250 ms doubling) is silent for 16 s after its 7th round: a
+# window in that gap hears only what CMD caused.
+ann_after() {
+	local f=$1 s=$2 n; shift 2
+	n=$(ann_count "$f")
+	"$@" >/dev/null || return 1
+	wait_until "$s" ann_grew "$f" "$n"
+	echo $(( $(ann_count "$f") - n ))
+}

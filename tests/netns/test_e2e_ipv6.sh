@@ -168,6 +168,29 @@ check "[nat66] the ip6 map sends it to c1's port 7000" 'nat66_has "tcp . $e .*: 
 check "[nat66] from outside, TCP to [$EXT6]:$e reaches c1 through the admin's filter" \
 	'wait_until 5 tcp_says ext "[$EXT6]" "$e" c1'
 
+# Only a change of the external IPv6 address is announced (RFC 6887
+# §14.1.3): another address on the interface (listed first by the kernel)
+# changes nothing. A restart with c1 listening; each window falls in the
+# 16 s the start's schedule is silent after its 7th round (lab.sh).
+ANNF="$TMPD/announce.nat66"
+lab_stop
+ann_listen "$ANNF" $GW6
+lab_start || exit 1
+check "[nat66] c1 hears the start's announcements up to the 7th round" 'wait_until 25 ann_rounds_reach "$ANNF" 7'
+n=$(ann_after "$ANNF" 2 in_ns gw ip -6 addr add 2001:db8:e::7/64 dev eth0 nodad)
+check "[nat66] another IPv6 address on the external interface: no announcement within 2 s" 'eq "$n" 0'
+r=$(pmp6 c1 pcpmap tcp 7000 0 600)
+check "[nat66] ... MAP still answers the external address $EXT6" 'eq "$(field extaddr "$r")" $EXT6'
+n=$(ann_after "$ANNF" 2 in_ns gw ip -6 addr del $EXT6/64 dev eth0)
+check "[nat66] the external IPv6 address gone: announced within the same 2 s window" 'ge "$n" 1'
+r=$(pmp6 c1 pcpmap tcp 7000 0 600)
+check "[nat66] ... MAP answers the remaining address" 'eq "$(field extaddr "$r")" 2001:db8:e::7'
+kill "$ANN_PID" 2>/dev/null
+in_ns gw ip -6 addr add $EXT6/64 dev eth0 nodad
+in_ns gw ip -6 addr del 2001:db8:e::7/64 dev eth0
+ext6_back() { eq "$(field extaddr "$(pmp6 c1 pcpmap tcp 7000 0 600)")" $EXT6; }
+check "[nat66] ... and $EXT6 again once it is the only one" 'wait_until 5 ext6_back'
+
 log="$TMPD/lt.nat66.log"
 ip netns exec "$(ns c1)" "$LT_PY" "$LT_CLIENT" 6881 90 :: >"$log" 2>&1 &
 lt_pid=$!; BG_PIDS="$BG_PIDS $lt_pid"

@@ -1,8 +1,9 @@
 #!/bin/bash
 # A highly available pair: two gateways with the same WireGuard keys and
-# peer, keepalived (VRRP) moving the external address and the WireGuard
-# endpoint address, conntrackd replicating established flows
-# (contrib/ha/). Mappings are not replicated: ports are deterministic, so
+# peer, keepalived (VRRP, unicast over the sync link) moving the external
+# address and the WireGuard endpoint address, conntrackd replicating
+# established flows over the same link, both filtered to the other box's
+# address there (contrib/ha/). Mappings are not replicated: ports are deterministic, so
 # the client's next renewal on the new primary gets the same port. The
 # primary dies (everything killed, link down); measured: the VIP moving,
 # the established flow continuing, the renewal's port, a new connection.
@@ -59,7 +60,11 @@ start_gateway() {	# NS PRIORITY SYNC_LOCAL SYNC_PEER
 	chmod 0755 "$run/notify"
 	sed -e "s|@NAME@|$g|; s|@IFACE@|eth0|g; s|@PRIORITY@|$2|; s|@EXTERNAL_VIP@|$EXT_VIP/24|" \
 	    -e "s|@ENDPOINT_VIP@|$EP_VIP/24|; s|@NOTIFY@|$run/notify|g" \
+	    -e "s|@SYNC_IFACE@|sync0|g; s|@SYNC_LOCAL@|$3|g; s|@SYNC_PEER@|$4|g" \
 		"$HA/keepalived.conf.in" >"$run/keepalived.conf"
+	sed -e "s|@SYNC_IFACE@|sync0|g; s|@SYNC_LOCAL@|$3|g; s|@SYNC_PEER@|$4|g" \
+		"$HA/ha-filter.nft.in" >"$run/ha-filter.nft"
+	in_ns $g nft -f "$run/ha-filter.nft" || exit 1
 	cat >"$run/portgate.yaml" <<YAML
 interface: $dev
 external: { address: $EXT_VIP }
@@ -88,6 +93,16 @@ gw_answers() { in_ns c1 "$PMP" $GWIN op0 | grep -q "result=0 "; }
 check "the client's tunnel reaches the primary" 'wait_until 20 gw_answers'
 wg_down_on_gwb() { ! in_ns gwb ip link show "$WG_gwb" | grep -q "state UP\|,UP"; }
 check "gwb, the backup, keeps its tunnel down" 'wait_until 5 wg_down_on_gwb'
+# VRRP runs over the sync link only, filtered to the other box's address
+# (ha-filter.nft): gwb hears gwa there, so its timer never runs out.
+vrrp_heard() {	# NS N: at least N adverts passed the filter's accept
+	local n
+	n=$(in_ns "$1" nft list chain inet portgate_ha input |
+		sed -n 's/.*ip protocol vrrp counter packets \([0-9]*\) .*accept.*/\1/p')
+	ge "$n" "$2"
+}
+check "gwb hears gwa's adverts on the sync link, through the filter" 'wait_until 10 vrrp_heard gwb 5'
+check_not "... and so stays the backup" 'vip_on gwb'
 daemon_up() { in_ns gwa ss -Hlun "sport = :5351" | grep -q "$GWIN"; }
 check "portgated serves on gwa" 'wait_until 5 daemon_up'
 

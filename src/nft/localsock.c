@@ -124,19 +124,43 @@ static int each_cb(const struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
+static void each_init(struct each_ctx *ctx, const struct local_ports_of *at,
+		      void (*cb)(int family, uint8_t proto, uint16_t port, void *arg),
+		      void *arg)
+{
+	uint32_t be = htonl(at->addr4);
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->cb = cb;
+	ctx->arg = arg;
+	memcpy(ctx->addr4, any4_mapped, 12);
+	memcpy(ctx->addr4 + 12, &be, 4);
+	if (at->addr6)
+		memcpy(ctx->addr6, at->addr6, 16);
+}
+
+void local_sockets_parse(const struct nlmsghdr *nlh, int family, uint8_t proto,
+			 const struct local_ports_of *at,
+			 void (*cb)(int family, uint8_t proto, uint16_t port, void *arg),
+			 void *arg)
+{
+	struct each_ctx ctx;
+
+	each_init(&ctx, at, cb, arg);
+	ctx.family = (uint8_t)family;
+	ctx.proto = proto;
+	each_cb(nlh, &ctx);
+}
+
 int local_sockets_each(struct local_sockets *l, const struct local_ports_of *at,
 		       void (*cb)(int family, uint8_t proto, uint16_t port, void *arg),
 		       void *arg)
 {
 	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP };
 	static const uint8_t families[] = { AF_INET, AF_INET6 };
-	struct each_ctx ctx = { .cb = cb, .arg = arg };
-	uint32_t be = htonl(at->addr4);
+	struct each_ctx ctx;
 
-	memcpy(ctx.addr4, any4_mapped, 12);
-	memcpy(ctx.addr4 + 12, &be, 4);
-	if (at->addr6)
-		memcpy(ctx.addr6, at->addr6, 16);
+	each_init(&ctx, at, cb, arg);
 	for (size_t f = 0; f < sizeof(families); f++) {
 		for (size_t i = 0; i < sizeof(protos); i++) {
 			char buf[256];

@@ -38,5 +38,12 @@ bool local_sockets_in_use(const struct local_sockets *l, int family, uint8_t pro
 int local_sockets_each(struct local_sockets *l, const struct local_ports_of *at,
 		       void (*cb)(int family, uint8_t proto, uint16_t port, void *arg),
 		       void *arg);
+/* One message of a dump of family's proto sockets (the kernel's bytes:
+ * fuzzed): cb as above. */
+struct nlmsghdr;
+void local_sockets_parse(const struct nlmsghdr *nlh, int family, uint8_t proto,
+			 const struct local_ports_of *at,
+			 void (*cb)(int family, uint8_t proto, uint16_t port, void *arg),
+			 void *arg);
 
 #endif

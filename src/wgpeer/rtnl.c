@@ -230,7 +230,7 @@ static int all_cb(const struct nlmsghdr *nlh, void *arg)
 	const struct all_ctx *ctx = arg;
 	const struct nlattr *attr, *local = NULL, *address = NULL, *brd = NULL;
 
-	if (nlh->nlmsg_type != RTM_NEWADDR)
+	if (nlh->nlmsg_type != RTM_NEWADDR || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifa)))
 		return 0;
 	mnl_attr_for_each(attr, nlh, sizeof(*ifa)) {
 		switch (mnl_attr_get_type(attr)) {
@@ -249,6 +249,15 @@ static int all_cb(const struct nlmsghdr *nlh, void *arg)
 		ctx->cb(mnl_attr_get_payload(attr), ifa->ifa_prefixlen, ctx->arg);
 	}
 	return 0;
+}
+
+void rtnl_parse_addr(const struct nlmsghdr *nlh,
+		     void (*cb)(const uint8_t addr[16], uint8_t prefixlen, void *arg),
+		     void *arg)
+{
+	struct all_ctx ctx = { cb, arg };
+
+	all_cb(nlh, &ctx);
 }
 
 int rtnl_all_addrs(struct rtnl_watch *w,

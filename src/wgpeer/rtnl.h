@@ -42,5 +42,10 @@ int rtnl_ipv6_addrs(struct rtnl_watch *w, const char *ifname, uint8_t *addrs,
 int rtnl_all_addrs(struct rtnl_watch *w,
 		   void (*cb)(const uint8_t addr[16], uint8_t prefixlen, void *arg),
 		   void *arg);
+/* One message of that dump (the kernel's bytes: fuzzed). */
+struct nlmsghdr;
+void rtnl_parse_addr(const struct nlmsghdr *nlh,
+		     void (*cb)(const uint8_t addr[16], uint8_t prefixlen, void *arg),
+		     void *arg);
 
 #endif

@@ -344,7 +344,12 @@ void gateway_sweep(struct gateway *g, enum change_reason why)
 	mapping_table_foreach(g->mappings, sweep_visit, &ctx);
 	/* What could not be listed is swept at the next poll. */
 	g->sweep_needed = ctx.short_of_memory;
-	if ((!ctx.n && !g->policy.n_forwards) || mapping_table_begin(g->mappings) < 0) {
+	if (!ctx.n && !g->policy.n_forwards) {
+		free(ctx.victims);
+		return;
+	}
+	if (mapping_table_begin(g->mappings) < 0) {
+		g->sweep_needed = true;		/* not now: at the next poll */
 		free(ctx.victims);
 		return;
 	}

@@ -15,6 +15,7 @@ struct addr16 {
 struct own_addrs {
 	struct addr16 *v;	/* sorted, no duplicates */
 	size_t n;
+	bool stale;		/* the last read failed */
 };
 
 struct collect {
@@ -32,8 +33,10 @@ static void add(struct collect *c, const uint8_t addr[16])
 	memcpy(c->v[c->n++].b, addr, 16);
 }
 
-/* An IPv4 subnet's first and last address are its network and broadcast
- * addresses: the gateway answers both as its own. */
+/* The kernel answers more than the listed addresses: an IPv4 subnet's
+ * network and broadcast addresses, and an IPv6 prefix's subnet-router
+ * anycast address (prefix::, added to the local table for every address
+ * shorter than /127 while forwarding is on). */
 static void collect_addr(const uint8_t addr[16], uint8_t prefixlen, void *arg)
 {
 	struct collect *c = arg;
@@ -41,7 +44,17 @@ static void collect_addr(const uint8_t addr[16], uint8_t prefixlen, void *arg)
 	uint8_t edge[16];
 
 	add(c, addr);
-	if (!addr_v4(addr, &v4) || prefixlen >= 31)
+	if (!addr_v4(addr, &v4)) {
+		if (prefixlen >= 127)
+			return;
+		memset(edge, 0, sizeof(edge));
+		memcpy(edge, addr, prefixlen / 8);
+		if (prefixlen % 8)
+			edge[prefixlen / 8] = addr[prefixlen / 8] & (uint8_t)(0xff << (8 - prefixlen % 8));
+		add(c, edge);
+		return;
+	}
+	if (prefixlen >= 31)
 		return;
 	mask = prefixlen ? ~0u << (32 - prefixlen) : 0;
 	addr_from_v4(edge, v4 | ~mask);
@@ -76,6 +89,7 @@ int own_addrs_refresh(struct own_addrs *o, struct rtnl_watch *rtnl)
 
 	if (ret == 0 && c.short_of_memory)
 		ret = -ENOMEM;
+	o->stale = ret < 0;
 	if (ret < 0) {
 		free(c.v);
 		return ret;
@@ -98,4 +112,9 @@ int own_addrs_refresh(struct own_addrs *o, struct rtnl_watch *rtnl)
 bool own_addrs_has(const struct own_addrs *o, const uint8_t addr[16])
 {
 	return o->n && bsearch(addr, o->v, o->n, sizeof(*o->v), cmp);
+}
+
+bool own_addrs_stale(const struct own_addrs *o)
+{
+	return o->stale;
 }

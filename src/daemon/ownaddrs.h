@@ -1,5 +1,6 @@
 /* The gateway's own addresses: every address of every interface, both
- * families, and the broadcast addresses of its IPv4 subnets. A forward to
+ * families, the network and broadcast addresses of its IPv4 subnets and
+ * the subnet-router anycast addresses of its IPv6 prefixes. A forward to
  * one of them would hand a service of the gateway itself (a tunnel-only
  * ssh, a panel on the LAN address) to the Internet: none may be a
  * forward's target, whatever a peer's allowed-ips cover. */
@@ -19,5 +20,7 @@ void own_addrs_free(struct own_addrs *o);
 int own_addrs_refresh(struct own_addrs *o, struct rtnl_watch *rtnl);
 /* addr in 16 bytes, IPv4 written IPv4-mapped. */
 bool own_addrs_has(const struct own_addrs *o, const uint8_t addr[16]);
+/* The last refresh failed: read them again at the next chance. */
+bool own_addrs_stale(const struct own_addrs *o);
 
 #endif

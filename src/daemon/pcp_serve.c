@@ -16,6 +16,8 @@
 #include "daemon/request.h"
 #include "natpmp/pcp.h"
 #include "util/addrclass.h"
+#include "util/base64.h"
+#include "util/log.h"
 
 static enum stat_pcp_op op_label(const struct pcp_request *req)
 {
@@ -67,7 +69,13 @@ static bool internal_address(struct gateway *g, const struct pcp_request *req,
 	if (!req->has_third_party)
 		return true;
 	if (addr_v4(src, &v4) != addr_v4(req->third_party, &v4)) {
+		char name[9];
+
+		/* A lease is of one family: the source's. */
 		stats_target_refused(&g->stats, TARGET_NOT_OWNED);
+		key_to_short(name, peer);
+		log_warnx("pcp: peer %s asked for a THIRD_PARTY of the other family: refused",
+			  name);
 		return false;
 	}
 	if (!request_target_allowed(g, peer, req->third_party))

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "daemon/announce.h"
+#include "daemon/ownaddrs.h"
 #include "daemon/sockets.h"
 #include "daemon/wgwatch.h"
 #include "natpmp/codec.h"
@@ -131,6 +132,8 @@ static void peers_changed(void *arg, struct wg_events *ev, unsigned flags)
 		gateway_sweep_local_services(g);
 	if (g->tunnel.unbound)
 		gateway_sync_sockets(g);
+	if (own_addrs_stale(g->own))
+		gateway_sync_own_addrs(g);
 	/* After a restart, adopted mappings whose peer is not there go; after
 	 * a refused drop, the same sweep catches up. */
 	if (flags & WG_WATCH_FIRST_READ)
@@ -177,9 +180,10 @@ int gateway_sync_sockets(struct gateway *g)
 
 #define EXTERNAL_ADDRS_MAX 64
 
-/* The external interface's first IPv4 address, or the one in use while the
- * interface still has it: an address added beside it (a secondary, a VIP,
- * one of narrower scope, which the kernel lists first) changes nothing. */
+/* The external interface's first global IPv4 address, or the one in use
+ * while the interface still has it: an address added beside it (a
+ * secondary, a VIP) changes nothing, and one of narrower scope is never
+ * listed (rtnl_ipv4_addrs). */
 static bool external_from_interface(struct gateway *g, uint32_t *addr)
 {
 	uint32_t addrs[EXTERNAL_ADDRS_MAX];

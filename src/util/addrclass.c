@@ -41,6 +41,9 @@ static enum addr_class class_of_v4(uint32_t a)
 enum addr_class addr_class_of(const uint8_t a[16])
 {
 	static const uint8_t zero[16];
+	static const uint8_t siit[12] = { [8] = 0xff, [9] = 0xff };	/* ::ffff:0:0:0/96 */
+	static const uint8_t nat64[12] = { 0, 0x64, 0xff, 0x9b };	/* 64:ff9b::/96 */
+	static const uint8_t nat64_local[6] = { 0, 0x64, 0xff, 0x9b, 0, 1 };	/* 64:ff9b:1::/48 */
 	uint32_t v4;
 
 	if (addr_v4(a, &v4))
@@ -56,6 +59,9 @@ enum addr_class addr_class_of(const uint8_t a[16])
 			return a[15] ? ADDR_LOOPBACK : ADDR_UNSPECIFIED;
 		return ADDR_RESERVED;
 	}
+	if (!memcmp(a, siit, sizeof(siit)) || !memcmp(a, nat64, sizeof(nat64)) ||
+	    !memcmp(a, nat64_local, sizeof(nat64_local)))
+		return ADDR_RESERVED;
 	return ADDR_UNICAST;
 }
 

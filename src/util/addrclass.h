@@ -14,7 +14,10 @@ enum addr_class {
 	ADDR_MULTICAST = 1u << 2,	/* 224.0.0.0/4, ff00::/8 */
 	ADDR_BROADCAST = 1u << 3,	/* 255.255.255.255 */
 	ADDR_LINK_LOCAL = 1u << 4,	/* 169.254.0.0/16, fe80::/10 */
-	ADDR_RESERVED = 1u << 5,	/* 240.0.0.0/4; IPv6 with an IPv4 inside */
+	/* 240.0.0.0/4; IPv6 forms that stand for IPv4 (::/96, ::ffff:0:0:0/96,
+	 * NAT64's 64:ff9b::/96 and 64:ff9b:1::/48): a translator on the
+	 * gateway would take them to any IPv4 host, the gateway's own too. */
+	ADDR_RESERVED = 1u << 5,
 };
 #define ADDR_CLASS_ALL 0x3fu
 

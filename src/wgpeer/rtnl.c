@@ -125,8 +125,10 @@ static int addr_cb(const struct nlmsghdr *nlh, void *arg)
 	struct addr_ctx *ctx = arg;
 	const struct nlattr *attr, *local = NULL, *address = NULL;
 
+	/* Global ones only: a link- or host-scope address (169.254.x, one
+	 * added by hand) is listed first and is nobody's way in. */
 	if (nlh->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != AF_INET ||
-	    (int)ifa->ifa_index != ctx->ifindex)
+	    (int)ifa->ifa_index != ctx->ifindex || ifa->ifa_scope != RT_SCOPE_UNIVERSE)
 		return 0;
 	mnl_attr_for_each(attr, nlh, sizeof(*ifa)) {
 		if (mnl_attr_get_type(attr) == IFA_LOCAL)

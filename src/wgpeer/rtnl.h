@@ -27,7 +27,7 @@ bool rtnl_watch_drain(struct rtnl_watch *w);
 /* Queries go through the watch's own query socket, opened once. */
 int rtnl_link_get(struct rtnl_watch *w, const char *ifname,
 		  struct rtnl_link_state *state);
-/* IPv4 addresses of ifname, host byte order, at most max. */
+/* Global IPv4 addresses of ifname, host byte order, at most max. */
 int rtnl_ipv4_addrs(struct rtnl_watch *w, const char *ifname, uint32_t *addrs,
 		    size_t max, size_t *n);
 /* Global IPv6 addresses of ifname ready for use (DAD done), 16 bytes each

@@ -8,7 +8,13 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lab.sh"
 lab_up || exit 1
+lab_ipv6 || exit 1
+lab_policy <<YAML
+ipv6:
+  mode: nat66
+YAML
 lab_start || exit 1
+wait_until 5 daemon_listening6
 
 # c2_routes PREFIXES: sets c2's allowed-ips on the gateway and waits for
 # the daemon's next poll to have read them (it logs each change).
@@ -25,7 +31,7 @@ has_target() { targets | grep -qx "$1"; }
 
 # A service of the gateway's on its tunnel address only (an admin's ssh).
 bg_ns gw socat TCP-LISTEN:2200,bind=$GWIN,reuseaddr,fork SYSTEM:"echo gw-only"
-c2_routes 10.66.0.3/32,10.66.0.0/24
+c2_routes 10.66.0.3/32,10.66.0.0/24,$C2_6/128,2001:db8:66::/64
 
 # --- 1. THIRD_PARTY: never the gateway itself -------------------------------
 r=$(pmp c2 pcpmap tcp 2200 0 600 third=$GWIN); echo "     $r"
@@ -34,6 +40,7 @@ check "... and no forward points at the gateway" 'no_target $GWIN'
 check "... and the log says why" 'grep -q "$GWIN, which is an address of the gateway itself" "$DLOG"'
 r=$(pmp c2 pcpmap tcp 2200 0 600 third=127.0.0.1)
 check "THIRD_PARTY = loopback: NOT_AUTHORIZED" 'eq "$(field result "$r")" 2'
+check "... refused as loopback, not as another's address" 'grep -q "127.0.0.1, which is not a host address" "$DLOG"'
 r=$(pmp c2 pcpmap tcp 2200 0 600 third=$EXT)
 check "THIRD_PARTY = the external address (not in its allowed-ips): NOT_AUTHORIZED" 'eq "$(field result "$r")" 2'
 r=$(pmp c2 pcpmap tcp 2201 0 600 third=10.66.0.50); echo "     $r"
@@ -45,13 +52,25 @@ check "a forward to an address the gateway takes is dropped" 'wait_until 3 no_ta
 check "... with its reason logged" 'grep -q "dropped (its address is the gateway.s own now)" "$DLOG"'
 in_ns gw ip addr del 10.66.0.50/32 dev lo
 
+# The same over IPv6 (NAT66): c2's allowed-ips hold the tunnel's /64.
+r=$(pmp6 c2 pcpmap tcp 2200 0 600 third=$GW6)
+check "IPv6 THIRD_PARTY = the gateway's tunnel address: NOT_AUTHORIZED" 'eq "$(field result "$r")" 2'
+r=$(pmp6 c2 pcpmap udp 2200 0 600 third=2001:db8:66::)
+check "IPv6 THIRD_PARTY = its prefix's subnet-router anycast (the gateway's): NOT_AUTHORIZED" \
+	'eq "$(field result "$r")" 2'
+check "... refused as the gateway's own" \
+	'grep -q "2001:db8:66::, which is an address of the gateway itself" "$DLOG"'
+r=$(pmp6 c2 pcpmap udp 2202 0 600 third=2001:db8:66::50)
+check "IPv6 THIRD_PARTY = a host of its /64: granted" 'eq "$(field result "$r")" 0'
+check "... and forwarded there" 'nat66_has "2001:db8:66::50 . 2202"'
+
 # --- THIRD_PARTY through a catch-all prefix --------------------------------
-c2_routes 10.66.0.3/32,10.66.0.0/24,0.0.0.0/0
+c2_routes 10.66.0.3/32,10.66.0.0/24,$C2_6/128,0.0.0.0/0
 r=$(pmp c2 pcpmap tcp 22 0 600 third=203.0.113.2); echo "     $r"
 check "THIRD_PARTY owned only through 0.0.0.0/0: NOT_AUTHORIZED" 'eq "$(field result "$r")" 2'
 check "... and nothing points at the outside host" 'no_target 203.0.113.2'
 check "c2 itself (its own /32) is still served" 'eq "$(field result "$(pmp c2 map tcp 9000 0 600)")" 0'
-c2_routes 10.66.0.3/32,10.66.0.0/24
+c2_routes 10.66.0.3/32,10.66.0.0/24,$C2_6/128
 
 # --- 3. a host of c2's /24 given its own peer ---------------------------------
 r=$(pmp c2 pcpmap tcp 2207 0 600 third=10.66.0.7)
@@ -72,9 +91,11 @@ bg_ns gw socat UDP6-RECVFROM:21011,ipv6only=0,reuseaddr,fork SYSTEM:"echo gw-ser
 wait_until 5 sh -c "ip netns exec $(ns gw) ss -6Hltn 'sport = :21010' | grep -q ."
 wait_until 5 sh -c "ip netns exec $(ns gw) ss -6Hlun 'sport = :21011' | grep -q ."
 r=$(pmp c1 map tcp 7010 21010 600); t=$(field external "$r")
-check "a port held by a dual-stack TCP listener is not granted (got $t)" 'ne "$t" 21010'
+check "c1 asking for 21010 (a dual-stack TCP listener's) gets a port" 'eq "$(field result "$r")" 0'
+check "... not 21010 (got $t)" 'ne "$t" 21010'
 r=$(pmp c1 map udp 7011 21011 600); u=$(field external "$r")
-check "a port held by a dual-stack UDP socket is not granted (got $u)" 'ne "$u" 21011'
+check "c1 asking for 21011 (a dual-stack UDP socket's) gets a port" 'eq "$(field result "$r")" 0'
+check "... not 21011 (got $u)" 'ne "$u" 21011'
 check "the outside host still reaches the service on $EXT:21010" \
 	'eq "$(echo | in_ns ext timeout 5 socat -T 2 - TCP:$EXT:21010 2>/dev/null)" gw-service'
 r=$(pmp c1 map tcp 7012 21012 600)

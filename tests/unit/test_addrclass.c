@@ -48,6 +48,10 @@ static void ipv6_classes(void **state)
 	assert_int_equal(class_of("fe80::1"), ADDR_LINK_LOCAL);
 	assert_int_equal(class_of("febf::1"), ADDR_LINK_LOCAL);
 	assert_int_equal(class_of("::10.2.0.2"), ADDR_RESERVED);	/* IPv4-compatible */
+	assert_int_equal(class_of("64:ff9b::10.66.0.1"), ADDR_RESERVED);	/* NAT64 */
+	assert_int_equal(class_of("64:ff9b:1::a42:1"), ADDR_RESERVED);
+	assert_int_equal(class_of("::ffff:0:10.66.0.1"), ADDR_RESERVED);	/* SIIT */
+	assert_int_equal(class_of("64:ff9c::1"), ADDR_UNICAST);
 	assert_int_equal(class_of("fec0::1"), ADDR_UNICAST);
 	assert_int_equal(class_of("2001:db8::7"), ADDR_UNICAST);
 	assert_int_equal(class_of("fd00:2::2"), ADDR_UNICAST);

@@ -263,8 +263,6 @@ static void third_party_never_the_gateway(void **state)
 	assert_int_equal(fake_nft_count(), 1);
 }
 
-/* THIRD_PARTY owned only through a catch-all allowed-ip is refused as a
- * source owned that way is, though the source itself has its own /32. */
 static bool kernel_empty(void *arg)
 {
 	(void)arg;
@@ -296,6 +294,8 @@ static int setup_catch_all(void **state)
 	return 0;
 }
 
+/* THIRD_PARTY owned only through a catch-all allowed-ip is refused as a
+ * source owned that way is, though the source itself has its own /32. */
 static void third_party_catch_all_refused(void **state)
 {
 	struct harness *h = *state;

@@ -91,6 +91,11 @@ void ct_queue_close(struct ct_queue *q)
 	free(q);
 }
 
+bool ct_queue_idle(const struct ct_queue *q)
+{
+	return !q->n && !q->running;
+}
+
 void ct_queue_flush(struct ct_queue *q)
 {
 	while (q->ct && step(q))

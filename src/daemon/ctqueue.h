@@ -8,6 +8,7 @@
 #ifndef PORTGATE_DAEMON_CTQUEUE_H
 #define PORTGATE_DAEMON_CTQUEUE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,5 +28,8 @@ void ct_queue_push(struct ct_queue *q, const struct ct_flow *flows, size_t n,
 		   uint32_t external_addr);
 /* Cuts everything queued, now (shutdown). */
 void ct_queue_flush(struct ct_queue *q);
+/* Nothing queued and no cleanup between slices: every flow pushed so far
+ * has been cut (what a test waits for before it counts). */
+bool ct_queue_idle(const struct ct_queue *q);
 
 #endif

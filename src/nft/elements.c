@@ -24,8 +24,6 @@
 #define ELEMS_PER_MSG 200
 #define ELEM_TAG "pg1"
 
-#define KEY_MAX 24
-#define DATA_MAX 20
 
 static uint32_t family_of(uint8_t space)
 {
@@ -37,14 +35,12 @@ static const char *set_of(uint8_t space)
 	return space == NFT_SPACE_PINHOLE ? NFT_SET_PINHOLES : NFT_MAP_FORWARDS;
 }
 
-/* Concatenations pad every field to 4 bytes: tcp . 8080 is
- * 06 00 00 00 1f 90 00 00; a pinhole's key is its address first.
- * Returns the key's length. */
-static uint32_t encode_key(uint8_t key[KEY_MAX], const struct nft_element *e)
+/* A pinhole's key is its address first. */
+uint32_t nft_encode_key(uint8_t key[NFT_KEY_MAX], const struct nft_element *e)
 {
 	uint16_t be = htons(e->external_port);
 
-	memset(key, 0, KEY_MAX);
+	memset(key, 0, NFT_KEY_MAX);
 	if (e->space == NFT_SPACE_PINHOLE) {
 		memcpy(key, e->addr6, 16);
 		key[16] = e->proto;
@@ -56,13 +52,12 @@ static uint32_t encode_key(uint8_t key[KEY_MAX], const struct nft_element *e)
 	return 8;
 }
 
-/* The map's data (0 bytes for a pinhole). */
-static uint32_t encode_data(uint8_t data[DATA_MAX], const struct nft_element *e)
+uint32_t nft_encode_data(uint8_t data[NFT_DATA_MAX], const struct nft_element *e)
 {
 	uint32_t addr_be = htonl(e->addr);
 	uint16_t port_be = htons(e->target_port);
 
-	memset(data, 0, DATA_MAX);
+	memset(data, 0, NFT_DATA_MAX);
 	if (e->space == NFT_SPACE_PINHOLE)
 		return 0;
 	if (e->space == NFT_SPACE_NAT66) {
@@ -181,19 +176,19 @@ static struct nftnl_set_elem *elem_of(const struct nft_writer *w,
 {
 	uint64_t grace_ms = (uint64_t)w->cfg.timeout_grace_s * 1000;
 	struct nftnl_set_elem *se = nftnl_set_elem_alloc();
-	uint8_t key[KEY_MAX], data[DATA_MAX];
+	uint8_t key[NFT_KEY_MAX], data[NFT_DATA_MAX];
 	uint32_t dlen;
 
 	if (!se)
 		return NULL;
-	nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY, key, encode_key(key, e));
+	nftnl_set_elem_set(se, NFTNL_SET_ELEM_KEY, key, nft_encode_key(key, e));
 	if (!put)
 		return se;
 	if (!encode_userdata(se, e)) {
 		nftnl_set_elem_free(se);
 		return NULL;
 	}
-	if ((dlen = encode_data(data, e)))
+	if ((dlen = nft_encode_data(data, e)))
 		nftnl_set_elem_set(se, NFTNL_SET_ELEM_DATA, data, dlen);
 	/* Without a timeout an element stays (a static forward). */
 	if (e->lifetime_s)
@@ -434,6 +429,36 @@ static int parse_elem_comment(const struct nftnl_udata *attr, void *data)
 	return MNL_CB_OK;
 }
 
+void nft_decode_key_data(struct nft_element *e, const uint8_t *key, uint32_t klen,
+			 const uint8_t *data, uint32_t dlen)
+{
+	uint16_t port_be;
+	uint32_t addr_be;
+
+	if (key && klen == 8) {
+		e->proto = key[0];
+		memcpy(&port_be, key + 4, 2);
+		e->external_port = ntohs(port_be);
+	}
+	if (key && klen == 24 && e->space == NFT_SPACE_PINHOLE) {
+		memcpy(e->addr6, key, 16);
+		e->proto = key[16];
+		memcpy(&port_be, key + 20, 2);
+		e->external_port = e->target_port = ntohs(port_be);
+	}
+	if (data && dlen == 20 && e->space == NFT_SPACE_NAT66) {
+		memcpy(e->addr6, data, 16);
+		memcpy(&port_be, data + 16, 2);
+		e->target_port = ntohs(port_be);
+	}
+	if (data && dlen == 8 && e->space == NFT_SPACE_IPV4) {
+		memcpy(&addr_be, data, 4);
+		memcpy(&port_be, data + 4, 2);
+		e->addr = ntohl(addr_be);
+		e->target_port = ntohs(port_be);
+	}
+}
+
 static void decode_elem(const struct nft_writer *w, uint8_t space,
 			struct nftnl_set_elem *se, struct nft_element *e)
 {
@@ -442,33 +467,10 @@ static void decode_elem(const struct nft_writer *w, uint8_t space,
 	const uint8_t *data = nftnl_set_elem_get(se, NFTNL_SET_ELEM_DATA, &dlen);
 	const void *ud = nftnl_set_elem_get(se, NFTNL_SET_ELEM_USERDATA, &ulen);
 	uint64_t grace_ms = (uint64_t)w->cfg.timeout_grace_s * 1000, left = 0;
-	uint16_t port_be;
-	uint32_t addr_be;
 
 	memset(e, 0, sizeof(*e));
 	e->space = space;
-	if (key && klen == 8) {
-		e->proto = key[0];
-		memcpy(&port_be, key + 4, 2);
-		e->external_port = ntohs(port_be);
-	}
-	if (key && klen == 24 && space == NFT_SPACE_PINHOLE) {
-		memcpy(e->addr6, key, 16);
-		e->proto = key[16];
-		memcpy(&port_be, key + 20, 2);
-		e->external_port = e->target_port = ntohs(port_be);
-	}
-	if (data && dlen == 20 && space == NFT_SPACE_NAT66) {
-		memcpy(e->addr6, data, 16);
-		memcpy(&port_be, data + 16, 2);
-		e->target_port = ntohs(port_be);
-	}
-	if (data && dlen == 8 && space == NFT_SPACE_IPV4) {
-		memcpy(&addr_be, data, 4);
-		memcpy(&port_be, data + 4, 2);
-		e->addr = ntohl(addr_be);
-		e->target_port = ntohs(port_be);
-	}
+	nft_decode_key_data(e, key, klen, data, dlen);
 	if (nftnl_set_elem_is_set(se, NFTNL_SET_ELEM_EXPIRATION))
 		left = nftnl_set_elem_get_u64(se, NFTNL_SET_ELEM_EXPIRATION);
 	e->remaining_ms = left > grace_ms ? left - grace_ms : 0;

@@ -26,6 +26,17 @@ struct nft_txn {
 	size_t ndels, cap_dels;
 };
 
+/* An element's key and data as the kernel holds them (elements.c). Every
+ * field of a concatenation is padded to 4 bytes: tcp . 8080 is
+ * 06 00 00 00 1f 90 00 00. The lengths returned; data is 0 bytes for a
+ * pinhole. decode fills what the bytes say, the rest of e untouched. */
+#define NFT_KEY_MAX 24
+#define NFT_DATA_MAX 20
+uint32_t nft_encode_key(uint8_t key[NFT_KEY_MAX], const struct nft_element *e);
+uint32_t nft_encode_data(uint8_t data[NFT_DATA_MAX], const struct nft_element *e);
+void nft_decode_key_data(struct nft_element *e, const uint8_t *key, uint32_t klen,
+			 const uint8_t *data, uint32_t dlen);
+
 /* Sends the batch, reads every ack, frees the batch. */
 int writer_commit_batch(struct nft_writer *w, struct nl_batch *b);
 

@@ -19,6 +19,7 @@
 
 #include "daemon/core.h"
 #include "daemon/commands.h"
+#include "daemon/ctqueue.h"
 #include "daemon/ownaddrs.h"
 #include "daemon/policy.h"
 #include "fake_nft.h"
@@ -282,6 +283,28 @@ bool harness_run_until(struct harness *h, bool (*done)(void *arg), void *arg,
 		harness_run(h, 20);
 	}
 	return true;
+}
+
+static bool conntrack_idle(void *arg)
+{
+	return ct_queue_idle(((struct harness *)arg)->g->ctq);
+}
+
+void harness_settle_conntrack(struct harness *h)
+{
+	assert_true(harness_run_until(h, conntrack_idle, h, 2000));
+}
+
+static bool readable(void *arg)
+{
+	struct pollfd pfd = { .fd = *(int *)arg, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) == 1;
+}
+
+void harness_run_until_readable(struct harness *h, int fd, int deadline_ms)
+{
+	assert_true(harness_run_until(h, readable, &fd, deadline_ms));
 }
 
 void harness_send(struct harness *h, int client, const void *buf, size_t len)

@@ -48,6 +48,12 @@ void harness_run(struct harness *h, int ms);
 /* Runs it until done(arg) holds, at most deadline_ms: whether it held. */
 bool harness_run_until(struct harness *h, bool (*done)(void *arg), void *arg,
 		       int deadline_ms);
+/* Runs it until the conntrack queue has cut everything pushed so far (a
+ * failed assertion after 2 s). */
+void harness_settle_conntrack(struct harness *h);
+/* Runs it until fd has something to read, or its end (a failed assertion
+ * after deadline_ms). */
+void harness_run_until_readable(struct harness *h, int fd, int deadline_ms);
 /* Client i sends a datagram to the gateway. */
 void harness_send(struct harness *h, int client, const void *buf, size_t len);
 /* The gateway serves everything sent so far, as one batch. */

@@ -24,7 +24,6 @@
 enum { A, B };
 
 #define EXTERNAL_ADDR 0xc0000201	/* 192.0.2.1, the harness's policy */
-#define CUT_MS 100			/* > CT_QUEUE_DELAY_MS */
 
 /* One mapping request answered with success: its external port. */
 static uint16_t map(struct harness *h, int client, uint8_t op, uint16_t internal,
@@ -47,7 +46,7 @@ static void a_new_forward_cuts_what_was_already_arriving(void **state)
 	assert_int_equal(map(h, A, NATPMP_OP_MAP_UDP, 9000, 25000, 60), 25000);
 	/* Queued: cut once the answer is out, CT_QUEUE_DELAY_MS later. */
 	assert_int_equal(fake_nft_unnated_cut(NULL), 0);
-	harness_run(h, CUT_MS);
+	harness_settle_conntrack(h);
 	assert_int_equal(fake_nft_unnated_cut(&f), 1);
 	assert_int_equal(f.kind, CT_FLOW_UNNATED);
 	assert_int_equal(f.family, AF_INET);
@@ -60,7 +59,7 @@ static void a_new_forward_cuts_what_was_already_arriving(void **state)
 	assert_int_equal(fake_nft_flows_cut(), 0);
 	/* The other protocol of the same lease is a new element too. */
 	assert_int_equal(map(h, A, NATPMP_OP_MAP_TCP, 9000, 0, 60), 25000);
-	harness_run(h, CUT_MS);
+	harness_settle_conntrack(h);
 	assert_int_equal(fake_nft_unnated_cut(&f), 2);
 	assert_int_equal(f.proto, IPPROTO_TCP);
 }
@@ -70,17 +69,17 @@ static void a_renewal_cuts_nothing(void **state)
 	struct harness *h = *state;
 
 	assert_int_equal(map(h, A, NATPMP_OP_MAP_UDP, 9000, 25000, 60), 25000);
-	harness_run(h, CUT_MS);
+	harness_settle_conntrack(h);
 	assert_int_equal(fake_nft_unnated_cut(NULL), 1);
 	/* Renewed: the flows it NATs meanwhile are its own; none is cut. */
 	assert_int_equal(map(h, A, NATPMP_OP_MAP_UDP, 9000, 25000, 120), 25000);
 	assert_int_equal(map(h, A, NATPMP_OP_MAP_UDP, 9000, 0, 60), 25000);
-	harness_run(h, CUT_MS);
+	harness_settle_conntrack(h);
 	assert_int_equal(fake_nft_unnated_cut(NULL), 1);
 	assert_int_equal(fake_nft_flows_cut(), 0);
 	/* Deleted: its own flows go, nothing else. */
 	map(h, A, NATPMP_OP_MAP_UDP, 9000, 0, 0);
-	harness_run(h, CUT_MS);
+	harness_settle_conntrack(h);
 	assert_int_equal(fake_nft_flows_cut(), 1);
 	assert_int_equal(fake_nft_unnated_cut(NULL), 1);
 }
@@ -94,7 +93,7 @@ static void a_burst_is_one_cleanup(void **state)
 	harness_map(h, A, NATPMP_OP_MAP_UDP, 6881, 0, 60);
 	harness_map(h, B, NATPMP_OP_MAP_UDP, 6881, 0, 60);
 	harness_serve(h);
-	harness_run(h, CUT_MS);
+	harness_settle_conntrack(h);
 	assert_int_equal(fake_nft_unnated_cut(NULL), 2);
 	assert_int_equal(fake_nft_ct_dumps(), dumps + 1);
 }
@@ -114,7 +113,7 @@ static void a_moved_forward_cuts_both(void **state)
 	assert_int_equal(mapping_table_begin(h->g->mappings), 0);
 	assert_int_equal(mapping_table_put_static(h->g->mappings, &v), 0);
 	assert_int_equal(gateway_apply(h->g, REASON_POLICY), 0);
-	harness_run(h, CUT_MS);
+	harness_settle_conntrack(h);
 	assert_int_equal(fake_nft_unnated_cut(NULL), 1);
 	assert_int_equal(fake_nft_flows_cut(), 0);
 	dumps = fake_nft_ct_dumps();
@@ -122,7 +121,7 @@ static void a_moved_forward_cuts_both(void **state)
 	assert_int_equal(mapping_table_begin(h->g->mappings), 0);
 	assert_int_equal(mapping_table_put_static(h->g->mappings, &v), 0);
 	assert_int_equal(gateway_apply(h->g, REASON_POLICY), 0);
-	harness_run(h, CUT_MS);
+	harness_settle_conntrack(h);
 	assert_int_equal(fake_nft_flows_cut(), 1);
 	assert_int_equal(fake_nft_unnated_cut(&f), 2);
 	assert_int_equal(f.external_port, 2222);
@@ -142,7 +141,7 @@ static void a_refused_forward_cuts_nothing(void **state)
 	harness_serve(h);
 	assert_int_equal(harness_recv(h, A, buf, sizeof(buf)), 16);
 	assert_int_equal(buf[3], NATPMP_RESULT_NETWORK_FAILURE);
-	harness_run(h, CUT_MS);
+	harness_settle_conntrack(h);
 	assert_int_equal(fake_nft_unnated_cut(NULL), 0);
 }
 

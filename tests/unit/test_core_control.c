@@ -110,15 +110,14 @@ static void trickling_client(void **state)
 	char *got;
 
 	assert_int_equal(send(slow, "{\"comm", 6, 0), 6);
-	harness_run(h, 50);
 	fast = connect_control(h);
 	assert_int_equal(send(fast, "{\"command\": \"status\"}\n", 22, 0), 22);
-	harness_run(h, 50);
+	harness_run_until_readable(h, fast, 1000);
 	got = read_now(fast);
 	assert_non_null(got);
 	assert_non_null(strstr(got, "\"version\""));
 	assert_null(read_now(slow));		/* still waiting, not answered */
-	harness_run(h, CONTROL_DEADLINE_MS + 100);
+	harness_run_until_readable(h, slow, CONTROL_DEADLINE_MS + 1000);
 	got = read_now(slow);
 	assert_non_null(got);
 	assert_string_equal(got, "");		/* closed at the deadline */
@@ -134,15 +133,15 @@ static void connection_cap(void **state)
 	int fds[CONTROL_MAX_CONNECTIONS + 1];
 	char *got;
 
-	for (int i = 0; i <= CONTROL_MAX_CONNECTIONS; i++) {
+	/* Accepted in the order they came: the last is one too many. */
+	for (int i = 0; i <= CONTROL_MAX_CONNECTIONS; i++)
 		fds[i] = connect_control(h);
-		harness_run(h, 5);
-	}
+	harness_run_until_readable(h, fds[CONTROL_MAX_CONNECTIONS], 1000);
 	got = read_now(fds[CONTROL_MAX_CONNECTIONS]);
 	assert_non_null(got);
 	assert_string_equal(got, "");
 	assert_int_equal(send(fds[0], "{\"command\": \"list\"}\n", 20, 0), 20);
-	harness_run(h, 20);
+	harness_run_until_readable(h, fds[0], 1000);
 	got = read_now(fds[0]);
 	assert_non_null(got);
 	assert_non_null(strstr(got, "\"mappings\""));
@@ -161,7 +160,7 @@ static void oversized_request(void **state)
 
 	memset(big, ' ', sizeof(big));
 	assert_int_equal(send(fd, big, sizeof(big), 0), (ssize_t)sizeof(big));
-	harness_run(h, 50);
+	harness_run_until_readable(h, fd, 1000);
 	got = read_now(fd);
 	assert_non_null(got);
 	assert_non_null(strstr(got, "\"error\""));

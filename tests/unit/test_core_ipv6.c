@@ -157,7 +157,7 @@ static void routed_map_opens_a_pinhole(void **state)
 	assert_int_equal(dropped, 1);
 	assert_false(fake_nft_get6(NFT_SPACE_PINHOLE, IPPROTO_TCP, 6881, NULL));
 	/* Its flows' conntrack entries go too, a moment later. */
-	harness_run(h, 100);
+	harness_settle_conntrack(h);
 	assert_int_equal(fake_nft_flows_cut(), 1);
 }
 

@@ -119,7 +119,7 @@ static void map_is_one_table_with_natpmp(void **state)
 	assert_int_equal(map(h, A, &m).external, a.external);
 	/* Renewed by either protocol it is the same forward, not a moved
 	 * one: its flows stay (a moved forward's conntrack entries go). */
-	harness_run(h, 100);
+	harness_settle_conntrack(h);
 	assert_int_equal(fake_nft_flows_cut(), 0);
 	m.nonce = 9;
 	m.lifetime = 0;
@@ -185,7 +185,7 @@ static void result_codes(void **state)
 	/* Not a peer: NOT_AUTHORIZED once the peers were read again. */
 	send_map(h, STRANGER, &m);
 	harness_serve(h);
-	harness_run(h, 300);
+	harness_run_until_readable(h, h->clients[STRANGER], 2000);
 	assert_int_equal(answer_of(h, STRANGER).result, PCP_NOT_AUTHORIZED);
 }
 

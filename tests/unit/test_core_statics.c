@@ -59,6 +59,19 @@ static void installed_while_peer_is_there(void **state)
 	assert_true(fake_nft_get(IPPROTO_TCP, 24000, NULL));
 }
 
+/* The next poll read the peers: the static forward followed its peer. */
+static bool forward_gone(void *arg)
+{
+	(void)arg;
+	return !fake_nft_get(IPPROTO_TCP, 2222, NULL);
+}
+
+static bool forward_back(void *arg)
+{
+	(void)arg;
+	return fake_nft_get(IPPROTO_TCP, 2222, NULL);
+}
+
 static void gone_with_the_peer_and_back_with_it(void **state)
 {
 	struct harness *h = *state;
@@ -68,14 +81,14 @@ static void gone_with_the_peer_and_back_with_it(void **state)
 	dynamic = map_one(h, NATPMP_OP_MAP_UDP, 5000, 0);
 	commits = fake_nft_commits();
 	harness_set_peers(h, "");
-	harness_run(h, 1300);
+	assert_true(harness_run_until(h, forward_gone, NULL, 3000));
 	assert_false(fake_nft_get(IPPROTO_TCP, 2222, NULL));
 	assert_false(fake_nft_get(IPPROTO_UDP, 24000, NULL));
 	assert_false(fake_nft_get(IPPROTO_UDP, dynamic, NULL));
 	/* Everything of the peer went in one transaction. */
 	assert_int_equal(fake_nft_commits(), commits + 1);
 	harness_set_peers(h, PEER_D_UAPI);
-	harness_run(h, 1300);
+	assert_true(harness_run_until(h, forward_back, NULL, 3000));
 	assert_true(fake_nft_get(IPPROTO_TCP, 2222, NULL));
 	assert_true(fake_nft_get(IPPROTO_TCP, 24000, NULL));
 }

@@ -159,7 +159,8 @@ static void sync_tunnel_set(struct gateway *g, const uint32_t *addrs, size_t n)
 	g->tunnel.n = n;
 }
 
-/* One socket per IPv4 address of the WireGuard interface, and no other. */
+/* One socket per address of the WireGuard interface (IPv4 here, global
+ * IPv6 in ipv6.c), and no other; the guard sets follow them. */
 int gateway_sync_sockets(struct gateway *g)
 {
 	struct rtnl_watch *rtnl = wg_watch_rtnl(g->wg);

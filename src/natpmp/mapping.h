@@ -57,8 +57,8 @@ enum mapping_via {
 };
 
 struct mapping_request {
-	const uint8_t *peer;
-	enum mapping_via via;	/* MAPPING_PEER_KEY_LEN bytes */
+	const uint8_t *peer;	/* MAPPING_PEER_KEY_LEN bytes */
+	enum mapping_via via;
 	/* A peer holds one lease per internal port in each family: IPv4,
 	 * and IPv6 (NAT66 or ROUTED6). */
 	enum mapping_space space;

@@ -328,7 +328,7 @@ int nft_txn_commit(struct nft_txn *txn)
 	return ret;
 }
 
-/* ---- the external address set ------------------------------------------ */
+/* ---- the address sets: external and tunnel, ip and ip6 ------------------ */
 
 /* n addresses of alen bytes each, network order. */
 static int set_addresses(struct nft_writer *w, uint32_t family, const char *set,

@@ -1,4 +1,5 @@
-/* rtnetlink: the state of an interface, its IPv4 addresses, and a socket
+/* rtnetlink: the state of an interface, its addresses (IPv4, global IPv6,
+ * and every address of the host for the gateway's own), and a socket
  * that wakes the event loop whenever links or addresses change. Events are
  * only a trigger: the owner re-reads the state it cares about, so a lost
  * event (ENOBUFS) costs nothing but a re-read. */

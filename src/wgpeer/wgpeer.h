@@ -75,9 +75,8 @@ int wg_genl_get(const char *ifname, struct wg_device_info *dev);
 struct wg_lpm;
 struct wg_lpm *wg_lpm_build(const struct wg_device_info *dev);
 void wg_lpm_free(struct wg_lpm *lpm);
-/* The owning peer's index in dev->peers, or -1. addr is network order. */
-/* The peer index whose prefix holds addr (longest first), or -1; with
- * cidr, the length of that prefix. */
+/* The index in dev->peers of the peer whose prefix holds addr (network
+ * order; the longest prefix wins), or -1; with cidr, that prefix's length. */
 long wg_lpm_lookup(const struct wg_lpm *lpm, uint8_t family, const void *addr,
 		   uint8_t *cidr);
 

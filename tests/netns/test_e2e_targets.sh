@@ -96,8 +96,9 @@ check "... not 21010 (got $t)" 'ne "$t" 21010'
 r=$(pmp c1 map udp 7011 21011 600); u=$(field external "$r")
 check "c1 asking for 21011 (a dual-stack UDP socket's) gets a port" 'eq "$(field result "$r")" 0'
 check "... not 21011 (got $u)" 'ne "$u" 21011'
-check "the outside host still reaches the service on $EXT:21010" \
-	'eq "$(echo | in_ns ext timeout 5 socat -T 2 - TCP:$EXT:21010 2>/dev/null)" gw-service'
+# (-t: after its own end of input, socat waits this long for the answer.)
+service_answers() { eq "$(in_ns ext timeout 5 socat -t 3 -T 3 - TCP:$EXT:21010 </dev/null 2>/dev/null)" gw-service; }
+check "the outside host still reaches the service on $EXT:21010" 'service_answers'
 r=$(pmp c1 map tcp 7012 21012 600)
 check "a free port is granted as suggested" 'eq "$(field external "$r")" 21012'
 bg_ns gw socat TCP6-LISTEN:21012,ipv6only=0,reuseaddr,fork SYSTEM:"echo gw-service"

@@ -1,8 +1,21 @@
+/* The announcement schedule (announcer_*, which knows nothing of what it
+ * sends), and the gateway's announcements: NAT-PMP's op 0 answer and PCP's
+ * ANNOUNCE, unicast to every peer. */
 #include "daemon/announce.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 
+#include "daemon/core.h"
+#include "daemon/request.h"
+#include "daemon/sockets.h"
+#include "daemon/wgwatch.h"
+#include "natpmp/codec.h"
+#include "natpmp/pcp.h"
 #include "util/loop.h"
 
 struct announcer {
@@ -58,4 +71,57 @@ void announcer_start(struct announcer *a)
 	a->left = ANNOUNCE_COUNT;
 	a->interval_ms = ANNOUNCE_FIRST_INTERVAL_MS;
 	timer_at(a->timer.fd, mono_now_ms());
+}
+
+/* ---- what the gateway announces, and to whom ---------------------------- */
+
+/* Sends msg from fd to port 5350 of every peer's host address of the
+ * family (an allowed-ip of /32 or /128). */
+static void send_to_peers(const struct wg_device_info *dev, int fd, int family,
+			  const void *msg, size_t len)
+{
+	size_t alen = family == AF_INET ? 4 : 16;
+
+	for (size_t i = 0; fd >= 0 && len && i < dev->n_peers; i++) {
+		for (size_t k = 0; k < dev->peers[i].n_ips; k++) {
+			const struct wg_allowed_ip *ip = &dev->peers[i].ips[k];
+			union source_addr to = { 0 };
+
+			if (ip->family != family || ip->cidr != alen * 8)
+				continue;
+			if (family == AF_INET) {
+				to.v4.sin_family = AF_INET;
+				to.v4.sin_port = htons(NATPMP_CLIENT_PORT);
+				memcpy(&to.v4.sin_addr, ip->addr, 4);
+			} else {
+				to.v6.sin6_family = AF_INET6;
+				to.v6.sin6_port = htons(NATPMP_CLIENT_PORT);
+				memcpy(&to.v6.sin6_addr, ip->addr, 16);
+			}
+			sendto(fd, msg, len, MSG_DONTWAIT, &to.sa,
+			       family == AF_INET ? sizeof(to.v4) : sizeof(to.v6));
+		}
+	}
+}
+
+/* Multicast reaches nobody on WireGuard: unicast to each peer's address.
+ * RFC 6887 §14.1.3: PCP clients learn of a new epoch or address from an
+ * unsolicited ANNOUNCE on the same port, on IPv6 too. */
+void gateway_announce(void *arg)
+{
+	struct gateway *g = arg;
+	const struct wg_device_info *dev = wg_watch_device(g->wg);
+	uint8_t msg[NATPMP_EXTERNAL_RESPONSE_LEN], pcp[PCP_HEADER_LEN];
+	uint32_t be = htonl(g->external.addr);
+	size_t pcp_len = g->policy.pcp ? pcp_encode_announce(pcp, sizeof(pcp), gateway_epoch(g)) : 0;
+	size_t len;
+
+	if (g->policy.ipv6_mode != POLICY_IPV6_OFF)
+		send_to_peers(dev, pmp_sockets_any_fd6(g->sockets), AF_INET6, pcp, pcp_len);
+	if (!g->external.known)
+		return;
+	len = natpmp_encode_external(msg, sizeof(msg), NATPMP_RESULT_SUCCESS,
+				     gateway_epoch(g), (uint8_t *)&be);
+	send_to_peers(dev, pmp_sockets_any_fd(g->sockets), AF_INET, msg, len);
+	send_to_peers(dev, pmp_sockets_any_fd(g->sockets), AF_INET, pcp, pcp_len);
 }

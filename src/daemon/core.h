@@ -1,6 +1,8 @@
 /* The gateway's wiring: each field a module that owns its state, and the
  * few facts the core itself keeps. Private to the core (gateway.c,
- * request.c, peers.c, lifecycle.c); everyone else uses gateway.h. */
+ * request.c, natpmp_serve.c, pcp_serve.c, announce.c, peers.c, statics.c,
+ * ipv6.c, target.c, lifecycle.c) and the core's unit tests; everyone else
+ * uses gateway.h. */
 #ifndef PORTGATE_DAEMON_CORE_H
 #define PORTGATE_DAEMON_CORE_H
 
@@ -109,12 +111,16 @@ enum target_verdict gateway_check_target(const struct gateway *g, const uint8_t 
  * -errno (logged; the last ones read still apply). */
 int gateway_sync_own_addrs(struct gateway *g);
 
-/* request.c */
+/* request.c: the request path, both protocols (natpmp_serve.c and
+ * pcp_serve.c decide the answers; request.h) */
 struct request_batch *request_batch_new(struct gateway *g);
 void request_batch_free(struct request_batch *b);
 void gateway_requests_readable(void *arg, int fd);
 /* A poll of the peers ended: requests that waited for it are served. */
 void gateway_requests_settled(struct gateway *g);
+
+/* announce.c: what the announcer sends (NAT-PMP op 0 and PCP ANNOUNCE to
+ * every peer's host address). */
 void gateway_announce(void *arg);
 
 /* peers.c */

@@ -35,14 +35,12 @@ static void answer_error(struct gateway *g, struct pending *p, uint16_t result)
 	stats_pcp_request(&g->stats, op_label(&p->pcp), result);
 }
 
-void pcp_answer_refused(struct gateway *g, struct pending *p)
+void pcp_settle(struct gateway *g, struct pending *p, bool committed)
 {
-	answer_error(g, p, PCP_NETWORK_FAILURE);
-}
-
-void pcp_count_success(struct gateway *g, const struct pending *p)
-{
-	stats_pcp_request(&g->stats, op_label(&p->pcp), PCP_SUCCESS);
+	if (committed)
+		stats_pcp_request(&g->stats, op_label(&p->pcp), PCP_SUCCESS);
+	else
+		answer_error(g, p, PCP_NETWORK_FAILURE);
 }
 
 static uint16_t result_of(enum mapping_refusal why)

@@ -1,8 +1,10 @@
-/* The NAT-PMP request path: read every pending datagram of a socket, serve
- * them all in one mapping transaction, send it to the kernel as one batch,
- * and only then answer each client (design.md §2.1). A batch the kernel
- * refused changes nothing, and every success it would have answered
- * becomes result 3. */
+/* The request path, whatever the protocol: read every pending datagram of
+ * a socket, keep what did not come through the tunnel unanswered,
+ * authorize the peer, let each protocol's serve module decide its answer,
+ * all in one mapping transaction sent to the kernel as one batch, and only
+ * then answer each client (design.md §2.1). A batch the kernel refused
+ * changes nothing, and every success it would have answered becomes the
+ * protocol's network failure. */
 #include "daemon/core.h"
 
 #include <arpa/inet.h>
@@ -98,73 +100,6 @@ static bool defer(struct gateway *g, const struct pending *p, const uint8_t *buf
 	return true;
 }
 
-static void answer_error(struct gateway *g, struct pending *p, uint16_t result)
-{
-	p->reply_len = natpmp_encode_error(p->reply, sizeof(p->reply), &p->req,
-					   result, gateway_epoch(g));
-	stats_request(&g->stats, stats_opcode_of(p->req.opcode), result);
-}
-
-static void serve_mapping(struct gateway *g, struct pending *p, const uint8_t *peer,
-			  uint32_t src)
-{
-	struct mapping_limits lim;
-	struct mapping_request mr = {
-		.peer = peer, .addr = src,
-		.proto = p->req.opcode == NATPMP_OP_MAP_TCP ? MAPPING_TCP : MAPPING_UDP,
-		.internal_port = p->req.internal_port,
-		.suggested_port = p->req.suggested_external_port,
-		.lifetime = p->req.lifetime,
-	};
-	struct mapping_reply r;
-
-	policy_limits_for(&g->policy, peer, &lim);
-	mapping_table_request(g->mappings, &lim, &mr, mono_now_ms(), &r);
-	p->reply_len = natpmp_encode_mapping(p->reply, sizeof(p->reply),
-					     p->req.opcode, r.result, gateway_epoch(g),
-					     p->req.internal_port, r.external_port,
-					     r.lifetime);
-	/* Every success of the batch (a renewal, a retransmit, the other
-	 * protocol of a port created by the same batch) stands or falls
-	 * with the batch: counted once the kernel has answered. */
-	p->needs_commit = r.result == NATPMP_RESULT_SUCCESS;
-	if (!p->needs_commit)
-		stats_request(&g->stats, stats_opcode_of(p->req.opcode), r.result);
-}
-
-static void serve_external(struct gateway *g, struct pending *p)
-{
-	uint32_t be = htonl(g->external.addr);
-
-	if (!g->external.known) {
-		answer_error(g, p, NATPMP_RESULT_NETWORK_FAILURE);
-		return;
-	}
-	p->reply_len = natpmp_encode_external(p->reply, sizeof(p->reply),
-					      NATPMP_RESULT_SUCCESS, gateway_epoch(g),
-					      (uint8_t *)&be);
-	stats_request(&g->stats, STAT_OP_EXTERNAL_ADDRESS, NATPMP_RESULT_SUCCESS);
-}
-
-/* Version and opcode errors: answered to peers only, within their rate,
- * so that a short datagram never turns into a longer one toward anyone
- * else. */
-static void answer_malformed(struct gateway *g, struct pending *p,
-			     enum natpmp_verdict verdict, const uint8_t *buf, size_t len)
-{
-	if (verdict == NATPMP_VERDICT_BAD_VERSION) {
-		/* libtorrent probes with PCP first and waits 2 hours on
-		 * silence: this 8-byte answer sends it to NAT-PMP now. */
-		p->reply_len = natpmp_encode_bad_version(p->reply, sizeof(p->reply),
-							 p->req.opcode, gateway_epoch(g));
-		stats_request(&g->stats, STAT_OP_OTHER, NATPMP_RESULT_UNSUPPORTED_VERSION);
-	} else {
-		p->reply_len = natpmp_encode_bad_opcode(p->reply, sizeof(p->reply), buf,
-							len, gateway_epoch(g));
-		stats_request(&g->stats, STAT_OP_OTHER, NATPMP_RESULT_UNSUPPORTED_OPCODE);
-	}
-}
-
 void pending_source(const struct pending *p, uint8_t out[16])
 {
 	if (pending_is_v6(p))
@@ -238,40 +173,6 @@ enum authz request_authorize(struct gateway *g, struct pending *p, const uint8_t
 	return AUTHZ_PEER;
 }
 
-/* Decides the answer for one NAT-PMP datagram; false when it gets none. */
-static bool serve_natpmp(struct gateway *g, struct pending *p, const uint8_t *buf,
-			 size_t len)
-{
-	enum natpmp_verdict verdict = natpmp_decode(buf, len, &p->req);
-	bool request = verdict == NATPMP_VERDICT_REQUEST;
-	uint8_t peer[32];
-
-	if (verdict == NATPMP_VERDICT_IGNORE) {
-		stats_count(&g->stats, STAT_IGNORED, 1);
-		return false;
-	}
-	switch (request_authorize(g, p, buf, len, request, peer)) {
-	case AUTHZ_SILENT:
-	case AUTHZ_DEFERRED:
-		return false;
-	case AUTHZ_REFUSED:
-		answer_error(g, p, NATPMP_RESULT_NOT_AUTHORIZED);
-		return true;
-	case AUTHZ_RATE_LIMITED:
-		answer_error(g, p, NATPMP_RESULT_OUT_OF_RESOURCES);
-		return true;
-	case AUTHZ_PEER:
-		break;
-	}
-	if (!request)
-		answer_malformed(g, p, verdict, buf, len);
-	else if (p->req.opcode == NATPMP_OP_EXTERNAL_ADDRESS)
-		serve_external(g, p);
-	else
-		serve_mapping(g, p, peer, ntohl(p->from.v4.sin_addr.s_addr));
-	return true;
-}
-
 /* Version 0 is NAT-PMP; PCP is every other version, when the policy
  * serves it (pcp: false answers them as NAT-PMP's "unsupported version"). */
 static bool serve(struct gateway *g, struct pending *p, const uint8_t *buf, size_t len)
@@ -283,7 +184,7 @@ static bool serve(struct gateway *g, struct pending *p, const uint8_t *buf, size
 		stats_count(&g->stats, STAT_IGNORED, 1);
 		return false;
 	}
-	return p->is_pcp ? pcp_serve(g, p, buf, len) : serve_natpmp(g, p, buf, len);
+	return p->is_pcp ? pcp_serve(g, p, buf, len) : natpmp_serve(g, p, buf, len);
 }
 
 static int receive(struct request_batch *b, int fd)
@@ -341,18 +242,8 @@ static void reply_all(struct gateway *g, struct request_batch *b, int n, bool co
 
 		if (!p->reply_len)
 			continue;
-		if (p->needs_commit && p->is_pcp) {
-			if (committed)
-				pcp_count_success(g, p);
-			else
-				pcp_answer_refused(g, p);
-		} else if (p->needs_commit) {
-			if (committed)
-				stats_request(&g->stats, stats_opcode_of(p->req.opcode),
-					      NATPMP_RESULT_SUCCESS);
-			else
-				answer_error(g, p, NATPMP_RESULT_NETWORK_FAILURE);
-		}
+		if (p->needs_commit)
+			(p->is_pcp ? pcp_settle : natpmp_settle)(g, p, committed);
 		if (p->fd != run_fd) {
 			send_run(b, run, n_out - run, run_fd);
 			run = n_out;
@@ -449,57 +340,4 @@ void gateway_requests_settled(struct gateway *g)
 {
 	if (g->batch->n_deferred)
 		timer_at(g->batch->replay.fd, mono_now_ms());
-}
-
-/* ---- announcements (RFC 6886 §3.2.1, RFC 6887 §14.1.3) ----------------- */
-
-/* Sends msg from fd to port 5350 of every peer's host address of the
- * family (an allowed-ip of /32 or /128). */
-static void send_to_peers(const struct wg_device_info *dev, int fd, int family,
-			  const void *msg, size_t len)
-{
-	size_t alen = family == AF_INET ? 4 : 16;
-
-	for (size_t i = 0; fd >= 0 && len && i < dev->n_peers; i++) {
-		for (size_t k = 0; k < dev->peers[i].n_ips; k++) {
-			const struct wg_allowed_ip *ip = &dev->peers[i].ips[k];
-			union source_addr to = { 0 };
-
-			if (ip->family != family || ip->cidr != alen * 8)
-				continue;
-			if (family == AF_INET) {
-				to.v4.sin_family = AF_INET;
-				to.v4.sin_port = htons(NATPMP_CLIENT_PORT);
-				memcpy(&to.v4.sin_addr, ip->addr, 4);
-			} else {
-				to.v6.sin6_family = AF_INET6;
-				to.v6.sin6_port = htons(NATPMP_CLIENT_PORT);
-				memcpy(&to.v6.sin6_addr, ip->addr, 16);
-			}
-			sendto(fd, msg, len, MSG_DONTWAIT, &to.sa,
-			       family == AF_INET ? sizeof(to.v4) : sizeof(to.v6));
-		}
-	}
-}
-
-/* Multicast reaches nobody on WireGuard: unicast to each peer's address.
- * RFC 6887 §14.1.3: PCP clients learn of a new epoch or address from an
- * unsolicited ANNOUNCE on the same port, on IPv6 too. */
-void gateway_announce(void *arg)
-{
-	struct gateway *g = arg;
-	const struct wg_device_info *dev = wg_watch_device(g->wg);
-	uint8_t msg[NATPMP_EXTERNAL_RESPONSE_LEN], pcp[PCP_HEADER_LEN];
-	uint32_t be = htonl(g->external.addr);
-	size_t pcp_len = g->policy.pcp ? pcp_encode_announce(pcp, sizeof(pcp), gateway_epoch(g)) : 0;
-	size_t len;
-
-	if (g->policy.ipv6_mode != POLICY_IPV6_OFF)
-		send_to_peers(dev, pmp_sockets_any_fd6(g->sockets), AF_INET6, pcp, pcp_len);
-	if (!g->external.known)
-		return;
-	len = natpmp_encode_external(msg, sizeof(msg), NATPMP_RESULT_SUCCESS,
-				     gateway_epoch(g), (uint8_t *)&be);
-	send_to_peers(dev, pmp_sockets_any_fd(g->sockets), AF_INET, msg, len);
-	send_to_peers(dev, pmp_sockets_any_fd(g->sockets), AF_INET, pcp, pcp_len);
 }

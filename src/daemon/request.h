@@ -1,5 +1,6 @@
-/* The request path's shared parts (request.c reads, authorizes and answers;
- * pcp_serve.c serves PCP). Private to those two. */
+/* The request path's shared parts: request.c reads, authorizes, batches
+ * and answers; natpmp_serve.c and pcp_serve.c decide each protocol's
+ * answers. Private to those three. */
 #ifndef PORTGATE_DAEMON_REQUEST_H
 #define PORTGATE_DAEMON_REQUEST_H
 
@@ -56,12 +57,14 @@ static inline bool pending_is_v6(const struct pending *p)
 	return p->from.sa.sa_family == AF_INET6;
 }
 
-/* pcp_serve.c: decides the answer for a PCP datagram; false when it gets
- * none. */
+/* One serve module per protocol (natpmp_serve.c, pcp_serve.c), the same
+ * two calls each: serve decides the answer for a datagram inside the
+ * batch's mapping transaction (false: it gets none), and a success that
+ * needs the kernel (needs_commit) is settled once the batch committed or
+ * was refused (it becomes the protocol's "network failure"). */
+bool natpmp_serve(struct gateway *g, struct pending *p, const uint8_t *buf, size_t len);
+void natpmp_settle(struct gateway *g, struct pending *p, bool committed);
 bool pcp_serve(struct gateway *g, struct pending *p, const uint8_t *buf, size_t len);
-/* The kernel refused the batch: the success becomes NETWORK_FAILURE. */
-void pcp_answer_refused(struct gateway *g, struct pending *p);
-/* A MAP success, counted once the kernel holds it. */
-void pcp_count_success(struct gateway *g, const struct pending *p);
+void pcp_settle(struct gateway *g, struct pending *p, bool committed);
 
 #endif

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # portgate — plain Makefile. `make` builds build/portgated, build/portgatectl and
 # build/portgate-client.
 #   make check            every test (unit, then the network-namespace tests as root)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # keepalived's notify script for a portgate pair (the usual conntrackd
 # recipe): primary commits the flows replicated from the other box into the
 # kernel, backup asks for a resync. The WireGuard interface (WG_IFACE) is up

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # NixOS module for portgate-client (written against the options of the
 # proton-port-sync module it replaces; not tested here: no NixOS in CI).
 # Usage: imports = [ ./portgate-client.nix ]; services.portgate-client = { ... };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Telling the apps behind the tunnel which port is forwarded: a port file,
  * a hook, the Transmission RPC and the qBittorrent WebUI API. Each sync
  * reads the app's port first and changes it only when it differs (an app

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* portgate-client check: the diagnosis users of port forwarding do by hand,
  * one line per step with a verdict and, when it fails, the fix. */
 #include "client/check.h"

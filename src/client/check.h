@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* portgate-client check: interface, handshake, route, gateway, mapping and
  * each app, one line each with a verdict; 0 when all is well, else 1. */
 #ifndef PORTGATE_CLIENT_CHECK_H

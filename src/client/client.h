@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* portgate-client's runtime: one event loop that renews the mapping, tells
  * the apps (in a child, so HTTP never blocks a renewal), runs the recovery
  * command and serves metrics. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* portgate-client's configuration (portgate-client.yaml(5)): strict YAML,
  * errors as FILE:LINE:COL, all or nothing. */
 #ifndef PORTGATE_CLIENT_CLIENTCONF_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One round of NAT-PMP with a gateway: op 0 and a mapping request per
  * protocol, sent together, retransmitted unanswered ones after 250 ms,
  * doubling (RFC 6886 §3.1), until all are answered or the round's budget

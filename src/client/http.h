@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The few HTTP requests the app clients make, over libcurl, with short
  * timeouts. */
 #ifndef PORTGATE_CLIENT_HTTP_H

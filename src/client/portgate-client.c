@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* portgate-client: keeps a NAT-PMP port forward alive behind a WireGuard
  * tunnel (portgated, ProtonVPN's gateway, a home router) and tells the
  * apps that listen on it.

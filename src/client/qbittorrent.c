@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* qBittorrent's WebUI API v2: a login sets the SID cookie (kept by the
  * handle), preferences says listen_port, setPreferences changes it with
  * random_port and upnp off (so a restart keeps it and nothing else maps a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* See renew.h. The epoch check is RFC 6886 §3.6's: a gateway whose epoch
  * advanced less than 7/8 of the time that passed (minus 2 s of slack) lost
  * its mappings, and the client asks again at once — once: a gateway whose

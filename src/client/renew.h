@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The client's renewal rules, as a state machine without sockets or
  * clocks (callers pass "now"): what a round of answers means — the port,
  * its changes, a port outside accept_ports, the gateway's epoch going

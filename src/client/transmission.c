@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Transmission's RPC: every call first answers 409 with the session id to
  * repeat it with (its CSRF guard); the port is read with session-get, set
  * with session-set (peer-port-random-on-start off, so a restart keeps it),

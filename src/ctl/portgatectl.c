@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* portgatectl: the operator's view of a running portgated. */
 #include <errno.h>
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The announcement schedule (announcer_*, which knows nothing of what it
  * sends), and the gateway's announcements: NAT-PMP's op 0 answer and PCP's
  * ANNOUNCE, unicast to every peer. */

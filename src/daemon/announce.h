@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* RFC 6886 §3.2.1: when the external address changes (and at start), tell
  * the clients ANNOUNCE_COUNT times, the first at once, then at intervals
  * doubling from ANNOUNCE_FIRST_INTERVAL_MS. What is sent, and to whom, is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One control request, parsed from the untrusted text of the control socket
  * (JSON; see commands.h) into what it asks. Pure: no gateway, no I/O. */
 #ifndef PORTGATE_DAEMON_COMMAND_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The control socket's commands over the gateway (JSON, one request per
  * connection):
  *   {"command": "status" | "list" | "peers" | "reload"}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The operator's control socket: a unix stream socket (root, or the given
  * group), one request line per connection, one answer. Connections are
  * served by the event loop without blocking it: each has a total deadline,

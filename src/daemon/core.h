@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The gateway's wiring: each field a module that owns its state, and the
  * few facts the core itself keeps. Private to the core (gateway.c,
  * request.c, natpmp_serve.c, pcp_serve.c, announce.c, peers.c, statics.c,

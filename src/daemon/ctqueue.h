@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The conntrack cleanup queue: flows of removed mappings, and the un-NATed
  * flows to the port of a new one (enum ct_flow_kind), are cut together
  * CT_QUEUE_DELAY_MS after the first of a burst (the replies go out first),

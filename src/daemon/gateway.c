@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* State -> kernel: every change of the mappings goes through one mapping
  * transaction and one nftables batch here (gateway_apply). Also the sweeps,
  * expiry and adoption after a restart. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The daemon core: wires the NAT-PMP state (src/natpmp), the kernel map
  * (src/nft) and the WireGuard peers (src/wgpeer) under one event loop.
  * Data flows one way: packet -> decode -> authorize (peer) -> policy ->

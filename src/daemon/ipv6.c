@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The IPv6 half of the gateway (ipv6: in the policy): sockets on the
  * tunnel's global IPv6 addresses, the kernel's guard and external sets of
  * the ip6 table, which space a peer's IPv6 mapping lives in, whether it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Start, reload and stop of the gateway: the modules are opened here, in
  * order, and wired to each other. Start-up errors are fatal (returned with
  * the reason logged); nothing after start-up is. */

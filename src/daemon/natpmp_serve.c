@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* NAT-PMP (RFC 6886) on the request path: one datagram's answer, decided
  * inside the batch's mapping transaction (request.c reads, authorizes and
  * sends), and settled once the kernel answered the batch. */

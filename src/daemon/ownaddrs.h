@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The gateway's own addresses: every address of every interface, both
  * families, the network and broadcast addresses of its IPv4 subnets and
  * the subnet-router anycast addresses of its IPv6 prefixes. A forward to

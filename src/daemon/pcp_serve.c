@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* PCP (RFC 6887) on the request path: the same sockets, peers, policy,
  * quotas, rate limits and kernel transaction as NAT-PMP, and the same
  * mapping table: a port mapped through PCP is the forward NAT-PMP sees for

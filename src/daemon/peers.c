@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What the gateway does when WireGuard peers, interfaces or addresses
  * change (the WireGuard watch's callbacks), and the reserved ports and the
  * external address that follow from them. */

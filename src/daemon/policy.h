@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The YAML policy (design.md §1 names its keys: add keys, never rename).
  * Loading is all or nothing: a bad file yields "FILE:LINE:COL: reason" and
  * leaves the caller's running policy untouched. */

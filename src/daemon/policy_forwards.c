@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A peer's static forwards (policy `forwards:`), and the rules that keep
  * them from colliding: one external port and protocol has one owner, never
  * a reserved port, never inside another peer's port range. */

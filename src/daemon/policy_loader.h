@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What the parts of the policy loader share (policy.c, policy_forwards.c),
  * on top of the strict YAML helpers of util/yconf.h. Not a public API:
  * everyone else uses daemon/policy.h. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* portgated: the NAT-PMP port-forward gateway daemon. */
 #include <errno.h>
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Least privilege: once the sockets are open the daemon keeps CAP_NET_ADMIN
  * alone, and with a user given, runs as that user. */
 #ifndef PORTGATE_PRIVS_H

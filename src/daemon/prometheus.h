@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The gateway's metrics in the Prometheus text format (docs/operations.md
  * lists them). */
 #ifndef PORTGATE_DAEMON_PROMETHEUS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Per-peer token buckets: rate requests per second, bursts of 2 x rate. */
 #ifndef PORTGATE_RATELIMIT_H
 #define PORTGATE_RATELIMIT_H

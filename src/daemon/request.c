@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The request path, whatever the protocol: read every pending datagram of
  * a socket, keep what did not come through the tunnel unanswered,
  * authorize the peer, let each protocol's serve module decide its answer,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The request path's shared parts: request.c reads, authorizes, batches
  * and answers; natpmp_serve.c and pcp_serve.c decide each protocol's
  * answers. Private to those three. */

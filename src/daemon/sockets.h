@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The NAT-PMP/PCP sockets: one UDP socket on port 5351 for each IPv4
  * address of the WireGuard interface, and for each global IPv6 one when
  * the policy serves IPv6, and no other. Readable sockets are handed to the

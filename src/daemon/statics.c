@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The admin's static forwards (policy `forwards:`): each stands in the
  * mapping table, and so in the kernel, while its peer is on the WireGuard
  * interface and owns the forward's address. They are staged into the same

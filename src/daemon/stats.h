@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What the gateway counts, counted in one place. Operators read it through
  * portgatectl and the metrics; the names of reasons and opcodes are the
  * metric labels. */

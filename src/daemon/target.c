@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* See target.h. The address is refused by its class first (no peer's host
  * is ever loopback or multicast), then if it is the gateway's own, then
  * unless the peer owns it through an allowed-ip the policy accepts. */

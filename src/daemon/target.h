@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Where a peer's forward may point: the one rule for every way of naming
  * an internal address (a request's source, PCP's THIRD_PARTY, a static
  * forward's address:, and later the HTTP API and UPnP's

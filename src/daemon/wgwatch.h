@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The WireGuard watch: polls the interface's peers every poll_interval
  * (userspace WireGuard answered through the event loop, never blocking it)
  * and wakes on rtnetlink link and address changes. What changed goes to the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* NAT-PMP (RFC 6886) as a client speaks it: requests out, responses in. */
 #include "natpmp/codec.h"
 #include "natpmp/wire.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* NAT-PMP (RFC 6886) wire format: decoding requests and encoding replies.
  * Pure code: no sockets, no state. Every byte is read and written through a
  * bounds-checked cursor; the buffer is never cast to a struct. */

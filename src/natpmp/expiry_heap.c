@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "util/array.h"
 #include "natpmp/expiry_heap.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A binary min-heap of deadlines. Each entry knows where its owner keeps its
  * position (slot), so an owner can remove or move its entry in O(log n). */
 #ifndef PORTGATE_NATPMP_EXPIRY_HEAP_H

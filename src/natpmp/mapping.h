@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The mapping state: which peer holds which external port, for which
  * protocol, until when. Pure state: no sockets, no kernel, no clock (callers
  * pass "now" in milliseconds of a monotonic clock).

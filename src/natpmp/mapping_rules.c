@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The allocation rules: what a request, an expiry, a drop or an adoption
  * does to the mapping state (design.md §2.4-8). Storage, indexes,
  * transactions and queries are the lease store's (mapping_store.c); these

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The lease store (mapping_store.c): storage, indexes, the transaction
  * journal and queries. The allocation rules (mapping_rules.c) build on it.
  * Not a public API: callers use natpmp/mapping.h. */

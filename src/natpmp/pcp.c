@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* PCP (RFC 6887) requests in, replies out (§7 header, §11 MAP, §14
  * ANNOUNCE, §7.3 options). */
 #include "natpmp/pcp.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* PCP (RFC 6887) wire format: decoding requests and encoding replies, for
  * the MAP and ANNOUNCE opcodes a gateway serves. Pure code: no sockets, no
  * state. Every byte goes through a bounds-checked cursor. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A set of the 65,536 port numbers with a two-level bitmap, so that "the first
  * available port at or after P inside [lo, hi]" costs a few word operations
  * instead of a scan of every port. */

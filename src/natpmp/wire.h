@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Bounds-checked cursors over wire bytes, shared by the NAT-PMP and PCP
  * codecs: a read past the end fails, a write past the end marks the
  * writer overflowed (writer_done then yields 0). Internal to src/natpmp. */

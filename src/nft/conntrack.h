@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Removing a forward must also stop the flows it let in: without this, an
  * established connection keeps being forwarded by its conntrack entry long
  * after the map element is gone. */

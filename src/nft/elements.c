@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Elements of the forwards maps (ip and ip6), the pinhole set and the
  * address sets: transactions, the address sets, and reading them back. */
 #include "util/array.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The gateway's own services: a forward on the external address shadows
  * any local socket that new flows to that port would otherwise reach (a
  * TCP listener, a bound UDP socket: ssh on 2222, a web panel, another

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The gateway's data plane: an nftables table owned by the daemon, holding a
  * map (proto . external port) → (address . port) with per-element timeouts,
  * one DNAT rule that looks it up, and a forward accept for DNATed flows;

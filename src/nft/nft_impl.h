@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The writer's internals, shared by writer.c and elements.c. */
 #ifndef PORTGATE_NFT_IMPL_H
 #define PORTGATE_NFT_IMPL_H

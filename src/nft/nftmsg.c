@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Builders of nf_tables messages and expressions for any family, shared by
  * the shapes of the ip and ip6 tables. Internal to src/nft. */
 #include "nft/nftmsg.h"

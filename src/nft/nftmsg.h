@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Builders of nf_tables messages (tables, sets, chains, rules) and rule
  * expressions, for the family given. Internal to src/nft: the shapes of the
  * ip table (ruleset.c) and the ip6 table (ruleset6.c) are made of these. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* An nfnetlink batch in one growing buffer, sent as one sendmsg (one kernel
  * transaction), and the acks read back until a fence. */
 #ifndef PORTGATE_NFT_NLBATCH_H

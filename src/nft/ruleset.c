@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The table's shape, as `nft list table ip portgate` shows it:
  *
  *   set external { type ipv4_addr }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Builders for the messages that give the table its shape. Internal to
  * src/nft. */
 #ifndef PORTGATE_NFT_RULESET_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The ip6 table's shape, as `nft list table ip6 portgate` shows it:
  *
  *   set external { type ipv6_addr }          (nat66: the external address)

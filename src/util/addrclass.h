@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Addresses by class: which ones can never be a peer's host, whatever the
  * allowed-ips say. IPv4 is written IPv4-mapped (::ffff:a.b.c.d), as PCP
  * writes it, so one 16-byte form serves both families. */

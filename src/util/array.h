@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Growable arrays: one way to make room, used everywhere. */
 #ifndef PORTGATE_ARRAY_H
 #define PORTGATE_ARRAY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Standard base64 of WireGuard's 32-byte keys (44 characters with padding). */
 #ifndef PORTGATE_BASE64_H
 #define PORTGATE_BASE64_H

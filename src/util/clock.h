@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The clocks the gateway reads: one place, so that every module measures
  * time the same way. */
 #ifndef PORTGATE_UTIL_CLOCK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Prometheus metrics over HTTP (libmicrohttpd), served from the owner's
  * own event loop: no threads. GET /metrics answers the owner's render
  * callback. One slow scraper cannot hold every connection: each has a

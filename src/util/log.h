@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Logging in the style of OpenBSD daemons: stderr in the foreground, syslog
  * otherwise. log_warn appends strerror(errno); log_warnx does not. */
 #ifndef PORTGATE_LOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One event loop (epoll), no threads. Watches are owned by their callers. */
 #ifndef PORTGATE_LOOP_H
 #define PORTGATE_LOOP_H

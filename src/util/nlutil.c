@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Plain netlink request/response over libmnl: mnl_cb_run does the reading
  * of replies, acks and errors; this file owns the buffer and the flags. */
 #include "util/nlutil.h"

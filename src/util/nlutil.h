@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Netlink request/response over libmnl, shared by every module that talks
  * to the kernel: a socket with its own receive buffer, allocated once. */
 #ifndef PORTGATE_NLUTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Strict YAML loading, shared by the gateway's policy and the client's
  * configuration: unknown keys, duplicates and bad values are errors, each
  * "FILE:LINE:COL: reason" in the loader's err, and every helper returns -1

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Kernel WireGuard over generic netlink (family "wireguard"). Not reachable
  * on a kernel without the module: tests feed wg_genl_parse() with messages
  * they build. */

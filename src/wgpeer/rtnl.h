@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rtnetlink: the state of an interface, its addresses (IPv4, global IPv6,
  * and every address of the host for the gateway's own), and a socket
  * that wakes the event loop whenever links or addresses change. Events are

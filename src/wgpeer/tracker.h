@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The peers of one WireGuard interface as the gateway sees them now, and
  * the events that turn one look into the next. */
 #ifndef PORTGATE_WGPEER_TRACKER_H

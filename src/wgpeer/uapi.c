@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The cross-platform UAPI of userspace WireGuard (wireguard-go, boringtun):
  * a unix socket at /var/run/wireguard/IFNAME.sock, "get=1\n\n", and a reply
  * of key=value lines ending with errno=N and an empty line. Keys are hex. */

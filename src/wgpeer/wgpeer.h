@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* WireGuard peers of one interface: who owns a source address, and what
  * changed since the last look. WireGuard sends no peer notifications, so the
  * tracker polls (UAPI socket of wireguard-go/boringtun, else the kernel's

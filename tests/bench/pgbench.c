@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Load generator for make bench: many source addresses (one UDP socket
  * each), requests sent with sendmmsg and answers read with recvmmsg,
  * closed loop: each round every source sends its batch and waits for the

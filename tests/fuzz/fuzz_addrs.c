@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: the kernel's answers about the gateway's own addresses
  * and sockets, which decide where forwards may never point and which
  * ports are never handed out. The first byte picks the parser: an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: one ctnetlink message of a conntrack dump (the input is
  * everything after the nfgenmsg header), parsed and matched against flows
  * of both kinds, with several flows on one key (a moved forward's). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: a control-socket request line (JSON from a local
  * client) through the command parser. */
 #include <stdint.h>

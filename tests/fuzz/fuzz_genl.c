@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: a generic-netlink WG_CMD_GET_DEVICE reply. The input is
  * the message's payload after the headers; the harness writes a header
  * whose length is the input's, as the receive path guarantees. Two

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: the input is a datagram for the decoders (NAT-PMP and
  * PCP requests, NAT-PMP responses as the client reads them), then a script of
  * requests, expiries, drops, static forwards and rollbacks for the mapping

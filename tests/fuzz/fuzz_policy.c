@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: the YAML policy (an operator's file, but parsed by a
  * daemon running with CAP_NET_ADMIN: no input may crash it). A policy that
  * loads must satisfy the loader's own promises. */

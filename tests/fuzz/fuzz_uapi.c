@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer target: a userspace WireGuard UAPI reply (untrusted bytes from
  * a socket) through the parser, then the device it built through
  * normalize and the prefix lookup. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* For the netlink fuzz targets: the input as the payload of one message
  * after a family header of extra bytes, with the length the receive path
  * guarantees (header and payload, no more). The buffer is padded to the

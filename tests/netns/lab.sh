@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The WireGuard lab shared by the end-to-end tests and `make demo` (bash;
 # source lib.sh first). Hosts, all in namespaces made here:
 #   ext  203.0.113.2     the outside world

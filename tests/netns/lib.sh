@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared by the namespace tests (bash). Every namespace, interface and process
 # a test makes is named after its PID and removed on exit, pass or fail.
 set -u

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A libtorrent (python3-libtorrent, Debian's) session as a torrent client
 # runs it: NAT-PMP on, UPnP off, listening on the port given. It finds the
 # gateway from the default route, tries PCP first and maps its listen port;

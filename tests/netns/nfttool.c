@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Drives src/nft from the namespace tests: one command per run, or "hold" to
  * keep the table's owner alive. Output is meant for grep, not for people. */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A scripted NAT-PMP client for the namespace tests. Like real clients it
  * uses a connected UDP socket, so a reply from any other address or port is
  * never seen.

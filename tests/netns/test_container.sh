@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The gateway as a container sidecar: portgated in the image built from
 # contrib/container/Containerfile, joined to the lab gateway's network
 # namespace (where wireguard-go runs), with CAP_NET_ADMIN only, a read-only

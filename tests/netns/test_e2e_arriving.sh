@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A new forward works for traffic that was already arriving (issue 21 §4).
 # An outside host that sends to external:X before X is mapped (a DHT or uTP
 # peer, a QUIC client, a game retrying) holds a conntrack entry without NAT,

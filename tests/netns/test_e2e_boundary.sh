@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The trust boundary (docs/security.md): only datagrams that came through
 # the WireGuard interface speak for a peer, and nobody else can take the
 # NAT-PMP socket. The outside host forges requests with c1's tunnel address

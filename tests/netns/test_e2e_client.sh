@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # portgate-client behind portgated, with the real apps from Debian's
 # packages behind the tunnel: transmission-daemon (RPC) in c1 and
 # qbittorrent-nox (WebUI, a password set) in c2, each with its own client

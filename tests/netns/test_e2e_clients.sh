@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The clients we must serve (design.md §2), against portgated in same-port
 # mode over real WireGuard, each proven by traffic through the forward.
 . "$(dirname "$0")/lib.sh"

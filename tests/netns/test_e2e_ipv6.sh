@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # IPv6 peers over real WireGuard, asked for with PCP (libtorrent's IPv6
 # sockets speak PCP only), each forward proven by traffic from the outside
 # host over IPv6:

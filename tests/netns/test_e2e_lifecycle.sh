@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Peers vanishing, rate limits, policy reloads and restarts of portgated.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lab.sh"

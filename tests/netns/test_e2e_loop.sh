@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The event loop never blocks on a client (docs/security.md): a control
 # client that trickles its request and tens of thousands of flows an outsider
 # opened to a forwarded port, cut when the forward goes, or to a port before

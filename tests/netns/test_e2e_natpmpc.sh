@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # portgated end to end with the real natpmpc client and real WireGuard.
 # natpmpc -a PUBLIC PRIVATE PROTO LIFETIME: PUBLIC is only a suggestion.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Operating portgated: portgatectl against the real mappings, metrics scraped
 # with curl, the daemon with CAP_NET_ADMIN alone, and the documented recipe
 # for a firewall whose forward policy is drop.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # PCP (RFC 6887) as real clients speak it, over real WireGuard, each
 # mapping proven by traffic from the outside host: a Tailscale-like client
 # (ANNOUNCE probe, MAP with external 0, a new nonce each time), an iroh-like

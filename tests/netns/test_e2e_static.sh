@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Static forwards set by the admin (policy forwards:): traffic from outside
 # reaches the peer's internal port, through a peer's removal and return,
 # across a daemon restart and through reloads; never handed to anyone else.

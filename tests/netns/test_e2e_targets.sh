@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Where a forward may point (docs/security.md, boundary 1): whatever a
 # peer's allowed-ips cover, never at the gateway itself, never through a
 # catch-all prefix, and no longer at a host that another peer now owns; and

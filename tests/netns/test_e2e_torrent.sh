@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Real torrent clients from Debian's packages behind the tunnel:
 # libtorrent 2.0 (python3-libtorrent, run with /usr/bin/python3) and
 # transmission-daemon with its own port forwarding (libnatpmp). Each finds

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A highly available pair: two gateways with the same WireGuard keys and
 # peer, keepalived (VRRP, unicast over the sync link) moving the external
 # address and the WireGuard endpoint address, conntrackd replicating

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # src/nft against the real kernel: hosts gw, c1, c2 and ext joined by veth
 # pairs (no WireGuard needed here), driven by build/tests/netns/nfttool.
 . "$(dirname "$0")/lib.sh"

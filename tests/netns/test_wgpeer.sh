@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # src/wgpeer against real userspace WireGuard (wireguard-go).
 . "$(dirname "$0")/lib.sh"
 T="$PWD/$BUILD/tests/netns/wgtool"

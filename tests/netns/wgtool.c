@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Drives src/wgpeer from the namespace tests.
  *   wgtool watch IFNAME POLL_MS [STALE_S]  print events until killed
  *   wgtool who IFNAME ADDR                 print the owning peer, or none

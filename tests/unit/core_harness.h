@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A gateway for unit tests of the daemon core: the real core, the fake
  * data plane (fake_nft.c), a fake userspace WireGuard answering on a unix
  * socket with two peers at 127.0.0.2 and 127.0.0.3, and clients sending

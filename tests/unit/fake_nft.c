@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* In-memory nftables and conntrack for the daemon core's unit tests. One
  * process-wide "kernel" (tests are single-threaded), a map keyed by
  * protocol and port, and a short list for the ip6 table's elements; a

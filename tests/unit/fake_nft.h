@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A data plane for unit tests of the daemon core: implements src/nft's
  * interface (nft.h, conntrack.h) in memory. Linked instead of src/nft. */
 #ifndef PORTGATE_TESTS_FAKE_NFT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Address classes: what can never be a peer's host, in both families. */
 #include <arpa/inet.h>
 #include <setjmp.h>

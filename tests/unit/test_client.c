@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* portgate-client's pure parts: the renewal state machine (port changes,
  * the epoch going back once or round after round, ports outside
  * accept_ports, failures, recovery and its cooldown), the configuration's

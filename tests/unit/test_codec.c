@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* NAT-PMP wire format: exact bytes in, exact bytes out. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The conntrack jobs gateway_apply queues, against the fake data plane: a
  * new forward (or one moved to another target) cuts the entries that
  * reached its external address and port before it and that nothing NATed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The operator's interfaces of the daemon core: the control protocol
  * (JSON commands) over the real gateway and fake data plane, and the
  * control socket served by the event loop without blocking it. */

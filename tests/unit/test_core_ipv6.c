@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* IPv6 through the daemon core: PCP from a peer's IPv6 address (::1 over
  * loopback, standing for the tunnel) opens a routed pinhole or a NAT66
  * forward in the ip6 table, with the answers RFC 6887 asks for; NAT-PMP is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* PCP through the daemon core: the same peers, policy, quotas and kernel
  * transaction as NAT-PMP, one mapping table for both, and the result codes
  * a gateway gives real clients. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The request path of the daemon core, against the fake data plane: the
  * answer goes out after the kernel acked, a refused batch turns every
  * success of that batch into result 3 and changes nothing, peers are told

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Static forwards through the daemon core: installed without a timeout
  * while their peer is on the interface, gone with the peer's other
  * mappings in one transaction, back when it returns; shown as static,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The forwards maps' key and data bytes, pinned: what the kernel's
  * concatenated types hold (every field padded to 4 bytes, network order),
  * as `nft list map` shows them (tests/netns/test_nft.sh reads them back

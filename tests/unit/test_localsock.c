@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The gateway's own services as the kernel reports them (sock_diag, real
  * sockets on this host's loopback): which family's external port a socket
  * holds. An AF_INET6 socket on :: without IPV6_V6ONLY takes IPv4 too. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The mapping state: allocation, pairing, renewals, deletes, quota, expiry,
  * stickiness, and rollback leaving the state exactly as it was. */
 #include <setjmp.h>

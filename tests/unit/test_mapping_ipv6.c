@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The mapping state's IPv6 spaces: a peer's IPv4 and IPv6 mappings of one
  * internal port are two leases; NAT66 ports come from a pool of their own;
  * a routed pinhole is the peer's own port on its own address, so two peers

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The mapping state when memory runs out: every allocation of a request is
  * made to fail in turn. The request is refused with result 4 (out of
  * resources) or served, the state is whole either way, and nothing aborts.

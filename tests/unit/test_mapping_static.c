@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Static mappings (the admin's forwards) in the mapping state: they never
  * expire, never count against the quota, are never handed out, never
  * touched by a client's request, and go with their peer. */

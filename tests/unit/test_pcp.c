@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The PCP codec: requests as real clients send them, every result code the
  * decoder gives, and replies byte for byte. */
 #include <setjmp.h>

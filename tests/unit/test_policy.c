@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The YAML policy: defaults, every key, and FILE:LINE:COL for bad input. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The per-peer token bucket: bursts of 2 x rate, refill at rate per second,
  * peers independent, 0 = no limit, reset forgets. Time is passed in. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* WireGuard peer parsing (UAPI text and generic netlink messages built here,
  * since this kernel has no WireGuard), longest-prefix lookup and diffs. */
 #include <errno.h>

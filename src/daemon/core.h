@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The gateway's wiring: each field a module that owns its state, and the
  * few facts the core itself keeps. Private to the core (gateway.c,
- * request.c, natpmp_serve.c, pcp_serve.c, announce.c, peers.c, statics.c,
- * ipv6.c, target.c, lifecycle.c) and the core's unit tests; everyone else
- * uses gateway.h. */
+ * request.c, announce.c, peers.c, statics.c, ipv6.c, target.c,
+ * lifecycle.c) and the core's unit tests; everyone else uses gateway.h,
+ * and the protocols' serve modules see a struct serve_ctx (request.h). */
 #ifndef PORTGATE_DAEMON_CORE_H
 #define PORTGATE_DAEMON_CORE_H
 
@@ -113,7 +113,7 @@ enum target_verdict gateway_check_target(const struct gateway *g, const uint8_t 
 int gateway_sync_own_addrs(struct gateway *g);
 
 /* request.c: the request path, both protocols (natpmp_serve.c and
- * pcp_serve.c decide the answers; request.h) */
+ * pcp_serve.c decide the answers from a struct serve_ctx; request.h) */
 struct request_batch *request_batch_new(struct gateway *g);
 void request_batch_free(struct request_batch *b);
 void gateway_requests_readable(void *arg, int fd);

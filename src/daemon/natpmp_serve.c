@@ -2,22 +2,21 @@
 /* NAT-PMP (RFC 6886) on the request path: one datagram's answer, decided
  * inside the batch's mapping transaction (request.c reads, authorizes and
  * sends), and settled once the kernel answered the batch. */
-#include "daemon/core.h"
+#include "daemon/request.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include "daemon/request.h"
 #include "natpmp/codec.h"
 
-static void answer_error(struct gateway *g, struct pending *p, uint16_t result)
+static void answer_error(const struct serve_ctx *c, struct pending *p, uint16_t result)
 {
 	p->reply_len = natpmp_encode_error(p->reply, sizeof(p->reply), &p->req,
-					   result, gateway_epoch(g));
-	stats_request(&g->stats, stats_opcode_of(p->req.opcode), result);
+					   result, c->epoch);
+	stats_request(c->stats, stats_opcode_of(p->req.opcode), result);
 }
 
-static void serve_mapping(struct gateway *g, struct pending *p, const uint8_t *peer,
+static void serve_mapping(const struct serve_ctx *c, struct pending *p, const uint8_t *peer,
 			  uint32_t src)
 {
 	struct mapping_limits lim;
@@ -30,10 +29,10 @@ static void serve_mapping(struct gateway *g, struct pending *p, const uint8_t *p
 	};
 	struct mapping_reply r;
 
-	policy_limits_for(&g->policy, peer, &lim);
-	mapping_table_request(g->mappings, &lim, &mr, mono_now_ms(), &r);
+	policy_limits_for(c->policy, peer, &lim);
+	mapping_table_request(c->mappings, &lim, &mr, c->now_ms, &r);
 	p->reply_len = natpmp_encode_mapping(p->reply, sizeof(p->reply),
-					     p->req.opcode, r.result, gateway_epoch(g),
+					     p->req.opcode, r.result, c->epoch,
 					     p->req.internal_port, r.external_port,
 					     r.lifetime);
 	/* Every success of the batch (a renewal, a retransmit, the other
@@ -41,80 +40,80 @@ static void serve_mapping(struct gateway *g, struct pending *p, const uint8_t *p
 	 * with the batch: counted once the kernel has answered. */
 	p->needs_commit = r.result == NATPMP_RESULT_SUCCESS;
 	if (!p->needs_commit)
-		stats_request(&g->stats, stats_opcode_of(p->req.opcode), r.result);
+		stats_request(c->stats, stats_opcode_of(p->req.opcode), r.result);
 }
 
-static void serve_external(struct gateway *g, struct pending *p)
+static void serve_external(const struct serve_ctx *c, struct pending *p)
 {
-	uint32_t be = htonl(g->external.addr);
+	uint32_t be = htonl(c->external.addr);
 
-	if (!g->external.known) {
-		answer_error(g, p, NATPMP_RESULT_NETWORK_FAILURE);
+	if (!c->external.known) {
+		answer_error(c, p, NATPMP_RESULT_NETWORK_FAILURE);
 		return;
 	}
 	p->reply_len = natpmp_encode_external(p->reply, sizeof(p->reply),
-					      NATPMP_RESULT_SUCCESS, gateway_epoch(g),
+					      NATPMP_RESULT_SUCCESS, c->epoch,
 					      (uint8_t *)&be);
-	stats_request(&g->stats, STAT_OP_EXTERNAL_ADDRESS, NATPMP_RESULT_SUCCESS);
+	stats_request(c->stats, STAT_OP_EXTERNAL_ADDRESS, NATPMP_RESULT_SUCCESS);
 }
 
 /* Version and opcode errors: answered to peers only, within their rate,
  * so that a short datagram never turns into a longer one toward anyone
  * else. */
-static void answer_malformed(struct gateway *g, struct pending *p,
+static void answer_malformed(const struct serve_ctx *c, struct pending *p,
 			     enum natpmp_verdict verdict, const uint8_t *buf, size_t len)
 {
 	if (verdict == NATPMP_VERDICT_BAD_VERSION) {
 		/* libtorrent probes with PCP first and waits 2 hours on
 		 * silence: this 8-byte answer sends it to NAT-PMP now. */
 		p->reply_len = natpmp_encode_bad_version(p->reply, sizeof(p->reply),
-							 p->req.opcode, gateway_epoch(g));
-		stats_request(&g->stats, STAT_OP_OTHER, NATPMP_RESULT_UNSUPPORTED_VERSION);
+							 p->req.opcode, c->epoch);
+		stats_request(c->stats, STAT_OP_OTHER, NATPMP_RESULT_UNSUPPORTED_VERSION);
 	} else {
 		p->reply_len = natpmp_encode_bad_opcode(p->reply, sizeof(p->reply), buf,
-							len, gateway_epoch(g));
-		stats_request(&g->stats, STAT_OP_OTHER, NATPMP_RESULT_UNSUPPORTED_OPCODE);
+							len, c->epoch);
+		stats_request(c->stats, STAT_OP_OTHER, NATPMP_RESULT_UNSUPPORTED_OPCODE);
 	}
 }
 
 /* Decides the answer for one NAT-PMP datagram; false when it gets none. */
-bool natpmp_serve(struct gateway *g, struct pending *p, const uint8_t *buf, size_t len)
+bool natpmp_serve(const struct serve_ctx *c, struct pending *p, const uint8_t *buf, size_t len)
 {
 	enum natpmp_verdict verdict = natpmp_decode(buf, len, &p->req);
 	bool request = verdict == NATPMP_VERDICT_REQUEST;
 	uint8_t peer[32];
 
 	if (verdict == NATPMP_VERDICT_IGNORE) {
-		stats_count(&g->stats, STAT_IGNORED, 1);
+		stats_count(c->stats, STAT_IGNORED, 1);
 		return false;
 	}
-	switch (request_authorize(g, p, buf, len, request, peer)) {
+	switch (request_authorize(c, p, buf, len, request, peer)) {
 	case AUTHZ_SILENT:
 	case AUTHZ_DEFERRED:
 		return false;
 	case AUTHZ_REFUSED:
-		answer_error(g, p, NATPMP_RESULT_NOT_AUTHORIZED);
+		answer_error(c, p, NATPMP_RESULT_NOT_AUTHORIZED);
 		return true;
 	case AUTHZ_RATE_LIMITED:
-		answer_error(g, p, NATPMP_RESULT_OUT_OF_RESOURCES);
+		answer_error(c, p, NATPMP_RESULT_OUT_OF_RESOURCES);
 		return true;
 	case AUTHZ_PEER:
 		break;
 	}
 	if (!request)
-		answer_malformed(g, p, verdict, buf, len);
+		answer_malformed(c, p, verdict, buf, len);
 	else if (p->req.opcode == NATPMP_OP_EXTERNAL_ADDRESS)
-		serve_external(g, p);
+		serve_external(c, p);
 	else
-		serve_mapping(g, p, peer, ntohl(p->from.v4.sin_addr.s_addr));
+		serve_mapping(c, p, peer, ntohl(p->from.v4.sin_addr.s_addr));
 	return true;
 }
 
 
-void natpmp_settle(struct gateway *g, struct pending *p, bool committed)
+void natpmp_settle(const struct serve_ctx *c, struct pending *p, bool committed)
 {
 	if (committed)
-		stats_request(&g->stats, stats_opcode_of(p->req.opcode), NATPMP_RESULT_SUCCESS);
+		stats_request(c->stats, stats_opcode_of(p->req.opcode), NATPMP_RESULT_SUCCESS);
 	else
-		answer_error(g, p, NATPMP_RESULT_NETWORK_FAILURE);
+		answer_error(c, p, NATPMP_RESULT_NETWORK_FAILURE);
 }

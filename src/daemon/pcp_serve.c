@@ -8,13 +8,12 @@
  * Tailscale sends a new nonce with every request, so a renewal or delete
  * under another nonce is served, not refused (RFC 6887 §11.3 would answer
  * NOT_AUTHORIZED; the WireGuard peer key already says who asks). */
-#include "daemon/core.h"
+#include "daemon/request.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <string.h>
 
-#include "daemon/request.h"
 #include "natpmp/pcp.h"
 #include "util/addrclass.h"
 #include "util/base64.h"
@@ -28,20 +27,20 @@ static enum stat_pcp_op op_label(const struct pcp_request *req)
 	       : req->opcode == PCP_OP_ANNOUNCE ? STAT_PCP_ANNOUNCE : STAT_PCP_OTHER;
 }
 
-static void answer_error(struct gateway *g, struct pending *p, uint16_t result)
+static void answer_error(const struct serve_ctx *c, struct pending *p, uint16_t result)
 {
 	p->reply_len = pcp_encode_error(p->reply, sizeof(p->reply), &p->pcp, result,
-					gateway_epoch(g));
+					c->epoch);
 	p->needs_commit = false;
-	stats_pcp_request(&g->stats, op_label(&p->pcp), result);
+	stats_pcp_request(c->stats, op_label(&p->pcp), result);
 }
 
-void pcp_settle(struct gateway *g, struct pending *p, bool committed)
+void pcp_settle(const struct serve_ctx *c, struct pending *p, bool committed)
 {
 	if (committed)
-		stats_pcp_request(&g->stats, op_label(&p->pcp), PCP_SUCCESS);
+		stats_pcp_request(c->stats, op_label(&p->pcp), PCP_SUCCESS);
 	else
-		answer_error(g, p, PCP_NETWORK_FAILURE);
+		answer_error(c, p, PCP_NETWORK_FAILURE);
 }
 
 static uint16_t result_of(enum mapping_refusal why)
@@ -59,7 +58,7 @@ static uint16_t result_of(enum mapping_refusal why)
 /* The internal address the mapping is for: the source, or a THIRD_PARTY
  * address of the same family (a host of the peer's routed subnet) that the
  * peer may name by the same rule as its source. false: refused. */
-static bool internal_address(struct gateway *g, const struct pcp_request *req,
+static bool internal_address(const struct serve_ctx *c, const struct pcp_request *req,
 			     const uint8_t *peer, const uint8_t src[16], uint8_t out[16])
 {
 	uint32_t v4;
@@ -71,13 +70,13 @@ static bool internal_address(struct gateway *g, const struct pcp_request *req,
 		char name[9];
 
 		/* A lease is of one family: the source's. */
-		stats_target_refused(&g->stats, TARGET_NOT_OWNED);
+		stats_target_refused(c->stats, TARGET_NOT_OWNED);
 		key_to_short(name, peer);
 		log_warnx("pcp: peer %s asked for a THIRD_PARTY of the other family: refused",
 			  name);
 		return false;
 	}
-	if (!request_target_allowed(g, peer, req->third_party))
+	if (!request_target_allowed(c, peer, req->third_party))
 		return false;
 	memcpy(out, req->third_party, 16);
 	return true;
@@ -85,16 +84,16 @@ static bool internal_address(struct gateway *g, const struct pcp_request *req,
 
 /* The address the mapping is reached at: ours (IPv4, NAT66) or, for a
  * routed pinhole, the peer's own. false: not known now. */
-static bool external_address(const struct gateway *g, enum mapping_space space,
+static bool external_address(const struct serve_ctx *c, enum mapping_space space,
 			     const uint8_t internal[16], uint8_t out[16])
 {
 	switch (space) {
 	case MAPPING_SPACE_IPV4:
-		addr_from_v4(out, g->external.addr);
-		return g->external.known;
+		addr_from_v4(out, c->external.addr);
+		return c->external.known;
 	case MAPPING_SPACE_NAT66:
-		memcpy(out, g->external6.addr, 16);
-		return g->external6.known;
+		memcpy(out, c->external6.addr, 16);
+		return c->external6.known;
 	default:
 		memcpy(out, internal, 16);
 		return true;
@@ -102,21 +101,21 @@ static bool external_address(const struct gateway *g, enum mapping_space space,
 }
 
 /* Deletes of both protocols (protocol 0) are two requests. */
-static void serve_delete_all(struct gateway *g, struct pending *p, struct mapping_request *mr,
+static void serve_delete_all(const struct serve_ctx *c, struct pending *p, struct mapping_request *mr,
 			     const struct mapping_limits *lim, const uint8_t ext[16])
 {
 	struct mapping_reply r;
 
 	mr->proto = MAPPING_UDP;
-	mapping_table_request(g->mappings, lim, mr, mono_now_ms(), &r);
+	mapping_table_request(c->mappings, lim, mr, c->now_ms, &r);
 	mr->proto = MAPPING_TCP;
-	mapping_table_request(g->mappings, lim, mr, mono_now_ms(), &r);
+	mapping_table_request(c->mappings, lim, mr, c->now_ms, &r);
 	p->reply_len = pcp_encode_map(p->reply, sizeof(p->reply), &p->pcp,
-				      gateway_epoch(g), 0, 0, ext);
+				      c->epoch, 0, 0, ext);
 	p->needs_commit = true;
 }
 
-static void serve_map(struct gateway *g, struct pending *p, const uint8_t *peer,
+static void serve_map(const struct serve_ctx *c, struct pending *p, const uint8_t *peer,
 		      const uint8_t src[16])
 {
 	const struct pcp_request *req = &p->pcp;
@@ -124,7 +123,7 @@ static void serve_map(struct gateway *g, struct pending *p, const uint8_t *peer,
 	struct mapping_request mr = {
 		.peer = peer,
 		.via = MAPPING_VIA_PCP,
-		.space = pending_is_v6(p) ? gateway_space6(g) : MAPPING_SPACE_IPV4,
+		.space = pending_is_v6(p) ? c->space6 : MAPPING_SPACE_IPV4,
 		.internal_port = req->internal_port,
 		.suggested_port = req->suggested_port,
 		.exact_port = req->prefer_failure,
@@ -133,50 +132,50 @@ static void serve_map(struct gateway *g, struct pending *p, const uint8_t *peer,
 	struct mapping_reply r;
 	uint8_t ext[16];
 
-	if (!internal_address(g, req, peer, src, mr.addr6)) {
-		answer_error(g, p, PCP_NOT_AUTHORIZED);
+	if (!internal_address(c, req, peer, src, mr.addr6)) {
+		answer_error(c, p, PCP_NOT_AUTHORIZED);
 		return;
 	}
 	/* An IPv4 lease keeps addr alone (the mapping table drops addr6). */
 	if (!addr_v4(mr.addr6, &mr.addr))
 		mr.addr = 0;
-	if (!external_address(g, mr.space, mr.addr6, ext)) {
-		answer_error(g, p, PCP_NETWORK_FAILURE);
+	if (!external_address(c, mr.space, mr.addr6, ext)) {
+		answer_error(c, p, PCP_NETWORK_FAILURE);
 		return;
 	}
 	/* Another external address than ours can only be refused or ignored. */
 	if (req->prefer_failure && !pcp_addr_any(req->suggested_addr) &&
 	    memcmp(req->suggested_addr, ext, 16)) {
-		answer_error(g, p, PCP_CANNOT_PROVIDE_EXTERNAL);
+		answer_error(c, p, PCP_CANNOT_PROVIDE_EXTERNAL);
 		return;
 	}
-	policy_limits_for(&g->policy, peer, &lim);
+	policy_limits_for(c->policy, peer, &lim);
 	if (req->protocol == 0 && req->lifetime == 0 && req->internal_port == 0) {
-		serve_delete_all(g, p, &mr, &lim, ext);
+		serve_delete_all(c, p, &mr, &lim, ext);
 		return;
 	}
 	if (req->protocol != IPPROTO_TCP && req->protocol != IPPROTO_UDP) {
-		answer_error(g, p, PCP_UNSUPP_PROTOCOL);
+		answer_error(c, p, PCP_UNSUPP_PROTOCOL);
 		return;
 	}
 	/* Internal port 0 asks for every port (§11.1): only a delete may. */
 	if (req->internal_port == 0 && req->lifetime) {
-		answer_error(g, p, PCP_MALFORMED_REQUEST);
+		answer_error(c, p, PCP_MALFORMED_REQUEST);
 		return;
 	}
 	mr.proto = req->protocol == IPPROTO_TCP ? MAPPING_TCP : MAPPING_UDP;
-	mapping_table_request(g->mappings, &lim, &mr, mono_now_ms(), &r);
+	mapping_table_request(c->mappings, &lim, &mr, c->now_ms, &r);
 	if (r.result != NATPMP_RESULT_SUCCESS) {
-		answer_error(g, p, result_of(r.refusal));
+		answer_error(c, p, result_of(r.refusal));
 		return;
 	}
-	p->reply_len = pcp_encode_map(p->reply, sizeof(p->reply), req, gateway_epoch(g),
+	p->reply_len = pcp_encode_map(p->reply, sizeof(p->reply), req, c->epoch,
 				      r.lifetime, r.external_port, ext);
 	/* Stands or falls with the batch, as NAT-PMP's successes do. */
 	p->needs_commit = true;
 }
 
-bool pcp_serve(struct gateway *g, struct pending *p, const uint8_t *buf, size_t len)
+bool pcp_serve(const struct serve_ctx *c, struct pending *p, const uint8_t *buf, size_t len)
 {
 	uint8_t src[16];
 	uint16_t result;
@@ -185,37 +184,37 @@ bool pcp_serve(struct gateway *g, struct pending *p, const uint8_t *buf, size_t 
 	uint8_t peer[32];
 
 	if (verdict == PCP_VERDICT_IGNORE) {
-		stats_count(&g->stats, STAT_IGNORED, 1);
+		stats_count(c->stats, STAT_IGNORED, 1);
 		return false;
 	}
-	switch (request_authorize(g, p, buf, len, request, peer)) {
+	switch (request_authorize(c, p, buf, len, request, peer)) {
 	case AUTHZ_SILENT:
 	case AUTHZ_DEFERRED:
 		return false;
 	case AUTHZ_REFUSED:
-		answer_error(g, p, PCP_NOT_AUTHORIZED);
+		answer_error(c, p, PCP_NOT_AUTHORIZED);
 		return true;
 	case AUTHZ_RATE_LIMITED:
-		answer_error(g, p, PCP_NO_RESOURCES);
+		answer_error(c, p, PCP_NO_RESOURCES);
 		return true;
 	case AUTHZ_PEER:
 		break;
 	}
 	if (!request) {
-		answer_error(g, p, result);
+		answer_error(c, p, result);
 		return true;
 	}
 	/* §8.3: the client's own idea of its address must be the source. */
 	pending_source(p, src);
 	if (memcmp(p->pcp.client_addr, src, sizeof(src))) {
-		answer_error(g, p, PCP_ADDRESS_MISMATCH);
+		answer_error(c, p, PCP_ADDRESS_MISMATCH);
 		return true;
 	}
 	if (p->pcp.opcode == PCP_OP_ANNOUNCE) {
-		p->reply_len = pcp_encode_announce(p->reply, sizeof(p->reply), gateway_epoch(g));
-		stats_pcp_request(&g->stats, STAT_PCP_ANNOUNCE, PCP_SUCCESS);
+		p->reply_len = pcp_encode_announce(p->reply, sizeof(p->reply), c->epoch);
+		stats_pcp_request(c->stats, STAT_PCP_ANNOUNCE, PCP_SUCCESS);
 		return true;
 	}
-	serve_map(g, p, peer, src);
+	serve_map(c, p, peer, src);
 	return true;
 }

@@ -46,6 +46,7 @@ struct deferred {
 };
 
 struct request_batch {
+	struct gateway *g;
 	struct loop *loop;
 	struct loop_watch replay;	/* serves the deferred in a turn of their own */
 	struct deferred deferred[REQUEST_DEFER_MAX];
@@ -66,6 +67,7 @@ struct request_batch *request_batch_new(struct gateway *g)
 
 	if (!b)
 		return NULL;
+	b->g = g;
 	b->loop = &g->loop;
 	if (loop_timer_open(&g->loop, &b->replay, replay_fired, g) < 0) {
 		free(b);
@@ -136,8 +138,10 @@ static void log_refused_target(struct gateway *g, const uint8_t *peer, const uin
 		  name, a, target_verdict_text(v));
 }
 
-bool request_target_allowed(struct gateway *g, const uint8_t *peer, const uint8_t addr[16])
+bool request_target_allowed(const struct serve_ctx *c, const uint8_t *peer,
+			    const uint8_t addr[16])
 {
+	struct gateway *g = c->batch->g;
 	enum target_verdict v = gateway_check_target(g, peer, addr);
 
 	if (v == TARGET_ALLOWED)
@@ -146,9 +150,10 @@ bool request_target_allowed(struct gateway *g, const uint8_t *peer, const uint8_
 	return false;
 }
 
-enum authz request_authorize(struct gateway *g, struct pending *p, const uint8_t *buf,
+enum authz request_authorize(const struct serve_ctx *c, struct pending *p, const uint8_t *buf,
 			     size_t len, bool request, uint8_t peer[32])
 {
+	struct gateway *g = c->batch->g;
 	uint8_t src[16];
 
 	if (!owner_of(g, p, peer)) {
@@ -162,30 +167,48 @@ enum authz request_authorize(struct gateway *g, struct pending *p, const uint8_t
 	}
 	if (policy_denies(&g->policy, peer))
 		return request ? AUTHZ_REFUSED : AUTHZ_SILENT;
-	if (!ratelimit_allow(g->rate, peer, mono_now_ms())) {
+	if (!ratelimit_allow(g->rate, peer, c->now_ms)) {
 		stats_count(&g->stats, STAT_RATE_LIMITED, 1);
 		return request ? AUTHZ_RATE_LIMITED : AUTHZ_SILENT;
 	}
 	/* The source is the forward's address unless PCP names another,
 	 * which pcp_serve.c checks by the same rule. */
 	pending_source(p, src);
-	if (request && !request_target_allowed(g, peer, src))
+	if (request && !request_target_allowed(c, peer, src))
 		return AUTHZ_REFUSED;
 	return AUTHZ_PEER;
 }
 
 /* Version 0 is NAT-PMP; PCP is every other version, when the policy
  * serves it (pcp: false answers them as NAT-PMP's "unsupported version"). */
-static bool serve(struct gateway *g, struct pending *p, const uint8_t *buf, size_t len)
+static bool serve(const struct serve_ctx *c, struct pending *p, const uint8_t *buf, size_t len)
 {
-	p->is_pcp = len >= 1 && buf[0] != 0 && g->policy.pcp;
+	p->is_pcp = len >= 1 && buf[0] != 0 && c->policy->pcp;
 	/* NAT-PMP is IPv4 only (RFC 6886): on IPv6, only PCP is heard, and
 	 * only while the policy serves IPv6. */
-	if (pending_is_v6(p) && (!p->is_pcp || g->policy.ipv6_mode == POLICY_IPV6_OFF)) {
-		stats_count(&g->stats, STAT_IGNORED, 1);
+	if (pending_is_v6(p) && (!p->is_pcp || c->policy->ipv6_mode == POLICY_IPV6_OFF)) {
+		stats_count(c->stats, STAT_IGNORED, 1);
 		return false;
 	}
-	return p->is_pcp ? pcp_serve(g, p, buf, len) : natpmp_serve(g, p, buf, len);
+	return p->is_pcp ? pcp_serve(c, p, buf, len) : natpmp_serve(c, p, buf, len);
+}
+
+/* What the serve modules see of the gateway for this batch. */
+static void context_of(struct gateway *g, struct request_batch *b, struct serve_ctx *c)
+{
+	*c = (struct serve_ctx){
+		.batch = b,
+		.mappings = g->mappings,
+		.policy = &g->policy,
+		.stats = &g->stats,
+		.epoch = gateway_epoch(g),
+		.now_ms = mono_now_ms(),
+		.space6 = gateway_space6(g),
+	};
+	c->external.known = g->external.known;
+	c->external.addr = g->external.addr;
+	c->external6.known = g->external6.known;
+	memcpy(c->external6.addr, g->external6.addr, 16);
 }
 
 static int receive(struct request_batch *b, int fd)
@@ -232,7 +255,8 @@ static void send_run(struct request_batch *b, unsigned first, unsigned n, int fd
 
 /* The kernel has answered: successes are counted, or become result 3.
  * Replies leave from the socket each request came in on. */
-static void reply_all(struct gateway *g, struct request_batch *b, int n, bool committed)
+static void reply_all(const struct serve_ctx *c, struct request_batch *b, int n,
+		      bool committed)
 {
 	unsigned n_out = 0, run = 0;
 	int run_fd = -1;
@@ -244,7 +268,7 @@ static void reply_all(struct gateway *g, struct request_batch *b, int n, bool co
 		if (!p->reply_len)
 			continue;
 		if (p->needs_commit)
-			(p->is_pcp ? pcp_settle : natpmp_settle)(g, p, committed);
+			(p->is_pcp ? pcp_settle : natpmp_settle)(c, p, committed);
 		if (p->fd != run_fd) {
 			send_run(b, run, n_out - run, run_fd);
 			run = n_out;
@@ -266,6 +290,7 @@ static void reply_all(struct gateway *g, struct request_batch *b, int n, bool co
 static void serve_batch(struct gateway *g, struct request_batch *b, int n,
 			const size_t *lens)
 {
+	struct serve_ctx c;
 	bool committed;
 
 	if (mapping_table_begin(g->mappings) < 0) {
@@ -273,16 +298,17 @@ static void serve_batch(struct gateway *g, struct request_batch *b, int n,
 		return;
 	}
 	g->local_stale = true;	/* local services: asked afresh for this batch */
+	context_of(g, b, &c);
 	for (int i = 0; i < n; i++) {
 		struct pending *p = &b->pend[i];
 
 		p->needs_commit = false;
 		p->reply_len = 0;
 		if (p->heard)
-			serve(g, p, b->bufs[i], lens[i]);
+			serve(&c, p, b->bufs[i], lens[i]);
 	}
 	committed = gateway_apply(g, REASON_CLIENT) == 0;
-	reply_all(g, b, n, committed);
+	reply_all(&c, b, n, committed);
 }
 
 void gateway_requests_readable(void *arg, int fd)

@@ -10,10 +10,34 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "daemon/policy.h"
+#include "daemon/stats.h"
 #include "natpmp/codec.h"
+#include "natpmp/mapping.h"
 #include "natpmp/pcp.h"
 
-struct gateway;
+struct request_batch;
+
+/* What a protocol's serve module sees of the gateway, filled by the
+ * request path once per batch: the serve modules never see struct
+ * gateway, and a third protocol plugs in the same way. */
+struct serve_ctx {
+	struct request_batch *batch;	/* request.c's, for the calls below */
+	struct mapping_table *mappings;	/* inside the batch's transaction */
+	const struct policy *policy;
+	struct stats *stats;
+	uint32_t epoch;
+	int64_t now_ms;
+	struct {
+		bool known;
+		uint32_t addr;		/* host byte order */
+	} external;
+	struct {
+		bool known;		/* nat66 */
+		uint8_t addr[16];
+	} external6;
+	enum mapping_space space6;	/* where a peer's IPv6 mapping lives */
+};
 
 union source_addr {
 	struct sockaddr sa;
@@ -45,12 +69,13 @@ enum authz {
 
 /* request.c: request says whether the datagram is a valid request (an
  * error answer goes to peers within their rate only). */
-enum authz request_authorize(struct gateway *g, struct pending *p, const uint8_t *buf,
+enum authz request_authorize(const struct serve_ctx *c, struct pending *p, const uint8_t *buf,
 			     size_t len, bool request, uint8_t peer[32]);
 
 /* Whether peer may have a forward to addr (16 bytes, IPv4-mapped for
  * IPv4): gateway_check_target's rule; a refusal is logged and counted. */
-bool request_target_allowed(struct gateway *g, const uint8_t *peer, const uint8_t addr[16]);
+bool request_target_allowed(const struct serve_ctx *c, const uint8_t *peer,
+			    const uint8_t addr[16]);
 /* The source as PCP writes addresses: IPv4-mapped for IPv4. */
 void pending_source(const struct pending *p, uint8_t out[16]);
 static inline bool pending_is_v6(const struct pending *p)
@@ -63,9 +88,10 @@ static inline bool pending_is_v6(const struct pending *p)
  * batch's mapping transaction (false: it gets none), and a success that
  * needs the kernel (needs_commit) is settled once the batch committed or
  * was refused (it becomes the protocol's "network failure"). */
-bool natpmp_serve(struct gateway *g, struct pending *p, const uint8_t *buf, size_t len);
-void natpmp_settle(struct gateway *g, struct pending *p, bool committed);
-bool pcp_serve(struct gateway *g, struct pending *p, const uint8_t *buf, size_t len);
-void pcp_settle(struct gateway *g, struct pending *p, bool committed);
+bool natpmp_serve(const struct serve_ctx *c, struct pending *p, const uint8_t *buf,
+		  size_t len);
+void natpmp_settle(const struct serve_ctx *c, struct pending *p, bool committed);
+bool pcp_serve(const struct serve_ctx *c, struct pending *p, const uint8_t *buf, size_t len);
+void pcp_settle(const struct serve_ctx *c, struct pending *p, bool committed);
 
 #endif

@@ -74,7 +74,7 @@ NETNS_BINS := $(NETNS_SRCS:tests/netns/%.c=$(BUILD)/tests/netns/%)
 
 .SECONDARY:
 
-.PHONY: all deps check unit selftest netns fuzz demo demo-client container container-check bench install install-gateway install-client install-check clean print-UNITDIR
+.PHONY: all deps check unit selftest netns fuzz demo demo-client container container-check bench install install-gateway install-client install-check clean print-UNITDIR print-VERSION
 
 all: $(BUILD)/portgated $(BUILD)/portgatectl $(BUILD)/portgate-client
 
@@ -168,6 +168,9 @@ $(BUILD)/tests/bench/pgbench: tests/bench/pgbench.c
 bench: deps
 	@$(MAKE) --no-print-directory all $(NETNS_BINS) $(BUILD)/tests/bench/pgbench
 	@BUILD=$(BUILD) tests/bench/run
+
+print-VERSION:
+	@echo $(VERSION)
 
 # Where systemd looks for units on this system, else Debian's place.
 UNITDIR ?= $(or $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)

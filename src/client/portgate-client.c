@@ -21,11 +21,13 @@
 #include "client/clientconf.h"
 #include "util/log.h"
 
-static void usage(void)
+/* --help on stdout; a usage error on stderr. */
+static void usage(FILE *out)
 {
-	fprintf(stderr, "usage: portgate-client [-f] [-d] [-n] -c FILE [check]\n"
+	fprintf(out, "usage: portgate-client [-f] [-d] [-n] -c FILE [check]\n"
 		"       portgate-client [-f] [-d] -i IFACE [-g GATEWAY] [-o PORT_FILE] "
 		"[-x HOOK] [check]\n"
+		"       portgate-client --help | --version\n"
 		"  -c FILE  configuration (portgate-client.yaml(5))\n"
 		"  -i, -g, -o, -x  interface, gateway, port_file and hook without a file\n"
 		"  -f       foreground, log to stderr\n"
@@ -72,9 +74,14 @@ int main(int argc, char **argv)
 	bool foreground = false, debug = false, check = false, diagnose = false;
 	struct client_config cfg;
 	char err[512];
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "c:fdnhi:g:o:x:")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:fdnhVi:g:o:x:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': path = optarg; break;
 		case 'i': ifname = optarg; break;
@@ -84,7 +91,9 @@ int main(int argc, char **argv)
 		case 'f': foreground = true; break;
 		case 'd': debug = true; break;
 		case 'n': check = true; break;
-		default: usage(); return 2;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("portgate-client %s\n", PORTGATE_VERSION); return 0;
+		default: usage(stderr); return 2;
 		}
 	}
 	if (optind < argc && !strcmp(argv[optind], "check")) {
@@ -93,7 +102,7 @@ int main(int argc, char **argv)
 	}
 	if (!path == !ifname || optind != argc ||
 	    (path && (gateway || port_file || hook))) {
-		usage();
+		usage(stderr);
 		return 2;
 	}
 	log_init(foreground || check || diagnose, debug, "portgate-client");

@@ -16,10 +16,12 @@
 #define DEFAULT_SOCKET "/run/portgate/control.sock"
 #define EXIT_NOT_RUNNING 3
 
-static void usage(void)
+/* --help on stdout, exit 0; a usage error on stderr, exit 2. */
+static void usage(FILE *out, int status)
 {
-	fprintf(stderr,
+	fprintf(out,
 		"usage: portgatectl [-s SOCKET] [--json] COMMAND\n"
+		"       portgatectl --help | --version\n"
 		"  status            version, uptime, epoch, external address, counts\n"
 		"  list              every mapping: peer, kind (dynamic or static), protocol,\n"
 		"                    ports, lifetime left\n"
@@ -28,7 +30,7 @@ static void usage(void)
 		"  drop PROTO/PORT   remove one mapping, e.g. drop tcp/40000\n"
 		"  reload            re-read the policy (like SIGHUP)\n"
 		"exit: 0 ok, 1 refused, 2 usage, 3 portgated not running\n");
-	exit(2);
+	exit(status);
 }
 
 static json_t *ask(const char *path, json_t *req)
@@ -169,6 +171,7 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = DEFAULT_SOCKET, *cmd;
@@ -176,23 +179,29 @@ int main(int argc, char **argv)
 	json_t *req, *answer;
 	int opt, ret = 0;
 
-	while ((opt = getopt_long(argc, argv, "js:h", opts, NULL)) != -1) {
-		if (opt == 'j')
+	while ((opt = getopt_long(argc, argv, "js:hV", opts, NULL)) != -1) {
+		if (opt == 'j') {
 			as_json = true;
-		else if (opt == 's')
+		} else if (opt == 's') {
 			path = optarg;
-		else
-			usage();
+		} else if (opt == 'h') {
+			usage(stdout, 0);
+		} else if (opt == 'V') {
+			printf("portgatectl %s\n", PORTGATE_VERSION);
+			return 0;
+		} else {
+			usage(stderr, 2);
+		}
 	}
 	if (optind >= argc)
-		usage();
+		usage(stderr, 2);
 	cmd = argv[optind];
 	if (!strcmp(cmd, "drop")) {
 		char proto[8];
 		unsigned port;
 
 		if (optind + 2 != argc)
-			usage();
+			usage(stderr, 2);
 		if (sscanf(argv[optind + 1], "%7[a-z]/%u", proto, &port) == 2)
 			req = json_pack("{s:s, s:s, s:i}", "command", "drop", "protocol", proto,
 					"port", (int)port);
@@ -201,10 +210,10 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "status") || !strcmp(cmd, "list") || !strcmp(cmd, "peers") ||
 		   !strcmp(cmd, "reload")) {
 		if (optind + 1 != argc)
-			usage();
+			usage(stderr, 2);
 		req = json_pack("{s:s}", "command", cmd);
 	} else {
-		usage();
+		usage(stderr, 2);
 	}
 	answer = ask(path, req);
 	if (json_object_get(answer, "error")) {

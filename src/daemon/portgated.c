@@ -11,10 +11,12 @@
 #include "daemon/privs.h"
 #include "util/log.h"
 
-static void usage(void)
+/* --help on stdout, exit 0; a usage error on stderr, exit 2. */
+static void usage(FILE *out, int status)
 {
-	fprintf(stderr,
+	fprintf(out,
 		"usage: portgated [-f] [-d] [-n] [-u USER] -c FILE\n"
+		"       portgated --help | --version\n"
 		"  -c FILE  the policy (YAML)\n"
 		"  -f       stay in the foreground and log to stderr\n"
 		"  -d       debug logging (renewals too)\n"
@@ -22,7 +24,7 @@ static void usage(void)
 		"  -u USER  after setup run as USER, keeping CAP_NET_ADMIN only (default:\n"
 		"           user " PRIVS_DEFAULT_USER " when started as root and it exists;\n"
 		"           -u root keeps root, with CAP_NET_ADMIN only)\n");
-	exit(2);
+	exit(status);
 }
 
 int main(int argc, char **argv)
@@ -32,20 +34,27 @@ int main(int argc, char **argv)
 	struct policy policy;
 	struct gateway *g;
 	char err[512];
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "c:fdnu:h")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:fdnu:hV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': config = optarg; break;
 		case 'f': foreground = true; break;
 		case 'd': debug = true; break;
 		case 'n': check = true; break;
 		case 'u': user = optarg; break;
-		default: usage();
+		case 'h': usage(stdout, 0); break;
+		case 'V': printf("portgated %s\n", PORTGATE_VERSION); return 0;
+		default: usage(stderr, 2);
 		}
 	}
 	if (!config || optind != argc)
-		usage();
+		usage(stderr, 2);
 	log_init(foreground || check, debug, "portgated");
 	if (policy_load(config, &policy, err, sizeof(err)) < 0) {
 		if (check)

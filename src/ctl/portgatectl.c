@@ -2,11 +2,13 @@
 /* portgatectl: the operator's view of a running portgated. */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,8 +31,27 @@ static void usage(FILE *out, int status)
 		"  drop PEER         remove every mapping of a peer (public key)\n"
 		"  drop PROTO/PORT   remove one mapping, e.g. drop tcp/40000\n"
 		"  reload            re-read the policy (like SIGHUP)\n"
-		"exit: 0 ok, 1 refused, 2 usage, 3 portgated not running\n");
+		"exit: 0 ok, 1 refused or permission denied, 2 usage, 3 portgated not running\n");
 	exit(status);
+}
+
+/* Why connect failed, said so that the operator knows what to do. */
+static void connect_failed(const char *path)
+{
+	int saved = errno;
+	struct stat st;
+	struct group *gr;
+
+	if (saved != EACCES && saved != EPERM) {
+		fprintf(stderr, "portgatectl: portgated is not running (cannot connect "
+			"to %s: %s)\n", path, strerror(saved));
+		exit(EXIT_NOT_RUNNING);
+	}
+	gr = stat(path, &st) == 0 ? getgrgid(st.st_gid) : NULL;
+	fprintf(stderr, "portgatectl: permission denied on %s: run as root or as a member "
+		"of its group%s%s%s (the policy's control.group)\n", path,
+		gr ? " (" : "", gr ? gr->gr_name : "", gr ? ")" : "");
+	exit(1);
 }
 
 static json_t *ask(const char *path, json_t *req)
@@ -45,11 +66,8 @@ static json_t *ask(const char *path, json_t *req)
 
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		fprintf(stderr, "portgatectl: portgated is not running (cannot connect "
-			"to %s: %s)\n", path, strerror(errno));
-		exit(EXIT_NOT_RUNNING);
-	}
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		connect_failed(path);
 	if (!text || !buf || write(fd, text, strlen(text)) < 0 || write(fd, "\n", 1) < 0) {
 		fprintf(stderr, "portgatectl: %s: %s\n", path, strerror(errno));
 		exit(1);

@@ -79,6 +79,12 @@ DAEMON_PID=$!; BG_PIDS="$BG_PIDS $DAEMON_PID"
 check "portgated starts as nobody with CAP_NET_ADMIN only" 'wait_until 5 daemon_listening'
 check "its process has CAP_NET_ADMIN and no other capability" 'grep -q "CapEff:.*0000000000001000" /proc/$DAEMON_PID/status'
 check "its process runs as nobody" '[ "$(stat -c %U /proc/$DAEMON_PID)" = nobody ]'
+# Another unprivileged user is told why portgatectl cannot ask (its
+# socket is 0600, the daemon's): permission, not "not running".
+as_daemon_user() { ip netns exec "$(ns gw)" setpriv --reuid=daemon --regid=daemon --clear-groups "$@"; }
+as_daemon_user "$CTL" -s "$TMPD/run/control.sock" status >/dev/null 2>"$TMPD/denied"; rc=$?
+check "portgatectl without permission exits 1, not 3 ($rc)" '[ $rc = 1 ]'
+check "... and says permission denied and why" 'grep -q "permission denied on .* control.group" "$TMPD/denied"'
 r=$(pmp c1 map tcp 8081 0 60); p=$(field external "$r")
 echo_servers c1 8081 c1
 check "non-root: request -> forward" 'tcp_says ext $EXT "$p" c1'

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/listenaddr.h"
 #include "util/yconf.h"
 
 #define C(l) ((struct client_config *)(l)->out)
@@ -167,9 +168,19 @@ static int top_pair(struct yconf *l, const char *key, yaml_node_t *k, yaml_node_
 		return each_pair(l, v, "recovery", recovery_pair, NULL);
 	if (!strcmp(key, "delete_on_stop"))
 		return get_bool(l, v, "delete_on_stop", &c->delete_on_stop);
-	if (!strcmp(key, "metrics_listen"))
-		return get_string(l, v, "metrics_listen", c->metrics_listen,
-				  sizeof(c->metrics_listen));
+	if (!strcmp(key, "metrics_listen")) {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+
+		if (get_string(l, v, "metrics_listen", c->metrics_listen,
+			       sizeof(c->metrics_listen)))
+			return -1;
+		/* Refused here, not only when the run opens it (-n says so). */
+		if (listen_addr_parse(c->metrics_listen, &ss, &sl) < 0)
+			return fail_at(l, v, "metrics_listen must be ADDRESS:PORT, "
+				       "e.g. 127.0.0.1:9835 or [::1]:9835");
+		return 0;
+	}
 	return unknown(l, k, key, "the configuration");
 }
 

@@ -11,6 +11,7 @@
 
 #include "daemon/policy_loader.h"
 #include "util/base64.h"
+#include "util/listenaddr.h"
 
 static int get_ifname(struct yconf *l, const yaml_node_t *n, const char *what,
 		      char out[POLICY_IFNAME_MAX])
@@ -211,17 +212,15 @@ static int sub_pair(struct yconf *l, const char *key, yaml_node_t *k,
 					  sizeof(P(l)->control_group));
 	} else if (!strcmp(section, "metrics")) {
 		if (!strcmp(key, "listen")) {
-			struct in_addr a;
-			char host[64];
-			unsigned port;
+			struct sockaddr_storage ss;
+			socklen_t sl;
 
 			if (get_string(l, v, "metrics.listen", P(l)->metrics_listen,
 				       sizeof(P(l)->metrics_listen)))
 				return -1;
-			if (sscanf(P(l)->metrics_listen, "%63[^:]:%u", host, &port) != 2 ||
-			    inet_pton(AF_INET, host, &a) != 1 || port < 1 || port > 65535)
+			if (listen_addr_parse(P(l)->metrics_listen, &ss, &sl) < 0)
 				return fail_at(l, v, "metrics.listen must be ADDRESS:PORT, "
-					       "e.g. 127.0.0.1:9834");
+					       "e.g. 127.0.0.1:9834 or [::1]:9834");
 			return 0;
 		}
 	}

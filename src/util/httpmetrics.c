@@ -9,6 +9,7 @@
 
 #include <microhttpd.h>
 
+#include "util/listenaddr.h"
 #include "util/log.h"
 #include "util/loop.h"
 
@@ -80,25 +81,29 @@ struct metrics *metrics_open(struct loop *loop, const char *listen_addr,
 			     metrics_render_fn render, void *arg)
 {
 	struct metrics *m = calloc(1, sizeof(*m));
-	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sockaddr_storage ss;
 	const union MHD_DaemonInfo *info;
-	char host[64];
-	unsigned port;
+	socklen_t sl;
+	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	uint16_t port;
 
-	if (!m || sscanf(listen_addr, "%63[^:]:%u", host, &port) != 2 ||
-	    inet_pton(AF_INET, host, &sin.sin_addr) != 1) {
+	if (!m || listen_addr_parse(listen_addr, &ss, &sl) < 0) {
 		free(m);
 		return NULL;
 	}
-	sin.sin_port = htons((uint16_t)port);
+	if (ss.ss_family == AF_INET6) {
+		flags |= MHD_USE_IPv6;
+		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	} else {
+		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	}
 	m->loop = loop;
 	m->render = render;
 	m->arg = arg;
 	m->watch.fd = m->timer.fd = -1;
 	/* MHD_USE_EPOLL without an internal thread: its epoll fd joins ours. */
-	m->httpd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, (uint16_t)port,
-				    NULL, NULL, answer, m,
-				    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+	m->httpd = MHD_start_daemon(flags, port, NULL, NULL, answer, m,
+				    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				    MHD_OPTION_CONNECTION_TIMEOUT, METRICS_TIMEOUT_S,
 				    MHD_OPTION_CONNECTION_LIMIT, METRICS_MAX_CONNECTIONS,
 				    MHD_OPTION_PER_IP_CONNECTION_LIMIT, METRICS_MAX_PER_ADDRESS,

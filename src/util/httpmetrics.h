@@ -18,7 +18,8 @@ struct metrics;
 /* The exposition text (malloc'd), or NULL when memory is short. */
 typedef char *(*metrics_render_fn)(void *arg, size_t *len);
 
-/* listen_addr: IPv4:PORT. NULL with the reason logged. */
+/* listen_addr as listen_addr_parse reads it (IPv4 or [IPv6], with the
+ * port). NULL with the reason logged. */
 struct metrics *metrics_open(struct loop *loop, const char *listen_addr,
 			     metrics_render_fn render, void *arg);
 void metrics_close(struct metrics *m);

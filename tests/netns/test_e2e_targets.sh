@@ -13,6 +13,8 @@ lab_ipv6 || exit 1
 lab_policy <<YAML
 ipv6:
   mode: nat66
+metrics:
+  listen: "[::1]:9835"
 YAML
 lab_start || exit 1
 wait_until 5 daemon_listening6
@@ -44,6 +46,11 @@ check "THIRD_PARTY = loopback: NOT_AUTHORIZED" 'eq "$(field result "$r")" 2'
 check "... refused as loopback, not as another's address" 'grep -q "127.0.0.1, which is not a host address" "$DLOG"'
 r=$(pmp c2 pcpmap tcp 2200 0 600 third=$EXT)
 check "THIRD_PARTY = the external address (not in its allowed-ips): NOT_AUTHORIZED" 'eq "$(field result "$r")" 2'
+# The refusals are counted by reason (the metrics endpoint on IPv6).
+refused() { in_ns gw curl -s -g "http://[::1]:9835/metrics" |
+	sed -n "s/^portgate_requests_refused_target_total{reason=\"$1\"} //p"; }
+check "metrics over IPv6 count the refusals of the gateway's addresses (2)" 'eq "$(refused gateway)" 2'
+check "... and of loopback (1)" 'eq "$(refused special)" 1'
 r=$(pmp c2 pcpmap tcp 2201 0 600 third=10.66.0.50); echo "     $r"
 check "THIRD_PARTY = a host of its /24: granted" 'eq "$(field result "$r")" 0'
 check "... and forwarded to that host" 'has_target 10.66.0.50'

@@ -259,6 +259,8 @@ static void configuration_errors(void **state)
 		{ "interface: wg0\naccept_ports: +2000-3000\n", "c.yaml:2:15: accept_ports must be LOW-HIGH" },
 		{ "interface: wg0\naccept_ports: 2000-3000x\n", "c.yaml:2:15: accept_ports must be LOW-HIGH" },
 		{ "interface: wg0\naccept_ports: [2000, 3000]\n", "c.yaml:2:15: accept_ports" },
+		{ "interface: wg0\nmetrics_listen: localhost:9835\n", "c.yaml:2:17: metrics_listen must be ADDRESS:PORT" },
+		{ "interface: wg0\nmetrics_listen: \"[::1]\"\n", "c.yaml:2:17: metrics_listen must be ADDRESS:PORT" },
 	};
 	struct client_config c;
 	char err[512];

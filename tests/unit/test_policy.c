@@ -121,6 +121,21 @@ struct bad_case {
 };
 
 /* Each text is refused with a message that starts with want. */
+/* metrics.listen takes IPv6 in brackets. */
+static void metrics_listen_ipv6(void **state)
+{
+	static const char text[] = "interface: wg0\nexternal: { interface: eth0 }\n"
+				   "metrics: { listen: \"[::]:9834\" }\n";
+	struct policy p;
+	char err[512];
+
+	(void)state;
+	if (policy_load_string("t.yaml", text, strlen(text), &p, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_string_equal(p.metrics_listen, "[::]:9834");
+	policy_free(&p);
+}
+
 static void refused_as(const struct bad_case *cases, size_t n)
 {
 	char err[512];
@@ -171,6 +186,12 @@ static void bad_policies(void **state)
 		{ "interface: wg0\nexternal: { interface: eth0\n", "t.yaml:3:1: did not find expected" },
 		{ "", "t.yaml:1:1: the policy is empty" },
 		{ "interface: wg0\nexternal: { interface: eth0 }\nmetrics: { listen: localhost }\n",
+		  "t.yaml:3:20: metrics.listen must be ADDRESS:PORT" },
+		{ "interface: wg0\nexternal: { interface: eth0 }\nmetrics: { listen: \"::1:9834\" }\n",
+		  "t.yaml:3:20: metrics.listen must be ADDRESS:PORT" },
+		{ "interface: wg0\nexternal: { interface: eth0 }\nmetrics: { listen: \"[::1]:0\" }\n",
+		  "t.yaml:3:20: metrics.listen must be ADDRESS:PORT" },
+		{ "interface: wg0\nexternal: { interface: eth0 }\nmetrics: { listen: \"[::1]:9834x\" }\n",
 		  "t.yaml:3:20: metrics.listen must be ADDRESS:PORT" },
 	};
 
@@ -353,6 +374,7 @@ static void example_peers_block_is_valid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(metrics_listen_ipv6),
 		cmocka_unit_test(minimal_policy_gets_defaults),
 		cmocka_unit_test(full_policy),
 		cmocka_unit_test(bad_policies),

@@ -17,8 +17,8 @@ cleanup() {
 	local n p
 	# Keep the daemon's log (sanitizer reports included) beside the test's.
 	if [ -n "${DLOG:-}" ] && [ -f "$DLOG" ]; then
-		mkdir -p "$BUILD/tests/netns"
-		cp "$DLOG" "$BUILD/tests/netns/$(basename "$0" .sh).portgated.log"
+		mkdir -p "${TESTLOG:-$BUILD/tests/netns}"
+		cp "$DLOG" "${TESTLOG:-$BUILD/tests/netns}/$(basename "$0" .sh).portgated.log"
 	fi
 	disown -a 2>/dev/null	# no job notices after the result line
 	for p in $BG_PIDS; do kill "$p" 2>/dev/null; done

@@ -43,7 +43,7 @@ nft_serve_start() {	# prints the new writer's setup line
 	ip netns exec "$(ns gw)" "$T" serve <"$TMPD/nft.in" >"$TMPD/nft.out" &
 	SERVE_PID=$!
 	exec 7>"$TMPD/nft.in" 8<"$TMPD/nft.out"
-	read -r -t 10 line <&8 && echo "$line"
+	read -r -t 120 line <&8 && echo "$line"	# a slow guest takes seconds
 }
 nft_serve_stop() {	# killed: background processes hold its stdin too
 	exec 7>&- 8<&-

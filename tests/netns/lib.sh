@@ -18,8 +18,8 @@ cleanup() {
 	local n p
 	# Keep the daemon's log (sanitizer reports included) beside the test's.
 	if [ -n "${DLOG:-}" ] && [ -f "$DLOG" ]; then
-		mkdir -p "$BUILD/tests/netns"
-		cp "$DLOG" "$BUILD/tests/netns/$(basename "$0" .sh).portgated.log"
+		mkdir -p "${TESTLOG:-$BUILD/tests/netns}"
+		cp "$DLOG" "${TESTLOG:-$BUILD/tests/netns}/$(basename "$0" .sh).portgated.log"
 	fi
 	disown -a 2>/dev/null	# no job notices after the result line
 	for p in $BG_PIDS; do kill "$p" 2>/dev/null; done
@@ -186,15 +186,36 @@ udp_says() {
 	[ "$got" = "$4:ping" ]
 }
 
-# wg_up NS IFNAME ADDR/LEN PRIVATE_KEY_FILE [LISTEN_PORT]: a wireguard-go
-# interface (this kernel has no WireGuard module).
+# wg_kernel: the WireGuard implementation the lab uses, decided once: the
+# kernel's when its module is loaded or loads (Debian's kernels, the VM of
+# scripts/vm), else wireguard-go (this machine's kernel has none).
+# PG_WG=kernel or PG_WG=go forces one.
+wg_kernel() {
+	if [ -z "${PG_WG:-}" ]; then
+		PG_WG=go
+		if [ -d /sys/module/wireguard ] || modprobe -q wireguard 2>/dev/null; then
+			PG_WG=kernel
+		fi
+	fi
+	[ "$PG_WG" = kernel ]
+}
+# wg_backend: what portgated's tracker reports reading that implementation.
+wg_backend() { if wg_kernel; then echo kernel; else echo uapi; fi; }
+
+# wg_up NS IFNAME ADDR/LEN PRIVATE_KEY_FILE [LISTEN_PORT]: a WireGuard
+# interface, kernel or wireguard-go as wg_kernel decides.
 wg_up() {
 	local n=$1 dev=$2 addr=$3 key=$4 port=${5:-}
-	WG_DEVS="$WG_DEVS $dev"
-	WG_PROCESS_FOREGROUND=1 ip netns exec "$(ns "$n")" wireguard-go "$dev" >/dev/null 2>&1 &
-	BG_PIDS="$BG_PIDS $!"
-	disown $!	# killed with its namespace at the end; no job notice
-	wait_until 5 test -S "/var/run/wireguard/$dev.sock" || { echo "wireguard-go $dev did not start"; return 1; }
+	if wg_kernel; then
+		in_ns "$n" ip link add "$dev" type wireguard ||
+			{ echo "kernel WireGuard $dev could not be made"; return 1; }
+	else
+		WG_DEVS="$WG_DEVS $dev"
+		WG_PROCESS_FOREGROUND=1 ip netns exec "$(ns "$n")" wireguard-go "$dev" >/dev/null 2>&1 &
+		BG_PIDS="$BG_PIDS $!"
+		disown $!	# killed with its namespace at the end; no job notice
+		wait_until 5 test -S "/var/run/wireguard/$dev.sock" || { echo "wireguard-go $dev did not start"; return 1; }
+	fi
 	in_ns "$n" wg set "$dev" private-key "$key" ${port:+listen-port "$port"} || return 1
 	in_ns "$n" ip addr add "$addr" dev "$dev"
 	in_ns "$n" ip link set "$dev" up

@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Drives src/nft from the namespace tests: one command per run, or "hold" to
- * keep the table's owner alive. Output is meant for grep, not for people. */
+/* Drives src/nft from the namespace tests: one command per run, "hold" to
+ * keep the table's owner alive, or "serve": one writer running the lines
+ * "OUTFILE CMD [ARGS] [-- CMD ...]" read from stdin, each writing its output
+ * to OUTFILE and answering "end STATUS" on stdout (on kernels without
+ * persistent tables the table lives as long as its writer, as it does with
+ * portgated). Output is meant for grep, not for people. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,6 +254,61 @@ static int run(struct nft_writer *w, int argc, char **argv)
 	fatalx("unknown command %s", cmd);
 }
 
+/* Several commands in one run, separated by "--"; stops at the first that
+ * fails. */
+static int run_line(struct nft_writer *w, int argc, char **argv)
+{
+	int ret = 0;
+
+	for (int i = 0; i < argc;) {
+		int j = i;
+
+		while (j < argc && strcmp(argv[j], "--"))
+			j++;
+		ret = run(w, j - i, argv + i);
+		printf("%s: %s%s%s\n", argv[i], ret ? strerror(-ret) : "ok",
+		       nft_writer_last_error(w)[0] ? " — " : "",
+		       nft_writer_last_error(w));
+		fflush(stdout);
+		if (ret)
+			break;
+		i = j + 1;
+	}
+	return ret;
+}
+
+static int serve(struct nft_writer *w)
+{
+	bool has_destroy = w->has_destroy;
+	char line[4096];
+	int out = dup(STDOUT_FILENO);
+
+	if (out < 0)
+		fatal("dup");
+	while (fgets(line, sizeof(line), stdin)) {
+		char *argv[64], *save = NULL;
+		int argc = 0, ret = 1, fd;
+
+		for (char *t = strtok_r(line, " \t\n", &save); t && argc < 64;
+		     t = strtok_r(NULL, " \t\n", &save))
+			argv[argc++] = t;
+		if (argc < 2)
+			continue;
+		fd = open(argv[0], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			dup2(fd, STDOUT_FILENO);
+			close(fd);
+			w->has_destroy = has_destroy;	/* "nodestroy" is for its line */
+			ret = run_line(w, argc - 1, argv + 1);
+			fflush(stdout);
+			dup2(out, STDOUT_FILENO);
+		}
+		printf("end %d\n", ret ? 1 : 0);
+		fflush(stdout);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct nft_config cfg = { .table = "portgate", .inner_ifname = "pgin0",
@@ -270,7 +330,7 @@ int main(int argc, char **argv)
 			return 2;
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "usage: nfttool [-t table] [-i ifname] [-g grace] CMD [ARGS] [-- CMD ...]\n");
+		fprintf(stderr, "usage: nfttool [-t table] [-i ifname] [-g grace] CMD [ARGS] [-- CMD ...] | serve\n");
 		return 2;
 	}
 	w = nft_writer_open(&cfg);
@@ -282,21 +342,11 @@ int main(int argc, char **argv)
 	printf("setup adopted=%d owner=%d persist=%d origin=%llu\n", adopted,
 	       nft_writer_features(w)->owner, nft_writer_features(w)->persist,
 	       (unsigned long long)origin);
-	/* Several commands in one run, separated by "--". */
-	for (int i = optind; i < argc;) {
-		int j = i;
-
-		while (j < argc && strcmp(argv[j], "--"))
-			j++;
-		ret = run(w, j - i, argv + i);
-		printf("%s: %s%s%s\n", argv[i], ret ? strerror(-ret) : "ok",
-		       nft_writer_last_error(w)[0] ? " — " : "",
-		       nft_writer_last_error(w));
-		fflush(stdout);
-		if (ret)
-			break;
-		i = j + 1;
-	}
+	fflush(stdout);
+	if (!strcmp(argv[optind], "serve"))
+		ret = serve(w);
+	else
+		ret = run_line(w, argc - optind, argv + optind);
 	nft_writer_close(w);
 	return ret ? 1 : 0;
 }

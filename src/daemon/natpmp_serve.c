@@ -76,29 +76,26 @@ static void answer_malformed(const struct serve_ctx *c, struct pending *p,
 	}
 }
 
+static const struct refusal_codes refusals = {
+	NATPMP_RESULT_NOT_AUTHORIZED, NATPMP_RESULT_OUT_OF_RESOURCES,
+};
+
 /* Decides the answer for one NAT-PMP datagram; false when it gets none. */
 bool natpmp_serve(const struct serve_ctx *c, struct pending *p, const uint8_t *buf, size_t len)
 {
 	enum natpmp_verdict verdict = natpmp_decode(buf, len, &p->req);
 	bool request = verdict == NATPMP_VERDICT_REQUEST;
 	uint8_t peer[32];
+	int answer;
 
 	if (verdict == NATPMP_VERDICT_IGNORE) {
 		stats_count(c->stats, STAT_IGNORED, 1);
 		return false;
 	}
-	switch (request_authorize(c, p, buf, len, request, peer)) {
-	case AUTHZ_SILENT:
-	case AUTHZ_DEFERRED:
-		return false;
-	case AUTHZ_REFUSED:
-		answer_error(c, p, NATPMP_RESULT_NOT_AUTHORIZED);
-		return true;
-	case AUTHZ_RATE_LIMITED:
-		answer_error(c, p, NATPMP_RESULT_OUT_OF_RESOURCES);
-		return true;
-	case AUTHZ_PEER:
-		break;
+	if (!request_authorize(c, p, buf, len, request, &refusals, peer, &answer)) {
+		if (answer >= 0)
+			answer_error(c, p, (uint16_t)answer);
+		return answer >= 0;
 	}
 	if (!request)
 		answer_malformed(c, p, verdict, buf, len);

@@ -175,6 +175,8 @@ static void serve_map(const struct serve_ctx *c, struct pending *p, const uint8_
 	p->needs_commit = true;
 }
 
+static const struct refusal_codes refusals = { PCP_NOT_AUTHORIZED, PCP_NO_RESOURCES };
+
 bool pcp_serve(const struct serve_ctx *c, struct pending *p, const uint8_t *buf, size_t len)
 {
 	uint8_t src[16];
@@ -182,23 +184,16 @@ bool pcp_serve(const struct serve_ctx *c, struct pending *p, const uint8_t *buf,
 	enum pcp_verdict verdict = pcp_decode(buf, len, &p->pcp, &result);
 	bool request = verdict == PCP_VERDICT_REQUEST;
 	uint8_t peer[32];
+	int answer;
 
 	if (verdict == PCP_VERDICT_IGNORE) {
 		stats_count(c->stats, STAT_IGNORED, 1);
 		return false;
 	}
-	switch (request_authorize(c, p, buf, len, request, peer)) {
-	case AUTHZ_SILENT:
-	case AUTHZ_DEFERRED:
-		return false;
-	case AUTHZ_REFUSED:
-		answer_error(c, p, PCP_NOT_AUTHORIZED);
-		return true;
-	case AUTHZ_RATE_LIMITED:
-		answer_error(c, p, PCP_NO_RESOURCES);
-		return true;
-	case AUTHZ_PEER:
-		break;
+	if (!request_authorize(c, p, buf, len, request, &refusals, peer, &answer)) {
+		if (answer >= 0)
+			answer_error(c, p, (uint16_t)answer);
+		return answer >= 0;
 	}
 	if (!request) {
 		answer_error(c, p, result);

@@ -150,8 +150,17 @@ bool request_target_allowed(const struct serve_ctx *c, const uint8_t *peer,
 	return false;
 }
 
-enum authz request_authorize(const struct serve_ctx *c, struct pending *p, const uint8_t *buf,
-			     size_t len, bool request, uint8_t peer[32])
+/* Who asks, as the request path decides it for both protocols. */
+enum authz {
+	AUTHZ_PEER,		/* a peer the policy serves, within its rate */
+	AUTHZ_SILENT,		/* no answer at all */
+	AUTHZ_DEFERRED,		/* answered once the peers are read again */
+	AUTHZ_REFUSED,		/* not authorized */
+	AUTHZ_RATE_LIMITED,
+};
+
+static enum authz who_asks(const struct serve_ctx *c, struct pending *p, const uint8_t *buf,
+			   size_t len, bool request, uint8_t peer[32])
 {
 	struct gateway *g = c->batch->g;
 	uint8_t src[16];
@@ -177,6 +186,25 @@ enum authz request_authorize(const struct serve_ctx *c, struct pending *p, const
 	if (request && !request_target_allowed(c, peer, src))
 		return AUTHZ_REFUSED;
 	return AUTHZ_PEER;
+}
+
+bool request_authorize(const struct serve_ctx *c, struct pending *p, const uint8_t *buf,
+		       size_t len, bool request, const struct refusal_codes *codes,
+		       uint8_t peer[32], int *answer)
+{
+	switch (who_asks(c, p, buf, len, request, peer)) {
+	case AUTHZ_PEER:
+		return true;
+	case AUTHZ_REFUSED:
+		*answer = codes->not_authorized;
+		return false;
+	case AUTHZ_RATE_LIMITED:
+		*answer = codes->rate_limited;
+		return false;
+	default:
+		*answer = -1;
+		return false;
+	}
 }
 
 /* Version 0 is NAT-PMP; PCP is every other version, when the policy

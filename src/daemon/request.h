@@ -58,19 +58,20 @@ struct pending {
 	bool needs_commit;	/* a success that holds only if the kernel commits */
 };
 
-/* Who is asking, as the request path decides it for both protocols. */
-enum authz {
-	AUTHZ_PEER,		/* a peer the policy serves, within its rate */
-	AUTHZ_SILENT,		/* no answer at all */
-	AUTHZ_DEFERRED,		/* answered once the peers are read again */
-	AUTHZ_REFUSED,		/* not authorized */
-	AUTHZ_RATE_LIMITED,
+/* A protocol's result codes for the two refusals of the peer check. */
+struct refusal_codes {
+	uint16_t not_authorized;
+	uint16_t rate_limited;
 };
-
-/* request.c: request says whether the datagram is a valid request (an
- * error answer goes to peers within their rate only). */
-enum authz request_authorize(const struct serve_ctx *c, struct pending *p, const uint8_t *buf,
-			     size_t len, bool request, uint8_t peer[32]);
+/* Who asks, for both protocols: true for a peer the policy serves within
+ * its rate (peer filled). false otherwise, with *answer the protocol's
+ * code to answer, or -1 for no answer at all (held until the peers are
+ * read again, or not a valid request from someone it would be refused to:
+ * an error answer goes to peers within their rate only). request: the
+ * datagram is a valid request. */
+bool request_authorize(const struct serve_ctx *c, struct pending *p, const uint8_t *buf,
+		       size_t len, bool request, const struct refusal_codes *codes,
+		       uint8_t peer[32], int *answer);
 
 /* Whether peer may have a forward to addr (16 bytes, IPv4-mapped for
  * IPv4): gateway_check_target's rule; a refusal is logged and counted. */

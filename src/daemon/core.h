@@ -108,6 +108,11 @@ int gateway_adopt_kernel_state(struct gateway *g);
  * written IPv4-mapped); see target.h. */
 enum target_verdict gateway_check_target(const struct gateway *g, const uint8_t *peer,
 					 const uint8_t addr[16]);
+/* The same rule for an address whose owner is already known, through an
+ * allowed-ip of cidr (a request's source: the lookup that found the peer
+ * is not made twice on the request path). */
+enum target_verdict gateway_check_owned_target(const struct gateway *g, const uint8_t addr[16],
+					       uint8_t cidr);
 /* Reads the gateway's own addresses again; sweeps when they changed. 0 or
  * -errno (logged; the last ones read still apply). */
 int gateway_sync_own_addrs(struct gateway *g);

@@ -111,11 +111,12 @@ void pending_source(const struct pending *p, uint8_t out[16])
 		addr_from_v4(out, ntohl(p->from.v4.sin_addr.s_addr));
 }
 
-static bool owner_of(struct gateway *g, const struct pending *p, uint8_t peer[32])
+static bool owner_of(struct gateway *g, const struct pending *p, uint8_t peer[32],
+		     uint8_t *cidr)
 {
 	if (pending_is_v6(p))
-		return wg_watch_lookup6(g->wg, p->from.v6.sin6_addr.s6_addr, peer, NULL);
-	return wg_watch_lookup(g->wg, ntohl(p->from.v4.sin_addr.s_addr), peer, NULL);
+		return wg_watch_lookup6(g->wg, p->from.v6.sin6_addr.s6_addr, peer, cidr);
+	return wg_watch_lookup(g->wg, ntohl(p->from.v4.sin_addr.s_addr), peer, cidr);
 }
 
 /* Logged per request: the peer's rate limit bounds it. */
@@ -138,16 +139,22 @@ static void log_refused_target(struct gateway *g, const uint8_t *peer, const uin
 		  name, a, target_verdict_text(v));
 }
 
-bool request_target_allowed(const struct serve_ctx *c, const uint8_t *peer,
-			    const uint8_t addr[16])
+/* A verdict of the target rule, a refusal logged and counted. */
+static bool target_allowed(struct gateway *g, const uint8_t *peer, const uint8_t addr[16],
+			   enum target_verdict v)
 {
-	struct gateway *g = c->batch->g;
-	enum target_verdict v = gateway_check_target(g, peer, addr);
-
 	if (v == TARGET_ALLOWED)
 		return true;
 	log_refused_target(g, peer, addr, v);
 	return false;
+}
+
+bool request_target_allowed(const struct serve_ctx *c, const uint8_t *peer,
+			    const uint8_t addr[16])
+{
+	struct gateway *g = c->batch->g;
+
+	return target_allowed(g, peer, addr, gateway_check_target(g, peer, addr));
 }
 
 /* Who asks, as the request path decides it for both protocols. */
@@ -163,9 +170,9 @@ static enum authz who_asks(const struct serve_ctx *c, struct pending *p, const u
 			   size_t len, bool request, uint8_t peer[32])
 {
 	struct gateway *g = c->batch->g;
-	uint8_t src[16];
+	uint8_t src[16], cidr = 0;
 
-	if (!owner_of(g, p, peer)) {
+	if (!owner_of(g, p, peer, &cidr)) {
 		if (!request) {
 			stats_count(&g->stats, STAT_NOT_PEER_IGNORED, 1);
 			return AUTHZ_SILENT;
@@ -181,9 +188,10 @@ static enum authz who_asks(const struct serve_ctx *c, struct pending *p, const u
 		return request ? AUTHZ_RATE_LIMITED : AUTHZ_SILENT;
 	}
 	/* The source is the forward's address unless PCP names another,
-	 * which pcp_serve.c checks by the same rule. */
+	 * which pcp_serve.c checks by the same rule. Its owner is known. */
 	pending_source(p, src);
-	if (request && !request_target_allowed(c, peer, src))
+	if (request &&
+	    !target_allowed(g, peer, src, gateway_check_owned_target(g, src, cidr)))
 		return AUTHZ_REFUSED;
 	return AUTHZ_PEER;
 }

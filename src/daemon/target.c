@@ -33,28 +33,52 @@ const char *target_verdict_text(enum target_verdict v)
 	return verdicts[v].text;
 }
 
-enum target_verdict gateway_check_target(const struct gateway *g, const uint8_t *peer,
-					 const uint8_t addr[16])
+/* What the address is, whoever owns it: never a host, or the gateway's. */
+static enum target_verdict class_verdict(const struct gateway *g, const uint8_t addr[16])
 {
-	uint8_t owner[32], cidr = 0;
-	uint32_t v4;
-	bool ipv4 = addr_v4(addr, &v4), owned;
-
 	if (addr_class_of(addr) & g->refused_classes)
 		return TARGET_SPECIAL;
 	if (own_addrs_has(g->own, addr))
 		return TARGET_GATEWAY;
+	return TARGET_ALLOWED;
+}
+
+static enum target_verdict prefix_verdict(const struct gateway *g, const uint8_t addr[16],
+					  uint8_t cidr)
+{
+	uint32_t v4;
+
+	return policy_refuses_prefix(&g->policy, !addr_v4(addr, &v4), cidr) ? TARGET_CATCH_ALL
+									    : TARGET_ALLOWED;
+}
+
+enum target_verdict gateway_check_target(const struct gateway *g, const uint8_t *peer,
+					 const uint8_t addr[16])
+{
+	enum target_verdict v = class_verdict(g, addr);
+	uint8_t owner[32], cidr = 0;
+	uint32_t v4;
+	bool owned;
+
+	if (v != TARGET_ALLOWED)
+		return v;
 	/* Before the first read of the peers nobody is known: adopted
 	 * mappings wait for it rather than being dropped. */
 	if (!wg_watch_valid(g->wg))
 		return TARGET_ALLOWED;
-	owned = ipv4 ? wg_watch_lookup(g->wg, v4, owner, &cidr)
-		     : wg_watch_lookup6(g->wg, addr, owner, &cidr);
+	owned = addr_v4(addr, &v4) ? wg_watch_lookup(g->wg, v4, owner, &cidr)
+				   : wg_watch_lookup6(g->wg, addr, owner, &cidr);
 	if (!owned || memcmp(owner, peer, 32))
 		return TARGET_NOT_OWNED;
-	if (policy_refuses_prefix(&g->policy, !ipv4, cidr))
-		return TARGET_CATCH_ALL;
-	return TARGET_ALLOWED;
+	return prefix_verdict(g, addr, cidr);
+}
+
+enum target_verdict gateway_check_owned_target(const struct gateway *g, const uint8_t addr[16],
+					       uint8_t cidr)
+{
+	enum target_verdict v = class_verdict(g, addr);
+
+	return v != TARGET_ALLOWED ? v : prefix_verdict(g, addr, cidr);
 }
 
 int gateway_sync_own_addrs(struct gateway *g)

@@ -171,6 +171,9 @@ lab_client6() {	# NAME WGDEV ADDR6 INNER4
 	in_ns "$n" ip -6 route add 2001:db8:66::/64 dev "$dev"
 	in_ns "$n" ip -6 route add default via $GW6 dev "$dev"
 }
+# lab_policy_ipv6 MODE: the lab's policy serving IPv6 peers in MODE (routed,
+# nat66), with the metrics endpoint.
+lab_policy_ipv6() { printf 'ipv6:\n  mode: %s\nmetrics:\n  listen: 127.0.0.1:9834\n' "$1" | lab_policy; }
 # pmp6 CLIENT ARGS...: pmpclient over IPv6 to the gateway's tunnel address.
 pmp6() { local n=$1; shift; in_ns "$n" "$PMP" $GW6 "$@"; }
 daemon_listening6() { in_ns gw ss -6Hlun "sport = :5351" | grep -q "$GW6"; }

@@ -21,13 +21,7 @@ MARK=0x08000000
 
 lab_up || exit 1
 lab_ipv6 || exit 1
-ipv6_policy() {	# MODE
-	lab_policy <<YAML
-ipv6:
-  mode: $1
-YAML
-}
-ipv6_policy routed
+lab_policy_ipv6 routed
 lab_start || exit 1
 # The admin's own IPv6 filter (as in test_e2e_ipv6.sh), and a counter of
 # what it drops towards c1's port 9400.
@@ -126,7 +120,7 @@ echo "     first datagram through: sent $(since_ms "$TMPD/routed" "$t0") ms afte
 
 # --- NAT66 -------------------------------------------------------------------
 n=$(grep -c "policy reloaded" "$DLOG")
-ipv6_policy nat66
+lab_policy_ipv6 nat66
 kill -HUP "$DAEMON_PID"
 reloaded() { [ "$(grep -c "policy reloaded" "$DLOG")" -gt "$n" ]; }
 check "[nat66] the policy is in force" 'wait_until 5 reloaded'

@@ -22,15 +22,7 @@ check "python3-libtorrent is installed (scripts/install-deps)" '$LT_PY -c "impor
 
 lab_up || exit 1
 lab_ipv6 || exit 1
-ipv6_policy() {	# MODE
-	lab_policy <<YAML
-ipv6:
-  mode: $1
-metrics:
-  listen: 127.0.0.1:9834
-YAML
-}
-ipv6_policy routed
+lab_policy_ipv6 routed
 lab_start || exit 1
 ctl() { in_ns gw "$CTL" -s "$TMPD/control.sock" "$@"; }
 metric() { in_ns gw curl -s http://127.0.0.1:9834/metrics | sed -n "s/^$1 //p"; }
@@ -155,7 +147,7 @@ check "... both tables changed in one transaction" 'eq "$(metric portgate_nft_tr
 
 # --- nat66 ------------------------------------------------------------------
 n=$(reloads)
-ipv6_policy nat66
+lab_policy_ipv6 nat66
 kill -HUP "$DAEMON_PID"
 reloaded() { [ "$(reloads)" -gt "$n" ]; }
 check "[nat66] the policy is in force" 'wait_until 5 reloaded'

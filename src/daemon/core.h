@@ -135,6 +135,9 @@ extern const struct wg_watch_ops gateway_wg_ops;
  * when an address could not be had (it is tried again at every poll). */
 int gateway_sync_sockets(struct gateway *g);
 void gateway_sync_external(struct gateway *g);
+/* Of an interface's n addresses (alen bytes each, the kernel's order), the
+ * one in use while it is still there, else the first. */
+const void *gateway_address_kept(const void *addrs, size_t n, size_t alen, const void *in_use);
 void gateway_sync_reserved(struct gateway *g);
 
 /* ipv6.c: the IPv6 half. Sockets on the tunnel's global IPv6 addresses

@@ -85,10 +85,8 @@ static bool external6_from_interface(struct gateway *g, uint8_t addr[16])
 	if (rtnl_ipv6_addrs(wg_watch_rtnl(g->wg), g->policy.ipv6_external_interface,
 			    &addrs[0][0], EXTERNAL6_ADDRS_MAX, &n) < 0 || !n)
 		return false;
-	memcpy(addr, addrs[0], 16);
-	for (size_t i = 1; g->external6.known && i < n; i++)
-		if (!memcmp(addrs[i], g->external6.addr, 16))
-			memcpy(addr, g->external6.addr, 16);
+	memcpy(addr, gateway_address_kept(addrs, n, 16, g->external6.known
+					  ? g->external6.addr : NULL), 16);
 	return true;
 }
 

@@ -194,11 +194,17 @@ static bool external_from_interface(struct gateway *g, uint32_t *addr)
 	if (rtnl_ipv4_addrs(wg_watch_rtnl(g->wg), g->policy.external_interface, addrs,
 			    EXTERNAL_ADDRS_MAX, &n) < 0 || !n)
 		return false;
-	*addr = addrs[0];
-	for (size_t i = 1; g->external.known && i < n; i++)
-		if (addrs[i] == g->external.addr)
-			*addr = g->external.addr;
+	memcpy(addr, gateway_address_kept(addrs, n, sizeof(*addrs), g->external.known
+					  ? &g->external.addr : NULL), sizeof(*addr));
 	return true;
+}
+
+const void *gateway_address_kept(const void *addrs, size_t n, size_t alen, const void *in_use)
+{
+	for (size_t i = 0; in_use && i < n; i++)
+		if (!memcmp((const uint8_t *)addrs + i * alen, in_use, alen))
+			return in_use;
+	return addrs;
 }
 
 /* Announced on a change only (RFC 6886 §3.2.1: acquiring an external

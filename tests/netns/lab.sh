@@ -174,6 +174,21 @@ lab_client6() {	# NAME WGDEV ADDR6 INNER4
 # lab_policy_ipv6 MODE: the lab's policy serving IPv6 peers in MODE (routed,
 # nat66), with the metrics endpoint.
 lab_policy_ipv6() { printf 'ipv6:\n  mode: %s\nmetrics:\n  listen: 127.0.0.1:9834\n' "$1" | lab_policy; }
+# lab_admin_filter6 [RULE]: the admin's own IPv6 forward filter on gw, drop
+# by default but established flows and the one mark rule docs/operations.md
+# asks for (portgated's default ipv6.mark), RULE appended.
+lab_admin_filter6() {
+	in_ns gw nft -f - <<NFT
+table ip6 admin {
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+		ct state established,related accept
+		meta mark & 0x08000000 == 0x08000000 accept
+		${1:-}
+	}
+}
+NFT
+}
 # pmp6 CLIENT ARGS...: pmpclient over IPv6 to the gateway's tunnel address.
 pmp6() { local n=$1; shift; in_ns "$n" "$PMP" $GW6 "$@"; }
 daemon_listening6() { in_ns gw ss -6Hlun "sport = :5351" | grep -q "$GW6"; }

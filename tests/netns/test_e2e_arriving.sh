@@ -17,7 +17,6 @@
 # their entries.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lab.sh"
-MARK=0x08000000
 
 lab_up || exit 1
 lab_ipv6 || exit 1
@@ -25,16 +24,7 @@ lab_policy_ipv6 routed
 lab_start || exit 1
 # The admin's own IPv6 filter (as in test_e2e_ipv6.sh), and a counter of
 # what it drops towards c1's port 9400.
-in_ns gw nft -f - <<NFT
-table ip6 admin {
-	chain forward {
-		type filter hook forward priority filter; policy drop;
-		ct state established,related accept
-		meta mark & $MARK == $MARK accept
-		udp dport 9400 counter drop
-	}
-}
-NFT
+lab_admin_filter6 "udp dport 9400 counter drop"
 
 # stream ADDRESS PORT: the outside host sends a datagram every 100 ms from
 # one unconnected socket (ICMP errors do not stop it, as they do not stop a

@@ -15,7 +15,6 @@
 CTL="$PWD/$BUILD/portgatectl"
 LT_PY=/usr/bin/python3
 LT_CLIENT="$PWD/tests/netns/lt_client.py"
-MARK=0x08000000
 
 check "python3-libtorrent is installed (scripts/install-deps)" '$LT_PY -c "import libtorrent" 2>/dev/null'
 [ "$TESTS_FAILED" = 0 ] || { finish; exit 1; }
@@ -33,15 +32,7 @@ stop_pid() { kill "$1" 2>/dev/null; wait_until 15 gone "$1"; }
 
 # The admin's own IPv6 filter: forwarding dropped unless established, and
 # the one rule docs/operations.md asks for.
-in_ns gw nft -f - <<NFT
-table ip6 admin {
-	chain forward {
-		type filter hook forward priority filter; policy drop;
-		ct state established,related accept
-		meta mark & $MARK == $MARK accept
-	}
-}
-NFT
+lab_admin_filter6
 check "portgated listens on the tunnel's IPv6 address" 'wait_until 5 daemon_listening6'
 
 # --- PCP over IPv6, routed ------------------------------------------------

@@ -60,8 +60,9 @@ LIB_SRCS := $(filter-out $(MAINS),$(wildcard src/*/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libportgate.a
 # Unit tests of the daemon core link a fake data plane (tests/unit/fake_nft.c)
-# instead of src/nft: chosen at link time, no #ifdef in the daemon.
-CORE_OBJS := $(filter-out $(BUILD)/src/nft/%,$(LIB_OBJS))
+# instead of src/nft (but its table modes' names): chosen at link time, no
+# #ifdef in the daemon.
+CORE_OBJS := $(filter-out $(BUILD)/src/nft/%,$(LIB_OBJS)) $(BUILD)/src/nft/tablemode.o
 CORE_LIB := $(BUILD)/libportgate-core.a
 FAKE_OBJS := $(BUILD)/tests/unit/fake_nft.o $(BUILD)/tests/unit/core_harness.o
 

@@ -30,6 +30,7 @@ struct own_addrs;
 struct pmp_sockets;
 struct ratelimit;
 struct request_batch;
+struct table_guard;
 struct wg_watch;
 
 struct gateway {
@@ -37,6 +38,7 @@ struct gateway {
 	struct loop loop;
 	struct mapping_table *mappings;
 	struct nft_writer *nft;
+	struct table_guard *guard;	/* rebuilds tables others changed */
 	struct ratelimit *rate;
 	struct stats stats;
 	struct pmp_sockets *sockets;
@@ -103,6 +105,9 @@ bool gateway_static_allowed(struct gateway *g, const struct mapping_view *v);
  * stand (the WireGuard listen port, no address). */
 void gateway_warn_statics(struct gateway *g);
 int gateway_adopt_kernel_state(struct gateway *g);
+/* The tables made again from nothing with every mapping of the state, in
+ * one batch (table_guard's rebuild; arg is the gateway). */
+int gateway_rebuild_tables(void *arg);
 
 /* target.c: whether peer may have a forward to addr (16 bytes, IPv4
  * written IPv4-mapped); see target.h. */

@@ -114,6 +114,22 @@ static void element_of(const struct mapping_view *v, struct nft_element *e)
 	e->target_port = v->target_port;
 }
 
+/* The whole element a mapping is in the kernel: its target, what remains
+ * of its lifetime, and the owner a restarted daemon reads back. */
+static void element_put_of(const struct mapping_view *v, int64_t now, struct nft_element *e)
+{
+	int64_t left = v->expires_ms - now;
+
+	element_of(v, e);
+	e->lifetime_s = left > 0 ? (uint32_t)((left + 999) / 1000) : 1;
+	e->owner_port = v->internal_port;
+	e->granted_lifetime_s = v->lifetime;
+	e->owner_tag = (uint8_t)v->via;
+	if (v->is_static)
+		e->lifetime_s = e->granted_lifetime_s = 0;	/* no timeout */
+	memcpy(e->owner, v->peer, sizeof(e->owner));
+}
+
 /* A pinhole's key holds its address: a renewal from another address of
  * the peer is another element. */
 static bool same_key(const struct mapping_view *a, const struct mapping_view *b)
@@ -130,7 +146,6 @@ static void build_change(const struct mapping_change *c, void *arg)
 		     (c->before.addr != a->addr || memcmp(c->before.addr6, a->addr6, 16) ||
 		      c->before.target_port != a->target_port);
 	bool rekeyed = c->was_active && c->is_active && !same_key(&c->before, a);
-	int64_t left = a->expires_ms - ctx->now;
 	struct nft_element e;
 
 	if (ctx->error)
@@ -148,14 +163,7 @@ static void build_change(const struct mapping_change *c, void *arg)
 		if (!c->is_active || ctx->error)
 			return;
 	}
-	element_of(a, &e);
-	e.lifetime_s = left > 0 ? (uint32_t)((left + 999) / 1000) : 1;
-	e.owner_port = a->internal_port;
-	e.granted_lifetime_s = a->lifetime;
-	e.owner_tag = (uint8_t)a->via;
-	if (a->is_static)
-		e.lifetime_s = e.granted_lifetime_s = 0;	/* no timeout */
-	memcpy(e.owner, a->peer, sizeof(e.owner));
+	element_put_of(a, ctx->now, &e);
 	ctx->error = nft_txn_put(ctx->txn, &e, c->was_active && !rekeyed);
 }
 
@@ -582,6 +590,52 @@ int gateway_adopt_kernel_state(struct gateway *g)
 	free(ctx.stray);
 	log_info("adopted %zu mappings from the kernel in %lld ms; epoch %u",
 		 ctx.adopted, (long long)(mono_now_ms() - start), gateway_epoch(g));
+	return 0;
+}
+
+/* ---- the tables made again from the state -------------------------------- */
+
+struct rebuild_ctx {
+	struct nft_txn *txn;
+	int64_t now;
+	size_t n;
+	int error;
+};
+
+static void rebuild_visit(const struct mapping_view *v, void *arg)
+{
+	struct rebuild_ctx *ctx = arg;
+	struct nft_element e;
+
+	if (ctx->error)
+		return;
+	element_put_of(v, ctx->now, &e);
+	ctx->error = nft_txn_put(ctx->txn, &e, false);
+	ctx->n++;
+}
+
+/* The state does not change: the kernel is made to hold it again, in one
+ * batch (no mapping transaction is open between events). */
+int gateway_rebuild_tables(void *arg)
+{
+	struct gateway *g = arg;
+	struct rebuild_ctx ctx = { .txn = nft_txn_begin_rebuild(g->nft), .now = mono_now_ms() };
+	int64_t start = mono_now_ms();
+	int ret;
+
+	if (!ctx.txn)
+		return -ENOMEM;
+	mapping_table_foreach(g->mappings, rebuild_visit, &ctx);
+	if (ctx.error) {
+		nft_txn_abort(ctx.txn);
+		log_warnx("nft: cannot rebuild the tables: %s", strerror(-ctx.error));
+		return ctx.error;
+	}
+	if ((ret = commit_txn(g, ctx.txn)) < 0)
+		return ret;
+	stats_count(&g->stats, STAT_NFT_REBUILDS, 1);
+	log_info("nft: tables re-created with %zu mappings in %lld ms", ctx.n,
+		 (long long)(mono_now_ms() - start));
 	return 0;
 }
 

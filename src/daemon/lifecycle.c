@@ -21,6 +21,7 @@
 #include "daemon/prometheus.h"
 #include "daemon/ratelimit.h"
 #include "daemon/sockets.h"
+#include "daemon/tableguard.h"
 #include "daemon/wgwatch.h"
 #include "nft/localsock.h"
 #include "nft/nft.h"
@@ -39,8 +40,12 @@ static void signal_event(struct loop_watch *w, uint32_t events)
 			if (gateway_reload(g, err, sizeof(err)) < 0)
 				log_warnx("reload refused, the running policy stays: %s", err);
 		} else {
-			log_info("signal %u: stopping; the table stays so forwards keep "
-				 "working until portgated is back", si.ssi_signo);
+			/* Both modes keep the tables (gateway_free says when
+			 * nftables.remove_on_exit removes them). */
+			log_info("signal %u: stopping%s", si.ssi_signo,
+				 g->policy.nft_remove_on_exit ? ""
+				 : "; the tables stay, so forwards keep working "
+				   "until portgated is back");
 			g->loop.stop = true;
 		}
 	}
@@ -64,14 +69,48 @@ static int setup_signals(struct gateway *g)
 	return loop_add(&g->loop, &g->signal_w);
 }
 
-/* The table: created, or adopted with the mappings a previous run left. */
+/* How the tables outlive the daemon: the best the kernel has, unless
+ * PORTGATE_TABLE_MODE (for tests: docs/operations.md, "Kernels") says. */
+static int table_mode(enum nft_table_mode *mode)
+{
+	const char *s = getenv("PORTGATE_TABLE_MODE");
+
+	*mode = NFT_MODE_AUTO;
+	if (s && nft_table_mode_parse(s, mode) < 0) {
+		log_warnx("PORTGATE_TABLE_MODE=%s: not auto, persistent or unowned", s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void log_table_mode(const struct gateway *g)
+{
+	const struct nft_features *f = nft_writer_features(g->nft);
+
+	if (f->mode == NFT_MODE_PERSISTENT)
+		log_info("nft: persistent owned tables (ip and ip6 %s): nothing else can "
+			 "change them, they outlive portgated", g->policy.nft_table);
+	else
+		log_info("nft: un-owned tables (ip and ip6 %s), repaired on foreign change: "
+			 "they outlive portgated; %s", g->policy.nft_table,
+			 f->kernel_persist ? "persistent tables are there, but "
+					     "PORTGATE_TABLE_MODE=unowned"
+					   : "this kernel has no persistent tables (6.9+)");
+	if (!f->destroy)
+		log_info("nft: no DESTROY of set elements (6.3+): a delete of an "
+			 "element the kernel already expired is sent again without it");
+}
+
+/* The tables: created, or adopted with the mappings a previous run left. */
 static int setup_nft(struct gateway *g)
 {
 	struct nft_config nc = { g->policy.nft_table, g->policy.interface,
-				 GATEWAY_TIMEOUT_GRACE_S, g->policy.ipv6_mark };
+				 GATEWAY_TIMEOUT_GRACE_S, g->policy.ipv6_mark, NFT_MODE_AUTO };
 	bool adopted = false;
 	int ret;
 
+	if ((ret = table_mode(&nc.mode)) < 0)
+		return ret;
 	g->nft = nft_writer_open(&nc);
 	if (!g->nft) {
 		log_warn("nft: netlink socket (CAP_NET_ADMIN needed)");
@@ -84,6 +123,11 @@ static int setup_nft(struct gateway *g)
 			  nft_writer_last_error(g->nft));
 		return ret;
 	}
+	log_table_mode(g);
+	g->guard = table_guard_open(&g->loop, g->nft, g->policy.nft_table,
+				    gateway_rebuild_tables, g);
+	if (!g->guard)
+		return -errno;
 	if (adopted)
 		return gateway_adopt_kernel_state(g);
 	log_info("nft: created table ip %s; epoch starts at 0", g->policy.nft_table);
@@ -153,6 +197,9 @@ static int start(struct gateway *g)
 			  g->policy.interface);
 	gateway_sync_external(g);
 	gateway_sync_external6(g);
+	/* Tables adopted from a run in the other mode are made again now,
+	 * with the addresses just set. */
+	table_guard_check(g->guard);
 	if (gateway_sync_sockets(g) < 0) {
 		log_warnx("natpmp: cannot listen on every address of %s; stopping",
 			  g->policy.interface);
@@ -219,6 +266,7 @@ void gateway_free(struct gateway *g)
 	wg_watch_close(g->wg);
 	local_sockets_close(g->local);
 	own_addrs_free(g->own);
+	table_guard_close(g->guard);
 	if (g->nft && g->policy.nft_remove_on_exit) {
 		int ret = nft_writer_remove_table(g->nft);
 

@@ -11,6 +11,7 @@
 #include "daemon/announce.h"
 #include "daemon/ownaddrs.h"
 #include "daemon/sockets.h"
+#include "daemon/tableguard.h"
 #include "daemon/wgwatch.h"
 #include "natpmp/codec.h"
 #include "nft/nft.h"
@@ -250,7 +251,10 @@ static void links_changed(void *arg)
 
 static void poll_settled(void *arg)
 {
-	gateway_requests_settled(arg);
+	struct gateway *g = arg;
+
+	table_guard_check(g->guard);
+	gateway_requests_settled(g);
 }
 
 const struct wg_watch_ops gateway_wg_ops = {

@@ -195,6 +195,9 @@ char *gateway_render_metrics(void *arg, size_t *len)
 	single(&t, "portgate_nft_transaction_failures_total", "counter",
 	       "nftables batches the kernel refused (nothing changed).",
 	       (double)s->counters[STAT_NFT_FAILURES]);
+	single(&t, "portgate_nft_rebuilds_total", "counter",
+	       "Times the tables were re-created with every mapping after another program changed them (un-owned tables).",
+	       (double)s->counters[STAT_NFT_REBUILDS]);
 	nft_latency(&t, s);
 	single(&t, "portgate_peers", "gauge",
 	       "WireGuard peers on the interface.", (double)gateway_peers(g)->n_peers);

@@ -17,6 +17,7 @@ enum stat_counter {
 	STAT_RATE_LIMITED,
 	STAT_NFT_TRANSACTIONS,
 	STAT_NFT_FAILURES,
+	STAT_NFT_REBUILDS,	/* un-owned tables re-created after a change */
 	STAT_CONNTRACK_DELETED,
 	STAT_PEERS_VANISHED,	/* removed from the interface */
 	STAT_PEERS_STALE,	/* handshake older than stale_handshake */

@@ -158,9 +158,19 @@ int nft_txn_put(struct nft_txn *txn, const struct nft_element *e, bool replace)
 	return 0;
 }
 
+struct nft_txn *nft_txn_begin_rebuild(struct nft_writer *w)
+{
+	struct nft_txn *txn = nft_txn_begin(w);
+
+	if (txn)
+		txn->rebuild = true;
+	return txn;
+}
+
 size_t nft_txn_size(const struct nft_txn *txn)
 {
-	return txn->ndels + txn->nputs;
+	/* A rebuild is never empty: it makes the tables. */
+	return txn->ndels + txn->nputs + txn->rebuild;
 }
 
 void nft_txn_abort(struct nft_txn *txn)
@@ -255,6 +265,9 @@ static int send_txn(struct nft_txn *txn)
 
 	w->last_error[0] = '\0';
 	ret = nl_batch_init(&b, w->seq);
+	if (ret == 0 && txn->rebuild &&
+	    ((ret = writer_put_tables(w, &b)) == 0))
+		ret = writer_put_addresses(w, &b);
 	if (ret == 0 && (ret = build_all(txn, &b)) == 0)
 		return writer_commit_batch(w, &b);
 	nl_batch_free(&b);
@@ -322,31 +335,41 @@ int nft_txn_commit(struct nft_txn *txn)
 	/* Without DESTROY (kernels before 6.3), deleting an element the
 	 * kernel already expired fails the batch with ENOENT. It is gone,
 	 * which is what was asked: send the rest again. */
-	if (ret == -ENOENT && !txn->w->has_destroy && txn->ndels &&
+	if (ret == -ENOENT && !txn->w->has_destroy && txn->ndels && !txn->rebuild &&
 	    (ret = drop_missing_deletes(txn)) == 0)
 		ret = nft_txn_size(txn) ? send_txn(txn) : 0;
+	if (ret == 0 && txn->rebuild)
+		txn->w->stale = false;
 	nft_txn_abort(txn);
 	return ret;
 }
 
 /* ---- the address sets: external and tunnel, ip and ip6 ------------------ */
 
-/* n addresses of alen bytes each, network order. */
-static int set_addresses(struct nft_writer *w, uint32_t family, const char *set,
-			 const uint8_t *addrs, size_t alen, size_t n)
+static const struct {
+	uint32_t family;
+	const char *name;
+	size_t alen;
+} addr_sets[ADDR_SETS] = {
+	[ADDR_EXTERNAL4] = { NFPROTO_IPV4, NFT_SET_EXTERNAL, 4 },
+	[ADDR_TUNNEL4] = { NFPROTO_IPV4, NFT_SET_TUNNEL, 4 },
+	[ADDR_EXTERNAL6] = { NFPROTO_IPV6, NFT_SET_EXTERNAL, 16 },
+	[ADDR_TUNNEL6] = { NFPROTO_IPV6, NFT_SET_TUNNEL, 16 },
+};
+
+/* n addresses (network order) into set `which`: added, or with flush
+ * first, the set's whole content. */
+static int push_addresses(struct nft_writer *w, struct nl_batch *b, int which,
+			  const uint8_t *addrs, size_t n, bool flush)
 {
-	struct nftnl_set *s = set_for(w, family, set);
-	struct nl_batch b;
-	int ret;
+	size_t alen = addr_sets[which].alen;
+	struct nftnl_set *s = set_for(w, addr_sets[which].family, addr_sets[which].name);
+	int ret = 0;
 
 	if (!s)
 		return -ENOMEM;
-	if ((ret = nl_batch_init(&b, w->seq)) < 0) {
-		nftnl_set_free(s);
-		return ret;
-	}
-	/* Flush and refill in one batch: never a moment with neither. */
-	ret = push_elems(&b, s, NFT_MSG_DELSETELEM, 0);
+	if (flush)
+		ret = push_elems(b, s, NFT_MSG_DELSETELEM, 0);
 	for (size_t i = 0; ret == 0 && i < n; i++) {
 		struct nftnl_set_elem *se = nftnl_set_elem_alloc();
 
@@ -358,44 +381,72 @@ static int set_addresses(struct nft_writer *w, uint32_t family, const char *set,
 		nftnl_set_elem_add(s, se);
 	}
 	if (ret == 0 && n)
-		ret = push_elems(&b, s, NFT_MSG_NEWSETELEM, NLM_F_CREATE);
+		ret = push_elems(b, s, NFT_MSG_NEWSETELEM, NLM_F_CREATE);
 	nftnl_set_free(s);
-	if (ret == 0)
-		return writer_commit_batch(w, &b);
-	nl_batch_free(&b);
 	return ret;
 }
 
-static int set_addresses4(struct nft_writer *w, const char *set, const uint32_t *addrs,
+int writer_put_addresses(struct nft_writer *w, struct nl_batch *b)
+{
+	int ret = 0;
+
+	for (int i = 0; ret == 0 && i < ADDR_SETS; i++)
+		ret = push_addresses(w, b, i, w->addrs[i].bytes, w->addrs[i].n, false);
+	return ret;
+}
+
+/* The set's whole content. It is also what a rebuild fills the set with,
+ * even when this batch fails (the table may be gone: the rebuild makes it
+ * with what is wanted now). */
+static int set_addresses(struct nft_writer *w, int which, const uint8_t *addrs, size_t n)
+{
+	struct nl_batch b;
+	int ret;
+
+	if (n > ADDR_SET_MAX)
+		return -E2BIG;
+	memcpy(w->addrs[which].bytes, addrs, n * addr_sets[which].alen);
+	w->addrs[which].n = n;
+	if ((ret = nl_batch_init(&b, w->seq)) < 0)
+		return ret;
+	/* Flush and refill in one batch: never a moment with neither. */
+	if ((ret = push_addresses(w, &b, which, addrs, n, true)) < 0) {
+		nl_batch_free(&b);
+		return ret;
+	}
+	return writer_commit_batch(w, &b);
+}
+
+static int set_addresses4(struct nft_writer *w, int which, const uint32_t *addrs,
 			  size_t n)
 {
-	uint32_t be[64];
+	uint32_t be[ADDR_SET_MAX];
 
-	if (n > sizeof(be) / sizeof(be[0]))
+	if (n > ADDR_SET_MAX)
 		return -E2BIG;
 	for (size_t i = 0; i < n; i++)
 		be[i] = htonl(addrs[i]);
-	return set_addresses(w, NFPROTO_IPV4, set, (const uint8_t *)be, 4, n);
+	return set_addresses(w, which, (const uint8_t *)be, n);
 }
 
 int nft_writer_set_external(struct nft_writer *w, const uint32_t *addrs, size_t n)
 {
-	return set_addresses4(w, NFT_SET_EXTERNAL, addrs, n);
+	return set_addresses4(w, ADDR_EXTERNAL4, addrs, n);
 }
 
 int nft_writer_set_tunnel(struct nft_writer *w, const uint32_t *addrs, size_t n)
 {
-	return set_addresses4(w, NFT_SET_TUNNEL, addrs, n);
+	return set_addresses4(w, ADDR_TUNNEL4, addrs, n);
 }
 
 int nft_writer_set_external6(struct nft_writer *w, const uint8_t *addrs, size_t n)
 {
-	return set_addresses(w, NFPROTO_IPV6, NFT_SET_EXTERNAL, addrs, 16, n);
+	return set_addresses(w, ADDR_EXTERNAL6, addrs, n);
 }
 
 int nft_writer_set_tunnel6(struct nft_writer *w, const uint8_t *addrs, size_t n)
 {
-	return set_addresses(w, NFPROTO_IPV6, NFT_SET_TUNNEL, addrs, 16, n);
+	return set_addresses(w, ADDR_TUNNEL6, addrs, n);
 }
 
 /* ---- reading the map back ---------------------------------------------- */

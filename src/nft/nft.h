@@ -18,6 +18,24 @@
 
 #define NFT_OWNER_KEY_LEN 32
 
+/* How the tables outlive the daemon (docs/operations.md, "Kernels"). */
+enum nft_table_mode {
+	NFT_MODE_AUTO = 0,	/* persistent where the kernel can, else un-owned */
+	/* NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST (6.9+): nobody else can
+	 * change the tables while the daemon runs; orphaned, not removed,
+	 * when it stops, and taken back by the next one. */
+	NFT_MODE_PERSISTENT,
+	/* No flags (any kernel): the tables outlive the daemon, but any
+	 * program may change them; the daemon watches (nft_monitor) and
+	 * re-creates them whole (nft_txn_begin_rebuild). */
+	NFT_MODE_UNOWNED,
+};
+
+/* "auto", "persistent" or "unowned" (PORTGATE_TABLE_MODE, for tests):
+ * 0, or -EINVAL for anything else. */
+int nft_table_mode_parse(const char *s, enum nft_table_mode *mode);
+const char *nft_table_mode_name(enum nft_table_mode mode);
+
 struct nft_config {
 	const char *table;		/* e.g. "portgate" */
 	const char *inner_ifname;	/* the WireGuard interface */
@@ -26,6 +44,7 @@ struct nft_config {
 	uint32_t timeout_grace_s;
 	/* Set on what the ip6 table's forward chain accepts (never 0). */
 	uint32_t mark;
+	enum nft_table_mode mode;
 };
 
 /* Which set an element lives in. */
@@ -54,8 +73,11 @@ struct nft_element {
 };
 
 struct nft_features {
-	bool owner;		/* NFT_TABLE_F_OWNER (5.12+) */
-	bool persist;		/* NFT_TABLE_F_PERSIST (6.9+) */
+	enum nft_table_mode mode;	/* never AUTO once set up */
+	bool owner;		/* the tables carry NFT_TABLE_F_OWNER */
+	bool persist;		/* ... and NFT_TABLE_F_PERSIST (6.9+) */
+	bool kernel_persist;	/* the kernel has persistent tables */
+	bool destroy;		/* NFT_MSG_DESTROYSETELEM (6.3+) */
 };
 
 struct nft_writer;
@@ -67,7 +89,9 @@ void nft_writer_close(struct nft_writer *w);
 
 /* Creates the table, or adopts the one a previous run left, and makes its
  * shape ours. *adopted tells whether elements survived; *epoch_origin_ms is
- * the CLOCK_BOOTTIME instant the mapping state began (kept in the table). */
+ * the CLOCK_BOOTTIME instant the mapping state began (kept in the table).
+ * A table left by a run in the other mode is adopted as it is and marked
+ * stale: the caller reads its elements back, then rebuilds it. */
 int nft_writer_setup(struct nft_writer *w, bool *adopted,
 		     uint64_t *epoch_origin_ms);
 const struct nft_features *nft_writer_features(const struct nft_writer *w);
@@ -84,8 +108,24 @@ int nft_writer_set_tunnel6(struct nft_writer *w, const uint8_t *addrs, size_t n)
 int nft_writer_dump(struct nft_writer *w,
 		    int (*cb)(const struct nft_element *, void *), void *arg);
 int nft_writer_remove_table(struct nft_writer *w);
+/* Whether the kernel's tables may not be what the writer made: left by a
+ * run in the other mode, or changed by another program (nft_writer_verify,
+ * nft_monitor). A rebuild that commits clears it. */
+bool nft_writer_stale(const struct nft_writer *w);
+void nft_writer_set_stale(struct nft_writer *w);
+/* Reads both tables' heads back (two requests): 0 when they are there
+ * with this run's flags and epoch comment, 1 when not (now stale), or
+ * -errno. Elements are not compared: nft_monitor sees those changes. */
+int nft_writer_verify(struct nft_writer *w);
+/* The netlink port of the writer's socket: its changes' notifications
+ * carry it. */
+uint32_t nft_writer_portid(const struct nft_writer *w);
 
 struct nft_txn *nft_txn_begin(struct nft_writer *w);
+/* A transaction that deletes both tables and makes them again, with their
+ * shape, the address sets as last set, and exactly the elements put into
+ * it (puts only): one batch, so forwarding never stops in between. */
+struct nft_txn *nft_txn_begin_rebuild(struct nft_writer *w);
 /* Adds, or replaces an element with the same key (DEL+NEW in the batch). */
 int nft_txn_put(struct nft_txn *txn, const struct nft_element *e, bool replace);
 int nft_txn_delete(struct nft_txn *txn, uint8_t proto, uint16_t external_port);

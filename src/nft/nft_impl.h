@@ -9,6 +9,11 @@
 #include "nft/nft.h"
 #include "nft/nlbatch.h"
 
+/* The address sets, as nft_writer_set_* last filled them: a rebuild fills
+ * them again. */
+enum { ADDR_EXTERNAL4, ADDR_TUNNEL4, ADDR_EXTERNAL6, ADDR_TUNNEL6, ADDR_SETS };
+#define ADDR_SET_MAX 64
+
 struct nft_writer {
 	struct nft_config cfg;
 	struct nl_sock *sock;
@@ -16,11 +21,19 @@ struct nft_writer {
 	uint32_t seq;
 	struct nft_features features;
 	bool has_destroy;	/* NFT_MSG_DESTROYSETELEM: no ENOENT */
+	uint32_t flags;		/* the tables' flags in this mode */
+	uint64_t epoch_origin_ms;	/* the tables' comment */
+	bool stale;
+	struct {
+		uint8_t bytes[ADDR_SET_MAX * 16];
+		size_t n;
+	} addrs[ADDR_SETS];
 	char last_error[256];
 };
 
 struct nft_txn {
 	struct nft_writer *w;
+	bool rebuild;		/* nft_txn_begin_rebuild */
 	struct nft_element *puts;
 	size_t nputs, cap_puts;
 	struct nft_element *dels;	/* their keys */
@@ -40,5 +53,9 @@ void nft_decode_key_data(struct nft_element *e, const uint8_t *key, uint32_t kle
 
 /* Sends the batch, reads every ack, frees the batch. */
 int writer_commit_batch(struct nft_writer *w, struct nl_batch *b);
+/* Into b: both tables made again from nothing (writer.c), then the
+ * address sets' cached contents (elements.c). */
+int writer_put_tables(struct nft_writer *w, struct nl_batch *b);
+int writer_put_addresses(struct nft_writer *w, struct nl_batch *b);
 
 #endif

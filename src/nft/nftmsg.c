@@ -34,7 +34,8 @@ int msg_put_table(struct nl_batch *b, uint32_t family, const char *table, uint32
 		goto out;
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
 	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, family);
-	nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, flags);
+	if (flags != NFT_TABLE_FLAGS_KEEP)
+		nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, flags);
 	if (comment) {
 		nftnl_udata_put_strz(ud, NFTNL_UDATA_TABLE_COMMENT, comment);
 		nftnl_table_set_data(t, NFTNL_TABLE_USERDATA, nftnl_udata_buf_data(ud),

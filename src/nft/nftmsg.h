@@ -20,6 +20,10 @@ struct nftnl_rule;
 #define TYPE_INET_SERVICE 13
 #define TYPE_CONCAT(a, b) ((a) << 6 | (b))
 
+/* flags NFT_TABLE_FLAGS_KEEP: none sent, so an existing table keeps its
+ * own (a change of owner or persist flags is refused) and a new one has
+ * none. */
+#define NFT_TABLE_FLAGS_KEEP UINT32_MAX
 int msg_put_table(struct nl_batch *b, uint32_t family, const char *table, uint32_t flags,
 		  const char *comment);
 int msg_del_table(struct nl_batch *b, uint32_t family, const char *table);

@@ -61,7 +61,7 @@ void nft_writer_close(struct nft_writer *w)
 	if (!w)
 		return;
 	/* Closing the owner's socket orphans a persistent table (its elements
-	 * keep forwarding) and removes a non-persistent one. */
+	 * keep forwarding); an un-owned one has nothing to do with it. */
 	nl_sock_close(w->sock);
 	free(w);
 }
@@ -150,52 +150,69 @@ static int get_table(struct nft_writer *w, uint32_t family, struct table_info *i
 
 /* ---- setup and adoption ----------------------------------------------- */
 
-/* Both tables in one batch. delete_first: the ip table's mappings are not
- * ours; delete6: nor are the ip6 table's (another epoch's, or not ours). */
-static int declare(struct nft_writer *w, uint32_t flags, uint64_t origin,
-		   bool delete_first, bool delete6)
+/* One table and its shape. recreate: the table may exist (with any
+ * flags): made (without flags) if missing, deleted, then made anew, all in
+ * the batch; an owner's flag does not change on an existing table. */
+static int put_table(struct nft_writer *w, struct nl_batch *b, uint32_t family,
+		     bool recreate)
 {
-	char comment[64];
-	struct nl_batch b;
 	const char *t = w->cfg.table;
+	char comment[64];
 	int ret;
 
-	snprintf(comment, sizeof(comment), EPOCH_PREFIX "%" PRIu64, origin);
+	snprintf(comment, sizeof(comment), EPOCH_PREFIX "%" PRIu64, w->epoch_origin_ms);
+	if (recreate && ((ret = msg_put_table(b, family, t, NFT_TABLE_FLAGS_KEEP, NULL)) ||
+			 (ret = msg_del_table(b, family, t))))
+		return ret;
+	if ((ret = msg_put_table(b, family, t, w->flags, comment)))
+		return ret;
+	return family == NFPROTO_IPV4 ? ruleset_put_shape(b, t, w->cfg.inner_ifname)
+				      : ruleset6_put_shape(b, t, w->cfg.inner_ifname, w->cfg.mark);
+}
+
+int writer_put_tables(struct nft_writer *w, struct nl_batch *b)
+{
+	int ret = put_table(w, b, NFPROTO_IPV4, true);
+
+	return ret ? ret : put_table(w, b, NFPROTO_IPV6, true);
+}
+
+/* Both tables in one batch, with this mode's flags. delete_first: the ip
+ * table's mappings are not ours; delete6: nor are the ip6 table's
+ * (another epoch's, or not ours). */
+static int declare(struct nft_writer *w, uint64_t origin, bool delete_first, bool delete6)
+{
+	struct nl_batch b;
+	int ret;
+
+	w->epoch_origin_ms = origin;
 	if ((ret = nl_batch_init(&b, w->seq)) < 0)
 		return ret;
-	if ((delete_first && (ret = msg_del_table(&b, NFPROTO_IPV4, t))) ||
-	    (ret = msg_put_table(&b, NFPROTO_IPV4, t, flags, comment)) ||
-	    (ret = ruleset_put_shape(&b, t, w->cfg.inner_ifname)) ||
-	    (delete6 && (ret = msg_del_table(&b, NFPROTO_IPV6, t))) ||
-	    (ret = msg_put_table(&b, NFPROTO_IPV6, t, flags, comment)) ||
-	    (ret = ruleset6_put_shape(&b, t, w->cfg.inner_ifname, w->cfg.mark))) {
+	if ((ret = put_table(w, &b, NFPROTO_IPV4, delete_first)) ||
+	    (ret = put_table(w, &b, NFPROTO_IPV6, delete6))) {
 		nl_batch_free(&b);
 		return ret;
 	}
 	return writer_commit_batch(w, &b);
 }
 
-/* Owner and persist flags, newest first: what this kernel (and, for a table
- * that exists, its current flags) accepts decides. */
-static int declare_with_best_flags(struct nft_writer *w, uint64_t origin,
-				   bool delete_first, bool delete6)
+/* Whether an owned table outlives its owner here (6.9+): a table made with
+ * the flags and deleted in one batch says so, and leaves nothing behind. */
+static bool kernel_persists(struct nft_writer *w)
 {
-	static const uint32_t tries[] = {
-		NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST, NFT_TABLE_F_OWNER, 0,
-	};
-	struct table_info info;
-	int ret = -EINVAL;
+	char name[64];
+	struct nl_batch b;
 
-	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
-		ret = declare(w, tries[i], origin, delete_first, delete6);
-		if (ret != -EOPNOTSUPP && ret != -EINVAL)
-			break;
+	snprintf(name, sizeof(name), "%.50s-probe", w->cfg.table);
+	if (nl_batch_init(&b, w->seq) < 0)
+		return false;
+	if (msg_put_table(&b, NFPROTO_IPV4, name, NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST,
+			  NULL) ||
+	    msg_del_table(&b, NFPROTO_IPV4, name)) {
+		nl_batch_free(&b);
+		return false;
 	}
-	if (ret == 0 && get_table(w, NFPROTO_IPV4, &info) == 0 && info.found) {
-		w->features.owner = info.flags & NFT_TABLE_F_OWNER;
-		w->features.persist = info.flags & NFT_TABLE_F_PERSIST;
-	}
-	return ret;
+	return writer_commit_batch(w, &b) == 0;
 }
 
 static void probe_destroy(struct nft_writer *w)
@@ -227,6 +244,77 @@ static void probe_destroy(struct nft_writer *w)
 		nl_batch_free(&b);
 	}
 	nftnl_set_free(s);
+	w->features.destroy = w->has_destroy;
+}
+
+/* The mode: the one asked for, or the best this kernel has. */
+static int choose_mode(struct nft_writer *w)
+{
+	enum nft_table_mode mode = w->cfg.mode;
+
+	w->features.kernel_persist = kernel_persists(w);
+	if (mode == NFT_MODE_AUTO)
+		mode = w->features.kernel_persist ? NFT_MODE_PERSISTENT : NFT_MODE_UNOWNED;
+	if (mode == NFT_MODE_PERSISTENT && !w->features.kernel_persist) {
+		log_warnx("nft: persistent tables asked for, but this kernel has none "
+			  "(6.9+)");
+		return -EOPNOTSUPP;
+	}
+	w->features.mode = mode;
+	w->flags = mode == NFT_MODE_PERSISTENT ? NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST : 0;
+	w->features.owner = w->flags & NFT_TABLE_F_OWNER;
+	w->features.persist = w->flags & NFT_TABLE_F_PERSIST;
+	return 0;
+}
+
+/* The ip6 table alone, before its elements could be read as ours: 1, or
+ * -errno. */
+static int delete_table6(struct nft_writer *w)
+{
+	struct nl_batch b;
+	int ret;
+
+	if ((ret = nl_batch_init(&b, w->seq)) < 0)
+		return ret;
+	if ((ret = msg_del_table(&b, NFPROTO_IPV6, w->cfg.table)) < 0) {
+		nl_batch_free(&b);
+		return ret;
+	}
+	ret = writer_commit_batch(w, &b);
+	return ret < 0 ? ret : 1;
+}
+
+/* Declares the tables over the ones a previous run left (epoch origin
+ * kept): 0, 1 when they carry the other mode's flags (adopted as they
+ * are, stale), or -errno. */
+static int take_over(struct nft_writer *w, uint64_t origin, bool delete6)
+{
+	int ret = declare(w, origin, false, delete6);
+
+	/* A previous owner that just exited releases the table a moment
+	 * after its process is gone. */
+	for (int i = 0; ret == -EPERM && i < 30; i++) {
+		struct timespec pause = { 0, 100 * 1000 * 1000 };
+
+		nanosleep(&pause, NULL);
+		ret = declare(w, origin, false, delete6);
+	}
+	if (ret == -EPERM) {
+		log_warnx("nft: table ip %s is owned by another running process",
+			  w->cfg.table);
+		return ret;
+	}
+	/* The owner and persist flags of an existing table do not change:
+	 * read its elements back, then rebuild it in this mode. */
+	if (ret == -EOPNOTSUPP) {
+		log_info("nft: table ip %s was kept in the other mode; adopting its "
+			 "mappings and re-creating it %s", w->cfg.table,
+			 nft_table_mode_name(w->features.mode));
+		w->epoch_origin_ms = origin;
+		w->stale = true;
+		return delete6 ? delete_table6(w) : 1;
+	}
+	return ret;
 }
 
 int nft_writer_setup(struct nft_writer *w, bool *adopted,
@@ -238,56 +326,74 @@ int nft_writer_setup(struct nft_writer *w, bool *adopted,
 
 	*adopted = false;
 	*epoch_origin_ms = (uint64_t)boot_now_ms();
-	if ((ret = get_table(w, NFPROTO_IPV4, &info)) < 0 ||
+	if ((ret = choose_mode(w)) < 0 ||
+	    (ret = get_table(w, NFPROTO_IPV4, &info)) < 0 ||
 	    (ret = get_table(w, NFPROTO_IPV6, &info6)) < 0)
 		return ret;
 	/* The ip6 table's mappings are adopted with the ip table's, when
 	 * both are of one epoch; otherwise they are not ours to serve. */
 	keep6 = info.found && info.has_origin && info6.has_origin &&
 		info6.epoch_origin_ms == info.epoch_origin_ms;
-	if (info.found) {
-		ret = declare_with_best_flags(w, info.epoch_origin_ms, false,
-					      info6.found && !keep6);
-		/* A previous owner that just exited releases the table a
-		 * moment after its process is gone. */
-		for (int i = 0; ret == -EPERM && i < 30; i++) {
-			struct timespec pause = { 0, 100 * 1000 * 1000 };
-
-			nanosleep(&pause, NULL);
-			ret = declare_with_best_flags(w, info.epoch_origin_ms, false,
-						      info6.found && !keep6);
-		}
-		if (ret == -EPERM) {
-			log_warnx("nft: table ip %s is owned by another running "
-				  "process", w->cfg.table);
-			return ret;
-		}
-		if (ret == 0 && info.has_origin) {
+	if (info.found && info.has_origin) {
+		ret = take_over(w, info.epoch_origin_ms, info6.found && !keep6);
+		if (ret >= 0) {
 			*adopted = true;
 			*epoch_origin_ms = info.epoch_origin_ms;
-		} else {
-			/* Made by someone else (nft -f), or of a shape we
-			 * cannot declare: its mappings are not ours. */
-			log_warnx("nft: table ip %s cannot be adopted (%s%s%s); "
-				  "replacing it, its mappings are lost",
-				  w->cfg.table,
-				  ret ? strerror(-ret) : "not made by portgated",
+		} else if (ret != -EPERM) {
+			/* Of a shape we cannot declare over. */
+			log_warnx("nft: table ip %s cannot be adopted (%s%s%s); replacing "
+				  "it, its mappings are lost", w->cfg.table, strerror(-ret),
 				  w->last_error[0] ? ": " : "", w->last_error);
-			ret = declare_with_best_flags(w, *epoch_origin_ms, true, info6.found);
+			ret = declare(w, *epoch_origin_ms, true, info6.found);
 		}
+	} else if (info.found) {
+		/* Made by someone else (nft -f): its mappings are not ours. */
+		log_warnx("nft: table ip %s was not made by portgated; replacing it, "
+			  "its elements are dropped", w->cfg.table);
+		ret = declare(w, *epoch_origin_ms, true, info6.found);
 	} else {
-		ret = declare_with_best_flags(w, *epoch_origin_ms, false, info6.found);
+		ret = declare(w, *epoch_origin_ms, false, info6.found);
 	}
 	if (ret < 0)
 		return ret;
-	if (!w->features.owner)
-		log_warnx("nft: this kernel has no table owner flag (5.12+): "
-			  "other programs can change table ip %s", w->cfg.table);
-	else if (!w->features.persist)
-		log_warnx("nft: this kernel has no persistent tables (6.9+): "
-			  "mappings stop forwarding while portgated restarts");
 	probe_destroy(w);
 	return 0;
+}
+
+bool nft_writer_stale(const struct nft_writer *w)
+{
+	return w->stale;
+}
+
+void nft_writer_set_stale(struct nft_writer *w)
+{
+	w->stale = true;
+}
+
+uint32_t nft_writer_portid(const struct nft_writer *w)
+{
+	return mnl_socket_get_portid(w->nl);
+}
+
+static bool table_is_ours(const struct nft_writer *w, const struct table_info *info)
+{
+	return info->found && info->has_origin &&
+	       info->epoch_origin_ms == w->epoch_origin_ms &&
+	       (info->flags & (NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST)) == w->flags;
+}
+
+int nft_writer_verify(struct nft_writer *w)
+{
+	struct table_info info, info6;
+	int ret;
+
+	if ((ret = get_table(w, NFPROTO_IPV4, &info)) < 0 ||
+	    (ret = get_table(w, NFPROTO_IPV6, &info6)) < 0)
+		return ret;
+	if (table_is_ours(w, &info) && table_is_ours(w, &info6))
+		return 0;
+	w->stale = true;
+	return 1;
 }
 
 int nft_writer_remove_table(struct nft_writer *w)

@@ -333,15 +333,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: nfttool [-t table] [-i ifname] [-g grace] CMD [ARGS] [-- CMD ...] | serve\n");
 		return 2;
 	}
+	if (getenv("PORTGATE_TABLE_MODE") &&
+	    nft_table_mode_parse(getenv("PORTGATE_TABLE_MODE"), &cfg.mode) < 0)
+		fatalx("bad PORTGATE_TABLE_MODE");
 	w = nft_writer_open(&cfg);
 	if (!w)
 		fatal("netlink");
 	ret = nft_writer_setup(w, &adopted, &origin);
 	if (ret < 0)
 		fatalx("setup: %s", strerror(-ret));
-	printf("setup adopted=%d owner=%d persist=%d origin=%llu\n", adopted,
+	printf("setup adopted=%d owner=%d persist=%d origin=%llu mode=%s stale=%d\n", adopted,
 	       nft_writer_features(w)->owner, nft_writer_features(w)->persist,
-	       (unsigned long long)origin);
+	       (unsigned long long)origin, nft_table_mode_name(nft_writer_features(w)->mode),
+	       nft_writer_stale(w));
 	fflush(stdout);
 	if (!strcmp(argv[optind], "serve"))
 		ret = serve(w);

@@ -12,6 +12,7 @@
 
 #include "nft/conntrack.h"
 #include "nft/localsock.h"
+#include "nft/monitor.h"
 
 struct slot {
 	bool used;
@@ -35,6 +36,7 @@ struct nft_writer {
 
 struct nft_txn {
 	struct nft_writer *w;
+	bool rebuild;		/* the maps emptied first */
 	struct { bool del; struct nft_element e; } *ops;
 	size_t n, cap;
 };
@@ -158,6 +160,8 @@ void nft_writer_close(struct nft_writer *w)
 int nft_writer_setup(struct nft_writer *w, bool *adopted, uint64_t *epoch_origin_ms)
 {
 	w->features.owner = w->features.persist = true;
+	w->features.kernel_persist = w->features.destroy = true;
+	w->features.mode = NFT_MODE_PERSISTENT;
 	*adopted = kernel.preloaded;
 	*epoch_origin_ms = 0;
 	return 0;
@@ -281,9 +285,68 @@ int nft_writer_set_tunnel6(struct nft_writer *w, const uint8_t *addrs, size_t n)
 	return 0;
 }
 
+struct nft_txn *nft_txn_begin_rebuild(struct nft_writer *w)
+{
+	struct nft_txn *t = nft_txn_begin(w);
+
+	if (t)
+		t->rebuild = true;
+	return t;
+}
+
 size_t nft_txn_size(const struct nft_txn *t)
 {
-	return t->n;
+	return t->n + t->rebuild;
+}
+
+/* A persistent table: never stale, nobody else changes it. */
+bool nft_writer_stale(const struct nft_writer *w)
+{
+	(void)w;
+	return false;
+}
+
+void nft_writer_set_stale(struct nft_writer *w)
+{
+	(void)w;
+}
+
+int nft_writer_verify(struct nft_writer *w)
+{
+	(void)w;
+	return 0;
+}
+
+uint32_t nft_writer_portid(const struct nft_writer *w)
+{
+	(void)w;
+	return 0;
+}
+
+/* Opened in un-owned mode only, which the fake never is. */
+struct nft_monitor *nft_monitor_open(const char *table, uint32_t writer_portid)
+{
+	(void)table;
+	(void)writer_portid;
+	errno = ENOSYS;
+	return NULL;
+}
+
+void nft_monitor_close(struct nft_monitor *m)
+{
+	(void)m;
+}
+
+int nft_monitor_fd(const struct nft_monitor *m)
+{
+	(void)m;
+	return -1;
+}
+
+int nft_monitor_read(struct nft_monitor *m)
+{
+	(void)m;
+	return 0;
 }
 
 void nft_txn_abort(struct nft_txn *t)
@@ -304,6 +367,10 @@ int nft_txn_commit(struct nft_txn *t)
 		kernel.refuse--;
 		nft_txn_abort(t);
 		return -ENOBUFS;
+	}
+	if (t->rebuild) {
+		memset(kernel.map, 0, sizeof(kernel.map));
+		kernel.n6 = 0;
 	}
 	for (size_t i = 0; i < t->n; i++) {
 		struct slot *s = slot_of(t->ops[i].e.proto, t->ops[i].e.external_port);

@@ -26,16 +26,16 @@ echo_servers c1 8080 c1
 echo_servers ext 40000 ext
 
 nft_gw() { in_ns gw "$T" "$@"; }
-# Table flags the kernel may lack: owner (5.12+), persist (6.9+). The writer
-# falls back without them; the checks that need them are skipped, not passed.
-HAS_OWNER=0; kernel_at_least 5 12 && HAS_OWNER=1
-HAS_PERSIST=0; kernel_at_least 6 9 && HAS_PERSIST=1
-# An owned table that does not persist lives as long as its writer: there,
-# one nfttool (serve) runs every command, as portgated would, and
-# nft_serve_start starts a new one where a new writer is meant.
-SERVING=0
-[ $HAS_OWNER = 1 ] && [ $HAS_PERSIST = 0 ] && SERVING=1
-SERVING=${PG_NFT_SERVE:-$SERVING}	# 1: the same on any kernel
+# The table's mode: persistent (owner and persist flags, 6.9+) or un-owned
+# (no flags: before 6.9, or PORTGATE_TABLE_MODE=unowned). Both outlive
+# their writer; only a persistent table refuses other writers.
+MODE=${PORTGATE_TABLE_MODE:-auto}
+if [ "$MODE" = auto ]; then
+	MODE=unowned; kernel_at_least 6 9 && MODE=persistent
+fi
+# PG_NFT_SERVE=1: one nfttool (serve) runs every command, as portgated
+# would, and nft_serve_start starts a new one where a new writer is meant.
+SERVING=${PG_NFT_SERVE:-0}
 nft_serve_start() {	# prints the new writer's setup line
 	local line
 	[ -z "${SERVE_PID:-}" ] || nft_serve_stop
@@ -78,15 +78,11 @@ else
 	nft_gw external $EXT >"$TMPD/setup"
 fi
 check "setup creates a new table" 'grep -q "setup adopted=0 " "$TMPD/setup"'
-if [ $HAS_OWNER = 1 ]; then
-	check "the table is owned by its writer" 'grep -q " owner=1 " "$TMPD/setup"'
+check "in the $MODE mode" 'grep -q " mode=$MODE " "$TMPD/setup"'
+if [ $MODE = persistent ]; then
+	check "the table is owned by its writer and persists" 'grep -q " owner=1 persist=1 " "$TMPD/setup"'
 else
-	skip "the table is owned by its writer" "kernel $(uname -r) < 5.12"
-fi
-if [ $HAS_PERSIST = 1 ]; then
-	check "the table persists after its owner" 'grep -q " persist=1" "$TMPD/setup"'
-else
-	skip "the table persists after its owner" "kernel $(uname -r) < 6.9"
+	check "the table has no owner flag" 'grep -q " owner=0 persist=0 " "$TMPD/setup"'
 fi
 check "put TCP and UDP 40000 -> c1:8080" ' nft_gw put tcp 40000 10.77.0.2 8080 60 -- put udp 40000 10.77.0.2 8080 60'
 check "kernel element key is tcp . 40000" 'elem_has "tcp . 40000"'
@@ -196,38 +192,39 @@ check_not "and the port is closed again" 'tcp_says ext "[2001:db8:c1::2]" 8080 c
 in_ns gw nft delete table ip6 admin
 check "a 600 s pinhole, for the adoption below" 'nft_gw put6 pinhole udp 6881 2001:db8:c1::2 6881 600'
 
-# Owner: while a writer holds the table nobody else changes it (the one
-# that serves, where it is that one).
+# Owner: while a writer holds a persistent table nobody else changes it
+# (the one that serves, where it is that one).
 if [ $SERVING = 0 ]; then
 	bg_ns gw "$T" hold >"$TMPD/hold"
 	wait_until 5 grep -q holding "$TMPD/hold"
 fi
-if [ $HAS_OWNER = 1 ]; then
+if [ $MODE = persistent ]; then
 check_not "nft add element is refused while the owner runs" \
 	'in_ns gw nft add element ip portgate forwards "{ tcp . 1 : 10.77.0.2 . 1 }"'
 in_ns gw nft flush ruleset 2>/dev/null
 check "nft flush ruleset leaves the owned table in place" 'in_ns gw nft list table ip portgate'
 else
-	skip "nft cannot change the table while the owner runs" "no owner tables"
+	skip "nft cannot change the table while the owner runs" "un-owned mode (test_e2e_restart.sh repairs changes)"
 fi
 kill $BG_PIDS 2>/dev/null; wait $BG_PIDS 2>/dev/null; BG_PIDS=""
 echo_servers c1 8080 c1
 echo_servers c2 8080 c2
 
-# Persist: a new writer adopts the table with its elements and timeouts.
-if [ $HAS_PERSIST = 1 ] || [ $HAS_OWNER = 0 ]; then
-	if [ $SERVING = 1 ]; then
-		nft_serve_start >"$TMPD/setup2"
-		check "a new writer adopts the table" 'grep -q "setup adopted=1" "$TMPD/setup2"'
-	else
-		check "a new writer adopts the table" 'nft_gw_says "setup adopted=1" dump'
-	fi
-	check "adopted element kept, remaining timeout below its lifetime" 'remaining_ok'
-	check "the ip6 table's pinhole is adopted too" 'nft_gw dump | grep -q "^pinhole udp 6881 2001:db8:c1::2 6881 "'
-	check "forwarding kept working across the writer restart" 'udp_says ext $EXT 40000 c2'
+# Both modes: a new writer adopts the table with its elements and timeouts.
+if [ $SERVING = 1 ]; then
+	nft_serve_start >"$TMPD/setup2"
+	check "a new writer adopts the table" 'grep -q "setup adopted=1" "$TMPD/setup2"'
 else
-	skip "a new writer adopts the table and its elements" "owned tables do not persist before 6.9"
-	nft_gw put udp 40000 10.78.0.2 8080 60 >/dev/null
+	check "a new writer adopts the table" 'nft_gw_says "setup adopted=1" dump'
+fi
+check "adopted element kept, remaining timeout below its lifetime" 'remaining_ok'
+check "the ip6 table's pinhole is adopted too" 'nft_gw dump | grep -q "^pinhole udp 6881 2001:db8:c1::2 6881 "'
+check "forwarding kept working across the writer restart" 'udp_says ext $EXT 40000 c2'
+if [ $MODE = persistent ] && [ $SERVING = 0 ]; then
+	check "a writer in the un-owned mode takes the persistent table over" \
+		'PORTGATE_TABLE_MODE=unowned nft_gw_says "setup adopted=1 .* mode=unowned stale=1" dump'
+else
+	skip "a writer in the un-owned mode takes the persistent table over" "mode $MODE"
 fi
 
 check "remove the table" 'nft_gw remove'

@@ -16,6 +16,7 @@
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
 #include "nft/nlbatch.h"
+#include "util/log.h"
 #include "util/nlutil.h"
 
 /* The longest CT_DELETE message we build (headers and one tuple). */
@@ -332,6 +333,8 @@ static int dump_family(struct conntrack *ct, struct ct_dump *d, const struct dum
 	ret = nl_request(ct->nl, nlh, entry_cb, d);
 	if ((ret == -EINVAL || ret == -EOPNOTSUPP) && filtered) {
 		/* A kernel before 5.8: the whole table, matched here. */
+		log_info("conntrack: this kernel filters no dumps (5.8+): each cleanup "
+			 "reads the whole conntrack table and matches it here");
 		ct->no_filter = true;
 		d->nhits = nhits;
 		d->seen = seen;

@@ -356,6 +356,12 @@ int nft_writer_setup(struct nft_writer *w, bool *adopted,
 	}
 	if (ret < 0)
 		return ret;
+	/* Table comments came in 5.10; an older kernel drops ours silently. */
+	if (!w->stale && get_table(w, NFPROTO_IPV4, &info) == 0 && info.found &&
+	    !info.has_origin)
+		log_warnx("nft: this kernel keeps no table comment (5.10+): the epoch "
+			  "restarts from 0 and a restarted portgated cannot adopt the "
+			  "mappings");
 	probe_destroy(w);
 	return 0;
 }

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # portgate — plain Makefile. `make` builds build/portgated, build/portgatectl and
 # build/portgate-client.
-#   make check            every test (unit, then the network-namespace tests as root)
+#   make check            every test (unit, the network-namespace tests as root,
+#                         then chosen ones in a VM on Debian 12's 6.1: check-vm)
 #   make check SANITIZE=1 the same under ASan+UBSan (in build/san)
 #   make fuzz             libFuzzer on every parser of untrusted bytes (clang),
 #                         FUZZ_SECONDS (20) each
@@ -135,15 +136,18 @@ selftest:
 netns: all $(NETNS_BINS)
 	@BUILD=$(BUILD) tests/netns/run-all
 
+# The VM part last: its summary line ("vm: N passed, ... (Linux 6.1...,
+# kernel WireGuard; N s)") is the last thing check prints.
 check: deps
 	@$(MAKE) --no-print-directory WERROR=1 unit
 	@$(MAKE) --no-print-directory selftest
 	@$(MAKE) --no-print-directory WERROR=1 install-check
 	@$(MAKE) --no-print-directory WERROR=1 netns
+	@$(MAKE) --no-print-directory check-vm
 
 # The namespace tests in a VM that boots Debian 12's own kernel (6.1) with
 # kernel WireGuard (tests/vm/check, scripts/vm); VM_TESTS="test_x.sh ..."
-# picks scripts. Not part of check yet.
+# picks scripts (tests/vm/check lists the default, run by make check).
 check-vm: deps
 	@$(MAKE) --no-print-directory WERROR=1 all $(NETNS_BINS)
 	@BUILD=$(BUILD) tests/vm/check

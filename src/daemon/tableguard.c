@@ -2,12 +2,14 @@
 #include "daemon/tableguard.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nft/monitor.h"
 #include "nft/nft.h"
 #include "util/log.h"
+#include "util/clock.h"
 #include "util/loop.h"
 
 struct table_guard {
@@ -18,7 +20,15 @@ struct table_guard {
 	int (*rebuild)(void *arg);
 	void *arg;
 	bool failing;			/* the last rebuild was refused: said once */
+	int64_t last_ms;		/* the last rebuild's start */
+	char table[256];
 };
+
+/* Notifications rebuild at most this often; what comes sooner waits for
+ * the next poll. Two programs that each re-make the table when the other
+ * changes it (two portgated on one table name) then fight once a poll,
+ * in the log, not in a loop. */
+#define GUARD_MIN_INTERVAL_MS 200
 
 static void repair(struct table_guard *tg, const char *why)
 {
@@ -28,6 +38,7 @@ static void repair(struct table_guard *tg, const char *why)
 		return;
 	if (!tg->failing)
 		log_warnx("nft: %s: re-creating the tables with every mapping", why);
+	tg->last_ms = mono_now_ms();
 	ret = tg->rebuild(tg->arg);
 	if (ret == 0 && tg->failing)
 		log_info("nft: the tables are whole again");
@@ -50,6 +61,12 @@ static void monitor_readable(struct loop_watch *lw, uint32_t events)
 	if (ret == 0)
 		return;
 	nft_writer_set_stale(tg->w);
+	if (mono_now_ms() - tg->last_ms < GUARD_MIN_INTERVAL_MS) {
+		log_warnx("nft: the tables changed again within %d ms of their rebuild: "
+			  "rebuilt after the next poll (is another program re-making "
+			  "table ip %s?)", GUARD_MIN_INTERVAL_MS, tg->table);
+		return;
+	}
 	repair(tg, "another program changed the tables");
 }
 
@@ -62,8 +79,10 @@ struct table_guard *table_guard_open(struct loop *loop, struct nft_writer *w,
 
 	if (!tg)
 		return NULL;
-	*tg = (struct table_guard){ loop, w, NULL, { -1, monitor_readable, tg },
-				    rebuild, arg, false };
+	*tg = (struct table_guard){ .loop = loop, .w = w,
+				    .mon_w = { -1, monitor_readable, tg },
+				    .rebuild = rebuild, .arg = arg };
+	snprintf(tg->table, sizeof(tg->table), "%s", table);
 	if (nft_writer_features(w)->mode != NFT_MODE_UNOWNED)
 		return tg;
 	tg->mon = nft_monitor_open(table, nft_writer_portid(w));

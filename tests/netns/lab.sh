@@ -95,7 +95,8 @@ lab_start() {
 	ip netns exec "$(ns gw)" ${PGD_WRAP:-} "$PGD" -f -d -c "$CONF" >>"$DLOG" 2>&1 &
 	DAEMON_PID=$!
 	BG_PIDS="$BG_PIDS $DAEMON_PID"
-	wait_until 5 daemon_listening || { echo "portgated did not start:"; tail -n 20 "$DLOG"; return 1; }
+	# 20 s: a loaded TCG guest (scripts/vm) was seen taking more than 5.
+	wait_until 20 daemon_listening || { echo "portgated did not start:"; tail -n 20 "$DLOG"; return 1; }
 }
 
 lab_stop() {	# [SIGNAL]

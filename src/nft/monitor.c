@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,21 +98,37 @@ static int table_attr_cb(const struct nlattr *attr, void *data)
 }
 
 /* Whether one notification is another program's change to our tables. */
-static bool foreign_change(const struct nft_monitor *m, const struct nlmsghdr *nlh)
+static bool foreign_change(const char *ours, uint32_t writer_portid,
+			   const struct nlmsghdr *nlh)
 {
 	const struct nfgenmsg *nfg;
 	const char *table = NULL;
 
 	if (nlh->nlmsg_type >> 8 != NFNL_SUBSYS_NFTABLES ||
 	    (nlh->nlmsg_type & 0xff) == NFT_MSG_NEWGEN ||
-	    nlh->nlmsg_pid == m->writer_portid ||
+	    nlh->nlmsg_pid == writer_portid ||
 	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*nfg)))
 		return false;
 	nfg = mnl_nlmsg_get_payload(nlh);
 	if (nfg->nfgen_family != NFPROTO_IPV4 && nfg->nfgen_family != NFPROTO_IPV6)
 		return false;
 	mnl_attr_parse(nlh, sizeof(*nfg), table_attr_cb, &table);
-	return table && !strcmp(table, m->table);
+	return table && !strcmp(table, ours);
+}
+
+int nft_monitor_parse(const char *table, uint32_t writer_portid, const void *buf,
+		      size_t len)
+{
+	int left = len > INT32_MAX ? INT32_MAX : (int)len;
+	const struct nlmsghdr *nlh;
+
+	/* mnl_nlmsg_ok reads a length above INT_MAX as negative, so fits:
+	 * a length is checked against what is left here too. */
+	for (nlh = buf; mnl_nlmsg_ok(nlh, left) && nlh->nlmsg_len <= (uint32_t)left;
+	     nlh = mnl_nlmsg_next(nlh, &left))
+		if (foreign_change(table, writer_portid, nlh))
+			return 1;
+	return 0;
 }
 
 int nft_monitor_read(struct nft_monitor *m)
@@ -121,8 +138,6 @@ int nft_monitor_read(struct nft_monitor *m)
 
 	for (;;) {
 		ssize_t n = mnl_socket_recvfrom(nl, m->buf, sizeof(m->buf));
-		const struct nlmsghdr *nlh;
-		int len;
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -135,10 +150,7 @@ int nft_monitor_read(struct nft_monitor *m)
 			}
 			return -errno;
 		}
-		len = (int)n;
-		for (nlh = (const struct nlmsghdr *)m->buf; mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len))
-			if (foreign_change(m, nlh))
-				changed = 1;
+		if (nft_monitor_parse(m->table, m->writer_portid, m->buf, (size_t)n))
+			changed = 1;
 	}
 }

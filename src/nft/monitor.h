@@ -7,6 +7,7 @@
 #ifndef PORTGATE_NFT_MONITOR_H
 #define PORTGATE_NFT_MONITOR_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct nft_monitor;
@@ -20,5 +21,9 @@ int nft_monitor_fd(const struct nft_monitor *m);
  * change to table ip or ip6 TABLE, or some were lost (ENOBUFS), 0 when
  * none was, -errno on another failure. */
 int nft_monitor_read(struct nft_monitor *m);
+/* The same for one buffer of notifications as read (len bytes): 1 when one
+ * is another port's change to table ip or ip6 TABLE, else 0. */
+int nft_monitor_parse(const char *table, uint32_t writer_portid, const void *buf,
+		      size_t len);
 
 #endif

@@ -6,13 +6,21 @@
 #ifndef PORTGATE_DAEMON_ANNOUNCE_H
 #define PORTGATE_DAEMON_ANNOUNCE_H
 
+#include <stddef.h>
+
 #define ANNOUNCE_COUNT 10
 #define ANNOUNCE_FIRST_INTERVAL_MS 250
 
 struct loop;
 struct announcer;
 
-struct announcer *announcer_open(struct loop *loop, void (*send)(void *arg), void *arg);
+/* Peers sent to per turn of the loop. */
+#define ANNOUNCE_SLICE 64
+
+/* send(arg, from) sends one round's slice beginning at peer from, and
+ * returns where the next slice begins, 0 when the round is done. */
+struct announcer *announcer_open(struct loop *loop, size_t (*send)(void *arg, size_t from),
+				 void *arg);
 void announcer_close(struct announcer *a);
 /* Starts the schedule again from the beginning. */
 void announcer_start(struct announcer *a);

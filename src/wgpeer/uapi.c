@@ -134,6 +134,22 @@ long wg_uapi_feed(struct wg_uapi_parser *p, char *text, size_t len,
 	return ret ? ret : (long)pos;
 }
 
+int wg_uapi_feed_buf(struct wg_uapi_parser *p, char *buf, size_t *len,
+		     struct wg_device_info *dev)
+{
+	long used = wg_uapi_feed(p, buf, *len, dev);
+	size_t rest;
+
+	if (used < 0)
+		return (int)used;
+	rest = *len - (size_t)used;
+	memmove(buf, buf + used, rest);
+	/* The line moved to the front leaves no copy behind it. */
+	explicit_bzero(buf + rest, (size_t)used);
+	*len = rest;
+	return 0;
+}
+
 int wg_uapi_end(const struct wg_uapi_parser *p)
 {
 	if (!p->have_errno)
@@ -188,8 +204,7 @@ static int uapi_connect(const char *ifname, const char *socket_path)
 void wg_uapi_abort(struct wg_uapi_read *r)
 {
 	if (r->buf) {
-		/* Lines moved to the front leave copies behind them. */
-		explicit_bzero(r->buf, WG_UAPI_SLICE);
+		explicit_bzero(r->buf, r->len);
 		free(r->buf);
 	}
 	r->buf = NULL;
@@ -231,7 +246,7 @@ int wg_uapi_begin(const char *ifname, const char *socket_path, struct wg_uapi_re
 int wg_uapi_continue(struct wg_uapi_read *r, struct wg_device_info *dev)
 {
 	ssize_t n;
-	long used;
+	int ret;
 
 	if (r->parser.ended)
 		return 0;
@@ -245,11 +260,9 @@ int wg_uapi_continue(struct wg_uapi_read *r, struct wg_device_info *dev)
 	if (n == 0)
 		return r->len ? -EPROTO : 0;	/* EOF, or within a line */
 	r->len += (size_t)n;
-	used = wg_uapi_feed(&r->parser, r->buf, r->len, dev);
-	if (used < 0)
-		return (int)used;
-	memmove(r->buf, r->buf + used, r->len - (size_t)used);
-	r->len -= (size_t)used;
+	ret = wg_uapi_feed_buf(&r->parser, r->buf, &r->len, dev);
+	if (ret < 0)
+		return ret;
 	return r->parser.ended ? 0 : 1;
 }
 

@@ -81,6 +81,11 @@ void wg_uapi_parser_init(struct wg_uapi_parser *p);
  * with what follows it), or -errno. */
 long wg_uapi_feed(struct wg_uapi_parser *p, char *text, size_t len,
 		  struct wg_device_info *dev);
+/* The same for a reader's buffer of *len bytes: the unfinished line moves
+ * to the front (*len becomes its length) and nothing read stays behind
+ * it. 0 or -errno. */
+int wg_uapi_feed_buf(struct wg_uapi_parser *p, char *buf, size_t *len,
+		     struct wg_device_info *dev);
 /* After the last line: 0, or -errno (the reply's own errno, -EPROTO
  * without one). */
 int wg_uapi_end(const struct wg_uapi_parser *p);

@@ -27,18 +27,12 @@ static int parse_sliced(const char *text, size_t size, size_t slice,
 	wg_uapi_parser_init(&p);
 	while (next < size && !p.ended) {
 		size_t n = size - next < slice ? size - next : slice;
-		long used;
 
 		memcpy(buf + have, text + next, n);
 		have += n;
 		next += n;
-		used = wg_uapi_feed(&p, buf, have, dev);
-		if (used < 0) {
-			ret = (int)used;
+		if ((ret = wg_uapi_feed_buf(&p, buf, &have, dev)) < 0)
 			break;
-		}
-		memmove(buf, buf + used, have - (size_t)used);
-		have -= (size_t)used;
 	}
 	free(buf);
 	if (ret)

@@ -217,6 +217,15 @@ static void genl_dump_in_batches(void **state)
 	assert_int_equal(dev.peers[2].n_ips, 5);	/* 2 + 3 in the next message */
 	assert_string_equal(dev.ifname, "wg0");
 	wg_device_clear(&dev);
+	/* A length past the batch, or one libmnl would take as negative
+	 * (found by fuzz_genl), is malformed, not walked. */
+	wg_device_init(&dev);
+	((struct nlmsghdr *)buf)->nlmsg_len = 0xffffff9a;
+	assert_int_equal(wg_genl_feed(buf, ends[1], SEQ, PORTID, &dev), -EPROTO);
+	((struct nlmsghdr *)buf)->nlmsg_len = (uint32_t)ends[1] + 8;
+	assert_int_equal(wg_genl_feed(buf, ends[1], SEQ, PORTID, &dev), -EPROTO);
+	wg_device_clear(&dev);
+	record_dump(buf, ends, 0);
 	/* Another sequence number is someone else's answer (libmnl: EPROTO). */
 	wg_device_init(&dev);
 	assert_int_equal(wg_genl_feed(buf, ends[1], SEQ + 1, PORTID, &dev), -EPROTO);

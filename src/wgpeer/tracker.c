@@ -37,6 +37,7 @@ struct wg_tracker {
 	uint32_t stale_after;
 	struct wg_device_info dev;
 	struct wg_lpm *lpm;
+	struct wg_lpm *spare;	/* the index before, its memory for the next */
 	const char *backend;
 	double last_poll_ms;
 	struct poll_job job;
@@ -84,6 +85,7 @@ void wg_tracker_free(struct wg_tracker *t)
 	job_reset(&t->job);
 	wg_device_clear(&t->dev);
 	wg_lpm_free(t->lpm);
+	wg_lpm_free(t->spare);
 	free(t);
 }
 
@@ -95,7 +97,8 @@ void wg_tracker_set_stale_after(struct wg_tracker *t, uint32_t stale_after_sec)
 /* Makes cur, indexed by lpm, the current state; both are taken. */
 static void adopt(struct wg_tracker *t, struct wg_device_info *cur, struct wg_lpm *lpm)
 {
-	wg_lpm_free(t->lpm);
+	wg_lpm_free(t->spare);
+	t->spare = t->lpm;
 	wg_device_clear(&t->dev);
 	t->dev = *cur;
 	t->lpm = lpm;
@@ -151,6 +154,12 @@ int wg_tracker_poll_begin(struct wg_tracker *t, int64_t now_sec,
 	}
 	if (ret < 0)
 		return poll_end(t, ret, out);
+	/* Room for as many peers as last time, and some: growing the array
+	 * while reading would copy all of it at once, into fresh pages. */
+	j->cur.cap_peers = t->dev.n_peers + t->dev.n_peers / 8 + 16;
+	j->cur.peers = malloc(j->cur.cap_peers * sizeof(*j->cur.peers));
+	if (!j->cur.peers)
+		j->cur.cap_peers = 0;
 	t->backend = j->kernel ? "kernel" : "uapi";
 	j->phase = JOB_READ;
 	*wait_fd = wg_tracker_poll_fd(t);
@@ -175,12 +184,17 @@ static int step_read(struct wg_tracker *t)
 
 /* Sizes the index, then adds peers to it until the budget is spent. 1:
  * more to come; 0: indexed. */
-static int step_index(struct poll_job *j)
+static int step_index(struct wg_tracker *t)
 {
+	struct poll_job *j = &t->job;
 	size_t done = 0;
 
-	if (!j->lpm && !(j->lpm = wg_lpm_new(&j->cur)))
-		return -ENOMEM;
+	if (!j->lpm) {
+		j->lpm = wg_lpm_new(&j->cur, t->spare);
+		t->spare = NULL;
+		if (!j->lpm)
+			return -ENOMEM;
+	}
 	while (j->next < j->cur.n_peers && done < WG_TRACKER_STEP) {
 		done += 1 + j->cur.peers[j->next].n_ips;
 		wg_lpm_add(j->lpm, &j->cur, j->next++);
@@ -226,7 +240,7 @@ int wg_tracker_poll_continue(struct wg_tracker *t, int64_t now_sec,
 		}
 		break;
 	case JOB_INDEX:
-		ret = step_index(j);
+		ret = step_index(t);
 		if (ret == 0) {
 			ret = events_move(&j->ev, out);
 			if (ret == 0) {

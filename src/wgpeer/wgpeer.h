@@ -143,9 +143,10 @@ int wg_genl_get(const char *ifname, struct wg_device_info *dev);
 struct wg_lpm;
 struct wg_lpm *wg_lpm_build(const struct wg_device_info *dev);
 /* The same a peer at a time: new sizes the table for dev's prefixes (NULL
- * on ENOMEM), add indexes one peer (dev must not change until sealed),
- * seal readies it for lookups. */
-struct wg_lpm *wg_lpm_new(const struct wg_device_info *dev);
+ * on ENOMEM), taking reuse (an index no longer used, or NULL) and its
+ * memory when it is of that size; add indexes one peer (dev must not
+ * change until sealed); seal readies it for lookups. */
+struct wg_lpm *wg_lpm_new(const struct wg_device_info *dev, struct wg_lpm *reuse);
 void wg_lpm_add(struct wg_lpm *lpm, const struct wg_device_info *dev, size_t peer);
 void wg_lpm_seal(struct wg_lpm *lpm);
 void wg_lpm_free(struct wg_lpm *lpm);

@@ -240,7 +240,7 @@ static int parsebench(const char *ifname, int rounds)
 			timed(&diff, t0);
 		} while (more == 1);
 		t0 = mono_ms();
-		lpm = wg_lpm_new(&cur);
+		lpm = wg_lpm_new(&cur, NULL);
 		for (size_t k = 0; k < cur.n_peers; k++) {
 			wg_lpm_add(lpm, &cur, k);
 			if (k % (WG_TRACKER_STEP / 2) == WG_TRACKER_STEP / 2 - 1) {

@@ -54,7 +54,7 @@ static int read_device(const char *ifname, struct wg_device_info *dev)
 		return wg_genl_get(ifname, dev);
 	if (ret < 0)
 		return ret;
-	for (int waited = 0; (ret = wg_uapi_continue(&r)) == 1 && waited < 2000; waited += 50) {
+	for (int waited = 0; (ret = wg_uapi_continue(&r, dev)) == 1 && waited < 2000; waited += 50) {
 		struct pollfd p = { .fd = r.fd, .events = POLLIN };
 
 		poll(&p, 1, 50);

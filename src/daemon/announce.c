@@ -22,10 +22,11 @@
 struct announcer {
 	struct loop *loop;
 	struct loop_watch timer;
-	void (*send)(void *arg);
+	size_t (*send)(void *arg, size_t from);
 	void *arg;
 	int left;
 	int64_t interval_ms;
+	size_t next;	/* the round under way continues here; 0: none */
 };
 
 static void tick(struct loop_watch *w, uint32_t events)
@@ -36,14 +37,23 @@ static void tick(struct loop_watch *w, uint32_t events)
 	timer_ack(w->fd);
 	if (a->left <= 0)
 		return;
-	a->send(a->arg);
+	/* A round goes out a slice at a time, ANNOUNCE_SLICE_GAP_MS apart,
+	 * so that requests are answered in between however many peers there
+	 * are (at 20,000 peers a round sent at once held the loop for most
+	 * of a second). */
+	a->next = a->send(a->arg, a->next);
+	if (a->next) {
+		timer_at(w->fd, mono_now_ms() + ANNOUNCE_SLICE_GAP_MS);
+		return;
+	}
 	if (--a->left > 0) {
 		timer_at(w->fd, mono_now_ms() + a->interval_ms);
 		a->interval_ms *= 2;
 	}
 }
 
-struct announcer *announcer_open(struct loop *loop, void (*send)(void *arg), void *arg)
+struct announcer *announcer_open(struct loop *loop, size_t (*send)(void *arg, size_t from),
+				  void *arg)
 {
 	struct announcer *a = calloc(1, sizeof(*a));
 
@@ -71,19 +81,20 @@ void announcer_start(struct announcer *a)
 {
 	a->left = ANNOUNCE_COUNT;
 	a->interval_ms = ANNOUNCE_FIRST_INTERVAL_MS;
+	a->next = 0;
 	timer_at(a->timer.fd, mono_now_ms());
 }
 
 /* ---- what the gateway announces, and to whom ---------------------------- */
 
-/* Sends msg from fd to port 5350 of every peer's host address of the
- * family (an allowed-ip of /32 or /128). */
-static void send_to_peers(const struct wg_device_info *dev, int fd, int family,
-			  const void *msg, size_t len)
+/* Sends msg from fd to port 5350 of the host addresses of the family (an
+ * allowed-ip of /32 or /128) of peers [from, end). */
+static void send_to_peers(const struct wg_device_info *dev, size_t from, size_t end,
+			  int fd, int family, const void *msg, size_t len)
 {
 	size_t alen = family == AF_INET ? 4 : 16;
 
-	for (size_t i = 0; fd >= 0 && len && i < dev->n_peers; i++) {
+	for (size_t i = from; fd >= 0 && len && i < end; i++) {
 		for (size_t k = 0; k < dev->peers[i].n_ips; k++) {
 			const struct wg_allowed_ip *ip = &dev->peers[i].ips[k];
 			union source_addr to = { 0 };
@@ -108,21 +119,28 @@ static void send_to_peers(const struct wg_device_info *dev, int fd, int family,
 /* Multicast reaches nobody on WireGuard: unicast to each peer's address.
  * RFC 6887 §14.1.3: PCP clients learn of a new epoch or address from an
  * unsolicited ANNOUNCE on the same port, on IPv6 too. */
-void gateway_announce(void *arg)
+size_t gateway_announce(void *arg, size_t from)
 {
 	struct gateway *g = arg;
 	const struct wg_device_info *dev = wg_watch_device(g->wg);
 	uint8_t msg[NATPMP_EXTERNAL_RESPONSE_LEN], pcp[PCP_HEADER_LEN];
 	uint32_t be = htonl(g->external.addr);
 	size_t pcp_len = g->policy.pcp ? pcp_encode_announce(pcp, sizeof(pcp), gateway_epoch(g)) : 0;
+	size_t to = from + ANNOUNCE_SLICE < dev->n_peers ? from + ANNOUNCE_SLICE : dev->n_peers;
 	size_t len;
 
+	/* The peers may have been read again since the round began: the
+	 * round goes on by position. */
+	if (from >= dev->n_peers)
+		return 0;
 	if (g->policy.ipv6_mode != POLICY_IPV6_OFF)
-		send_to_peers(dev, pmp_sockets_any_fd6(g->sockets), AF_INET6, pcp, pcp_len);
-	if (!g->external.known)
-		return;
-	len = natpmp_encode_external(msg, sizeof(msg), NATPMP_RESULT_SUCCESS,
-				     gateway_epoch(g), (uint8_t *)&be);
-	send_to_peers(dev, pmp_sockets_any_fd(g->sockets), AF_INET, msg, len);
-	send_to_peers(dev, pmp_sockets_any_fd(g->sockets), AF_INET, pcp, pcp_len);
+		send_to_peers(dev, from, to, pmp_sockets_any_fd6(g->sockets), AF_INET6,
+			      pcp, pcp_len);
+	if (g->external.known) {
+		len = natpmp_encode_external(msg, sizeof(msg), NATPMP_RESULT_SUCCESS,
+					     gateway_epoch(g), (uint8_t *)&be);
+		send_to_peers(dev, from, to, pmp_sockets_any_fd(g->sockets), AF_INET, msg, len);
+		send_to_peers(dev, from, to, pmp_sockets_any_fd(g->sockets), AF_INET, pcp, pcp_len);
+	}
+	return to < dev->n_peers ? to : 0;
 }

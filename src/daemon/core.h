@@ -131,8 +131,9 @@ void gateway_requests_readable(void *arg, int fd);
 void gateway_requests_settled(struct gateway *g);
 
 /* announce.c: what the announcer sends (NAT-PMP op 0 and PCP ANNOUNCE to
- * every peer's host address). */
-void gateway_announce(void *arg);
+ * every peer's host address), ANNOUNCE_SLICE peers from peer from; where
+ * the next slice begins, 0 after the last. */
+size_t gateway_announce(void *arg, size_t from);
 
 /* peers.c */
 extern const struct wg_watch_ops gateway_wg_ops;

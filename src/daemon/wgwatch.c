@@ -22,7 +22,8 @@ struct wg_watch {
 	struct rtnl_watch *rtnl;
 	struct loop_watch timer, rtnl_w, soon;
 	int64_t soon_ms;		/* when the last on-demand poll was asked */
-	struct loop_watch answer;	/* a userspace answer under way */
+	struct loop_watch answer;	/* the socket of a poll's answer, while read */
+	struct loop_watch step;		/* the next step of a poll's work, this turn */
 	int64_t poll_started_ms;
 	uint32_t interval_s;
 	bool started;
@@ -96,19 +97,81 @@ static void poll_done(struct wg_watch *w, int ret, struct wg_events *ev)
 	settled(w);
 }
 
+static void answer_readable(struct loop_watch *lw, uint32_t events);
+
+/* Stops waiting on the answer's socket (closed by the tracker, maybe
+ * already). */
+static void unwatch_answer(struct wg_watch *w)
+{
+	if (w->answer.fd >= 0)
+		loop_del(w->loop, &w->answer);
+	w->answer.fd = -1;
+}
+
+/* What the poll waits for next: its socket (a new one after the kernel
+ * restarted an inconsistent dump), or the next turn of the loop for a
+ * step of sorting, diffing or indexing, so that requests are answered in
+ * between. false when the loop cannot watch it. */
+static bool wait_next(struct wg_watch *w)
+{
+	int fd = wg_tracker_poll_fd(w->tracker);
+
+	if (fd < 0) {
+		unwatch_answer(w);
+		return timer_at(w->step.fd, mono_now_ms()) == 0;
+	}
+	if (fd == w->answer.fd)
+		return true;
+	unwatch_answer(w);
+	w->answer = (struct loop_watch){ fd, answer_readable, w };
+	if (loop_add(w->loop, &w->answer) == 0)
+		return true;
+	w->answer.fd = -1;
+	return false;
+}
+
+/* One slice of the poll under way. */
+static void advance(struct wg_watch *w)
+{
+	struct wg_events ev = { 0 };
+	int ret = wg_tracker_poll_continue(w->tracker, time(NULL), &ev);
+
+	if (ret == 1 && wait_next(w))
+		return;
+	unwatch_answer(w);
+	if (ret == 1) {
+		wg_tracker_poll_abort(w->tracker);
+		ret = -EIO;
+	}
+	poll_done(w, ret, &ev);
+}
+
 static void answer_readable(struct loop_watch *lw, uint32_t events)
 {
+	(void)events;
+	advance(lw->arg);
+}
+
+static void step_fired(struct loop_watch *lw, uint32_t events)
+{
 	struct wg_watch *w = lw->arg;
-	struct wg_events ev = { 0 };
-	int ret;
 
 	(void)events;
-	ret = wg_tracker_poll_continue(w->tracker, time(NULL), &ev);
-	if (ret == 1)
-		return;
-	loop_del(w->loop, lw);
-	lw->fd = -1;
-	poll_done(w, ret, &ev);
+	timer_ack(lw->fd);
+	/* A stale expiry after the poll ended or was given up. */
+	if (wg_tracker_poll_pending(w->tracker) && wg_tracker_poll_fd(w->tracker) < 0)
+		advance(w);
+}
+
+/* Gives up the poll under way; true when there was one. */
+static bool poll_cancel(struct wg_watch *w)
+{
+	bool pending = wg_tracker_poll_pending(w->tracker);
+
+	unwatch_answer(w);
+	timer_at(w->step.fd, INT64_MAX);
+	wg_tracker_poll_abort(w->tracker);
+	return pending;
 }
 
 static void poll_start(struct wg_watch *w)
@@ -121,18 +184,14 @@ static void poll_start(struct wg_watch *w)
 			return;	/* the last answer is still coming */
 		log_warnx("wg: %s did not answer within %d ms", w->ifname,
 			  WG_TRACKER_POLL_TIMEOUT_MS);
-		loop_del(w->loop, &w->answer);
-		w->answer.fd = -1;
-		wg_tracker_poll_abort(w->tracker);
+		poll_cancel(w);
 	}
 	w->poll_started_ms = mono_now_ms();
 	ret = wg_tracker_poll_begin(w->tracker, time(NULL), &ev, &fd);
 	if (ret == 1) {
-		w->answer = (struct loop_watch){ fd, answer_readable, w };
-		if (loop_add(w->loop, &w->answer) == 0)
+		if (wait_next(w))
 			return;
-		w->answer.fd = -1;
-		wg_tracker_poll_abort(w->tracker);
+		poll_cancel(w);
 		ret = -EIO;
 	}
 	poll_done(w, ret, &ev);
@@ -176,11 +235,16 @@ static void rtnl_readable(struct loop_watch *lw, uint32_t events)
 		if ((!st.exists || !st.up) && w->present) {
 			struct wg_events ev = { 0 };
 
+			bool pending = poll_cancel(w);
+
 			log_warnx("wg: interface %s is %s: dropping every mapping",
 				  w->ifname, st.exists ? "down" : "gone");
 			w->present = false;
 			wg_tracker_forget_all(w->tracker, &ev);
 			deliver(w, &ev, 0);
+			/* Whoever waited on the poll given up hears it ended. */
+			if (pending)
+				settled(w);
 		} else if (st.exists && st.up && !w->present) {
 			poll_start(w);
 		}
@@ -198,7 +262,7 @@ struct wg_watch *wg_watch_open(struct loop *loop, const struct wg_watch_config *
 	w->loop = loop;
 	w->ops = ops;
 	w->arg = arg;
-	w->timer.fd = w->rtnl_w.fd = w->answer.fd = w->soon.fd = -1;
+	w->timer.fd = w->rtnl_w.fd = w->answer.fd = w->soon.fd = w->step.fd = -1;
 	snprintf(w->ifname, sizeof(w->ifname), "%s", cfg->ifname);
 	w->tracker = wg_tracker_new(cfg->ifname, cfg->uapi_socket, cfg->stale_after_s);
 	w->rtnl = rtnl_watch_open();
@@ -210,7 +274,8 @@ struct wg_watch *wg_watch_open(struct loop *loop, const struct wg_watch_config *
 		goto fail;
 	}
 	if (loop_timer_open(loop, &w->timer, timer_fired, w) < 0 ||
-	    loop_timer_open(loop, &w->soon, soon_fired, w) < 0)
+	    loop_timer_open(loop, &w->soon, soon_fired, w) < 0 ||
+	    loop_timer_open(loop, &w->step, step_fired, w) < 0)
 		goto fail;
 	w->interval_s = cfg->poll_interval_s;
 	return w;
@@ -225,12 +290,12 @@ void wg_watch_close(struct wg_watch *w)
 		return;
 	/* The answer's socket is the tracker's, the rtnetlink one the
 	 * watch's: both are closed by their owners below. */
-	if (w->answer.fd >= 0)
-		loop_del(w->loop, &w->answer);
+	unwatch_answer(w);
 	if (w->rtnl_w.fd >= 0)
 		loop_del(w->loop, &w->rtnl_w);
 	loop_watch_close(w->loop, &w->timer);
 	loop_watch_close(w->loop, &w->soon);
+	loop_watch_close(w->loop, &w->step);
 	wg_tracker_free(w->tracker);	/* closes a pending answer's socket */
 	rtnl_watch_close(w->rtnl);
 	free(w);

@@ -98,12 +98,105 @@ static int ip_cmp(const void *a, const void *b)
 	return memcmp(x->addr, y->addr, sizeof(x->addr));
 }
 
-void wg_device_normalize(struct wg_device_info *dev)
+/* Runs of this many peers are sorted at once, then merged pairwise. */
+#define SORT_RUN 256
+
+void wg_sort_init(struct wg_sort *s)
 {
-	qsort(dev->peers, dev->n_peers, sizeof(*dev->peers), peer_cmp);
-	for (size_t i = 0; i < dev->n_peers; i++)
-		qsort(dev->peers[i].ips, dev->peers[i].n_ips,
-		      sizeof(*dev->peers[i].ips), ip_cmp);
+	memset(s, 0, sizeof(*s));
+}
+
+void wg_sort_clear(struct wg_sort *s)
+{
+	free(s->tmp);
+	wg_sort_init(s);
+}
+
+/* Sorts the runs of SORT_RUN peers, and each peer's prefixes. */
+static size_t sort_runs(struct wg_device_info *dev, struct wg_sort *s, size_t budget)
+{
+	size_t done = 0;
+
+	while (s->k < dev->n_peers && done < budget) {
+		size_t end = s->k + SORT_RUN < dev->n_peers ? s->k + SORT_RUN : dev->n_peers;
+
+		qsort(dev->peers + s->k, end - s->k, sizeof(*dev->peers), peer_cmp);
+		for (; s->k < end; s->k++, done++) {
+			struct wg_peer_info *p = &dev->peers[s->k];
+
+			qsort(p->ips, p->n_ips, sizeof(*p->ips), ip_cmp);
+			done += p->n_ips;
+		}
+	}
+	return done;
+}
+
+/* One pass of a bottom-up merge sort, resumed at k: runs of width from
+ * dev->peers into tmp, pairwise. */
+static size_t merge_pass(struct wg_device_info *dev, struct wg_sort *s, size_t budget)
+{
+	const struct wg_peer_info *src = dev->peers;
+	size_t n = dev->n_peers, w = s->width, done = 0;
+
+	while (s->k < n && done++ < budget) {
+		size_t mid = s->lo + w < n ? s->lo + w : n;
+		size_t hi = s->lo + 2 * w < n ? s->lo + 2 * w : n;
+
+		if (s->a < mid && (s->b >= hi || peer_cmp(&src[s->a], &src[s->b]) <= 0))
+			s->tmp[s->k++] = src[s->a++];
+		else
+			s->tmp[s->k++] = src[s->b++];
+		if (s->k == hi) {
+			s->lo = s->a = hi;
+			s->b = hi + w < n ? hi + w : n;
+		}
+	}
+	return done;
+}
+
+int wg_device_normalize_step(struct wg_device_info *dev, struct wg_sort *s, size_t budget)
+{
+	size_t n = dev->n_peers, done = 0;
+	struct wg_peer_info *swap;
+
+	if (!s->width) {
+		done = sort_runs(dev, s, budget);
+		if (s->k < n)
+			return 1;
+		s->width = SORT_RUN;
+		s->k = s->lo = s->a = 0;
+		s->b = SORT_RUN < n ? SORT_RUN : n;
+	}
+	while (s->width < n) {
+		if (!s->tmp && !(s->tmp = malloc(n * sizeof(*s->tmp))))
+			return -ENOMEM;
+		if (done >= budget)
+			return 1;
+		done += merge_pass(dev, s, budget - done);
+		if (s->k < n)
+			return 1;
+		/* The pass is whole: its output is the peers now. */
+		swap = dev->peers;
+		dev->peers = s->tmp;
+		dev->cap_peers = n;
+		s->tmp = swap;
+		s->width *= 2;
+		s->k = s->lo = s->a = 0;
+		s->b = s->width < n ? s->width : n;
+	}
+	wg_sort_clear(s);
+	return 0;
+}
+
+int wg_device_normalize(struct wg_device_info *dev)
+{
+	struct wg_sort s;
+	int ret;
+
+	wg_sort_init(&s);
+	ret = wg_device_normalize_step(dev, &s, SIZE_MAX);
+	wg_sort_clear(&s);
+	return ret;
 }
 
 /* ---- diff -------------------------------------------------------------- */
@@ -188,24 +281,30 @@ static int diff_ips(const struct wg_peer_info *old, const struct wg_peer_info *c
 	return diff_gained(old, cur, out);
 }
 
-int wg_device_diff(const struct wg_device_info *old,
-		   const struct wg_device_info *cur, int64_t now_sec,
-		   uint32_t stale_after_sec, struct wg_events *out)
+int wg_device_diff_step(const struct wg_device_info *old,
+			const struct wg_device_info *cur, int64_t now_sec,
+			uint32_t stale_after_sec, struct wg_events *out,
+			struct wg_diff_pos *pos, size_t budget)
 {
-	size_t i = 0, j = 0;
+	size_t done = 0;
 
-	while (i < old->n_peers || j < cur->n_peers) {
+	while (pos->i < old->n_peers || pos->j < cur->n_peers) {
+		size_t i = pos->i, j = pos->j;
 		int c = i == old->n_peers ? 1 : j == cur->n_peers ? -1
 			: peer_cmp(&old->peers[i], &cur->peers[j]);
 
+		if (done >= budget)
+			return 1;
 		if (c < 0) {
 			if (!event_add(out, WG_EVENT_PEER_REMOVED, old->peers[i].key))
 				return -ENOMEM;
-			i++;
+			pos->i++;
+			done++;
 		} else if (c > 0) {
 			if (!event_add(out, WG_EVENT_PEER_ADDED, cur->peers[j].key))
 				return -ENOMEM;
-			j++;
+			pos->j++;
+			done++;
 		} else {
 			const struct wg_peer_info *o = &old->peers[i], *n = &cur->peers[j];
 
@@ -215,11 +314,21 @@ int wg_device_diff(const struct wg_device_info *old,
 			    !is_stale(o, now_sec, stale_after_sec) &&
 			    !event_add(out, WG_EVENT_HANDSHAKE_STALE, n->key))
 				return -ENOMEM;
-			i++;
-			j++;
+			pos->i++;
+			pos->j++;
+			done += 1 + o->n_ips + n->n_ips;
 		}
 	}
 	return 0;
+}
+
+int wg_device_diff(const struct wg_device_info *old,
+		   const struct wg_device_info *cur, int64_t now_sec,
+		   uint32_t stale_after_sec, struct wg_events *out)
+{
+	struct wg_diff_pos pos = { 0, 0 };
+
+	return wg_device_diff_step(old, cur, now_sec, stale_after_sec, out, &pos, SIZE_MAX);
 }
 
 /* ---- longest-prefix index ---------------------------------------------- */
@@ -228,12 +337,13 @@ int wg_device_diff(const struct wg_device_info *old,
  * address); a lookup tries only the lengths that exist, longest first. */
 struct lpm_slot {
 	struct wg_allowed_ip prefix;
-	long peer;	/* -1: empty */
+	long peer;	/* index + 1; 0: empty (fresh zeroed memory) */
 };
 
 struct wg_lpm {
 	struct lpm_slot *slots;
 	size_t mask;
+	bool seen4[33], seen6[129];
 	uint8_t lengths4[33], n4;	/* present lengths, descending */
 	uint8_t lengths6[129], n6;
 };
@@ -253,48 +363,73 @@ static bool prefix_eq(const struct wg_allowed_ip *a, const struct wg_allowed_ip 
 	       !memcmp(a->addr, b->addr, sizeof(a->addr));
 }
 
-struct wg_lpm *wg_lpm_build(const struct wg_device_info *dev)
+struct wg_lpm *wg_lpm_new(const struct wg_device_info *dev, struct wg_lpm *reuse)
 {
-	struct wg_lpm *lpm = calloc(1, sizeof(*lpm));
-	bool seen4[33] = { 0 }, seen6[129] = { 0 };
 	size_t total = 0, size = 16;
+	struct wg_lpm *lpm;
 
-	if (!lpm)
-		return NULL;
 	for (size_t i = 0; i < dev->n_peers; i++)
 		total += dev->peers[i].n_ips;
 	while (size < total * 2)
 		size *= 2;
-	lpm->slots = malloc(size * sizeof(*lpm->slots));
+	if (reuse && reuse->mask == size - 1) {
+		/* Pages already mapped: clearing them costs far less than
+		 * faulting in fresh ones (tens of ms for 2 MiB on some VMs). */
+		memset(reuse->slots, 0, size * sizeof(*reuse->slots));
+		memset(reuse->seen4, 0, sizeof(reuse->seen4));
+		memset(reuse->seen6, 0, sizeof(reuse->seen6));
+		return reuse;
+	}
+	wg_lpm_free(reuse);
+	if (!(lpm = calloc(1, sizeof(*lpm))))
+		return NULL;
+	lpm->slots = calloc(size, sizeof(*lpm->slots));
 	if (!lpm->slots) {
 		free(lpm);
 		return NULL;
 	}
-	for (size_t s = 0; s < size; s++)
-		lpm->slots[s].peer = -1;
 	lpm->mask = size - 1;
-	for (size_t i = 0; i < dev->n_peers; i++) {
-		for (size_t k = 0; k < dev->peers[i].n_ips; k++) {
-			const struct wg_allowed_ip *p = &dev->peers[i].ips[k];
-			size_t s = prefix_hash(p) & lpm->mask;
+	return lpm;
+}
 
-			while (lpm->slots[s].peer >= 0 && !prefix_eq(&lpm->slots[s].prefix, p))
-				s = (s + 1) & lpm->mask;
-			/* WireGuard gives a prefix to one peer only. */
-			lpm->slots[s].prefix = *p;
-			lpm->slots[s].peer = (long)i;
-			if (p->family == AF_INET)
-				seen4[p->cidr] = true;
-			else
-				seen6[p->cidr] = true;
-		}
+void wg_lpm_add(struct wg_lpm *lpm, const struct wg_device_info *dev, size_t peer)
+{
+	for (size_t k = 0; k < dev->peers[peer].n_ips; k++) {
+		const struct wg_allowed_ip *p = &dev->peers[peer].ips[k];
+		size_t s = prefix_hash(p) & lpm->mask;
+
+		while (lpm->slots[s].peer && !prefix_eq(&lpm->slots[s].prefix, p))
+			s = (s + 1) & lpm->mask;
+		/* WireGuard gives a prefix to one peer only. */
+		lpm->slots[s].prefix = *p;
+		lpm->slots[s].peer = (long)peer + 1;
+		if (p->family == AF_INET)
+			lpm->seen4[p->cidr] = true;
+		else
+			lpm->seen6[p->cidr] = true;
 	}
+}
+
+void wg_lpm_seal(struct wg_lpm *lpm)
+{
+	lpm->n4 = lpm->n6 = 0;
 	for (int c = 32; c >= 0; c--)
-		if (seen4[c])
+		if (lpm->seen4[c])
 			lpm->lengths4[lpm->n4++] = (uint8_t)c;
 	for (int c = 128; c >= 0; c--)
-		if (seen6[c])
+		if (lpm->seen6[c])
 			lpm->lengths6[lpm->n6++] = (uint8_t)c;
+}
+
+struct wg_lpm *wg_lpm_build(const struct wg_device_info *dev)
+{
+	struct wg_lpm *lpm = wg_lpm_new(dev, NULL);
+
+	if (!lpm)
+		return NULL;
+	for (size_t i = 0; i < dev->n_peers; i++)
+		wg_lpm_add(lpm, dev, i);
+	wg_lpm_seal(lpm);
 	return lpm;
 }
 
@@ -319,12 +454,12 @@ long wg_lpm_lookup(const struct wg_lpm *lpm, uint8_t family, const void *addr,
 
 		memcpy(key.addr, addr, len);
 		mask_addr(key.addr, len, key.cidr);
-		for (s = prefix_hash(&key) & lpm->mask; lpm->slots[s].peer >= 0;
+		for (s = prefix_hash(&key) & lpm->mask; lpm->slots[s].peer;
 		     s = (s + 1) & lpm->mask)
 			if (prefix_eq(&lpm->slots[s].prefix, &key)) {
 				if (cidr)
 					*cidr = key.cidr;
-				return lpm->slots[s].peer;
+				return lpm->slots[s].peer - 1;
 			}
 	}
 	return -1;

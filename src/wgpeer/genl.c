@@ -5,8 +5,11 @@
 #include "wgpeer/wgpeer.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <libmnl/libmnl.h>
@@ -167,44 +170,149 @@ static struct nlmsghdr *put_genl(char *buf, uint16_t type, uint16_t flags,
 
 static int device_cb(const struct nlmsghdr *msg, void *arg)
 {
-	return wg_genl_parse(msg, arg);
+	int ret = wg_genl_parse(msg, arg);
+
+	if (ret < 0)
+		errno = -ret;
+	return ret < 0 ? MNL_CB_ERROR : MNL_CB_OK;
+}
+
+int wg_genl_feed(const void *buf, size_t len, uint32_t seq, uint32_t portid,
+		 struct wg_device_info *dev)
+{
+	size_t pos = 0;
+
+	/* Every message whole before libmnl walks them (its check takes a
+	 * length above INT_MAX for a negative one); a flagged message makes
+	 * the whole dump void, whatever else the batch holds. */
+	while (len - pos >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *nlh = (const void *)((const char *)buf + pos);
+
+		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len - pos)
+			return -EPROTO;
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+			return -EINTR;
+		pos += MNL_ALIGN(nlh->nlmsg_len) < len - pos ? MNL_ALIGN(nlh->nlmsg_len) : len - pos;
+	}
+	switch (mnl_cb_run(buf, len, seq, portid, device_cb, dev)) {
+	case MNL_CB_OK:
+		return 1;
+	case MNL_CB_STOP:
+		return 0;
+	default:
+		/* The kernel's answer for an interface that is not there. */
+		if (errno == ENOENT || errno == ENODEV || errno == EINVAL)
+			return -ENODEV;
+		return errno ? -errno : -EPROTO;
+	}
+}
+
+/* The kernel fills a dump's datagrams up to 32 KiB. */
+#define GENL_RECV_LEN 32768
+
+/* The dump's request, sent again after an inconsistent dump. */
+static int dump_request(struct wg_genl_read *r)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+
+	r->seq = nl_sock_next_seq(r->nl);
+	nlh = put_genl(buf, r->family, NLM_F_DUMP, WG_CMD_GET_DEVICE, WG_GENL_VERSION, r->seq);
+	mnl_attr_put_strz(nlh, WGDEVICE_A_IFNAME, r->ifname);
+	return mnl_socket_sendto(nl_sock_mnl(r->nl), nlh, nlh->nlmsg_len) < 0 ? -errno : 0;
+}
+
+void wg_genl_abort(struct wg_genl_read *r)
+{
+	if (r->buf) {
+		explicit_bzero(r->buf, GENL_RECV_LEN);
+		free(r->buf);
+	}
+	r->buf = NULL;
+	nl_sock_close(r->nl);
+	r->nl = NULL;
+}
+
+int wg_genl_begin(const char *ifname, struct wg_genl_read *r)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct family_ctx fam = { 0 };
+	struct nlmsghdr *nlh;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->ifname, sizeof(r->ifname), "%s", ifname);
+	/* Replies carry the device's private key: the buffers are wiped. */
+	r->nl = nl_sock_open(NETLINK_GENERIC, 0, SOCK_CLOEXEC, true);
+	r->buf = malloc(GENL_RECV_LEN);
+	if (!r->nl || !r->buf) {
+		ret = r->nl ? -ENOMEM : -errno;
+		goto fail;
+	}
+	nlh = put_genl(buf, GENL_ID_CTRL, NLM_F_ACK, CTRL_CMD_GETFAMILY, 1,
+		       nl_sock_next_seq(r->nl));
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, WG_GENL_NAME);
+	ret = nl_request(r->nl, nlh, family_cb, &fam);
+	if (ret == -ENOENT || (!ret && !fam.id))
+		ret = -ENODEV;	/* no WireGuard in this kernel */
+	if (ret)
+		goto fail;
+	r->family = fam.id;
+	if ((ret = dump_request(r)) == 0)
+		return 0;
+fail:
+	wg_genl_abort(r);
+	return ret;
+}
+
+int wg_genl_fd(const struct wg_genl_read *r)
+{
+	return mnl_socket_get_fd(nl_sock_mnl(r->nl));
+}
+
+int wg_genl_continue(struct wg_genl_read *r, struct wg_device_info *dev)
+{
+	struct mnl_socket *nl = nl_sock_mnl(r->nl);
+	ssize_t n;
+	int ret;
+
+	do
+		n = recv(mnl_socket_get_fd(nl), r->buf, GENL_RECV_LEN, MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 1 : -errno;
+	if (n == 0)
+		return -EPROTO;
+	ret = wg_genl_feed(r->buf, (size_t)n, r->seq, mnl_socket_get_portid(nl), dev);
+	explicit_bzero(r->buf, (size_t)n);
+	if (ret != -EINTR || ++r->restarts > 4)
+		return ret;
+	/* The peers changed during the dump: what was read is no snapshot.
+	 * A new socket leaves the old dump's rest unread behind. */
+	nl_sock_close(r->nl);
+	wg_device_clear(dev);
+	r->nl = nl_sock_open(NETLINK_GENERIC, 0, SOCK_CLOEXEC, true);
+	if (!r->nl)
+		return -errno;
+	return (ret = dump_request(r)) < 0 ? ret : 1;
 }
 
 int wg_genl_get(const char *ifname, struct wg_device_info *dev)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct family_ctx fam = { 0 };
-	/* Replies carry the device's private key: the buffer is wiped. */
-	struct nl_sock *nl = nl_sock_open(NETLINK_GENERIC, 0, SOCK_CLOEXEC, true);
-	struct nlmsghdr *nlh;
-	int ret;
+	struct wg_genl_read r;
+	int ret = wg_genl_begin(ifname, &r);
 
-	if (!nl)
-		return -errno;
-	nlh = put_genl(buf, GENL_ID_CTRL, NLM_F_ACK, CTRL_CMD_GETFAMILY, 1,
-		       nl_sock_next_seq(nl));
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, WG_GENL_NAME);
-	ret = nl_request(nl, nlh, family_cb, &fam);
-	if (ret == -ENOENT || (!ret && !fam.id)) {
-		ret = -ENODEV;	/* no WireGuard in this kernel */
-		goto out;
-	}
-	if (ret)
-		goto out;
-	/* A dump that changed under us is flagged (-EINTR): read it again,
-	 * a few times at most. */
-	for (int attempt = 0; attempt < 5; attempt++) {
-		wg_device_clear(dev);
-		nlh = put_genl(buf, fam.id, NLM_F_DUMP, WG_CMD_GET_DEVICE,
-			       WG_GENL_VERSION, nl_sock_next_seq(nl));
-		mnl_attr_put_strz(nlh, WGDEVICE_A_IFNAME, ifname);
-		ret = nl_request(nl, nlh, device_cb, dev);
-		if (ret != -EINTR)
+	if (ret < 0)
+		return ret;
+	while ((ret = wg_genl_continue(&r, dev)) == 1) {
+		struct pollfd p = { .fd = wg_genl_fd(&r), .events = POLLIN };
+
+		/* The kernel writes the next batch as the last is read. */
+		if (poll(&p, 1, 1000) == 0) {
+			ret = -ETIMEDOUT;
 			break;
+		}
 	}
-	if (ret == -ENOENT || ret == -ENODEV || ret == -EINVAL)
-		ret = -ENODEV;
-out:
-	nl_sock_close(nl);
+	wg_genl_abort(&r);
 	return ret;
 }

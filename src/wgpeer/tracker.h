@@ -20,21 +20,33 @@ struct wg_tracker *wg_tracker_new(const char *ifname, const char *uapi_socket,
 				  uint32_t stale_after_sec);
 void wg_tracker_free(struct wg_tracker *t);
 void wg_tracker_set_stale_after(struct wg_tracker *t, uint32_t stale_after_sec);
+/* Work done per step of a poll (peers, prefixes, moves): small enough
+ * that a step takes a fraction of a millisecond at any device size. */
+#define WG_TRACKER_STEP 2048
+
 /* Reads the device and appends what changed to out. When the interface is
  * gone every peer is reported removed and -ENODEV returned; on any other
- * read error nothing changes (a hiccup must not drop anyone's mappings). */
+ * read error nothing changes (a hiccup must not drop anyone's mappings).
+ * Blocks until done (start-up, tools). */
 int wg_tracker_poll(struct wg_tracker *t, int64_t now_sec, struct wg_events *out);
-/* The same without blocking on userspace WireGuard: begin returns 1 and the
- * fd to wait on when the answer is to come (then call continue whenever the
- * fd is readable, until it returns something other than 1), or the poll's
- * result when it completed at once (kernel WireGuard). */
+/* The same as steps of an event loop, none of which blocks or does more
+ * than a slice of the work: begin returns 1 and the fd to wait on (UAPI
+ * socket or genl dump), or the poll's result when it ended at once (no
+ * such interface). Then call continue while it returns 1: when
+ * wg_tracker_poll_fd gives an fd, once it is readable; when it gives -1
+ * (sorting, diffing, indexing what was read), in the next turn of the
+ * loop. Events are appended to out only by the call that returns the end;
+ * lookups answer from the previous read until then, and a read that fails
+ * or is cut short changes nothing. */
 int wg_tracker_poll_begin(struct wg_tracker *t, int64_t now_sec,
 			  struct wg_events *out, int *wait_fd);
 int wg_tracker_poll_continue(struct wg_tracker *t, int64_t now_sec,
 			     struct wg_events *out);
+int wg_tracker_poll_fd(const struct wg_tracker *t);
 bool wg_tracker_poll_pending(const struct wg_tracker *t);
 void wg_tracker_poll_abort(struct wg_tracker *t);
-/* The interface went away or down: every peer is removed. */
+/* The interface went away or down: every peer is removed (and a poll
+ * under way abandoned). */
 int wg_tracker_forget_all(struct wg_tracker *t, struct wg_events *out);
 /* The peer whose allowed-ips hold addr (IPv4, host byte order); with
  * cidr, the length of the allowed-ip that matched. */

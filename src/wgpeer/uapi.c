@@ -19,7 +19,6 @@
 #include "util/base64.h"
 
 #define UAPI_DIR "/var/run/wireguard"
-#define UAPI_REPLY_MAX (64u << 20)
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
@@ -53,11 +52,12 @@ static int parse_allowed_ip(struct wg_peer_info *peer, char *value)
 	return wg_peer_add_ip(peer, (uint8_t)family, addr, (uint8_t)cidr);
 }
 
-/* One "key=value" line of the reply. */
-static int parse_line(char *line, struct wg_device_info *dev,
-		      struct wg_peer_info **peer, bool *have_errno, int *remote_errno)
+/* One "key=value" line of the reply; the peer being read is the device's
+ * last (wg_device_peer appends). */
+static int parse_line(char *line, struct wg_device_info *dev, struct wg_uapi_parser *p)
 {
 	char *value = strchr(line, '=');
+	struct wg_peer_info *peer = p->in_peer ? &dev->peers[dev->n_peers - 1] : NULL;
 	uint8_t key[WG_KEY_LEN];
 	uint64_t v;
 
@@ -71,8 +71,8 @@ static int parse_line(char *line, struct wg_device_info *dev,
 	if (!strcmp(line, "errno")) {
 		if (parse_u64(value, INT_MAX, &v) < 0)
 			return -EPROTO;
-		*have_errno = true;
-		*remote_errno = (int)v;
+		p->have_errno = true;
+		p->remote_errno = (int)v;
 		return 0;
 	}
 	if (!strcmp(line, "listen_port")) {
@@ -84,49 +84,94 @@ static int parse_line(char *line, struct wg_device_info *dev,
 	if (!strcmp(line, "public_key")) {
 		if (!key_from_hex(key, value, strlen(value)))
 			return -EPROTO;
-		*peer = wg_device_peer(dev, key, true);
-		return *peer ? 0 : -ENOMEM;
+		p->in_peer = wg_device_peer(dev, key, true) != NULL;
+		return p->in_peer ? 0 : -ENOMEM;
 	}
 	/* Everything else belongs to a peer, or is for others to read. */
-	if (!*peer)
+	if (!peer)
 		return 0;
 	if (!strcmp(line, "allowed_ip"))
-		return parse_allowed_ip(*peer, value);
+		return parse_allowed_ip(peer, value);
 	if (!strcmp(line, "last_handshake_time_sec")) {
 		if (parse_u64(value, INT64_MAX, &v) < 0)
 			return -EPROTO;
-		(*peer)->last_handshake_sec = (int64_t)v;
+		peer->last_handshake_sec = (int64_t)v;
 	}
 	return 0;
 }
 
+void wg_uapi_parser_init(struct wg_uapi_parser *p)
+{
+	memset(p, 0, sizeof(*p));
+}
+
+long wg_uapi_feed(struct wg_uapi_parser *p, char *text, size_t len,
+		  struct wg_device_info *dev)
+{
+	size_t pos = 0;
+	int ret = 0;
+
+	while (pos < len && !p->ended && ret == 0) {
+		char *line = text + pos, *nl = memchr(line, '\n', len - pos);
+		size_t line_len;
+
+		if (!nl)
+			break;	/* unfinished: the caller keeps it for later */
+		line_len = (size_t)(nl - line);
+		pos += line_len + 1;
+		if (line_len == 0) {
+			p->ended = true;	/* the empty line that ends the reply */
+		} else if (memchr(line, '\0', line_len)) {
+			ret = -EPROTO;
+		} else {
+			*nl = '\0';
+			ret = parse_line(line, dev, p);
+		}
+	}
+	if (p->ended)
+		pos = len;	/* nothing after the end counts */
+	explicit_bzero(text, ret ? len : pos);
+	return ret ? ret : (long)pos;
+}
+
+int wg_uapi_feed_buf(struct wg_uapi_parser *p, char *buf, size_t *len,
+		     struct wg_device_info *dev)
+{
+	long used = wg_uapi_feed(p, buf, *len, dev);
+	size_t rest;
+
+	if (used < 0)
+		return (int)used;
+	rest = *len - (size_t)used;
+	memmove(buf, buf + used, rest);
+	/* The line moved to the front leaves no copy behind it. */
+	explicit_bzero(buf + rest, (size_t)used);
+	*len = rest;
+	return 0;
+}
+
+int wg_uapi_end(const struct wg_uapi_parser *p)
+{
+	if (!p->have_errno)
+		return -EPROTO;
+	return p->remote_errno ? -p->remote_errno : 0;
+}
+
 int wg_uapi_parse(char *text, size_t len, struct wg_device_info *dev)
 {
-	struct wg_peer_info *peer = NULL;
-	bool have_errno = false;
-	int remote_errno = 0, ret = 0;
-	size_t pos = 0;
+	struct wg_uapi_parser p;
+	long used;
 
-	while (pos < len && ret == 0) {
-		char *line = text + pos, *nl = memchr(line, '\n', len - pos);
-		size_t line_len = nl ? (size_t)(nl - line) : len - pos;
-
-		pos += line_len + 1;
-		if (line_len == 0)
-			break;	/* the empty line that ends the reply */
-		if (!nl || memchr(line, '\0', line_len)) {
-			ret = -EPROTO;
-			break;
-		}
-		*nl = '\0';
-		ret = parse_line(line, dev, &peer, &have_errno, &remote_errno);
-	}
-	explicit_bzero(text, len);
-	if (ret)
-		return ret;
-	if (!have_errno)
+	wg_uapi_parser_init(&p);
+	used = wg_uapi_feed(&p, text, len, dev);
+	if (used < 0)
+		return (int)used;
+	if ((size_t)used < len) {
+		/* A last line without its newline. */
+		explicit_bzero(text, len);
 		return -EPROTO;
-	return remote_errno ? -remote_errno : 0;
+	}
+	return wg_uapi_end(&p);
 }
 
 static int uapi_connect(const char *ifname, const char *socket_path)
@@ -156,19 +201,14 @@ static int uapi_connect(const char *ifname, const char *socket_path)
 	return fd;
 }
 
-static void reply_free(struct wg_uapi_read *r)
+void wg_uapi_abort(struct wg_uapi_read *r)
 {
 	if (r->buf) {
 		explicit_bzero(r->buf, r->len);
 		free(r->buf);
 	}
 	r->buf = NULL;
-	r->len = r->cap = 0;
-}
-
-void wg_uapi_abort(struct wg_uapi_read *r)
-{
-	reply_free(r);
+	r->len = 0;
 	if (r->fd >= 0)
 		close(r->fd);
 	r->fd = -1;
@@ -177,15 +217,23 @@ void wg_uapi_abort(struct wg_uapi_read *r)
 int wg_uapi_begin(const char *ifname, const char *socket_path, struct wg_uapi_read *r)
 {
 	static const char request[] = "get=1\n\n";
-	int fd = uapi_connect(ifname, socket_path);
+	int fd;
 
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
+	wg_uapi_parser_init(&r->parser);
+	fd = uapi_connect(ifname, socket_path);
 	if (fd < 0)
 		return fd;
+	r->buf = malloc(WG_UAPI_SLICE);
+	if (!r->buf) {
+		close(fd);
+		return -ENOMEM;
+	}
 	if (send(fd, request, sizeof(request) - 1, MSG_NOSIGNAL) < 0) {
 		int err = errno;
 
+		wg_uapi_abort(r);
 		close(fd);
 		return -err;
 	}
@@ -193,59 +241,37 @@ int wg_uapi_begin(const char *ifname, const char *socket_path, struct wg_uapi_re
 	return 0;
 }
 
-/* The reply ends with the blank line after errno=, or at EOF. */
-static bool reply_complete(const struct wg_uapi_read *r)
+/* One receive of at most a slice, and the lines it completed parsed: the
+ * rest (an unfinished line) moves to the front for the next one. */
+int wg_uapi_continue(struct wg_uapi_read *r, struct wg_device_info *dev)
 {
-	return r->len >= 2 && r->buf[r->len - 1] == '\n' && r->buf[r->len - 2] == '\n';
-}
+	ssize_t n;
+	int ret;
 
-int wg_uapi_continue(struct wg_uapi_read *r)
-{
-	for (;;) {
-		ssize_t n;
-
-		if (reply_complete(r))
-			return 0;
-		if (r->len == r->cap) {
-			size_t cap = r->cap ? r->cap * 2 : 16384;
-			char *nb;
-
-			if (cap > UAPI_REPLY_MAX)
-				return -EMSGSIZE;
-			/* Not realloc: the old buffer holds the private key
-			 * until wiped. */
-			nb = malloc(cap);
-			if (!nb)
-				return -ENOMEM;
-			if (r->buf)
-				memcpy(nb, r->buf, r->len);
-			explicit_bzero(r->buf ? r->buf : nb, r->buf ? r->len : 0);
-			free(r->buf);
-			r->buf = nb;
-			r->cap = cap;
-		}
-		n = recv(r->fd, r->buf + r->len, r->cap - r->len, MSG_DONTWAIT);
-		if (n > 0) {
-			r->len += (size_t)n;
-			continue;
-		}
-		if (n == 0)
-			return 0;
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return 1;
-		return -errno;
-	}
+	if (r->parser.ended)
+		return 0;
+	if (r->len == WG_UAPI_SLICE)
+		return -EPROTO;	/* a line longer than any the UAPI writes */
+	do
+		n = recv(r->fd, r->buf + r->len, WG_UAPI_SLICE - r->len, MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 1 : -errno;
+	if (n == 0)
+		return r->len ? -EPROTO : 0;	/* EOF, or within a line */
+	r->len += (size_t)n;
+	ret = wg_uapi_feed_buf(&r->parser, r->buf, &r->len, dev);
+	if (ret < 0)
+		return ret;
+	return r->parser.ended ? 0 : 1;
 }
 
 int wg_uapi_finish(struct wg_uapi_read *r, const char *ifname,
 		   struct wg_device_info *dev)
 {
-	int ret;
+	int ret = wg_uapi_end(&r->parser);
 
 	snprintf(dev->ifname, sizeof(dev->ifname), "%s", ifname);
-	ret = r->buf ? wg_uapi_parse(r->buf, r->len, dev) : -EPROTO;
 	wg_uapi_abort(r);
 	return ret;
 }

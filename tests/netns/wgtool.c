@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "util/base64.h"
@@ -151,53 +152,114 @@ static int bench(const char *ifname, int rounds)
 	return 0;
 }
 
-/* The daemon's in-loop share of a poll, without wireguard-go's: parse,
- * normalize, diff and index one captured reply, ROUNDS times. */
+/* The daemon's in-loop share of a poll, without wireguard-go's: parse
+ * (in slices of WG_UAPI_SLICE), normalize, diff and index one captured
+ * reply in steps of WG_TRACKER_STEP, ROUNDS times; the total of each phase
+ * and its longest single step (what one turn of the loop can cost). */
+struct phase_time {
+	double total, max;
+};
+
+static void timed(struct phase_time *p, double t0)
+{
+	double d = mono_ms() - t0;
+
+	p->total += d;
+	if (d > p->max)
+		p->max = d;
+}
+
+static void parse_slices(struct phase_time *pt, char *buf, size_t len,
+			 struct wg_device_info *cur)
+{
+	struct wg_uapi_parser p;
+	size_t pos = 0;
+
+	wg_uapi_parser_init(&p);
+	while (pos < len) {
+		size_t n = len - pos < WG_UAPI_SLICE ? len - pos : WG_UAPI_SLICE;
+		double t0 = mono_ms();
+		long used = wg_uapi_feed(&p, buf + pos, n, cur);
+
+		timed(pt, t0);
+		if (used <= 0)
+			break;
+		pos += (size_t)used;
+	}
+}
+
 static int parsebench(const char *ifname, int rounds)
 {
 	struct wg_uapi_read r;
 	struct wg_device_info prev, cur;
-	double parse = 0, sort = 0, diff = 0, index = 0;
+	struct phase_time parse = { 0 }, sort = { 0 }, diff = { 0 }, index = { 0 };
 	char *copy;
-	size_t len;
+	size_t len = 0, cap = 1 << 20;
 
 	if (wg_uapi_begin(ifname, NULL, &r) < 0)
 		return 1;
-	while (wg_uapi_continue(&r) == 1)
-		;
-	len = r.len;
-	copy = malloc(len);
-	memcpy(copy, r.buf, len);
+	copy = malloc(cap);
+	for (;;) {	/* the raw text, for parsing again and again */
+		struct pollfd pfd = { .fd = r.fd, .events = POLLIN };
+		ssize_t n;
+
+		if (len == cap && !(copy = realloc(copy, cap *= 2)))
+			return 2;
+		poll(&pfd, 1, 2000);
+		n = recv(r.fd, copy + len, cap - len, 0);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (len >= 2 && copy[len - 1] == '\n' && copy[len - 2] == '\n')
+			break;
+	}
 	wg_uapi_abort(&r);
 	wg_device_init(&prev);
 	for (int i = 0; i < rounds; i++) {
 		struct wg_events ev = { 0 };
+		struct wg_diff_pos pos = { 0, 0 };
+		struct wg_sort st;
 		struct wg_lpm *lpm;
 		char *buf = malloc(len);
-		double t0, t1, t2, t3;
+		double t0;
+		int more;
 
 		memcpy(buf, copy, len);
 		wg_device_init(&cur);
+		parse_slices(&parse, buf, len, &cur);
+		wg_sort_init(&st);
+		do {
+			t0 = mono_ms();
+			more = wg_device_normalize_step(&cur, &st, WG_TRACKER_STEP);
+			timed(&sort, t0);
+		} while (more == 1);
+		do {
+			t0 = mono_ms();
+			more = wg_device_diff_step(&prev, &cur, time(NULL), 0, &ev, &pos,
+						   WG_TRACKER_STEP);
+			timed(&diff, t0);
+		} while (more == 1);
 		t0 = mono_ms();
-		wg_uapi_parse(buf, len, &cur);
-		t1 = mono_ms();
-		wg_device_normalize(&cur);
-		t2 = mono_ms();
-		wg_device_diff(&prev, &cur, time(NULL), 0, &ev);
-		t3 = mono_ms();
-		lpm = wg_lpm_build(&cur);
-		index += mono_ms() - t3;
-		parse += t1 - t0;
-		sort += t2 - t1;
-		diff += t3 - t2;
+		lpm = wg_lpm_new(&cur, NULL);
+		for (size_t k = 0; k < cur.n_peers; k++) {
+			wg_lpm_add(lpm, &cur, k);
+			if (k % (WG_TRACKER_STEP / 2) == WG_TRACKER_STEP / 2 - 1) {
+				timed(&index, t0);
+				t0 = mono_ms();
+			}
+		}
+		wg_lpm_seal(lpm);
+		timed(&index, t0);
 		wg_lpm_free(lpm);
 		wg_events_clear(&ev);
 		wg_device_clear(&prev);
 		prev = cur;
 		free(buf);
 	}
-	printf("parsebench peers=%zu bytes=%zu parse_ms=%.2f sort_ms=%.2f diff_ms=%.2f index_ms=%.2f\n",
-	       prev.n_peers, len, parse / rounds, sort / rounds, diff / rounds, index / rounds);
+	printf("parsebench peers=%zu bytes=%zu parse_ms=%.2f sort_ms=%.2f diff_ms=%.2f index_ms=%.2f"
+	       " max_step_ms=%.3f/%.3f/%.3f/%.3f\n",
+	       prev.n_peers, len, parse.total / rounds, sort.total / rounds,
+	       diff.total / rounds, index.total / rounds, parse.max, sort.max, diff.max, index.max);
 	wg_device_clear(&prev);
 	free(copy);
 	return 0;

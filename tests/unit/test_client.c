@@ -8,6 +8,7 @@
  * 403 re-login). */
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -244,7 +245,22 @@ static void configuration_errors(void **state)
 		{ "lifetime: 60\n", "c.yaml:1:1: interface (the WireGuard interface) is required" },
 		{ "interface: wg0\nprotocols: sctp\n", "c.yaml:2:12: protocols must be both, udp or tcp" },
 		{ "interface: wg0\nrenew_every: 90\n", "c.yaml:1:1: renew_every (90) must be shorter than lifetime (60)" },
-		{ "interface: wg0\nhook: notify.sh\n", "c.yaml:1:1: hook must be an absolute path" },
+		{ "interface: wg0\nhook: notify.sh\n", "c.yaml:2:7: hook must be an absolute path" },
+		{ "interface: wg0\ndown_hook: down.sh\n", "c.yaml:2:12: down_hook must be an absolute path" },
+		{ "interface: wg0\nport_file: forwarded_port\n", "c.yaml:2:12: port_file must be an absolute path" },
+		{ "interface: wg0\nqbittorrent: { url: \"http://x\", password_file: qb.pass }\n",
+		  "c.yaml:2:48: password_file must be an absolute path or credential:NAME" },
+		{ "interface: wg0\nqbittorrent: { url: \"http://x\", password_file: \"credential:../x\" }\n",
+		  "c.yaml:2:48: password_file credential:NAME takes a file name" },
+		{ "interface: wg0\nqbittorrent: { url: \"http://x\", password_file: \"credential:..\" }\n",
+		  "c.yaml:2:48: password_file credential:NAME takes a file name" },
+		{ "interface: wg0\nqbittorrent: { url: \"http://x\", password_file: \"credential:\" }\n",
+		  "c.yaml:2:48: password_file credential:NAME takes a file name" },
+		{ "interface: ..\n", "c.yaml:1:12: interface \"..\" cannot be . or .." },
+		{ "interface: \"wg:0\"\n", "c.yaml:1:12: interface \"wg:0\" has no /, : or white space" },
+		{ "interface: wg/0\n", "c.yaml:1:12: interface \"wg/0\" has no /, : or white space" },
+		{ "interface: \"wg 0\"\n", "c.yaml:1:12: interface \"wg 0\" has no /, : or white space" },
+		{ "interface: wireguard-tunnel0\n", "c.yaml:1:12: interface \"wireguard-tunnel0\" is 1 to 15 characters" },
 		{ "interface: wg0\ntransmission: { username: a }\n", "c.yaml:2:15: transmission needs a url" },
 		{ "interface: wg0\nqbittorrent: { url: ftp://x }\n", "c.yaml:2:21: url must start with http:// or https://" },
 		{ "interface: wg0\nrecovery: { after: 3 }\n", "c.yaml:1:1: recovery.after needs recovery.command" },
@@ -284,6 +300,16 @@ static void configuration_errors(void **state)
 	assert_int_equal(c.renew.renew_after, 45);
 	assert_int_equal(c.renew.accept_high, 0);		/* no range: any port */
 
+	static const char paths[] = "interface: wg0\nport_file: /run/p/port\nqbittorrent: "
+				    "{ url: \"http://x\", password_file: \"credential:qb.pass\" }\n"
+				    "transmission: { url: \"http://y\", password_file: /etc/tr.pass }\n";
+
+	if (client_config_load_string("c.yaml", paths, strlen(paths), &c, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_string_equal(c.port_file, "/run/p/port");
+	assert_string_equal(c.qbittorrent.password_file, "credential:qb.pass");
+	assert_string_equal(c.transmission.password_file, "/etc/tr.pass");
+
 	static const struct { const char *text; uint16_t low, high; } good_ranges[] = {
 		{ "interface: wg0\naccept_ports: 49152-65535\n", 49152, 65535 },
 		{ "interface: wg0\naccept_ports: 1-65535\n", 1, 65535 },
@@ -297,6 +323,58 @@ static void configuration_errors(void **state)
 		assert_int_equal(c.renew.accept_low, good_ranges[i].low);
 		assert_int_equal(c.renew.accept_high, good_ranges[i].high);
 	}
+}
+
+/* What the run would find unusable is refused when the file is read (so
+ * by -n): a hook that is missing, a directory, or not executable. */
+static void programs_must_be_executable_files(void **state)
+{
+	char dir[] = "/tmp/pgc-paths.XXXXXX", path[128], text[256], err[512];
+	static const char *const keys[] = { "hook", "down_hook" };
+	struct client_config c;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (size_t k = 0; k < 2; k++) {
+		static const struct { const char *name; int mode; const char *want; } cases[] = {
+			{ "missing", -1, "No such file or directory" },
+			{ "plain", 0644, "is not an executable file" },
+			{ "dir", 0, "is not an executable file" },
+		};
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			snprintf(path, sizeof(path), "%s/%s", dir, cases[i].name);
+			if (cases[i].mode > 0) {
+				fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, cases[i].mode);
+				assert_true(fd >= 0);
+				close(fd);
+			} else if (cases[i].mode == 0) {
+				mkdir(path, 0755);
+			}
+			snprintf(text, sizeof(text), "interface: wg0\n%s: %s\n", keys[k], path);
+			if (!client_config_load_string("c.yaml", text, strlen(text), &c, err,
+						       sizeof(err)))
+				fail_msg("%s %s was accepted", keys[k], path);
+			if (!strstr(err, cases[i].want) || strncmp(err, "c.yaml:2:", 9))
+				fail_msg("%s %s: got \"%s\"", keys[k], path, err);
+		}
+		snprintf(path, sizeof(path), "%s/run", dir);
+		fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0755);
+		assert_true(fd >= 0);
+		close(fd);
+		snprintf(text, sizeof(text), "interface: wg0\n%s: %s\n", keys[k], path);
+		if (client_config_load_string("c.yaml", text, strlen(text), &c, err, sizeof(err)))
+			fail_msg("%s", err);
+		assert_string_equal(k ? c.down_hook : c.hook, path);
+	}
+	static const char *const made[] = { "plain", "dir", "run" };
+
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, made[i]);
+		assert_int_equal(remove(path), 0);
+	}
+	assert_int_equal(rmdir(dir), 0);
 }
 
 static void example_configuration_is_valid(void **state)
@@ -633,6 +711,7 @@ int main(void)
 		cmocka_unit_test(failures_lead_to_recovery_once_per_cooldown),
 		cmocka_unit_test(responses_accepted),
 		cmocka_unit_test(configuration_errors),
+		cmocka_unit_test(programs_must_be_executable_files),
 		cmocka_unit_test(example_configuration_is_valid),
 		cmocka_unit_test(port_file_ignores_planted_symlinks),
 		cmocka_unit_test(port_outside_accept_ports_reaches_no_app),

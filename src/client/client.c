@@ -18,6 +18,7 @@
 #include "client/apps.h"
 #include "client/exchange.h"
 #include "client/renew.h"
+#include "client/route.h"
 #include "util/clock.h"
 #include "util/httpmetrics.h"
 #include "util/log.h"
@@ -48,31 +49,36 @@ struct client {
 
 /* ---- addresses ----------------------------------------------------------- */
 
-static bool route_via(const char *ifname, uint32_t *gw)
+/* The gateway the routes name, else a guess: WireGuard tunnels seldom
+ * have a via (wg-quick never writes one), and then the network's first
+ * address is the gateway; for a single address (ProtonVPN gives
+ * 10.2.0.2/32, its gateway is 10.2.0.1) the first of its /24. */
+static void find_gateway(const char *ifname, uint32_t local, uint32_t mask,
+			 struct client_addrs *out)
 {
-	FILE *f = fopen("/proc/net/route", "r");
-	char line[256], name[IF_NAMESIZE + 1];
-	unsigned dest, via, flags;
-	bool found = false;
+	struct route_hop hop;
+	unsigned ifindex = if_nametoindex(ifname);
+	int ret = ifindex ? route_lookup((int)ifindex, local, &hop) : -ENODEV;
 
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = sscanf(line, "%16s %x %x %x", name, &dest, &via, &flags) == 4 &&
-			!strcmp(name, ifname) && dest == 0 && via != 0;
-	fclose(f);
-	if (found)
-		*gw = ntohl(via);
-	return found;
+	if (ret == 0 && hop.gateway && hop.gateway != local) {
+		out->gateway = hop.gateway;
+		snprintf(out->source, sizeof(out->source), "the via of the tunnel's route "
+			 "(/%u in table %u)", hop.dst_len, hop.table);
+		return;
+	}
+	out->gateway = (local & (mask > 0xfffffffcu ? 0xffffff00u : mask)) | 1;
+	snprintf(out->source, sizeof(out->source), "guessed: %s; set gateway: if wrong",
+		 ret == 0 ? "the tunnel's route has no via" : "no route out of the tunnel");
 }
 
-int client_addresses(const struct client_config *c, uint32_t *local, uint32_t *gateway,
-		     char *err, size_t errlen)
+int client_addresses(const struct client_config *c, struct client_addrs *out, char *err,
+		     size_t errlen)
 {
 	struct ifaddrs *ifs, *i;
 	uint32_t mask = 0;
 	bool found = false;
 
+	memset(out, 0, sizeof(*out));
 	if (getifaddrs(&ifs) < 0) {
 		snprintf(err, errlen, "getifaddrs: %s", strerror(errno));
 		return -1;
@@ -80,7 +86,7 @@ int client_addresses(const struct client_config *c, uint32_t *local, uint32_t *g
 	for (i = ifs; i && !found; i = i->ifa_next) {
 		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || strcmp(i->ifa_name, c->interface))
 			continue;
-		*local = ntohl(((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr);
+		out->local = ntohl(((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr);
 		mask = i->ifa_netmask ? ntohl(((struct sockaddr_in *)i->ifa_netmask)->sin_addr.s_addr) : 0;
 		found = true;
 	}
@@ -90,15 +96,13 @@ int client_addresses(const struct client_config *c, uint32_t *local, uint32_t *g
 			 c->interface);
 		return -1;
 	}
-	if (c->has_gateway)
-		*gateway = c->gateway;
-	else if (!route_via(c->interface, gateway))
-		/* WireGuard tunnels seldom have a via: the network's first
-		 * address is the gateway, and for a single address (ProtonVPN
-		 * gives 10.2.0.2/32, its gateway is 10.2.0.1) the first of its
-		 * /24. */
-		*gateway = (*local & (mask > 0xfffffffcu ? 0xffffff00u : mask)) | 1;
-	if (*gateway == *local) {
+	if (c->has_gateway) {
+		out->gateway = c->gateway;
+		snprintf(out->source, sizeof(out->source), "from the configuration");
+	} else {
+		find_gateway(c->interface, out->local, mask, out);
+	}
+	if (out->gateway == out->local) {
 		snprintf(err, errlen, "cannot tell the gateway of %s: set gateway:", c->interface);
 		return -1;
 	}
@@ -459,19 +463,19 @@ static int open_signals(struct client *cl)
 int client_run(const struct client_config *c)
 {
 	struct client cl = { .cfg = c };
-	uint32_t local, gateway;
+	struct client_addrs ad;
 	struct in_addr a, b;
 	char err[256], la[16];
 	int ret = 1;
 
-	if (client_addresses(c, &local, &gateway, err, sizeof(err)) < 0) {
+	if (client_addresses(c, &ad, err, sizeof(err)) < 0) {
 		log_warnx("%s", err);
 		return 1;
 	}
-	a.s_addr = htonl(local);
-	b.s_addr = htonl(gateway);
+	a.s_addr = htonl(ad.local);
+	b.s_addr = htonl(ad.gateway);
 	snprintf(la, sizeof(la), "%s", inet_ntoa(a));
-	if (loop_init(&cl.loop) < 0 || !(cl.x = exchange_open(local, gateway))) {
+	if (loop_init(&cl.loop) < 0 || !(cl.x = exchange_open(ad.local, ad.gateway))) {
 		log_warn("natpmp: socket on %s", la);
 		goto out;
 	}
@@ -487,9 +491,9 @@ int client_run(const struct client_config *c)
 	     metrics_route(cl.metrics, "/v1/openvpn/portforwarded", "application/json",
 			   render_forwarded, &cl) < 0))
 		goto out;
-	log_info("portgate-client: %s on %s, gateway %s:5351, internal port %u, lifetime %u s, "
-		 "renewed every %u s", la, c->interface, inet_ntoa(b), c->renew.internal_port,
-		 c->renew.lifetime, c->renew.renew_after);
+	log_info("portgate-client: %s on %s, gateway %s:5351 (%s), internal port %u, "
+		 "lifetime %u s, renewed every %u s", la, c->interface, inet_ntoa(b), ad.source,
+		 c->renew.internal_port, c->renew.lifetime, c->renew.renew_after);
 	if (c->renew.accept_high)
 		log_info("portgate-client: the apps get only ports %u-%u (accept_ports)",
 			 c->renew.accept_low, c->renew.accept_high);

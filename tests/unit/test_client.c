@@ -8,6 +8,7 @@
  * 403 re-login). */
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <setjmp.h>
@@ -24,10 +25,13 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
 
 #include "client/apps.h"
 #include "client/clientconf.h"
 #include "client/renew.h"
+#include "client/route.h"
 #include "natpmp/codec.h"
 
 static const struct renew_config cfg = {
@@ -323,6 +327,70 @@ static void configuration_errors(void **state)
 		assert_int_equal(c.renew.accept_low, good_ranges[i].low);
 		assert_int_equal(c.renew.accept_high, good_ranges[i].high);
 	}
+}
+
+/* ---- the gateway the routes name ------------------------------------------------ */
+
+/* An RTM_NEWROUTE as the kernel answers the lookup: family, table, and
+ * either one next hop (oif, via; 0: none) or, with oif2, two. */
+static struct nlmsghdr *route_msg(char *buf, int family, uint32_t table, uint32_t oif,
+				  uint32_t via, uint32_t oif2, uint32_t via2)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+
+	nlh->nlmsg_type = RTM_NEWROUTE;
+	rtm->rtm_family = (uint8_t)family;
+	rtm->rtm_table = RT_TABLE_COMPAT;
+	mnl_attr_put_u32(nlh, RTA_TABLE, table);
+	if (!oif2) {
+		if (via)
+			mnl_attr_put_u32(nlh, RTA_GATEWAY, htonl(via));
+		mnl_attr_put_u32(nlh, RTA_OIF, oif);
+		return nlh;
+	}
+	struct nlattr *mp = mnl_attr_nest_start(nlh, RTA_MULTIPATH);
+	uint32_t oifs[2] = { oif, oif2 }, vias[2] = { via, via2 };
+
+	for (int i = 0; i < 2; i++) {
+		struct rtnexthop *nh = (struct rtnexthop *)((char *)nlh + nlh->nlmsg_len);
+
+		nlh->nlmsg_len += RTNH_ALIGN(sizeof(*nh));
+		memset(nh, 0, sizeof(*nh));
+		nh->rtnh_ifindex = (int)oifs[i];
+		if (vias[i])
+			mnl_attr_put_u32(nlh, RTA_GATEWAY, htonl(vias[i]));
+		nh->rtnh_len = (unsigned short)((char *)nlh + nlh->nlmsg_len - (char *)nh);
+	}
+	mnl_attr_nest_end(nlh, mp);
+	return nlh;
+}
+
+static void route_answers_name_the_gateway(void **state)
+{
+	char buf[512] __attribute__((aligned(4)));
+	struct route_hop hop;
+
+	(void)state;
+	/* wg-quick's table with a via on our interface (index 2). */
+	assert_int_equal(route_parse(route_msg(buf, AF_INET, 51820, 2, 0x0a420001, 0, 0), 2,
+				     &hop), 0);
+	assert_int_equal(hop.gateway, 0x0a420001);
+	assert_int_equal(hop.table, 51820);
+	/* A route without a via: found, but it names no gateway. */
+	assert_int_equal(route_parse(route_msg(buf, AF_INET, 254, 2, 0, 0, 0), 2, &hop), 0);
+	assert_int_equal(hop.gateway, 0);
+	/* Another interface's route names nobody of ours. */
+	assert_int_equal(route_parse(route_msg(buf, AF_INET, 254, 3, 0x0a420001, 0, 0), 2, &hop),
+			 -ENOENT);
+	/* Multipath: the next hop on our interface, not the first one. */
+	assert_int_equal(route_parse(route_msg(buf, AF_INET, 51820, 3, 0x0a420007, 2, 0x0a420008),
+				     2, &hop), 0);
+	assert_int_equal(hop.gateway, 0x0a420008);
+	assert_int_equal(route_parse(route_msg(buf, AF_INET, 51820, 3, 0x0a420007, 4, 0x0a420008),
+				     2, &hop), -ENOENT);
+	assert_int_equal(route_parse(route_msg(buf, AF_INET6, 254, 2, 0x0a420001, 0, 0), 2, &hop),
+			 -EINVAL);
 }
 
 /* What the run would find unusable is refused when the file is read (so
@@ -712,6 +780,7 @@ int main(void)
 		cmocka_unit_test(responses_accepted),
 		cmocka_unit_test(configuration_errors),
 		cmocka_unit_test(programs_must_be_executable_files),
+		cmocka_unit_test(route_answers_name_the_gateway),
 		cmocka_unit_test(example_configuration_is_valid),
 		cmocka_unit_test(port_file_ignores_planted_symlinks),
 		cmocka_unit_test(port_outside_accept_ports_reaches_no_app),

@@ -379,49 +379,47 @@ static void series(FILE *f, const char *name, const char *type, const char *help
 		name, type);
 }
 
+/* A series of one value, never negative. */
+static void one(FILE *f, const char *name, const char *type, const char *help,
+		unsigned long long value)
+{
+	series(f, name, type, help);
+	fprintf(f, "portgate_renewer_%s %llu\n", name, value);
+}
+
 static char *render(void *arg, size_t *len)
 {
 	const struct client *cl = arg;
+	const struct renew_state *r = &cl->renew;
 	char *text = NULL;
 	size_t size = 0;
 	FILE *f = open_memstream(&text, &size);
 
 	if (!f)
 		return NULL;
-	series(f, "port", "gauge", "The forwarded port the apps are given (0: none).");
-	fprintf(f, "portgate_renewer_port %u\n", cl->renew.port);
-	series(f, "port_changes_total", "counter", "Times the forwarded port changed.");
-	fprintf(f, "portgate_renewer_port_changes_total %llu\n",
-		(unsigned long long)cl->renew.port_changes);
-	series(f, "port_changed_timestamp_seconds", "gauge",
-	       "When the port last changed (Unix time; 0: never).");
-	fprintf(f, "portgate_renewer_port_changed_timestamp_seconds %lld\n",
-		(long long)cl->changed_at);
-	series(f, "renewals_total", "counter", "Renewal rounds the gateway answered.");
-	fprintf(f, "portgate_renewer_renewals_total %llu\n",
-		(unsigned long long)(cl->renew.rounds - cl->renew.failed_rounds));
-	series(f, "failures_total", "counter",
-	       "Renewal rounds that failed (no answer, or a refusal).");
-	fprintf(f, "portgate_renewer_failures_total %llu\n",
-		(unsigned long long)cl->renew.failed_rounds);
-	series(f, "recoveries_total", "counter", "Times the recovery command ran.");
-	fprintf(f, "portgate_renewer_recoveries_total %llu\n",
-		(unsigned long long)cl->renew.recoveries);
-	series(f, "epoch_resets_total", "counter", "Rounds whose gateway epoch went back.");
-	fprintf(f, "portgate_renewer_epoch_resets_total %llu\n",
-		(unsigned long long)cl->renew.epoch_resets);
-	series(f, "ports_refused_total", "counter",
-	       "Granted ports outside accept_ports, once a port.");
-	fprintf(f, "portgate_renewer_ports_refused_total %llu\n",
-		(unsigned long long)cl->renew.ports_refused);
+	one(f, "port", "gauge", "The forwarded port the apps are given (0: none).", r->port);
+	one(f, "port_changes_total", "counter", "Times the forwarded port changed.",
+	    r->port_changes);
+	one(f, "port_changed_timestamp_seconds", "gauge",
+	    "When the port last changed (Unix time; 0: never).",
+	    cl->changed_at > 0 ? (unsigned long long)cl->changed_at : 0);
+	one(f, "renewals_total", "counter", "Renewal rounds the gateway answered.",
+	    r->rounds - r->failed_rounds);
+	one(f, "failures_total", "counter", "Renewal rounds that failed (no answer, or a refusal).",
+	    r->failed_rounds);
+	one(f, "recoveries_total", "counter", "Times the recovery command ran.", r->recoveries);
+	one(f, "epoch_resets_total", "counter", "Rounds whose gateway epoch went back.",
+	    r->epoch_resets);
+	one(f, "ports_refused_total", "counter", "Granted ports outside accept_ports, once a port.",
+	    r->ports_refused);
 	series(f, "app_updates_total", "counter", "Apps told the port, by app and result.");
 	for (int a = 0; a < APP_COUNT; a++)
-		for (int r = 0; r < 2; r++)
-			if (cl->app_results[a][r])
+		for (int k = 0; k < 2; k++)
+			if (cl->app_results[a][k])
 				fprintf(f, "portgate_renewer_app_updates_total{app=\"%s\","
 					"result=\"%s\"} %llu\n", app_names[a],
-					r ? "failed" : "ok",
-					(unsigned long long)cl->app_results[a][r]);
+					k ? "failed" : "ok",
+					(unsigned long long)cl->app_results[a][k]);
 	if (fclose(f) != 0) {
 		free(text);
 		return NULL;

@@ -584,6 +584,47 @@ static void port_outside_accept_ports_reaches_no_app(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* The forward lost: the port file emptied (it existed with the port), the
+ * down_hook run with the old port, one line each. */
+static void lost_port_empties_file_and_runs_down_hook(void **state)
+{
+	char dir[] = "/tmp/pg-lost.XXXXXX", marker[128], out[512];
+	struct client_config c;
+	int fds[2];
+	ssize_t n;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	client_config_defaults(&c);
+	snprintf(c.port_file, sizeof(c.port_file), "%s/forwarded_port", dir);
+	snprintf(c.down_hook, sizeof(c.down_hook), "%s/down", dir);
+	snprintf(marker, sizeof(marker), "%s/down-ran", dir);
+	assert_non_null(f = fopen(c.down_hook, "w"));
+	fprintf(f, "#!/bin/sh\necho \"$1\" > %s\n", marker);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(c.down_hook, 0755), 0);
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(apps_sync(&c, 24000, true, fds[1]), 0);
+	assert_string_equal(slurp(c.port_file), "24000\n");
+	assert_int_equal(access(marker, F_OK), -1);	/* not a down_hook's moment */
+	assert_int_equal(apps_lost(&c, 24000, fds[1]), 0);
+	assert_string_equal(slurp(c.port_file), "");
+	assert_string_equal(slurp(marker), "24000\n");
+	n = read(fds[0], out, sizeof(out) - 1);
+	assert_true(n > 0);
+	out[n] = '\0';
+	assert_non_null(strstr(out, "port_file ok "));
+	assert_non_null(strstr(out, "emptied\n"));
+	assert_non_null(strstr(out, "down_hook ok "));
+	close(fds[0]);
+	close(fds[1]);
+	assert_int_equal(unlink(marker), 0);
+	assert_int_equal(unlink(c.port_file), 0);
+	assert_int_equal(unlink(c.down_hook), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* ---- a scripted HTTP server ------------------------------------------------ */
 
 struct fake_http {
@@ -784,6 +825,7 @@ int main(void)
 		cmocka_unit_test(example_configuration_is_valid),
 		cmocka_unit_test(port_file_ignores_planted_symlinks),
 		cmocka_unit_test(port_outside_accept_ports_reaches_no_app),
+		cmocka_unit_test(lost_port_empties_file_and_runs_down_hook),
 		cmocka_unit_test(transmission_session_id_handshake),
 		cmocka_unit_test(qbittorrent_login_refused_and_relogin),
 		cmocka_unit_test(unreachable_app_is_an_error),

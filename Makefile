@@ -218,8 +218,8 @@ install-client: all
 	install -m 0644 man/portgate-client.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 man/portgate-client.yaml.5 $(DESTDIR)$(MANDIR)/man5/
 	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
-		contrib/systemd/portgate-client.service >$(DESTDIR)$(UNITDIR)/portgate-client.service
-	chmod 0644 $(DESTDIR)$(UNITDIR)/portgate-client.service
+		contrib/systemd/portgate-client@.service >$(DESTDIR)$(UNITDIR)/portgate-client@.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/portgate-client@.service
 
 # The installed layout, checked on a scratch DESTDIR (part of make check).
 install-check: all

@@ -16,7 +16,8 @@
 /* Random names collide about never: a few tries, then the error. */
 #define PORT_FILE_TRIES 8
 
-const char *const app_names[APP_COUNT] = { "port_file", "transmission", "qbittorrent", "hook" };
+const char *const app_names[APP_COUNT] = { "port_file", "transmission", "qbittorrent", "hook",
+					   "down_hook" };
 
 /* A new temporary beside path, under a name nobody can guess and created
  * here (O_EXCL, O_NOFOLLOW): whoever may write in the directory cannot
@@ -55,11 +56,12 @@ static int fill_and_close(int fd, const char *text, size_t n)
 	return ret;
 }
 
-/* gluetun's format: the number and a newline, replaced atomically. */
+/* gluetun's format: the number and a newline, replaced atomically; empty
+ * when no port is forwarded (gluetun empties it too). */
 int port_file_write(const char *path, uint16_t port, char *msg, size_t len)
 {
-	char tmp[CLIENT_PATH_MAX + 32], text[16];
-	int n = snprintf(text, sizeof(text), "%u\n", port);
+	char tmp[CLIENT_PATH_MAX + 32], text[16] = "";
+	int n = port ? snprintf(text, sizeof(text), "%u\n", port) : 0;
 	int fd = port_file_tmp(path, tmp, sizeof(tmp)), saved;
 
 	if (fd < 0) {
@@ -72,7 +74,10 @@ int port_file_write(const char *path, uint16_t port, char *msg, size_t len)
 		snprintf(msg, len, "%s: %s", path, strerror(saved));
 		return -1;
 	}
-	snprintf(msg, len, "%s says %u", path, port);
+	if (port)
+		snprintf(msg, len, "%s says %u", path, port);
+	else
+		snprintf(msg, len, "%s emptied", path);
 	return 0;
 }
 
@@ -140,5 +145,19 @@ int apps_sync(const struct client_config *c, uint16_t port, bool changed, int fd
 								     sizeof(msg)), msg);
 	if (c->hook[0] && changed)
 		failed += report(fd, APP_HOOK, hook_run(c->hook, port, msg, sizeof(msg)), msg);
+	return failed;
+}
+
+int apps_lost(const struct client_config *c, uint16_t old_port, int fd)
+{
+	char msg[512];
+	int failed = 0;
+
+	if (c->port_file[0])
+		failed += report(fd, APP_PORT_FILE, port_file_write(c->port_file, 0, msg,
+								  sizeof(msg)), msg);
+	if (c->down_hook[0])
+		failed += report(fd, APP_DOWN_HOOK, hook_run(c->down_hook, old_port, msg,
+							   sizeof(msg)), msg);
 	return failed;
 }

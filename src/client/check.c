@@ -172,24 +172,25 @@ static void check_app(struct verdicts *v, const char *name, long app_port, const
 int client_check(const struct client_config *c, FILE *out)
 {
 	struct verdicts v = { out, 0 };
-	uint32_t local, gateway;
+	struct client_addrs ad;
 	const struct renew_round *r;
 	struct exchange *x;
 	struct in_addr a, g;
 	char err[256], msg[256], gws[16];
 	uint16_t port = 0;
 
-	if (client_addresses(c, &local, &gateway, err, sizeof(err)) < 0) {
+	if (client_addresses(c, &ad, err, sizeof(err)) < 0) {
 		say(&v, false, "interface", "%s", err);
 		return 1;
 	}
-	a.s_addr = htonl(local);
-	g.s_addr = htonl(gateway);
+	a.s_addr = htonl(ad.local);
+	g.s_addr = htonl(ad.gateway);
 	snprintf(gws, sizeof(gws), "%s", inet_ntoa(g));
-	say(&v, true, "interface", "%s has %s; gateway %s", c->interface, inet_ntoa(a), gws);
+	say(&v, true, "interface", "%s has %s; gateway %s (%s)", c->interface, inet_ntoa(a), gws,
+	    ad.source);
 	check_tunnel(&v, c);
-	check_route(&v, local, gateway);
-	if (!(x = exchange_open(local, gateway))) {
+	check_route(&v, ad.local, ad.gateway);
+	if (!(x = exchange_open(ad.local, ad.gateway))) {
 		say(&v, false, "socket", "cannot bind %s: %s", inet_ntoa(a), strerror(errno));
 		return 1;
 	}

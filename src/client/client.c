@@ -18,6 +18,7 @@
 #include "client/apps.h"
 #include "client/exchange.h"
 #include "client/renew.h"
+#include "client/route.h"
 #include "util/clock.h"
 #include "util/httpmetrics.h"
 #include "util/log.h"
@@ -35,9 +36,11 @@ struct client {
 	struct metrics *metrics;
 	/* The apps: told in a child; the port they last took. */
 	pid_t child;
-	uint16_t child_port;
+	uint16_t child_port;		/* 0: the child reports a lost port */
 	uint16_t synced_port;
+	uint16_t told_port;		/* the last port a child was started with */
 	bool apps_due;			/* ask the apps (after every good round) */
+	bool lost_due;			/* empty the port file, run the down_hook */
 	int64_t app_retry_ms;
 	int64_t app_backoff_ms;
 	uint64_t app_results[APP_COUNT][2];	/* per app: ok, failed */
@@ -46,31 +49,36 @@ struct client {
 
 /* ---- addresses ----------------------------------------------------------- */
 
-static bool route_via(const char *ifname, uint32_t *gw)
+/* The gateway the routes name, else a guess: WireGuard tunnels seldom
+ * have a via (wg-quick never writes one), and then the network's first
+ * address is the gateway; for a single address (ProtonVPN gives
+ * 10.2.0.2/32, its gateway is 10.2.0.1) the first of its /24. */
+static void find_gateway(const char *ifname, uint32_t local, uint32_t mask,
+			 struct client_addrs *out)
 {
-	FILE *f = fopen("/proc/net/route", "r");
-	char line[256], name[IF_NAMESIZE + 1];
-	unsigned dest, via, flags;
-	bool found = false;
+	struct route_hop hop;
+	unsigned ifindex = if_nametoindex(ifname);
+	int ret = ifindex ? route_lookup((int)ifindex, local, &hop) : -ENODEV;
 
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = sscanf(line, "%16s %x %x %x", name, &dest, &via, &flags) == 4 &&
-			!strcmp(name, ifname) && dest == 0 && via != 0;
-	fclose(f);
-	if (found)
-		*gw = ntohl(via);
-	return found;
+	if (ret == 0 && hop.gateway && hop.gateway != local) {
+		out->gateway = hop.gateway;
+		snprintf(out->source, sizeof(out->source), "the via of the tunnel's route "
+			 "(/%u in table %u)", hop.dst_len, hop.table);
+		return;
+	}
+	out->gateway = (local & (mask > 0xfffffffcu ? 0xffffff00u : mask)) | 1;
+	snprintf(out->source, sizeof(out->source), "guessed: %s; set gateway: if wrong",
+		 ret == 0 ? "the tunnel's route has no via" : "no route out of the tunnel");
 }
 
-int client_addresses(const struct client_config *c, uint32_t *local, uint32_t *gateway,
-		     char *err, size_t errlen)
+int client_addresses(const struct client_config *c, struct client_addrs *out, char *err,
+		     size_t errlen)
 {
 	struct ifaddrs *ifs, *i;
 	uint32_t mask = 0;
 	bool found = false;
 
+	memset(out, 0, sizeof(*out));
 	if (getifaddrs(&ifs) < 0) {
 		snprintf(err, errlen, "getifaddrs: %s", strerror(errno));
 		return -1;
@@ -78,7 +86,7 @@ int client_addresses(const struct client_config *c, uint32_t *local, uint32_t *g
 	for (i = ifs; i && !found; i = i->ifa_next) {
 		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || strcmp(i->ifa_name, c->interface))
 			continue;
-		*local = ntohl(((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr);
+		out->local = ntohl(((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr);
 		mask = i->ifa_netmask ? ntohl(((struct sockaddr_in *)i->ifa_netmask)->sin_addr.s_addr) : 0;
 		found = true;
 	}
@@ -88,15 +96,13 @@ int client_addresses(const struct client_config *c, uint32_t *local, uint32_t *g
 			 c->interface);
 		return -1;
 	}
-	if (c->has_gateway)
-		*gateway = c->gateway;
-	else if (!route_via(c->interface, gateway))
-		/* WireGuard tunnels seldom have a via: the network's first
-		 * address is the gateway, and for a single address (ProtonVPN
-		 * gives 10.2.0.2/32, its gateway is 10.2.0.1) the first of its
-		 * /24. */
-		*gateway = (*local & (mask > 0xfffffffcu ? 0xffffff00u : mask)) | 1;
-	if (*gateway == *local) {
+	if (c->has_gateway) {
+		out->gateway = c->gateway;
+		snprintf(out->source, sizeof(out->source), "from the configuration");
+	} else {
+		find_gateway(c->interface, out->local, mask, out);
+	}
+	if (out->gateway == out->local) {
 		snprintf(err, errlen, "cannot tell the gateway of %s: set gateway:", c->interface);
 		return -1;
 	}
@@ -117,6 +123,7 @@ static void child_signals(void)
 
 static void child_output(struct loop_watch *w, uint32_t events);
 
+/* For the port in use, or (none in use) to report told_port lost. */
 static void child_start(struct client *cl, bool changed)
 {
 	int fds[2];
@@ -136,11 +143,14 @@ static void child_start(struct client *cl, bool changed)
 	if (pid == 0) {
 		child_signals();
 		close(fds[0]);
-		_exit(apps_sync(cl->cfg, cl->renew.port, changed, fds[1]) ? 1 : 0);
+		_exit((cl->renew.port ? apps_sync(cl->cfg, cl->renew.port, changed, fds[1])
+				      : apps_lost(cl->cfg, cl->told_port, fds[1])) ? 1 : 0);
 	}
 	close(fds[1]);
 	cl->child = pid;
 	cl->child_port = cl->renew.port;
+	if (cl->renew.port)
+		cl->told_port = cl->renew.port;
 	cl->child_w = (struct loop_watch){ fds[0], child_output, cl };
 	cl->apps_due = false;
 }
@@ -177,6 +187,10 @@ static void child_output(struct loop_watch *w, uint32_t events)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		cl->synced_port = cl->child_port;
 		cl->app_backoff_ms = 0;
+		if (!cl->child_port) {
+			cl->lost_due = false;
+			cl->told_port = 0;
+		}
 		return;
 	}
 	/* Tried again soon, then less and less often, never slower than
@@ -193,15 +207,24 @@ static bool have_apps(const struct client_config *c)
 	return c->port_file[0] || c->hook[0] || c->transmission.on || c->qbittorrent.on;
 }
 
+/* Whether a child is due (when app_retry_ms allows): the port in use not
+ * yet taken or checked this renewal, or a lost port not yet reported. */
+static bool apps_pending(const struct client *cl)
+{
+	if (cl->child)
+		return false;
+	if (!cl->renew.port)
+		return cl->lost_due;
+	return have_apps(cl->cfg) && (cl->apps_due || cl->renew.port != cl->synced_port);
+}
+
 static void maybe_tell_apps(struct client *cl, int64_t now)
 {
-	bool changed = cl->renew.port != cl->synced_port;
-
-	if (!have_apps(cl->cfg) || cl->child || !cl->renew.port || now < cl->app_retry_ms)
+	if (cl->renew.port)
+		cl->lost_due = false;	/* a port again before the loss was told */
+	if (!apps_pending(cl) || now < cl->app_retry_ms)
 		return;
-	if (!changed && !cl->apps_due)
-		return;
-	child_start(cl, changed);
+	child_start(cl, cl->renew.port != cl->synced_port);
 	if (cl->child && loop_add(&cl->loop, &cl->child_w) < 0)
 		log_warn("apps: watch");
 }
@@ -274,8 +297,15 @@ static void round_done(struct client *cl, int64_t now)
 		log_warnx("natpmp: renewal failed (%s; %u in a row)",
 			  !r->tcp.answered && !r->udp.answered ? "no answer from the gateway"
 			  : "the gateway refused", cl->renew.failures);
-	if (ev & RENEW_PORT_LOST)
+	if (ev & RENEW_PORT_LOST) {
 		log_warnx("natpmp: no forwarded port any more");
+		/* Only what was given a port has one to take back. */
+		cl->lost_due = cl->told_port && (cl->cfg->port_file[0] || cl->cfg->down_hook[0]);
+		if (!cl->lost_due)
+			cl->synced_port = 0;
+		cl->app_retry_ms = 0;
+		cl->app_backoff_ms = 0;
+	}
 	if (ev & RENEW_RECOVER)
 		run_recovery(cl);
 	if (!(ev & RENEW_FAILED))
@@ -286,8 +316,7 @@ static void rearm(struct client *cl)
 {
 	int64_t next = exchange_busy(cl->x) ? exchange_next_ms(cl->x) : cl->renew.next_ms;
 
-	if (have_apps(cl->cfg) && !cl->child && cl->renew.port &&
-	    (cl->apps_due || cl->renew.port != cl->synced_port) && cl->app_retry_ms < next)
+	if (apps_pending(cl) && cl->app_retry_ms < next)
 		next = cl->app_retry_ms;
 	timer_at(cl->timer_w.fd, next);
 }
@@ -342,55 +371,75 @@ static void delete_mappings(struct client *cl)
 
 /* ---- metrics ------------------------------------------------------------- */
 
+/* The client's series are portgate_renewer_*: the gateway's own include
+ * portgate_client_mappings, and a scrape of both must not mix them up. */
+static void series(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP portgate_renewer_%s %s\n# TYPE portgate_renewer_%s %s\n", name, help,
+		name, type);
+}
+
+/* A series of one value, never negative. */
+static void one(FILE *f, const char *name, const char *type, const char *help,
+		unsigned long long value)
+{
+	series(f, name, type, help);
+	fprintf(f, "portgate_renewer_%s %llu\n", name, value);
+}
+
 static char *render(void *arg, size_t *len)
 {
 	const struct client *cl = arg;
+	const struct renew_state *r = &cl->renew;
 	char *text = NULL;
 	size_t size = 0;
 	FILE *f = open_memstream(&text, &size);
 
 	if (!f)
 		return NULL;
-	fprintf(f, "# HELP portgate_client_port The forwarded port in use (0: none).\n"
-		"# TYPE portgate_client_port gauge\nportgate_client_port %u\n"
-		"# TYPE portgate_client_port_changes_total counter\n"
-		"portgate_client_port_changes_total %llu\n"
-		"# HELP portgate_client_port_changed_timestamp_seconds When the port last changed.\n"
-		"# TYPE portgate_client_port_changed_timestamp_seconds gauge\n"
-		"portgate_client_port_changed_timestamp_seconds %lld\n"
-		"# TYPE portgate_client_renewals_total counter\n"
-		"portgate_client_renewals_total %llu\n"
-		"# TYPE portgate_client_failures_total counter\n"
-		"portgate_client_failures_total %llu\n"
-		"# TYPE portgate_client_recoveries_total counter\n"
-		"portgate_client_recoveries_total %llu\n"
-		"# HELP portgate_client_epoch_resets_total Rounds whose gateway epoch went back.\n"
-		"# TYPE portgate_client_epoch_resets_total counter\n"
-		"portgate_client_epoch_resets_total %llu\n"
-		"# HELP portgate_client_ports_refused_total Granted ports outside accept_ports, "
-		"once a port.\n"
-		"# TYPE portgate_client_ports_refused_total counter\n"
-		"portgate_client_ports_refused_total %llu\n"
-		"# HELP portgate_client_app_updates_total Apps told the port, by app and result.\n"
-		"# TYPE portgate_client_app_updates_total counter\n",
-		cl->renew.port, (unsigned long long)cl->renew.port_changes,
-		(long long)cl->changed_at,
-		(unsigned long long)(cl->renew.rounds - cl->renew.failed_rounds),
-		(unsigned long long)cl->renew.failed_rounds,
-		(unsigned long long)cl->renew.recoveries,
-		(unsigned long long)cl->renew.epoch_resets,
-		(unsigned long long)cl->renew.ports_refused);
+	one(f, "port", "gauge", "The forwarded port the apps are given (0: none).", r->port);
+	one(f, "port_changes_total", "counter", "Times the forwarded port changed.",
+	    r->port_changes);
+	one(f, "port_changed_timestamp_seconds", "gauge",
+	    "When the port last changed (Unix time; 0: never).",
+	    cl->changed_at > 0 ? (unsigned long long)cl->changed_at : 0);
+	one(f, "renewals_total", "counter", "Renewal rounds the gateway answered.",
+	    r->rounds - r->failed_rounds);
+	one(f, "failures_total", "counter", "Renewal rounds that failed (no answer, or a refusal).",
+	    r->failed_rounds);
+	one(f, "recoveries_total", "counter", "Times the recovery command ran.", r->recoveries);
+	one(f, "epoch_resets_total", "counter", "Rounds whose gateway epoch went back.",
+	    r->epoch_resets);
+	one(f, "ports_refused_total", "counter", "Granted ports outside accept_ports, once a port.",
+	    r->ports_refused);
+	series(f, "app_updates_total", "counter", "Apps told the port, by app and result.");
 	for (int a = 0; a < APP_COUNT; a++)
-		for (int r = 0; r < 2; r++)
-			if (cl->app_results[a][r])
-				fprintf(f, "portgate_client_app_updates_total{app=\"%s\",result=\"%s\"} "
-					"%llu\n", app_names[a], r ? "failed" : "ok",
-					(unsigned long long)cl->app_results[a][r]);
+		for (int k = 0; k < 2; k++)
+			if (cl->app_results[a][k])
+				fprintf(f, "portgate_renewer_app_updates_total{app=\"%s\","
+					"result=\"%s\"} %llu\n", app_names[a],
+					k ? "failed" : "ok",
+					(unsigned long long)cl->app_results[a][k]);
 	if (fclose(f) != 0) {
 		free(text);
 		return NULL;
 	}
 	*len = size;
+	return text;
+}
+
+/* gluetun's control server answers GET /v1/openvpn/portforwarded with
+ * {"port":N}, 0 when none: the helpers that read it (qBittorrent and
+ * rTorrent port updaters) can read portgate-client instead. */
+static char *render_forwarded(void *arg, size_t *len)
+{
+	const struct client *cl = arg;
+	char *text = NULL;
+	int n = asprintf(&text, "{\"port\":%u}\n", cl->renew.port);
+
+	if (n < 0)
+		return NULL;
+	*len = (size_t)n;
 	return text;
 }
 
@@ -412,19 +461,19 @@ static int open_signals(struct client *cl)
 int client_run(const struct client_config *c)
 {
 	struct client cl = { .cfg = c };
-	uint32_t local, gateway;
+	struct client_addrs ad;
 	struct in_addr a, b;
 	char err[256], la[16];
 	int ret = 1;
 
-	if (client_addresses(c, &local, &gateway, err, sizeof(err)) < 0) {
+	if (client_addresses(c, &ad, err, sizeof(err)) < 0) {
 		log_warnx("%s", err);
 		return 1;
 	}
-	a.s_addr = htonl(local);
-	b.s_addr = htonl(gateway);
+	a.s_addr = htonl(ad.local);
+	b.s_addr = htonl(ad.gateway);
 	snprintf(la, sizeof(la), "%s", inet_ntoa(a));
-	if (loop_init(&cl.loop) < 0 || !(cl.x = exchange_open(local, gateway))) {
+	if (loop_init(&cl.loop) < 0 || !(cl.x = exchange_open(ad.local, ad.gateway))) {
 		log_warn("natpmp: socket on %s", la);
 		goto out;
 	}
@@ -436,11 +485,13 @@ int client_run(const struct client_config *c)
 		goto out;
 	}
 	if (c->metrics_listen[0] &&
-	    !(cl.metrics = metrics_open(&cl.loop, c->metrics_listen, render, &cl)))
+	    (!(cl.metrics = metrics_open(&cl.loop, c->metrics_listen, render, &cl)) ||
+	     metrics_route(cl.metrics, "/v1/openvpn/portforwarded", "application/json",
+			   render_forwarded, &cl) < 0))
 		goto out;
-	log_info("portgate-client: %s on %s, gateway %s:5351, internal port %u, lifetime %u s, "
-		 "renewed every %u s", la, c->interface, inet_ntoa(b), c->renew.internal_port,
-		 c->renew.lifetime, c->renew.renew_after);
+	log_info("portgate-client: %s on %s, gateway %s:5351 (%s), internal port %u, "
+		 "lifetime %u s, renewed every %u s", la, c->interface, inet_ntoa(b), ad.source,
+		 c->renew.internal_port, c->renew.lifetime, c->renew.renew_after);
 	if (c->renew.accept_high)
 		log_info("portgate-client: the apps get only ports %u-%u (accept_ports)",
 			 c->renew.accept_low, c->renew.accept_high);

@@ -4,14 +4,77 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/listenaddr.h"
 #include "util/yconf.h"
 
 #define C(l) ((struct client_config *)(l)->out)
+
+#define CREDENTIAL_PREFIX "credential:"
+
+const char *client_path_problem(enum client_path kind, const char *path, char *buf,
+				size_t len)
+{
+	const char *name = path + strlen(CREDENTIAL_PREFIX);
+	struct stat st;
+
+	if (kind == CLIENT_PATH_SECRET && !strncmp(path, CREDENTIAL_PREFIX,
+						   strlen(CREDENTIAL_PREFIX)))
+		/* A name inside $CREDENTIALS_DIRECTORY, never a way out of it. */
+		return !*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..")
+		       ? "credential:NAME takes a file name (no /)" : NULL;
+	if (path[0] != '/')
+		/* The run's directory is the service manager's choice, not the
+		 * configuration's: a relative path would land anywhere. */
+		return kind == CLIENT_PATH_SECRET ? "must be an absolute path or credential:NAME"
+		       : kind == CLIENT_PATH_PROGRAM ? "must be an absolute path (it is run "
+						       "without a shell)"
+		       : "must be an absolute path";
+	if (kind != CLIENT_PATH_PROGRAM)
+		return NULL;
+	if (stat(path, &st) < 0) {
+		snprintf(buf, len, "%s: %s", path, strerror(errno));
+		return buf;
+	}
+	if (!S_ISREG(st.st_mode) || access(path, X_OK) < 0) {
+		snprintf(buf, len, "%s is not an executable file", path);
+		return buf;
+	}
+	return NULL;
+}
+
+/* The kernel's rule for a name (dev_valid_name): what no link can be
+ * called is refused before the run looks for it. */
+const char *client_ifname_problem(const char *name)
+{
+	if (!*name || strlen(name) >= IF_NAMESIZE)
+		return "is 1 to 15 characters";
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return "cannot be . or ..";
+	for (const char *p = name; *p; p++)
+		if (*p == '/' || *p == ':' || *p == ' ' || (*p >= '\t' && *p <= '\r'))
+			return "has no /, : or white space";
+	return NULL;
+}
+
+/* A path for kind: a string that passes client_path_problem. */
+static int get_path(struct yconf *l, yaml_node_t *v, const char *what, enum client_path kind,
+		    char *out, size_t max)
+{
+	char buf[CLIENT_PATH_MAX + 64];
+	const char *why;
+
+	if (get_string(l, v, what, out, max))
+		return -1;
+	why = client_path_problem(kind, out, buf, sizeof(buf));
+	return why ? fail_at(l, v, "%s %s", what, why) : 0;
+}
 
 static int get_addr(struct yconf *l, yaml_node_t *v, const char *what, uint32_t *out)
 {
@@ -92,8 +155,8 @@ static int app_pair(struct yconf *l, const char *key, yaml_node_t *k, yaml_node_
 	if (!strcmp(key, "username"))
 		return get_string(l, v, "username", a->username, sizeof(a->username));
 	if (!strcmp(key, "password_file"))
-		return get_string(l, v, "password_file", a->password_file,
-				  sizeof(a->password_file));
+		return get_path(l, v, "password_file", CLIENT_PATH_SECRET, a->password_file,
+				sizeof(a->password_file));
 	if (!strcmp(key, "timeout"))
 		return get_uint(l, v, "timeout", 1, 300, &a->timeout);
 	return unknown(l, k, key, "an app's settings (url, username, password_file, timeout)");
@@ -134,8 +197,17 @@ static int top_pair(struct yconf *l, const char *key, yaml_node_t *k, yaml_node_
 	uint32_t n;
 
 	(void)arg;
-	if (!strcmp(key, "interface"))
-		return get_string(l, v, "interface", c->interface, sizeof(c->interface));
+	if (!strcmp(key, "interface")) {
+		char name[64];
+		const char *why;
+
+		if (get_string(l, v, "interface", name, sizeof(name)))
+			return -1;
+		if ((why = client_ifname_problem(name)))
+			return fail_at(l, v, "interface \"%s\" %s", name, why);
+		memcpy(c->interface, name, strlen(name) + 1);	/* < IF_NAMESIZE */
+		return 0;
+	}
 	if (!strcmp(key, "gateway")) {
 		c->has_gateway = true;
 		return get_addr(l, v, "gateway", &c->gateway);
@@ -157,9 +229,13 @@ static int top_pair(struct yconf *l, const char *key, yaml_node_t *k, yaml_node_
 	if (!strcmp(key, "accept_ports"))
 		return accept_ports(l, v);
 	if (!strcmp(key, "port_file"))
-		return get_string(l, v, "port_file", c->port_file, sizeof(c->port_file));
+		return get_path(l, v, "port_file", CLIENT_PATH_WRITTEN, c->port_file,
+				sizeof(c->port_file));
 	if (!strcmp(key, "hook"))
-		return get_string(l, v, "hook", c->hook, sizeof(c->hook));
+		return get_path(l, v, "hook", CLIENT_PATH_PROGRAM, c->hook, sizeof(c->hook));
+	if (!strcmp(key, "down_hook"))
+		return get_path(l, v, "down_hook", CLIENT_PATH_PROGRAM, c->down_hook,
+				sizeof(c->down_hook));
 	if (!strcmp(key, "transmission"))
 		return app(l, v, "transmission", &c->transmission);
 	if (!strcmp(key, "qbittorrent"))
@@ -197,9 +273,6 @@ static int load_root(struct yconf *l, yaml_node_t *root)
 	if (c->renew.renew_after >= c->renew.lifetime)
 		return fail_at(l, root, "renew_every (%u) must be shorter than lifetime (%u)",
 			       c->renew.renew_after, c->renew.lifetime);
-	if (c->hook[0] && c->hook[0] != '/')
-		return fail_at(l, root, "hook must be an absolute path (it is run "
-			       "without a shell)");
 	if (c->renew.fail_limit && !c->recovery_command[0])
 		return fail_at(l, root, "recovery.after needs recovery.command");
 	return 0;

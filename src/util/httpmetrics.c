@@ -13,10 +13,17 @@
 #include "util/log.h"
 #include "util/loop.h"
 
-struct metrics {
-	struct loop *loop;
+/* A path and what answers it; routes[0] is /metrics. */
+struct metrics_route {
+	const char *path, *content_type;
 	metrics_render_fn render;
 	void *arg;
+};
+
+struct metrics {
+	struct loop *loop;
+	struct metrics_route routes[1 + METRICS_MAX_ROUTES];
+	size_t n_routes;
 	struct MHD_Daemon *httpd;
 	struct loop_watch watch, timer;
 };
@@ -26,6 +33,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 			      const char *upload, size_t *upload_len, void **state)
 {
 	struct metrics *m = cls;
+	const struct metrics_route *r = NULL;
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 	unsigned status = MHD_HTTP_OK;
@@ -33,16 +41,19 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	char *body;
 
 	(void)version; (void)upload; (void)upload_len; (void)state;
+	for (size_t i = 0; i < m->n_routes && !r; i++)
+		if (!strcmp(url, m->routes[i].path))
+			r = &m->routes[i];
 	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
 		body = strdup("only GET\n");
 		status = MHD_HTTP_METHOD_NOT_ALLOWED;
-		len = strlen(body);
-	} else if (strcmp(url, "/metrics")) {
+		len = body ? strlen(body) : 0;
+	} else if (!r) {
 		body = strdup("see /metrics\n");
 		status = MHD_HTTP_NOT_FOUND;
-		len = strlen(body);
+		len = body ? strlen(body) : 0;
 	} else {
-		body = m->render(m->arg, &len);
+		body = r->render(r->arg, &len);
 		if (!body) {
 			body = strdup("out of memory\n");
 			status = MHD_HTTP_INTERNAL_SERVER_ERROR;
@@ -54,7 +65,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		free(body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4");
+	MHD_add_response_header(resp, "Content-Type", r && status == MHD_HTTP_OK
+				? r->content_type : "text/plain; charset=utf-8");
 	ret = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -98,8 +110,9 @@ struct metrics *metrics_open(struct loop *loop, const char *listen_addr,
 		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	}
 	m->loop = loop;
-	m->render = render;
-	m->arg = arg;
+	m->routes[0] = (struct metrics_route){ "/metrics", "text/plain; version=0.0.4", render,
+					       arg };
+	m->n_routes = 1;
 	m->watch.fd = m->timer.fd = -1;
 	/* MHD_USE_EPOLL without an internal thread: its epoll fd joins ours. */
 	m->httpd = MHD_start_daemon(flags, port, NULL, NULL, answer, m,
@@ -127,6 +140,15 @@ struct metrics *metrics_open(struct loop *loop, const char *listen_addr,
 	timer_every(m->timer.fd, 1000);
 	log_info("metrics: http://%s/metrics", listen_addr);
 	return m;
+}
+
+int metrics_route(struct metrics *m, const char *path, const char *content_type,
+		  metrics_render_fn render, void *arg)
+{
+	if (m->n_routes >= sizeof(m->routes) / sizeof(m->routes[0]))
+		return -1;
+	m->routes[m->n_routes++] = (struct metrics_route){ path, content_type, render, arg };
+	return 0;
 }
 
 void metrics_close(struct metrics *m)

@@ -111,8 +111,8 @@ p2=$(c2_port); echo "     c2's forwarded port $p2"
 check "qBittorrent's API reports it as its listen_port" 'wait_until 10 qb_is "$p2"'
 check "a TCP connection from outside to $EXT:$p2 reaches qBittorrent" 'wait_until 5 tcp_connects $EXT "$p2"'
 metric() { in_ns c1 curl -s http://127.0.0.1:9835/metrics | sed -n "s/^$1 //p"; }
-check "metrics: portgate_client_port is the port" 'eq "$(metric portgate_client_port)" "$p"'
-check "metrics: Transmission told, by app" 'ge "$(metric "portgate_client_app_updates_total{app=\"transmission\",result=\"ok\"}")" 1'
+check "metrics: portgate_renewer_port is the port" 'eq "$(metric portgate_renewer_port)" "$p"'
+check "metrics: Transmission told, by app" 'ge "$(metric "portgate_renewer_app_updates_total{app=\"transmission\",result=\"ok\"}")" 1'
 
 # --- portgate-client check ----------------------------------------------------
 out=$(in_ns c1 "$PGC" -c "$TMPD/client.yaml" check); rc=$?

@@ -8,6 +8,8 @@
  * 403 re-login). */
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -23,10 +25,13 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
 
 #include "client/apps.h"
 #include "client/clientconf.h"
 #include "client/renew.h"
+#include "client/route.h"
 #include "natpmp/codec.h"
 
 static const struct renew_config cfg = {
@@ -244,7 +249,22 @@ static void configuration_errors(void **state)
 		{ "lifetime: 60\n", "c.yaml:1:1: interface (the WireGuard interface) is required" },
 		{ "interface: wg0\nprotocols: sctp\n", "c.yaml:2:12: protocols must be both, udp or tcp" },
 		{ "interface: wg0\nrenew_every: 90\n", "c.yaml:1:1: renew_every (90) must be shorter than lifetime (60)" },
-		{ "interface: wg0\nhook: notify.sh\n", "c.yaml:1:1: hook must be an absolute path" },
+		{ "interface: wg0\nhook: notify.sh\n", "c.yaml:2:7: hook must be an absolute path" },
+		{ "interface: wg0\ndown_hook: down.sh\n", "c.yaml:2:12: down_hook must be an absolute path" },
+		{ "interface: wg0\nport_file: forwarded_port\n", "c.yaml:2:12: port_file must be an absolute path" },
+		{ "interface: wg0\nqbittorrent: { url: \"http://x\", password_file: qb.pass }\n",
+		  "c.yaml:2:48: password_file must be an absolute path or credential:NAME" },
+		{ "interface: wg0\nqbittorrent: { url: \"http://x\", password_file: \"credential:../x\" }\n",
+		  "c.yaml:2:48: password_file credential:NAME takes a file name" },
+		{ "interface: wg0\nqbittorrent: { url: \"http://x\", password_file: \"credential:..\" }\n",
+		  "c.yaml:2:48: password_file credential:NAME takes a file name" },
+		{ "interface: wg0\nqbittorrent: { url: \"http://x\", password_file: \"credential:\" }\n",
+		  "c.yaml:2:48: password_file credential:NAME takes a file name" },
+		{ "interface: ..\n", "c.yaml:1:12: interface \"..\" cannot be . or .." },
+		{ "interface: \"wg:0\"\n", "c.yaml:1:12: interface \"wg:0\" has no /, : or white space" },
+		{ "interface: wg/0\n", "c.yaml:1:12: interface \"wg/0\" has no /, : or white space" },
+		{ "interface: \"wg 0\"\n", "c.yaml:1:12: interface \"wg 0\" has no /, : or white space" },
+		{ "interface: wireguard-tunnel0\n", "c.yaml:1:12: interface \"wireguard-tunnel0\" is 1 to 15 characters" },
 		{ "interface: wg0\ntransmission: { username: a }\n", "c.yaml:2:15: transmission needs a url" },
 		{ "interface: wg0\nqbittorrent: { url: ftp://x }\n", "c.yaml:2:21: url must start with http:// or https://" },
 		{ "interface: wg0\nrecovery: { after: 3 }\n", "c.yaml:1:1: recovery.after needs recovery.command" },
@@ -284,6 +304,16 @@ static void configuration_errors(void **state)
 	assert_int_equal(c.renew.renew_after, 45);
 	assert_int_equal(c.renew.accept_high, 0);		/* no range: any port */
 
+	static const char paths[] = "interface: wg0\nport_file: /run/p/port\nqbittorrent: "
+				    "{ url: \"http://x\", password_file: \"credential:qb.pass\" }\n"
+				    "transmission: { url: \"http://y\", password_file: /etc/tr.pass }\n";
+
+	if (client_config_load_string("c.yaml", paths, strlen(paths), &c, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_string_equal(c.port_file, "/run/p/port");
+	assert_string_equal(c.qbittorrent.password_file, "credential:qb.pass");
+	assert_string_equal(c.transmission.password_file, "/etc/tr.pass");
+
 	static const struct { const char *text; uint16_t low, high; } good_ranges[] = {
 		{ "interface: wg0\naccept_ports: 49152-65535\n", 49152, 65535 },
 		{ "interface: wg0\naccept_ports: 1-65535\n", 1, 65535 },
@@ -297,6 +327,122 @@ static void configuration_errors(void **state)
 		assert_int_equal(c.renew.accept_low, good_ranges[i].low);
 		assert_int_equal(c.renew.accept_high, good_ranges[i].high);
 	}
+}
+
+/* ---- the gateway the routes name ------------------------------------------------ */
+
+/* An RTM_NEWROUTE as the kernel answers the lookup: family, table, and
+ * either one next hop (oif, via; 0: none) or, with oif2, two. */
+static struct nlmsghdr *route_msg(char *buf, int family, uint32_t table, uint32_t oif,
+				  uint32_t via, uint32_t oif2, uint32_t via2)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+
+	nlh->nlmsg_type = RTM_NEWROUTE;
+	rtm->rtm_family = (uint8_t)family;
+	rtm->rtm_table = RT_TABLE_COMPAT;
+	mnl_attr_put_u32(nlh, RTA_TABLE, table);
+	if (!oif2) {
+		if (via)
+			mnl_attr_put_u32(nlh, RTA_GATEWAY, htonl(via));
+		mnl_attr_put_u32(nlh, RTA_OIF, oif);
+		return nlh;
+	}
+	struct nlattr *mp = mnl_attr_nest_start(nlh, RTA_MULTIPATH);
+	uint32_t oifs[2] = { oif, oif2 }, vias[2] = { via, via2 };
+
+	for (int i = 0; i < 2; i++) {
+		struct rtnexthop *nh = (struct rtnexthop *)((char *)nlh + nlh->nlmsg_len);
+
+		nlh->nlmsg_len += RTNH_ALIGN(sizeof(*nh));
+		memset(nh, 0, sizeof(*nh));
+		nh->rtnh_ifindex = (int)oifs[i];
+		if (vias[i])
+			mnl_attr_put_u32(nlh, RTA_GATEWAY, htonl(vias[i]));
+		nh->rtnh_len = (unsigned short)((char *)nlh + nlh->nlmsg_len - (char *)nh);
+	}
+	mnl_attr_nest_end(nlh, mp);
+	return nlh;
+}
+
+static void route_answers_name_the_gateway(void **state)
+{
+	char buf[512] __attribute__((aligned(4)));
+	struct route_hop hop;
+
+	(void)state;
+	/* wg-quick's table with a via on our interface (index 2). */
+	assert_int_equal(route_parse(route_msg(buf, AF_INET, 51820, 2, 0x0a420001, 0, 0), 2,
+				     &hop), 0);
+	assert_int_equal(hop.gateway, 0x0a420001);
+	assert_int_equal(hop.table, 51820);
+	/* A route without a via: found, but it names no gateway. */
+	assert_int_equal(route_parse(route_msg(buf, AF_INET, 254, 2, 0, 0, 0), 2, &hop), 0);
+	assert_int_equal(hop.gateway, 0);
+	/* Another interface's route names nobody of ours. */
+	assert_int_equal(route_parse(route_msg(buf, AF_INET, 254, 3, 0x0a420001, 0, 0), 2, &hop),
+			 -ENOENT);
+	/* Multipath: the next hop on our interface, not the first one. */
+	assert_int_equal(route_parse(route_msg(buf, AF_INET, 51820, 3, 0x0a420007, 2, 0x0a420008),
+				     2, &hop), 0);
+	assert_int_equal(hop.gateway, 0x0a420008);
+	assert_int_equal(route_parse(route_msg(buf, AF_INET, 51820, 3, 0x0a420007, 4, 0x0a420008),
+				     2, &hop), -ENOENT);
+	assert_int_equal(route_parse(route_msg(buf, AF_INET6, 254, 2, 0x0a420001, 0, 0), 2, &hop),
+			 -EINVAL);
+}
+
+/* What the run would find unusable is refused when the file is read (so
+ * by -n): a hook that is missing, a directory, or not executable. */
+static void programs_must_be_executable_files(void **state)
+{
+	char dir[] = "/tmp/pgc-paths.XXXXXX", path[128], text[256], err[512];
+	static const char *const keys[] = { "hook", "down_hook" };
+	struct client_config c;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (size_t k = 0; k < 2; k++) {
+		static const struct { const char *name; int mode; const char *want; } cases[] = {
+			{ "missing", -1, "No such file or directory" },
+			{ "plain", 0644, "is not an executable file" },
+			{ "dir", 0, "is not an executable file" },
+		};
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			snprintf(path, sizeof(path), "%s/%s", dir, cases[i].name);
+			if (cases[i].mode > 0) {
+				fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, cases[i].mode);
+				assert_true(fd >= 0);
+				close(fd);
+			} else if (cases[i].mode == 0) {
+				mkdir(path, 0755);
+			}
+			snprintf(text, sizeof(text), "interface: wg0\n%s: %s\n", keys[k], path);
+			if (!client_config_load_string("c.yaml", text, strlen(text), &c, err,
+						       sizeof(err)))
+				fail_msg("%s %s was accepted", keys[k], path);
+			if (!strstr(err, cases[i].want) || strncmp(err, "c.yaml:2:", 9))
+				fail_msg("%s %s: got \"%s\"", keys[k], path, err);
+		}
+		snprintf(path, sizeof(path), "%s/run", dir);
+		fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0755);
+		assert_true(fd >= 0);
+		close(fd);
+		snprintf(text, sizeof(text), "interface: wg0\n%s: %s\n", keys[k], path);
+		if (client_config_load_string("c.yaml", text, strlen(text), &c, err, sizeof(err)))
+			fail_msg("%s", err);
+		assert_string_equal(k ? c.down_hook : c.hook, path);
+	}
+	static const char *const made[] = { "plain", "dir", "run" };
+
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, made[i]);
+		assert_int_equal(remove(path), 0);
+	}
+	assert_int_equal(rmdir(dir), 0);
 }
 
 static void example_configuration_is_valid(void **state)
@@ -435,6 +581,47 @@ static void port_outside_accept_ports_reaches_no_app(void **state)
 	assert_int_equal(unlink(marker), 0);
 	assert_int_equal(unlink(c.port_file), 0);
 	assert_int_equal(unlink(c.hook), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* The forward lost: the port file emptied (it existed with the port), the
+ * down_hook run with the old port, one line each. */
+static void lost_port_empties_file_and_runs_down_hook(void **state)
+{
+	char dir[] = "/tmp/pg-lost.XXXXXX", marker[128], out[512];
+	struct client_config c;
+	int fds[2];
+	ssize_t n;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	client_config_defaults(&c);
+	snprintf(c.port_file, sizeof(c.port_file), "%s/forwarded_port", dir);
+	snprintf(c.down_hook, sizeof(c.down_hook), "%s/down", dir);
+	snprintf(marker, sizeof(marker), "%s/down-ran", dir);
+	assert_non_null(f = fopen(c.down_hook, "w"));
+	fprintf(f, "#!/bin/sh\necho \"$1\" > %s\n", marker);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(c.down_hook, 0755), 0);
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(apps_sync(&c, 24000, true, fds[1]), 0);
+	assert_string_equal(slurp(c.port_file), "24000\n");
+	assert_int_equal(access(marker, F_OK), -1);	/* not a down_hook's moment */
+	assert_int_equal(apps_lost(&c, 24000, fds[1]), 0);
+	assert_string_equal(slurp(c.port_file), "");
+	assert_string_equal(slurp(marker), "24000\n");
+	n = read(fds[0], out, sizeof(out) - 1);
+	assert_true(n > 0);
+	out[n] = '\0';
+	assert_non_null(strstr(out, "port_file ok "));
+	assert_non_null(strstr(out, "emptied\n"));
+	assert_non_null(strstr(out, "down_hook ok "));
+	close(fds[0]);
+	close(fds[1]);
+	assert_int_equal(unlink(marker), 0);
+	assert_int_equal(unlink(c.port_file), 0);
+	assert_int_equal(unlink(c.down_hook), 0);
 	assert_int_equal(rmdir(dir), 0);
 }
 
@@ -633,9 +820,12 @@ int main(void)
 		cmocka_unit_test(failures_lead_to_recovery_once_per_cooldown),
 		cmocka_unit_test(responses_accepted),
 		cmocka_unit_test(configuration_errors),
+		cmocka_unit_test(programs_must_be_executable_files),
+		cmocka_unit_test(route_answers_name_the_gateway),
 		cmocka_unit_test(example_configuration_is_valid),
 		cmocka_unit_test(port_file_ignores_planted_symlinks),
 		cmocka_unit_test(port_outside_accept_ports_reaches_no_app),
+		cmocka_unit_test(lost_port_empties_file_and_runs_down_hook),
 		cmocka_unit_test(transmission_session_id_handshake),
 		cmocka_unit_test(qbittorrent_login_refused_and_relogin),
 		cmocka_unit_test(unreachable_app_is_an_error),

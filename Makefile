@@ -162,6 +162,7 @@ check: deps
 	@$(MAKE) --no-print-directory WERROR=1 unit
 	@$(MAKE) --no-print-directory selftest
 	@$(MAKE) --no-print-directory WERROR=1 install-check
+	@$(MAKE) --no-print-directory package-check
 	@$(MAKE) --no-print-directory WERROR=1 netns
 
 # The namespace tests in a VM that boots Debian 12's own kernel (6.1) with
@@ -257,6 +258,11 @@ install-client: client
 # The installed layout, checked on a scratch DESTDIR (part of make check).
 install-check: all
 	@tests/install-check
+
+# The Debian packages (debian/) built and installed in a clean Debian 12
+# root (part of make check; a reported skip without mmdebstrap or a mirror).
+package-check:
+	@tests/package-check
 
 # What install put in place, taken away. The operator's policy stays when
 # it was edited, the user portgate and /var/lib/portgate stay (userdel and

@@ -88,7 +88,7 @@ NETNS_BINS := $(NETNS_SRCS:tests/netns/%.c=$(BUILD)/tests/netns/%)
 
 .SECONDARY:
 
-.PHONY: all gateway client deps check check-vm unit selftest netns fuzz demo demo-client container container-check bench install install-gateway install-client install-check uninstall package-check clean print-UNITDIR print-SYSUSERSDIR print-TMPFILESDIR print-VERSION
+.PHONY: all gateway client deps check check-vm unit selftest netns fuzz demo demo-client container container-check bench install install-gateway install-client install-check uninstall package-check doc-check clean print-UNITDIR print-SYSUSERSDIR print-TMPFILESDIR print-VERSION
 
 all: gateway client
 gateway: $(BUILD)/portgated $(BUILD)/portgatectl
@@ -161,6 +161,7 @@ netns: all $(NETNS_BINS)
 check: deps
 	@$(MAKE) --no-print-directory WERROR=1 unit
 	@$(MAKE) --no-print-directory selftest
+	@tests/doc-check
 	@$(MAKE) --no-print-directory WERROR=1 install-check
 	@$(MAKE) --no-print-directory package-check
 	@$(MAKE) --no-print-directory WERROR=1 netns
@@ -258,6 +259,10 @@ install-client: client
 # The installed layout, checked on a scratch DESTDIR (part of make check).
 install-check: all
 	@tests/install-check
+
+# portgate.yaml(5) says what a reload does with every key, as the code does.
+doc-check:
+	@tests/doc-check
 
 # The Debian packages (debian/) built and installed in a clean Debian 12
 # root (part of make check; a reported skip without mmdebstrap or a mirror).

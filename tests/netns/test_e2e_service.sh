@@ -31,7 +31,7 @@ with open(sys.argv[2], "a") as out:
         out.flush()
 ' "$TMPD/notify.sock" "$NOTES"
 notify_bound() { [ -S "$TMPD/notify.sock" ]; }
-wait_until 5 notify_bound || { echo "no notify socket"; exit 1; }
+wait_until 30 notify_bound || { echo "no notify socket"; exit 1; }
 : >"$NOTES"
 note_count() { grep -c -- "$1" "$NOTES"; }
 notes_reach() { [ "$(note_count "$1")" -ge "$2" ]; }

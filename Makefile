@@ -10,7 +10,11 @@
 #   make demo-client      the client's: qBittorrent told the forwarded port
 #   make container        the gateway's image (podman); container-check tests it
 #   make bench            the performance benchmarks (not part of check)
-#   make install          honours PREFIX and DESTDIR (install-gateway, install-client)
+#   make install          honours PREFIX and DESTDIR (install-gateway, install-client);
+#                         make uninstall takes it away again (an edited policy stays)
+#   make client           portgate-client alone: needs neither libnftnl nor libcap-ng
+#   make package-check    the Debian packages built and installed in a clean Debian 12
+#                         root (mmdebstrap; part of make check, a reported skip without)
 
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
@@ -26,6 +30,11 @@ VERSION := 0.1.0
 PKGS := libnftnl libmnl yaml-0.1 libmicrohttpd jansson libcap-ng
 # The client alone talks HTTP to apps: only it links libcurl.
 CLIENT_PKGS := libcurl
+# What the client's own build needs, so that a torrent box builds and runs it
+# without the gateway's libraries (libnftnl, libcap-ng): its sources are
+# these directories, compiled with these packages' flags only.
+CLIENT_ONLY_PKGS := libmnl yaml-0.1 libmicrohttpd jansson libcurl
+CLIENT_DIRS := src/client src/natpmp src/util src/wgpeer
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build/san
@@ -50,8 +59,11 @@ endif
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) $(CLIENT_PKGS))
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
 CLIENT_LIBS = $(shell $(PKG_CONFIG) --libs $(CLIENT_PKGS))
+CLIENT_ONLY_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(CLIENT_ONLY_PKGS))
+CLIENT_ONLY_LIBS = $(shell $(PKG_CONFIG) --libs $(CLIENT_ONLY_PKGS))
 CFLAGS ?= -g $(OPT)
-PG_CPPFLAGS := -Isrc -D_GNU_SOURCE -DPORTGATE_VERSION=\"$(VERSION)\"
+PG_CPPFLAGS := -Isrc -D_GNU_SOURCE -DPORTGATE_VERSION=\"$(VERSION)\" \
+	-DPORTGATE_SYSCONFDIR=\"$(SYSCONFDIR)\"
 ALL_CFLAGS = $(PG_CPPFLAGS) $(CPPFLAGS) -std=gnu11 $(WARN) $(CFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
 
@@ -65,6 +77,8 @@ LIB := $(BUILD)/libportgate.a
 # #ifdef in the daemon.
 CORE_OBJS := $(filter-out $(BUILD)/src/nft/%,$(LIB_OBJS)) $(BUILD)/src/nft/tablemode.o
 CORE_LIB := $(BUILD)/libportgate-core.a
+CLIENT_LIB_OBJS := $(filter $(CLIENT_DIRS:%=$(BUILD)/%/%),$(LIB_OBJS))
+CLIENT_LIB := $(BUILD)/libportgate-client.a
 FAKE_OBJS := $(BUILD)/tests/unit/fake_nft.o $(BUILD)/tests/unit/core_harness.o
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -76,9 +90,11 @@ NETNS_BINS := $(NETNS_SRCS:tests/netns/%.c=$(BUILD)/tests/netns/%)
 
 .SECONDARY:
 
-.PHONY: all deps check check-vm unit selftest netns fuzz demo demo-client container container-check bench install install-gateway install-client install-check clean print-UNITDIR print-VERSION
+.PHONY: all gateway client deps check check-vm unit selftest netns fuzz demo demo-client container container-check bench install install-gateway install-client install-check uninstall package-check doc-check clean print-UNITDIR print-SYSUSERSDIR print-TMPFILESDIR print-VERSION
 
-all: $(BUILD)/portgated $(BUILD)/portgatectl $(BUILD)/portgate-client
+all: gateway client
+gateway: $(BUILD)/portgated $(BUILD)/portgatectl
+client: $(BUILD)/portgate-client
 
 # Installs Debian packages: only the targets that need test tools call it
 # (check, demo, bench, fuzz); plain `make` never runs apt or dpkg.
@@ -97,14 +113,22 @@ $(CORE_LIB): $(CORE_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+$(CLIENT_LIB): $(CLIENT_LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# The client's objects see only the client's packages (their .d files show
+# it: tests/install-check).
+$(CLIENT_LIB_OBJS) $(BUILD)/src/client/portgate-client.o: PKG_CFLAGS = $(CLIENT_ONLY_CFLAGS)
+
 $(BUILD)/portgated: $(BUILD)/src/daemon/portgated.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/portgatectl: $(BUILD)/src/ctl/portgatectl.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/portgate-client: $(BUILD)/src/client/portgate-client.o $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CLIENT_LIBS)
+$(BUILD)/portgate-client: $(BUILD)/src/client/portgate-client.o $(CLIENT_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CLIENT_ONLY_LIBS)
 
 $(CORE_UNIT_BINS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(FAKE_OBJS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
@@ -141,7 +165,9 @@ netns: all $(NETNS_BINS)
 check: deps
 	@$(MAKE) --no-print-directory WERROR=1 unit
 	@$(MAKE) --no-print-directory selftest
+	@tests/doc-check
 	@$(MAKE) --no-print-directory WERROR=1 install-check
+	@$(MAKE) --no-print-directory package-check
 	@$(MAKE) --no-print-directory WERROR=1 netns
 	@$(MAKE) --no-print-directory check-vm
 
@@ -184,15 +210,19 @@ bench: deps
 print-VERSION:
 	@echo $(VERSION)
 
-# Where systemd looks for units on this system, else Debian's place.
+# Where systemd looks for units, users and directories on this system, else
+# Debian's places (systemd reads none of them under /usr/local).
 UNITDIR ?= $(or $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
+SYSUSERSDIR ?= $(or $(shell $(PKG_CONFIG) --variable=sysusersdir systemd 2>/dev/null),/usr/lib/sysusers.d)
+TMPFILESDIR ?= $(or $(shell $(PKG_CONFIG) --variable=tmpfilesdir systemd 2>/dev/null),/usr/lib/tmpfiles.d)
 
 # install: both; a gateway-only image (contrib/container) takes install-gateway.
 install: install-gateway install-client
 
-install-gateway: all
+install-gateway: gateway
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/portgate \
-		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
 	install -m 0755 $(BUILD)/portgated $(BUILD)/portgatectl $(DESTDIR)$(SBINDIR)/
 	# An operator's policy is never overwritten: the example goes beside it.
 	install -m 0644 conf/portgate.yaml $(DESTDIR)$(SYSCONFDIR)/portgate/portgate.yaml.example
@@ -206,10 +236,20 @@ install-gateway: all
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		contrib/systemd/portgated.service >$(DESTDIR)$(UNITDIR)/portgated.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/portgated.service
+	install -m 0644 contrib/systemd/portgate.sysusers $(DESTDIR)$(SYSUSERSDIR)/portgate.conf
+	install -m 0644 contrib/systemd/portgate.tmpfiles $(DESTDIR)$(TMPFILESDIR)/portgate.conf
+	@# On the running system (no DESTDIR): the user and the directories now,
+	@# as a package's postinst would make them, so the unit starts at once.
+	@if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null; then \
+		systemd-sysusers $(SYSUSERSDIR)/portgate.conf && \
+		systemd-tmpfiles --create $(TMPFILESDIR)/portgate.conf; \
+	elif [ -z "$(DESTDIR)" ]; then \
+		echo "no systemd-sysusers: make the user portgate and /run/portgate yourself"; \
+	fi
 
 # The client: a user's tool, no privilege; its example only (the tunnel and
 # the apps are the user's to name).
-install-client: all
+install-client: client
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/portgate \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(BUILD)/portgate-client $(DESTDIR)$(BINDIR)/
@@ -225,8 +265,39 @@ install-client: all
 install-check: all
 	@tests/install-check
 
+# portgate.yaml(5) says what a reload does with every key, as the code does.
+doc-check:
+	@tests/doc-check
+
+# The Debian packages (debian/) built and installed in a clean Debian 12
+# root (part of make check; a reported skip without mmdebstrap or a mirror).
+package-check:
+	@tests/package-check
+
+# What install put in place, taken away. The operator's policy stays when
+# it was edited, the user portgate and /var/lib/portgate stay (userdel and
+# rm are the operator's call), and a running portgated's table stays.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/portgated $(DESTDIR)$(SBINDIR)/portgatectl \
+		$(DESTDIR)$(BINDIR)/portgate-client \
+		$(DESTDIR)$(MANDIR)/man8/portgated.8 $(DESTDIR)$(MANDIR)/man8/portgatectl.8 \
+		$(DESTDIR)$(MANDIR)/man8/portgate-client.8 $(DESTDIR)$(MANDIR)/man5/portgate.yaml.5 \
+		$(DESTDIR)$(MANDIR)/man5/portgate-client.yaml.5 \
+		$(DESTDIR)$(UNITDIR)/portgated.service $(DESTDIR)$(UNITDIR)/portgate-client*.service \
+		$(DESTDIR)$(SYSUSERSDIR)/portgate.conf $(DESTDIR)$(TMPFILESDIR)/portgate.conf \
+		$(DESTDIR)$(SYSCONFDIR)/portgate/portgate.yaml.example \
+		$(DESTDIR)$(SYSCONFDIR)/portgate/portgate-client.yaml.example
+	@p=$(DESTDIR)$(SYSCONFDIR)/portgate/portgate.yaml; \
+	if cmp -s "$$p" conf/portgate.yaml; then rm -f "$$p"; \
+	elif [ -e "$$p" ]; then echo "kept $$p (edited)"; fi; \
+	rmdir $(DESTDIR)$(SYSCONFDIR)/portgate 2>/dev/null || true
+
 print-UNITDIR:
 	@echo $(UNITDIR)
+print-SYSUSERSDIR:
+	@echo $(SYSUSERSDIR)
+print-TMPFILESDIR:
+	@echo $(TMPFILESDIR)
 
 clean:
 	rm -rf build

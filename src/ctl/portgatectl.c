@@ -15,6 +15,8 @@
 
 #include <jansson.h>
 
+#include "daemon/policy.h"
+
 #define DEFAULT_SOCKET "/run/portgate/control.sock"
 #define EXIT_NOT_RUNNING 3
 
@@ -22,8 +24,11 @@
 static void usage(FILE *out, int status)
 {
 	fprintf(out,
-		"usage: portgatectl [-s SOCKET] [--json] COMMAND\n"
+		"usage: portgatectl [-c POLICY | -s SOCKET] [--json] COMMAND\n"
 		"       portgatectl --help | --version\n"
+		"  -c POLICY         the socket the policy's control.socket names (default:\n"
+		"                    " POLICY_DEFAULT_PATH "'s, else " DEFAULT_SOCKET ")\n"
+		"  -s SOCKET         this socket\n"
 		"  status            version, uptime, epoch, external address, counts\n"
 		"  list              every mapping: peer, kind (dynamic or static), protocol,\n"
 		"                    ports, lifetime left\n"
@@ -52,6 +57,27 @@ static void connect_failed(const char *path)
 		"of its group%s%s%s (the policy's control.group)\n", path,
 		gr ? " (" : "", gr ? gr->gr_name : "", gr ? ")" : "");
 	exit(1);
+}
+
+/* The socket a policy names (control.socket). An unreadable or bad policy
+ * named with -c is an error (exit 1); the default one, when absent or
+ * unreadable, leaves the default socket, and when bad, says so too. */
+static const char *policy_socket(const char *path, bool named, char *buf, size_t len)
+{
+	struct policy p;
+	char err[512];
+
+	if (!named && access(path, R_OK) < 0)
+		return DEFAULT_SOCKET;
+	if (policy_load(path, &p, err, sizeof(err)) < 0) {
+		fprintf(stderr, "portgatectl: cannot find the control socket: %s\n", err);
+		if (named)
+			exit(1);
+		return DEFAULT_SOCKET;
+	}
+	snprintf(buf, len, "%s", p.control_socket);
+	policy_free(&p);
+	return buf;
 }
 
 static json_t *ask(const char *path, json_t *req)
@@ -188,20 +214,24 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "policy", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = DEFAULT_SOCKET, *cmd;
+	const char *path = NULL, *policy = NULL, *cmd;
+	char from_policy[sizeof(((struct policy *)0)->control_socket)];
 	bool as_json = false;
 	json_t *req, *answer;
 	int opt, ret = 0;
 
-	while ((opt = getopt_long(argc, argv, "js:hV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "jc:s:hV", opts, NULL)) != -1) {
 		if (opt == 'j') {
 			as_json = true;
 		} else if (opt == 's') {
 			path = optarg;
+		} else if (opt == 'c') {
+			policy = optarg;
 		} else if (opt == 'h') {
 			usage(stdout, 0);
 		} else if (opt == 'V') {
@@ -211,8 +241,11 @@ int main(int argc, char **argv)
 			usage(stderr, 2);
 		}
 	}
-	if (optind >= argc)
+	if (optind >= argc || (path && policy))
 		usage(stderr, 2);
+	if (!path)
+		path = policy_socket(policy ? policy : POLICY_DEFAULT_PATH, policy != NULL,
+				     from_policy, sizeof(from_policy));
 	cmd = argv[optind];
 	if (!strcmp(cmd, "drop")) {
 		char proto[8];

@@ -228,7 +228,9 @@ struct control *control_open(struct loop *loop, const char *path, const char *gr
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';
-		mkdir(dir, 0750);	/* systemd's RuntimeDirectory may have made it */
+		/* systemd's RuntimeDirectory or tmpfiles.d may have made it. 0755:
+		 * the socket's own mode says who connects (control.group). */
+		mkdir(dir, 0755);
 	}
 	if (group && group[0]) {
 		struct group *gr = getgrnam(group);

@@ -17,6 +17,7 @@
 #include "daemon/control.h"
 #include "daemon/ownaddrs.h"
 #include "daemon/ctqueue.h"
+#include "daemon/notify.h"
 #include "util/httpmetrics.h"
 #include "daemon/prometheus.h"
 #include "daemon/ratelimit.h"
@@ -27,6 +28,7 @@
 #include "nft/nft.h"
 #include "util/addrclass.h"
 #include "util/log.h"
+#include "util/sdnotify.h"
 
 static void signal_event(struct loop_watch *w, uint32_t events)
 {
@@ -37,8 +39,10 @@ static void signal_event(struct loop_watch *w, uint32_t events)
 	(void)events;
 	while (read(w->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
+			sdnotify_reloading();	/* systemd's Type=notify-reload */
 			if (gateway_reload(g, err, sizeof(err)) < 0)
 				log_warnx("reload refused, the running policy stays: %s", err);
+			notify_ready(g);
 		} else {
 			/* Both modes keep the tables (gateway_free says when
 			 * nftables.remove_on_exit removes them). */

@@ -94,6 +94,12 @@ struct policy {
 	char metrics_listen[64];	/* "" when off */
 };
 
+/* The policy portgated and portgatectl read when -c is not given. */
+#ifndef PORTGATE_SYSCONFDIR
+#define PORTGATE_SYSCONFDIR "/etc"
+#endif
+#define POLICY_DEFAULT_PATH PORTGATE_SYSCONFDIR "/portgate/portgate.yaml"
+
 /* 0 on success; otherwise -1 with the reason in err. */
 int policy_load(const char *path, struct policy *out, char *err, size_t errlen);
 /* The same from memory; name stands for the file in messages. */

@@ -115,9 +115,13 @@ static inline void vectors_free(struct vector *v, size_t n)
 
 #define DOC_TEXTS_MAX 256
 
-/* The text of every element whose local name is `local`, in document order. */
+/* The text of every element whose local name is `local` (and whose
+ * parent's is `parent`, when given), in document order. */
 struct doc {
 	const char *local;
+	const char *parent;
+	char stack[32][64];		/* local names of the open elements (expat's strings do not last) */
+	size_t depth;
 	char *texts[DOC_TEXTS_MAX];
 	size_t n;
 	char *cur;
@@ -135,9 +139,14 @@ static inline const char *local_of(const char *name)
 static void XMLCALL doc_start(void *ud, const XML_Char *name, const XML_Char **atts)
 {
 	struct doc *d = ud;
+	const char *up = d->depth ? d->stack[d->depth - 1] : "";
 
 	(void)atts;
-	if (!strcmp(local_of(name), d->local) && d->n < DOC_TEXTS_MAX) {
+	if (d->depth < 32)
+		snprintf(d->stack[d->depth], sizeof(d->stack[0]), "%s", local_of(name));
+	d->depth++;
+	if (!strcmp(local_of(name), d->local) && d->n < DOC_TEXTS_MAX &&
+	    (!d->parent || (d->depth <= 32 && !strcmp(up, d->parent)))) {
 		d->in = true;
 		d->cur = calloc(1, 1);
 		d->cur_len = 0;
@@ -148,6 +157,7 @@ static void XMLCALL doc_end(void *ud, const XML_Char *name)
 {
 	struct doc *d = ud;
 
+	d->depth--;
 	if (d->in && !strcmp(local_of(name), d->local)) {
 		d->texts[d->n++] = d->cur;
 		d->in = false;
@@ -167,13 +177,15 @@ static void XMLCALL doc_text(void *ud, const XML_Char *s, int len)
 }
 
 /* Parses xml (namespace-aware); false if it is not well-formed. */
-static inline bool doc_read(const char *xml, size_t len, const char *local, struct doc *d)
+static inline bool doc_read_in(const char *xml, size_t len, const char *parent, const char *local,
+			       struct doc *d)
 {
 	XML_Parser p = XML_ParserCreateNS(NULL, ' ');
 	bool ok;
 
 	memset(d, 0, sizeof(*d));
 	d->local = local;
+	d->parent = parent;
 	XML_SetUserData(p, d);
 	XML_SetElementHandler(p, doc_start, doc_end);
 	XML_SetCharacterDataHandler(p, doc_text);
@@ -182,6 +194,11 @@ static inline bool doc_read(const char *xml, size_t len, const char *local, stru
 	if (d->in)
 		free(d->cur);
 	return ok;
+}
+
+static inline bool doc_read(const char *xml, size_t len, const char *local, struct doc *d)
+{
+	return doc_read_in(xml, len, NULL, local, d);
 }
 
 static inline void doc_free(struct doc *d)

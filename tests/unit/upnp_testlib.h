@@ -19,7 +19,7 @@
 #define VECTORS_MAX 128
 
 struct vector {
-	char name[128];		/* CLIENT-NN-WHAT.EXT */
+	char name[256];		/* CLIENT-NN-WHAT.EXT */
 	char what[64];		/* msearch, get, or the SOAP action */
 	char *data;
 	size_t len;

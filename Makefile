@@ -125,7 +125,10 @@ $(BUILD)/tests/test_mapping_oom: TEST_LDFLAGS = -Wl,--wrap=malloc -Wl,--wrap=cal
 
 $(BUILD)/tests/netns/%: $(BUILD)/tests/netns/%.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(NETNS_LIBS)
+
+# The UPnP layer on sockets for real clients (tests/netns/test_upnp_layer.sh).
+$(BUILD)/tests/netns/upnplayer: NETNS_LIBS = $(GATEWAY_LIBS)
 
 unit: $(UNIT_BINS)
 	@failed=0; for t in $(UNIT_BINS); do \

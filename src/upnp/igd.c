@@ -370,20 +370,12 @@ static void put_entry_tail(struct text *t, const struct igd_entry *e)
 	put_uint(t, "NewLeaseDuration", e->lease_remaining);
 }
 
-/* One element of the listing, escaped once more for the SOAP value. */
+/* One element of the listing. */
 static void list_field(struct text *t, const char *name, const char *value)
 {
-	char inner[IGD_DESC_MAX * 6 + 1];
-	struct text in = text_init(inner, sizeof(inner));
-
-	/* Escaped twice: once as the listing's text, once as SOAP's. A value
-	 * over IGD_DESC_MAX (the caller's contract) is left empty. */
-	text_xml(&in, value);
-	if (!text_done(&in))
-		inner[0] = '\0';
-	text_printf(t, "&lt;p:%s&gt;", name);
-	text_xml(t, inner);
-	text_printf(t, "&lt;/p:%s&gt;", name);
+	text_printf(t, "<p:%s>", name);
+	text_xml(t, value);
+	text_printf(t, "</p:%s>", name);
 }
 
 static void list_uint(struct text *t, const char *name, uint32_t v)
@@ -394,20 +386,23 @@ static void list_uint(struct text *t, const char *name, uint32_t v)
 	list_field(t, name, num);
 }
 
-/* WANIPConnection:2 §2.4.16: the PortMappingList document, as a string. */
+/* WANIPConnection:2 §2.4.16: the PortMappingList document, as a string in
+ * a CDATA section: miniupnpc does not decode entities in it (upnpc -L
+ * listed nothing from an escaped one). The listing's own escaping turns
+ * every '>' into "&gt;", so "]]>" cannot occur inside. */
 static void put_listing(struct text *t, const struct igd_result *res)
 {
-	text_put(t, "<NewPortListing>&lt;?xml version=&quot;1.0&quot; encoding=&quot;UTF-8&quot;?&gt;"
-		 "&lt;p:PortMappingList xmlns:p=&quot;urn:schemas-upnp-org:gw:WANIPConnection&quot; "
-		 "xmlns:xsi=&quot;http://www.w3.org/2001/XMLSchema-instance&quot; "
-		 "xsi:schemaLocation=&quot;urn:schemas-upnp-org:gw:WANIPConnection "
-		 "http://www.upnp.org/schemas/gw/WANIPConnection-v2.xsd&quot;&gt;");
+	text_put(t, "<NewPortListing><![CDATA[<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+		 "<p:PortMappingList xmlns:p=\"urn:schemas-upnp-org:gw:WANIPConnection\" "
+		 "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+		 "xsi:schemaLocation=\"urn:schemas-upnp-org:gw:WANIPConnection "
+		 "http://www.upnp.org/schemas/gw/WANIPConnection-v2.xsd\">");
 	for (size_t i = 0; i < res->nentries; i++) {
 		const struct igd_entry *e = &res->entries[i];
 		char client[INET_ADDRSTRLEN];
 
 		format_v4(e->internal_client, client);
-		text_put(t, "&lt;p:PortMappingEntry&gt;");
+		text_put(t, "<p:PortMappingEntry>");
 		list_field(t, "NewRemoteHost", "");
 		list_uint(t, "NewExternalPort", e->external_port);
 		list_field(t, "NewProtocol", proto_name(e->proto));
@@ -416,9 +411,9 @@ static void put_listing(struct text *t, const struct igd_result *res)
 		list_field(t, "NewEnabled", e->enabled ? "1" : "0");
 		list_field(t, "NewDescription", e->description ? e->description : "");
 		list_uint(t, "NewLeaseTime", e->lease_remaining);
-		text_put(t, "&lt;/p:PortMappingEntry&gt;");
+		text_put(t, "</p:PortMappingEntry>");
 	}
-	text_put(t, "&lt;/p:PortMappingList&gt;</NewPortListing>");
+	text_put(t, "</p:PortMappingList>]]></NewPortListing>");
 }
 
 static void put_results(struct text *t, const struct igd_request *req,

@@ -18,10 +18,10 @@
 #define IGD_DESC_MAX SOAP_VALUE_MAX
 #define IGD_ARGS_MAX 9			/* GetGenericPortMappingEntry: 1 in, 8 out */
 #define IGD_LEASE_MAX_V2 604800		/* WANIPConnection:2's range */
-/* The most an entry adds to GetListOfPortMappings' listing, escaped twice
- * (a '"' of the description becomes 10 bytes): size the answer's buffer
- * with it times the entries offered, plus the overhead. */
-#define IGD_LIST_ENTRY_MAX (IGD_DESC_MAX * 10 + 640)
+/* The most an entry adds to GetListOfPortMappings' listing (a '"' of the
+ * description becomes 6 bytes): size the answer's buffer with it times the
+ * entries offered, plus the overhead. */
+#define IGD_LIST_ENTRY_MAX (IGD_DESC_MAX * 6 + 400)
 #define IGD_LIST_OVERHEAD 1200
 
 enum igd_action {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The IGD actions: every recorded call decodes to its typed request, each
  * spec error code from one change of a good call, and every response read
- * back with expat (GetListOfPortMappings' listing twice). */
+ * back with expat (GetListOfPortMappings' listing, then the listing). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <setjmp.h>
@@ -237,6 +237,24 @@ static size_t encode(enum igd_action a, unsigned version, const struct igd_resul
 	return igd_encode(out, cap, &req, res);
 }
 
+/* The listing is a CDATA section (miniupnpc decodes no entities there). */
+static void listing_is_cdata(void **state)
+{
+	struct igd_entry e = { .proto = IPPROTO_TCP, .external_port = 1, .internal_port = 1,
+			       .description = "]]>" };
+	struct igd_result res = { .entries = &e, .nentries = 1 };
+	char out[IGD_LIST_OVERHEAD + IGD_LIST_ENTRY_MAX], listing[2048];
+	size_t n;
+
+	(void)state;
+	n = encode(IGD_GET_LIST_OF_PORT_MAPPINGS, 2, &res, out, sizeof(out));
+	assert_non_null(strstr(out, "<NewPortListing><![CDATA[<?xml"));
+	/* A description holding the CDATA end still reads back whole. */
+	assert_true(doc_first(out, n, "NewPortListing", listing, sizeof(listing)));
+	assert_true(doc_first(listing, strlen(listing), "NewDescription", out, sizeof(out)));
+	assert_string_equal(out, "]]>");
+}
+
 /* Every action's response holds each output argument of the table, once. */
 static void responses_follow_the_table(void **state)
 {
@@ -304,7 +322,7 @@ static void entry_responses(void **state)
 		assert_int_equal(encode(IGD_GET_TOTAL_BYTES_RECEIVED, 1, &res, out, cap), 0);
 }
 
-static void listing_reads_back_twice(void **state)
+static void listing_reads_back(void **state)
 {
 	struct igd_entry e[2] = {
 		{ .proto = IPPROTO_TCP, .external_port = 40000, .internal_port = 8080, .enabled = true,
@@ -359,8 +377,9 @@ int main(void)
 		cmocka_unit_test(action_errors),
 		cmocka_unit_test(responses_follow_the_table),
 		cmocka_unit_test(entry_responses),
-		cmocka_unit_test(listing_reads_back_twice),
+		cmocka_unit_test(listing_reads_back),
 		cmocka_unit_test(listing_entry_bound),
+		cmocka_unit_test(listing_is_cdata),
 	};
 
 	return cmocka_run_group_tests_name("upnp igd", tests, NULL, NULL);

@@ -13,6 +13,19 @@
 #define OUT(n, v) { n, true, v }
 #define IPC UPNP_SVC_IPCONN
 #define CIC UPNP_SVC_COMMON
+/* Argument runs several actions share. */
+#define KEY_IN IN("NewRemoteHost", "RemoteHost"), IN("NewExternalPort", "ExternalPort"), \
+	IN("NewProtocol", "PortMappingProtocol")
+#define ADD_IN KEY_IN, IN("NewInternalPort", "InternalPort"), \
+	IN("NewInternalClient", "InternalClient"), IN("NewEnabled", "PortMappingEnabled"), \
+	IN("NewPortMappingDescription", "PortMappingDescription"), \
+	IN("NewLeaseDuration", "PortMappingLeaseDuration")
+#define ENTRY_OUT OUT("NewInternalPort", "InternalPort"), \
+	OUT("NewInternalClient", "InternalClient"), OUT("NewEnabled", "PortMappingEnabled"), \
+	OUT("NewPortMappingDescription", "PortMappingDescription"), \
+	OUT("NewLeaseDuration", "PortMappingLeaseDuration")
+#define RANGE_IN IN("NewStartPort", "ExternalPort"), IN("NewEndPort", "ExternalPort"), \
+	IN("NewProtocol", "PortMappingProtocol"), IN("NewManage", "A_ARG_TYPE_Manage")
 
 /* WANIPConnection:2 §2.4 and WANCommonInterfaceConfig:1 §2.4, arguments in
  * the specs' order. */
@@ -26,58 +39,21 @@ static const struct igd_action_def actions[IGD_ACTION_COUNT] = {
 	[IGD_GET_CONNECTION_TYPE_INFO] = { "GetConnectionTypeInfo", IPC, 1, {
 		OUT("NewConnectionType", "ConnectionType"),
 		OUT("NewPossibleConnectionTypes", "PossibleConnectionTypes") } },
-	[IGD_ADD_PORT_MAPPING] = { "AddPortMapping", IPC, 1, {
-		IN("NewRemoteHost", "RemoteHost"),
-		IN("NewExternalPort", "ExternalPort"),
-		IN("NewProtocol", "PortMappingProtocol"),
-		IN("NewInternalPort", "InternalPort"),
-		IN("NewInternalClient", "InternalClient"),
-		IN("NewEnabled", "PortMappingEnabled"),
-		IN("NewPortMappingDescription", "PortMappingDescription"),
-		IN("NewLeaseDuration", "PortMappingLeaseDuration") } },
+	[IGD_ADD_PORT_MAPPING] = { "AddPortMapping", IPC, 1, { ADD_IN } },
 	[IGD_ADD_ANY_PORT_MAPPING] = { "AddAnyPortMapping", IPC, 2, {
-		IN("NewRemoteHost", "RemoteHost"),
-		IN("NewExternalPort", "ExternalPort"),
-		IN("NewProtocol", "PortMappingProtocol"),
-		IN("NewInternalPort", "InternalPort"),
-		IN("NewInternalClient", "InternalClient"),
-		IN("NewEnabled", "PortMappingEnabled"),
-		IN("NewPortMappingDescription", "PortMappingDescription"),
-		IN("NewLeaseDuration", "PortMappingLeaseDuration"),
-		OUT("NewReservedPort", "ExternalPort") } },
-	[IGD_DELETE_PORT_MAPPING] = { "DeletePortMapping", IPC, 1, {
-		IN("NewRemoteHost", "RemoteHost"),
-		IN("NewExternalPort", "ExternalPort"),
-		IN("NewProtocol", "PortMappingProtocol") } },
-	[IGD_DELETE_PORT_MAPPING_RANGE] = { "DeletePortMappingRange", IPC, 2, {
-		IN("NewStartPort", "ExternalPort"),
-		IN("NewEndPort", "ExternalPort"),
-		IN("NewProtocol", "PortMappingProtocol"),
-		IN("NewManage", "A_ARG_TYPE_Manage") } },
+		ADD_IN, OUT("NewReservedPort", "ExternalPort") } },
+	[IGD_DELETE_PORT_MAPPING] = { "DeletePortMapping", IPC, 1, { KEY_IN } },
+	[IGD_DELETE_PORT_MAPPING_RANGE] = { "DeletePortMappingRange", IPC, 2, { RANGE_IN } },
 	[IGD_GET_SPECIFIC_PORT_MAPPING_ENTRY] = { "GetSpecificPortMappingEntry", IPC, 1, {
-		IN("NewRemoteHost", "RemoteHost"),
-		IN("NewExternalPort", "ExternalPort"),
-		IN("NewProtocol", "PortMappingProtocol"),
-		OUT("NewInternalPort", "InternalPort"),
-		OUT("NewInternalClient", "InternalClient"),
-		OUT("NewEnabled", "PortMappingEnabled"),
-		OUT("NewPortMappingDescription", "PortMappingDescription"),
-		OUT("NewLeaseDuration", "PortMappingLeaseDuration") } },
+		KEY_IN, ENTRY_OUT } },
 	[IGD_GET_GENERIC_PORT_MAPPING_ENTRY] = { "GetGenericPortMappingEntry", IPC, 1, {
 		IN("NewPortMappingIndex", "PortMappingNumberOfEntries"),
 		OUT("NewRemoteHost", "RemoteHost"),
 		OUT("NewExternalPort", "ExternalPort"),
 		OUT("NewProtocol", "PortMappingProtocol"),
-		OUT("NewInternalPort", "InternalPort"),
-		OUT("NewInternalClient", "InternalClient"),
-		OUT("NewEnabled", "PortMappingEnabled"),
-		OUT("NewPortMappingDescription", "PortMappingDescription"),
-		OUT("NewLeaseDuration", "PortMappingLeaseDuration") } },
+		ENTRY_OUT } },
 	[IGD_GET_LIST_OF_PORT_MAPPINGS] = { "GetListOfPortMappings", IPC, 2, {
-		IN("NewStartPort", "ExternalPort"),
-		IN("NewEndPort", "ExternalPort"),
-		IN("NewProtocol", "PortMappingProtocol"),
-		IN("NewManage", "A_ARG_TYPE_Manage"),
+		RANGE_IN,
 		IN("NewNumberOfPorts", "PortMappingNumberOfEntries"),
 		OUT("NewPortListing", "A_ARG_TYPE_PortListing") } },
 	[IGD_GET_COMMON_LINK_PROPERTIES] = { "GetCommonLinkProperties", CIC, 1, {

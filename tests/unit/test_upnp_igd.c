@@ -16,8 +16,6 @@
 #include "util/addrclass.h"
 #include "upnp_testlib.h"
 
-#define UNESCAPED_VECTOR "upnpc-v1-28-AddPortMapping.http"
-
 static const uint8_t seed[16] = { 9 };
 
 static struct upnp_device device(unsigned version)
@@ -36,9 +34,7 @@ static int decode_vector(const char *file, struct igd_request *req)
 	const char *why;
 	int rc;
 
-	memset(&v, 0, sizeof(v));
-	assert_true(vector_read(file, &v));
-	vector_split_http(&v);
+	assert_true(vector_load_one(file, &v));
 	rc = soap_parse(v.soapaction, v.body, v.body_len, &s, &why);
 	if (rc == UPNP_OK)
 		rc = igd_decode(&d, &s, req);
@@ -49,15 +45,13 @@ static int decode_vector(const char *file, struct igd_request *req)
 static void recorded_calls_decode(void **state)
 {
 	struct vector v[VECTORS_MAX];
-	size_t n = vectors_load(".http", v), calls = 0;
+	size_t n = vectors_load_calls(v), calls = 0;
 
 	(void)state;
 	for (size_t i = 0; i < n; i++) {
 		struct igd_request req;
 		int rc;
 
-		if (!strcmp(v[i].what, "get") || !strcmp(v[i].name, UNESCAPED_VECTOR))
-			continue;
 		rc = decode_vector(v[i].name, &req);
 		if (rc != UPNP_OK)
 			fail_msg("%s: %d", v[i].name, rc);

@@ -13,7 +13,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t seed[16] = { 1, 2, 3 };
-	static const uint8_t addr[16] = { 0xfd, [15] = 1 };
+	/* The longest address text there is (39 characters). */
+	static const uint8_t addr[16] = { 0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+					  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	struct ssdp_reply r[SSDP_REPLIES_MAX];
 	char out[SSDP_RESPONSE_MAX];
 	struct ssdp_search s;

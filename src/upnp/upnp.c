@@ -15,17 +15,41 @@ static const char *const node_names[UPNP_NODE_COUNT] = {
 	[UPNP_NODE_WANCONN] = "WANConnectionDevice",
 };
 
+/* Well-formed UTF-8 without control characters: the name goes into XML as
+ * text, where a stray byte would make the whole description unreadable. */
+static bool name_ok(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		size_t len = s[i] < 0x80 ? 1 : (s[i] & 0xe0) == 0xc0 ? 2 : (s[i] & 0xf0) == 0xe0 ? 3
+			   : (s[i] & 0xf8) == 0xf0 ? 4 : 0;
+		uint32_t cp;
+
+		if (len == 0 || len > n - i)
+			return false;
+		cp = len == 1 ? s[i] : (uint32_t)(s[i] & (0x7f >> len));
+		for (size_t k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		/* Overlong forms, surrogates, past U+10FFFF, controls. */
+		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+			return false;
+		i += len;
+	}
+	return true;
+}
+
 bool upnp_device_init(struct upnp_device *dev, unsigned version,
 		      const uint8_t seed[16], const char *friendly_name)
 {
 	struct upnp_device d = { .version = version };
 	size_t n = strlen(friendly_name);
 
-	if ((version != 1 && version != 2) || n == 0 || n > UPNP_NAME_MAX)
+	if ((version != 1 && version != 2) || n == 0 || n > UPNP_NAME_MAX ||
+	    !name_ok((const unsigned char *)friendly_name, n))
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)friendly_name[i] < 0x20 || friendly_name[i] == 0x7f)
-			return false;
 	memcpy(d.friendly_name, friendly_name, n + 1);
 	/* One UDN per device (UDA 1.1 §2.3): the seed's last byte tells them
 	 * apart, as a version-4-shaped UUID so that clients that check accept it. */

@@ -48,8 +48,9 @@ struct upnp_device {
 };
 
 /* Fills dev: the three UUIDs from seed (the same seed gives the same UDNs
- * across restarts), a friendly name of at most UPNP_NAME_MAX bytes without
- * control characters. False, dev untouched, on a bad version or name. */
+ * across restarts), a friendly name of at most UPNP_NAME_MAX bytes of
+ * well-formed UTF-8 without control characters. False, dev untouched, on a
+ * bad version or name. */
 bool upnp_device_init(struct upnp_device *dev, unsigned version,
 		      const uint8_t seed[16], const char *friendly_name);
 

@@ -285,6 +285,12 @@ static void device_init_refuses(void **state)
 	assert_false(upnp_device_init(&d, 3, seed, "x"));
 	assert_false(upnp_device_init(&d, 1, seed, ""));
 	assert_false(upnp_device_init(&d, 1, seed, "a\nb"));
+	assert_false(upnp_device_init(&d, 1, seed, "a\x7f"));
+	assert_false(upnp_device_init(&d, 1, seed, "caf\xe9"));		/* Latin-1, not UTF-8 */
+	assert_false(upnp_device_init(&d, 1, seed, "\xc0\xae"));		/* overlong '.' */
+	assert_false(upnp_device_init(&d, 1, seed, "\xed\xa0\x80"));	/* a surrogate */
+	assert_false(upnp_device_init(&d, 1, seed, "\xc2\x85"));		/* C1 control NEL */
+	assert_true(upnp_device_init(&d, 1, seed, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
 	assert_false(upnp_device_init(&d, 1, seed, longname));
 	longname[UPNP_NAME_MAX] = '\0';
 	assert_true(upnp_device_init(&d, 1, seed, longname));

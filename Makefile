@@ -28,6 +28,8 @@ AR ?= ar
 PKG_CONFIG ?= pkg-config
 VERSION := 0.1.0
 PKGS := libnftnl libmnl yaml-0.1 libmicrohttpd jansson libcap-ng
+# The gateway alone parses UPnP's SOAP (src/upnp): only it links expat.
+GATEWAY_PKGS := expat
 # The client alone talks HTTP to apps: only it links libcurl.
 CLIENT_PKGS := libcurl
 # What the client's own build needs, so that a torrent box builds and runs it
@@ -56,11 +58,12 @@ WARN += -Werror
 endif
 # Recursively expanded on purpose: pkg-config runs when a recipe runs, after
 # `make check` has installed what a fresh machine lacks.
-PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) $(CLIENT_PKGS))
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) $(GATEWAY_PKGS) $(CLIENT_PKGS))
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
 CLIENT_LIBS = $(shell $(PKG_CONFIG) --libs $(CLIENT_PKGS))
 CLIENT_ONLY_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(CLIENT_ONLY_PKGS))
 CLIENT_ONLY_LIBS = $(shell $(PKG_CONFIG) --libs $(CLIENT_ONLY_PKGS))
+GATEWAY_LIBS = $(shell $(PKG_CONFIG) --libs $(GATEWAY_PKGS))
 CFLAGS ?= -g $(OPT)
 PG_CPPFLAGS := -Isrc -D_GNU_SOURCE -DPORTGATE_VERSION=\"$(VERSION)\" \
 	-DPORTGATE_SYSCONFDIR=\"$(SYSCONFDIR)\"
@@ -122,7 +125,7 @@ $(CLIENT_LIB): $(CLIENT_LIB_OBJS)
 $(CLIENT_LIB_OBJS) $(BUILD)/src/client/portgate-client.o: PKG_CFLAGS = $(CLIENT_ONLY_CFLAGS)
 
 $(BUILD)/portgated: $(BUILD)/src/daemon/portgated.o $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(GATEWAY_LIBS)
 
 $(BUILD)/portgatectl: $(BUILD)/src/ctl/portgatectl.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -140,13 +143,18 @@ $(filter-out $(CORE_UNIT_BINS),$(UNIT_BINS)): $(BUILD)/tests/%: $(BUILD)/tests/u
 
 # The client's app clients talk HTTP.
 $(BUILD)/tests/test_client: TEST_LIBS = $(CLIENT_LIBS)
+# The UPnP layer's SOAP parser is expat.
+$(BUILD)/tests/test_upnp_%: TEST_LIBS = $(GATEWAY_LIBS)
 
 # Allocations of the mapping state fail on the test's command.
 $(BUILD)/tests/test_mapping_oom: TEST_LDFLAGS = -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc
 
 $(BUILD)/tests/netns/%: $(BUILD)/tests/netns/%.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(NETNS_LIBS)
+
+# The UPnP layer on sockets for real clients (tests/netns/test_upnp_layer.sh).
+$(BUILD)/tests/netns/upnplayer: NETNS_LIBS = $(GATEWAY_LIBS)
 
 unit: $(UNIT_BINS)
 	@failed=0; for t in $(UNIT_BINS); do \

@@ -113,7 +113,7 @@ void gateway_announce(void *arg)
 	struct gateway *g = arg;
 	const struct wg_device_info *dev = wg_watch_device(g->wg);
 	uint8_t msg[NATPMP_EXTERNAL_RESPONSE_LEN], pcp[PCP_HEADER_LEN];
-	uint32_t be = htonl(g->external.addr);
+	uint32_t be = htonl(g->external.told);
 	size_t pcp_len = g->policy.pcp ? pcp_encode_announce(pcp, sizeof(pcp), gateway_epoch(g)) : 0;
 	size_t len;
 

@@ -51,14 +51,18 @@ struct gateway {
 	struct control *control;
 	struct metrics *metrics;
 	struct loop_watch expiry_w, signal_w;
+	/* addr: where forwards arrive (the kernel's external set); told:
+	 * what clients and operators are told, external.advertise or addr. */
 	struct {
 		bool known;
 		uint32_t addr;		/* host byte order */
+		uint32_t told;
 	} external;
 	/* nat66: the external interface's global IPv6 address. */
 	struct {
 		bool known;
 		uint8_t addr[16];
+		uint8_t told[16];
 	} external6;
 	/* The WireGuard interface as the request path checks it. */
 	struct {

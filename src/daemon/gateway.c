@@ -589,6 +589,12 @@ int gateway_adopt_kernel_state(struct gateway *g)
 
 bool gateway_external(const struct gateway *g, uint32_t *addr)
 {
+	*addr = g->external.told;
+	return g->external.known;
+}
+
+bool gateway_external_matched(const struct gateway *g, uint32_t *addr)
+{
 	*addr = g->external.addr;
 	return g->external.known;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "daemon/policy_loader.h"
+#include "util/addrclass.h"
 #include "util/base64.h"
 #include "util/listenaddr.h"
 
@@ -40,6 +41,31 @@ static int get_range(struct yconf *l, const yaml_node_t *n, const char *what,
 	return 0;
 }
 
+/* The address told to clients (external.advertise, ipv6.external.advertise):
+ * a host address of the family, never one no client could reach. */
+static int get_advertise(struct yconf *l, const yaml_node_t *n, const char *what, int family,
+			 uint8_t out[16])
+{
+	uint8_t a[16];
+	uint32_t v4;
+	const char *s;
+	enum addr_class c;
+
+	if (want_scalar(l, n, what, &s))
+		return -1;
+	if (inet_pton(family, s, family == AF_INET ? a + 12 : a) != 1)
+		return fail_at(l, n, "%s \"%s\" is not an %s address", what, s,
+			       family == AF_INET ? "IPv4" : "IPv6");
+	if (family == AF_INET)
+		memcpy(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12);
+	c = family == AF_INET6 && addr_v4(a, &v4) ? ADDR_RESERVED : addr_class_of(a);
+	if (c != ADDR_UNICAST)
+		return fail_at(l, n, "%s \"%s\" is a %s address: clients cannot reach it", what,
+			       s, addr_class_name(c));
+	memcpy(out, a, 16);
+	return 0;
+}
+
 static int external_pair(struct yconf *l, const char *key, yaml_node_t *k,
 			 yaml_node_t *v, void *arg)
 {
@@ -56,6 +82,14 @@ static int external_pair(struct yconf *l, const char *key, yaml_node_t *k,
 			return fail_at(l, v, "external.address \"%s\" is not an IPv4 address", s);
 		P(l)->has_external_address = true;
 		P(l)->external_address = ntohl(a.s_addr);
+		return 0;
+	}
+	if (!strcmp(key, "advertise")) {
+		uint8_t adv[16];
+
+		if (get_advertise(l, v, "external.advertise", AF_INET, adv))
+			return -1;
+		P(l)->has_advertise = addr_v4(adv, &P(l)->advertise);
 		return 0;
 	}
 	return unknown(l, k, key, "external");
@@ -233,6 +267,10 @@ static int ipv6_external_pair(struct yconf *l, const char *key, yaml_node_t *k,
 	(void)arg;
 	if (!strcmp(key, "interface"))
 		return get_ifname(l, v, "ipv6.external.interface", P(l)->ipv6_external_interface);
+	if (!strcmp(key, "advertise")) {
+		P(l)->has_advertise6 = true;
+		return get_advertise(l, v, "ipv6.external.advertise", AF_INET6, P(l)->advertise6);
+	}
 	return unknown(l, k, key, "ipv6.external");
 }
 
@@ -358,6 +396,9 @@ static int check_whole(struct yconf *l, yaml_node_t *root, struct top_seen *seen
 	if (seen->ipv6 && !p->pcp)
 		return fail_at(l, seen->ipv6, "ipv6 needs pcp: true (IPv6 mappings are "
 			       "asked for with PCP only)");
+	if (p->has_advertise6 && p->ipv6_mode != POLICY_IPV6_NAT66)
+		return fail_at(l, seen->ipv6, "ipv6.external.advertise needs ipv6.mode nat66 "
+			       "(a routed peer is told its own address)");
 	if (p->ipv6_mode == POLICY_IPV6_NAT66 && !p->ipv6_external_interface[0]) {
 		if (!p->external_interface[0])
 			return fail_at(l, seen->ipv6, "ipv6.mode nat66 needs ipv6.external.interface "

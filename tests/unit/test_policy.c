@@ -244,6 +244,46 @@ static void bad_ipv6(void **state)
 	refused_as(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* external.advertise with either external key; ipv6.external.advertise with
+ * nat66; both refused for addresses no client could reach. */
+static void advertise(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "interface: wg0\nexternal: { interface: eth0, advertise: 2001:db8::1 }\n",
+		  "t.yaml:2:41: external.advertise \"2001:db8::1\" is not an IPv4 address" },
+		{ "interface: wg0\nexternal: { interface: eth0, advertise: 224.0.0.1 }\n",
+		  "t.yaml:2:41: external.advertise \"224.0.0.1\" is a multicast address" },
+		{ "interface: wg0\nexternal: { interface: eth0, address: 192.0.2.1 }\n",
+		  "t.yaml:1:1: give external.interface or external.address, not both" },
+		{ HEAD4 "ipv6: { mode: routed, external: { advertise: \"2001:db8::7\" } }\n",
+		  "t.yaml:3:7: ipv6.external.advertise needs ipv6.mode nat66" },
+		{ HEAD4 "ipv6: { mode: nat66, external: { advertise: \"::ffff:198.51.100.7\" } }\n",
+		  "t.yaml:3:45: ipv6.external.advertise \"::ffff:198.51.100.7\" is a reserved" },
+	};
+	static const uint8_t want6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 7 };
+	char err[512] = "";
+	struct policy p;
+
+	(void)state;
+	assert_int_equal(load("interface: wg0\nexternal: { interface: eth0, "
+			      "advertise: 198.51.100.7 }\n", &p, err), 0);
+	assert_true(p.has_advertise);
+	assert_int_equal(p.advertise, 0xc6336407);
+	assert_string_equal(p.external_interface, "eth0");
+	policy_free(&p);
+	assert_int_equal(load("interface: wg0\nexternal: { address: 192.0.2.1, "
+			      "advertise: 198.51.100.7 }\n", &p, err), 0);
+	assert_int_equal(p.external_address, 0xc0000201);
+	assert_int_equal(p.advertise, 0xc6336407);
+	policy_free(&p);
+	assert_int_equal(load(HEAD4 "ipv6: { mode: nat66, external: { advertise: "
+			      "\"2001:db8::7\" } }\n", &p, err), 0);
+	assert_true(p.has_advertise6);
+	assert_memory_equal(p.advertise6, want6, 16);
+	policy_free(&p);
+	refused_as(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 #define HEAD "interface: wg0\nexternal: { interface: eth0 }\nports: { range: 20000-30000, reserved: [25000] }\npeers:\n"
 
 static void static_forwards(void **state)
@@ -380,6 +420,7 @@ int main(void)
 		cmocka_unit_test(bad_policies),
 		cmocka_unit_test(ipv6_section),
 		cmocka_unit_test(bad_ipv6),
+		cmocka_unit_test(advertise),
 		cmocka_unit_test(static_forwards),
 		cmocka_unit_test(bad_forwards),
 		cmocka_unit_test(example_policy_is_valid),

@@ -24,6 +24,7 @@ struct announcer;
 struct local_sockets;
 struct control;
 struct ct_queue;
+struct events;
 struct metrics;
 struct nft_writer;
 struct own_addrs;
@@ -43,6 +44,7 @@ struct gateway {
 	struct request_batch *batch;
 	struct announcer *announcer;
 	struct ct_queue *ctq;
+	struct events *events;		/* the policy's events.exec */
 	struct wg_watch *wg;
 	struct local_sockets *local;	/* NULL: sock_diag unavailable */
 	struct own_addrs *own;		/* no forward points at these */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "daemon/policy_loader.h"
 #include "util/addrclass.h"
@@ -261,6 +262,36 @@ static int sub_pair(struct yconf *l, const char *key, yaml_node_t *k,
 	return unknown(l, k, key, section);
 }
 
+/* An absolute path to an executable regular file, checked now: a typo is
+ * a load error, not a failure at the first event. */
+static int get_program(struct yconf *l, const yaml_node_t *n, const char *what, char *out,
+		       size_t len)
+{
+	struct stat st;
+
+	if (get_string(l, n, what, out, len))
+		return -1;
+	if (out[0] != '/')
+		return fail_at(l, n, "%s \"%s\" must be an absolute path", what, out);
+	if (stat(out, &st) < 0)
+		return fail_at(l, n, "%s \"%s\": %s", what, out, strerror(errno));
+	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+		return fail_at(l, n, "%s \"%s\" is not an executable file", what, out);
+	return 0;
+}
+
+static int events_pair(struct yconf *l, const char *key, yaml_node_t *k, yaml_node_t *v,
+		       void *arg)
+{
+	(void)arg;
+	if (!strcmp(key, "exec"))
+		return get_program(l, v, "events.exec", P(l)->events_exec,
+				   sizeof(P(l)->events_exec));
+	if (!strcmp(key, "timeout"))
+		return get_uint(l, v, "events.timeout", 1, 3600, &P(l)->events_timeout);
+	return unknown(l, k, key, "events");
+}
+
 static int ipv6_external_pair(struct yconf *l, const char *key, yaml_node_t *k,
 			      yaml_node_t *v, void *arg)
 {
@@ -310,7 +341,7 @@ static int ipv6_pair(struct yconf *l, const char *key, yaml_node_t *k, yaml_node
 }
 
 struct top_seen {
-	yaml_node_t *peers, *reserved, *ports, *lifetime, *ipv6;
+	yaml_node_t *peers, *reserved, *ports, *lifetime, *ipv6, *events;
 };
 
 static int top_pair(struct yconf *l, const char *key, yaml_node_t *k,
@@ -354,6 +385,10 @@ static int top_pair(struct yconf *l, const char *key, yaml_node_t *k,
 		seen->ipv6 = v;
 		return each_pair(l, v, "ipv6", ipv6_pair, NULL);
 	}
+	if (!strcmp(key, "events")) {
+		seen->events = v;
+		return each_pair(l, v, "events", events_pair, NULL);
+	}
 	if (!strcmp(key, "nftables") || !strcmp(key, "control") || !strcmp(key, "metrics"))
 		return each_pair(l, v, key, sub_pair, (void *)key);
 	return unknown(l, k, key, "the policy");
@@ -371,6 +406,7 @@ static void set_defaults(struct policy *p)
 	p->poll_interval = 1;
 	p->pcp = true;
 	p->ipv6_mark = POLICY_IPV6_MARK_DEFAULT;
+	p->events_timeout = 10;
 	snprintf(p->nft_table, sizeof(p->nft_table), "portgate");
 	snprintf(p->control_socket, sizeof(p->control_socket), "/run/portgate/control.sock");
 }
@@ -391,6 +427,8 @@ static int check_whole(struct yconf *l, yaml_node_t *root, struct top_seen *seen
 		return fail_at(l, root, "external.interface or external.address is required");
 	if (p->external_interface[0] && p->has_external_address)
 		return fail_at(l, root, "give external.interface or external.address, not both");
+	if (seen->events && !p->events_exec[0])
+		return fail_at(l, seen->events, "events needs exec: the program to run");
 	if (seen->ipv6 && p->ipv6_mode == POLICY_IPV6_OFF)
 		return fail_at(l, seen->ipv6, "ipv6.mode (routed or nat66) is required");
 	if (seen->ipv6 && !p->pcp)

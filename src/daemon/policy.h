@@ -99,6 +99,9 @@ struct policy {
 	char control_socket[108];
 	char control_group[32];
 	char metrics_listen[64];	/* "" when off */
+	/* events.exec: run with one JSON line per event (events.h); "" off. */
+	char events_exec[1024];
+	uint32_t events_timeout;	/* seconds */
 };
 
 /* 0 on success; otherwise -1 with the reason in err. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -284,6 +285,49 @@ static void advertise(void **state)
 	refused_as(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* events.exec: an absolute path to an executable file, checked at load. */
+static void events_section(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ HEAD4 "events: { exec: portgate-event }\n",
+		  "t.yaml:3:17: events.exec \"portgate-event\" must be an absolute path" },
+		{ HEAD4 "events: { exec: /nonexistent/portgate-event }\n",
+		  "t.yaml:3:17: events.exec \"/nonexistent/portgate-event\": No such file" },
+		{ HEAD4 "events: { exec: /dev/null }\n",
+		  "t.yaml:3:17: events.exec \"/dev/null\" is not an executable file" },
+		{ HEAD4 "events: { exec: /bin }\n",
+		  "t.yaml:3:17: events.exec \"/bin\" is not an executable file" },
+		{ HEAD4 "events: { exec: /bin/true, timeout: 0 }\n",
+		  "t.yaml:3:37: events.timeout must be between 1 and 3600" },
+		{ HEAD4 "events: { timeout: 5 }\n", "t.yaml:3:9: events needs exec" },
+		{ HEAD4 "events: { exec: /bin/true, shell: yes }\n",
+		  "t.yaml:3:28: unknown key \"shell\" in events" },
+	};
+	char err[512] = "", path[] = "/tmp/pgpolicy.XXXXXX", text[256], want[160];
+	struct policy p;
+	int fd;
+
+	(void)state;
+	assert_int_equal(load(HEAD4, &p, err), 0);
+	assert_string_equal(p.events_exec, "");
+	policy_free(&p);
+	assert_int_equal(load(HEAD4 "events: { exec: /bin/true, timeout: 30 }\n", &p, err), 0);
+	assert_string_equal(p.events_exec, "/bin/true");
+	assert_int_equal(p.events_timeout, 30);
+	policy_free(&p);
+	refused_as(cases, sizeof(cases) / sizeof(cases[0]));
+	/* A regular file without an execute bit. */
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(text, sizeof(text), HEAD4 "events: { exec: %s }\n", path);
+	snprintf(want, sizeof(want), "t.yaml:3:17: events.exec \"%s\" is not an executable file",
+		 path);
+	assert_int_equal(load(text, &p, err), -1);
+	unlink(path);
+	assert_string_equal(err, want);
+}
+
 #define HEAD "interface: wg0\nexternal: { interface: eth0 }\nports: { range: 20000-30000, reserved: [25000] }\npeers:\n"
 
 static void static_forwards(void **state)
@@ -421,6 +465,7 @@ int main(void)
 		cmocka_unit_test(ipv6_section),
 		cmocka_unit_test(bad_ipv6),
 		cmocka_unit_test(advertise),
+		cmocka_unit_test(events_section),
 		cmocka_unit_test(static_forwards),
 		cmocka_unit_test(bad_forwards),
 		cmocka_unit_test(example_policy_is_valid),

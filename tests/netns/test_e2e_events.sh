@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # events.exec with a real program: it reads one JSON line per event for a
-# NAT-PMP mapping, its delete, an expiry and a peer's removal; a program
+# static forward, a NAT-PMP mapping, its delete, an expiry and a peer's
+# removal; a program
 # that hangs is killed at events.timeout and counted, and NAT-PMP is
 # answered meanwhile.
 . "$(dirname "$0")/lib.sh"
@@ -26,7 +27,7 @@ events_policy() {	# PROGRAM
 events: { exec: $1, timeout: 2 }
 metrics: { listen: 127.0.0.1:9834 }
 peers:
-  "$C1_KEY": { name: alice }
+  "$C1_KEY": { name: alice, forwards: [ { protocol: tcp, external: 2222, internal: 22 } ] }
 YAML
 }
 events_policy "$TMPD/record"
@@ -40,6 +41,8 @@ natpmpc_c() { local n=$1; shift; in_ns "$n" timeout 10 natpmpc -g $GWIN "$@" 2>&
 mapped_port() { sed -n "s/.*Mapped public port \([0-9]*\) protocol $1 to local port.*/\1/p"; }
 metric() { in_ns gw curl -s http://127.0.0.1:9834/metrics | sed -n "s/^$1 //p"; }
 
+check "the policy's static forward installed is an event" \
+	'wait_until 5 has_event static_installed tcp 2222'
 port=$(natpmpc_c c1 -a 0 8080 tcp 60 | mapped_port TCP)
 check "natpmpc gets a TCP mapping" '[ -n "$port" ]'
 check "the program hears of it" 'wait_until 5 has_event created tcp "$port"'

@@ -270,6 +270,8 @@ static void start_run(struct events *e)
 	int fds[2], pidfd;
 	pid_t pid;
 
+	/* A start that fails is tried again no sooner than a run would be. */
+	e->last_start_ms = mono_now_ms();
 	if (pipe2(fds, O_CLOEXEC) < 0) {
 		run_failed(e, "pipe");
 		return;
@@ -295,7 +297,6 @@ static void start_run(struct events *e)
 	}
 	e->pid = pid;
 	e->timed_out = false;
-	e->last_start_ms = mono_now_ms();
 	/* The queue becomes the run's input; later events wait for the next. */
 	e->input = e->queue;
 	e->input_len = e->len;

@@ -151,6 +151,9 @@ static void print_status(json_t *a)
 	printf("portgated %s, up %llds\n", str(a, "version"), num(a, "uptime"));
 	printf("epoch:            %lld\n", num(a, "epoch"));
 	printf("external address: %s\n", str(a, "external_address"));
+	/* external.advertise: clients are told the address above. */
+	if (json_object_get(a, "matched_address"))
+		printf("forwards match:   %s\n", str(a, "matched_address"));
 	printf("interface:        %s (%s)\n", str(a, "interface"), str(a, "wireguard_backend"));
 	printf("peers:            %lld\n", num(a, "peers"));
 	printf("mappings:         %lld udp, %lld tcp\n", num(m, "udp"), num(m, "tcp"));

@@ -124,7 +124,7 @@ size_t gateway_announce(void *arg, size_t from)
 	struct gateway *g = arg;
 	const struct wg_device_info *dev = wg_watch_device(g->wg);
 	uint8_t msg[NATPMP_EXTERNAL_RESPONSE_LEN], pcp[PCP_HEADER_LEN];
-	uint32_t be = htonl(g->external.addr);
+	uint32_t be = htonl(g->external.told);
 	size_t pcp_len = g->policy.pcp ? pcp_encode_announce(pcp, sizeof(pcp), gateway_epoch(g)) : 0;
 	size_t to = from + ANNOUNCE_SLICE < dev->n_peers ? from + ANNOUNCE_SLICE : dev->n_peers;
 	size_t len;

@@ -50,12 +50,13 @@ static json_t *do_status(struct gateway *g)
 	const struct wg_device_info *dev = gateway_peers(g);
 	const struct policy *pol = gateway_policy(g);
 	const struct mapping_table *t = gateway_mappings(g);
-	uint32_t ext;
+	uint32_t ext, matched;
 	bool known = gateway_external(g, &ext);
+	json_t *st;
 
 	/* mappings: what clients asked for; static_forwards: the policy's. */
-	return json_pack("{s:s, s:I, s:I, s:o, s:s, s:s, s:I, s:{s:I, s:I}, s:{s:I, s:I}, "
-			 "s:{s:s, s:I}}",
+	st = json_pack("{s:s, s:I, s:I, s:o, s:s, s:s, s:I, s:{s:I, s:I}, s:{s:I, s:I}, "
+		       "s:{s:s, s:I}}",
 		"version", PORTGATE_VERSION,
 		"uptime", (json_int_t)(time(NULL) - gateway_started(g)),
 		"epoch", (json_int_t)gateway_epoch(g),
@@ -68,6 +69,10 @@ static json_t *do_status(struct gateway *g)
 		"static_forwards", "udp", (json_int_t)mapping_table_count_static(t, MAPPING_UDP),
 				   "tcp", (json_int_t)mapping_table_count_static(t, MAPPING_TCP),
 		"policy", "path", pol->path, "loaded_at", (json_int_t)pol->loaded_at);
+	/* Where forwards arrive, when clients are told another address. */
+	if (st && gateway_external_matched(g, &matched) && matched != ext)
+		json_object_set_new(st, "matched_address", addr_json(matched));
+	return st;
 }
 
 struct list_ctx {

@@ -24,6 +24,7 @@ struct announcer;
 struct local_sockets;
 struct control;
 struct ct_queue;
+struct events;
 struct metrics;
 struct nft_writer;
 struct own_addrs;
@@ -45,6 +46,7 @@ struct gateway {
 	struct request_batch *batch;
 	struct announcer *announcer;
 	struct ct_queue *ctq;
+	struct events *events;		/* the policy's events.exec */
 	struct wg_watch *wg;
 	struct local_sockets *local;	/* NULL: sock_diag unavailable */
 	struct own_addrs *own;		/* no forward points at these */
@@ -53,14 +55,18 @@ struct gateway {
 	struct control *control;
 	struct metrics *metrics;
 	struct loop_watch expiry_w, signal_w;
+	/* addr: where forwards arrive (the kernel's external set); told:
+	 * what clients and operators are told, external.advertise or addr. */
 	struct {
 		bool known;
 		uint32_t addr;		/* host byte order */
+		uint32_t told;
 	} external;
 	/* nat66: the external interface's global IPv6 address. */
 	struct {
 		bool known;
 		uint8_t addr[16];
+		uint8_t told[16];
 	} external6;
 	/* The WireGuard interface as the request path checks it. */
 	struct {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "daemon/ctqueue.h"
+#include "daemon/events.h"
 #include "daemon/wgwatch.h"
 #include "nft/conntrack.h"
 #include "nft/localsock.h"
@@ -167,11 +168,38 @@ static void build_change(const struct mapping_change *c, void *arg)
 	ctx->error = nft_txn_put(ctx->txn, &e, c->was_active && !rekeyed);
 }
 
+/* The events program hears of the change (events.h), with the external
+ * address as clients are told it. */
+static void notify(const struct gateway *g, const struct mapping_change *c,
+		   const struct mapping_view *v, enum change_reason why)
+{
+	const struct policy_peer *pp = policy_peer_find(&g->policy, v->peer);
+	int kind = event_kind_of(c, why);
+	uint8_t ext[16];
+	struct event ev = { .v = v, .why = why, .when = time(NULL),
+			    .peer_name = pp && pp->name[0] ? pp->name : NULL };
+
+	if (kind < 0)
+		return;
+	ev.kind = (enum event_kind)kind;
+	if (v->space == MAPPING_SPACE_IPV4 && g->external.known) {
+		addr_from_v4(ext, g->external.told);
+		ev.external = ext;
+	} else if (v->space == MAPPING_SPACE_NAT66 && g->external6.known) {
+		ev.external = g->external6.told;
+	} else if (v->space == MAPPING_SPACE_ROUTED6) {
+		ev.external = v->addr6;		/* a pinhole: the peer's own */
+	}
+	events_push(g->events, &ev);
+}
+
 static void log_change(const struct mapping_change *c, void *arg)
 {
 	struct apply_ctx *ctx = arg;
 	const struct mapping_view *v = c->is_active ? &c->after : &c->before;
 	char peer[9], a[INET6_ADDRSTRLEN + 2];
+
+	notify(ctx->g, c, v, ctx->why);
 
 	/* A renewal is only logged when debugging: nothing to format. */
 	if (c->was_active && c->is_active && !v->is_static && !log_debugging())
@@ -642,6 +670,12 @@ int gateway_rebuild_tables(void *arg)
 /* ---- what operators see ------------------------------------------------ */
 
 bool gateway_external(const struct gateway *g, uint32_t *addr)
+{
+	*addr = g->external.told;
+	return g->external.known;
+}
+
+bool gateway_external_matched(const struct gateway *g, uint32_t *addr)
 {
 	*addr = g->external.addr;
 	return g->external.known;

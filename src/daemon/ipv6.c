@@ -95,25 +95,33 @@ static bool external6_from_interface(struct gateway *g, uint8_t addr[16])
 void gateway_sync_external6(struct gateway *g)
 {
 	uint8_t addr[16] = { 0 };
-	bool known = false;
-	char text[INET6_ADDRSTRLEN];
+	const uint8_t *told;
+	bool known = false, moved, announce;
+	char text[INET6_ADDRSTRLEN], text6[INET6_ADDRSTRLEN];
 	int ret;
 
 	if (g->policy.ipv6_mode == POLICY_IPV6_NAT66)
 		known = external6_from_interface(g, addr);
-	if (known == g->external6.known && (!known || !memcmp(addr, g->external6.addr, 16)))
+	told = g->policy.has_advertise6 ? g->policy.advertise6 : addr;
+	moved = known != g->external6.known || (known && memcmp(addr, g->external6.addr, 16));
+	if (!moved && (!known || !memcmp(told, g->external6.told, 16)))
 		return;
-	ret = nft_writer_set_external6(g->nft, addr, known ? 1 : 0);
+	ret = moved ? nft_writer_set_external6(g->nft, addr, known ? 1 : 0) : 0;
 	if (ret < 0) {
 		log_warnx("nft: cannot set the external IPv6 address: %s", strerror(-ret));
 		return;
 	}
+	announce = known && (!g->external6.known || memcmp(told, g->external6.told, 16));
 	g->external6.known = known;
 	memcpy(g->external6.addr, addr, 16);
+	memcpy(g->external6.told, told, 16);
 	if (known) {
-		log_info("external IPv6 address %s (nat66)", inet_ntop(AF_INET6, addr, text,
-									 sizeof(text)));
-		announcer_start(g->announcer);
+		log_info("external IPv6 address %s (nat66)%s%s",
+			 inet_ntop(AF_INET6, addr, text, sizeof(text)),
+			 told != addr ? ", advertised as " : "",
+			 told != addr ? inet_ntop(AF_INET6, told, text6, sizeof(text6)) : "");
+		if (announce)
+			announcer_start(g->announcer);
 	} else if (g->policy.ipv6_mode == POLICY_IPV6_NAT66)
 		log_warnx("ipv6.external interface %s has no global IPv6 address: IPv6 "
 			  "requests get NETWORK_FAILURE", g->policy.ipv6_external_interface);

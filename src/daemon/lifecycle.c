@@ -18,6 +18,7 @@
 #include "daemon/ownaddrs.h"
 #include "daemon/ctqueue.h"
 #include "daemon/notify.h"
+#include "daemon/events.h"
 #include "util/httpmetrics.h"
 #include "daemon/prometheus.h"
 #include "daemon/ratelimit.h"
@@ -159,12 +160,14 @@ static int open_modules(struct gateway *g)
 	else
 		mapping_table_set_port_busy(g->mappings, gateway_port_busy, g);
 	g->ctq = ct_queue_open(&g->loop, &g->stats);
+	g->events = events_open(&g->loop, &g->stats);
 	g->announcer = announcer_open(&g->loop, gateway_announce, g);
 	g->sockets = pmp_sockets_open(&g->loop, gateway_requests_readable, g);
 	g->wg = wg_watch_open(&g->loop, &wc, &gateway_wg_ops, g);
 	g->own = own_addrs_new();
-	if (!g->ctq || !g->announcer || !g->sockets || !g->wg || !g->own)
+	if (!g->ctq || !g->events || !g->announcer || !g->sockets || !g->wg || !g->own)
 		return errno ? -errno : -ENOMEM;
+	events_configure(g->events, g->policy.events_exec, g->policy.events_timeout);
 	/* Never forwarded to, from the first request on (the first poll's
 	 * sweep checks adopted mappings against them). */
 	g->refused_classes = ADDR_CLASS_ALL;
@@ -263,6 +266,7 @@ void gateway_free(struct gateway *g)
 	if (!g)
 		return;
 	ct_queue_close(g->ctq);	/* cuts what is still queued */
+	events_close(g->events);
 	control_close(g->control);
 	metrics_close(g->metrics);
 	pmp_sockets_close(g->sockets);
@@ -327,6 +331,7 @@ int gateway_reload(struct gateway *g, char *err, size_t errlen)
 	ratelimit_reset(g->rate, next.rate);
 	wg_watch_set_stale_after(g->wg, next.stale_handshake);
 	wg_watch_set_interval(g->wg, next.poll_interval);
+	events_configure(g->events, next.events_exec, next.events_timeout);
 	gateway_sync_reserved(g);
 	gateway_sync_external(g);	/* announced if it moved */
 	gateway_sync_external6(g);

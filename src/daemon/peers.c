@@ -215,24 +215,38 @@ void gateway_sync_external(struct gateway *g)
 {
 	uint32_t addr = g->policy.external_address;
 	bool known = g->policy.has_external_address;
+
+	uint32_t told;
+	bool moved;
 	int ret;
 
 	if (!known)
 		known = external_from_interface(g, &addr);
-	if (known == g->external.known && (!known || addr == g->external.addr))
+	told = g->policy.has_advertise ? g->policy.advertise : addr;
+	moved = known != g->external.known || (known && addr != g->external.addr);
+	if (!moved && (!known || told == g->external.told))
 		return;
-	ret = nft_writer_set_external(g->nft, &addr, known ? 1 : 0);
+	ret = moved ? nft_writer_set_external(g->nft, &addr, known ? 1 : 0) : 0;
 	if (ret < 0) {
 		log_warnx("nft: cannot set the external address: %s", strerror(-ret));
 		return;
 	}
+	/* Clients hear of a new address they are told, not of a new address
+	 * behind the one advertised. */
+	bool announce = known && (!g->external.known || told != g->external.told);
+
 	g->external.known = known;
 	g->external.addr = addr;
+	g->external.told = told;
 	if (known) {
-		struct in_addr a = { htonl(addr) };
+		struct in_addr a = { htonl(addr) }, t = { htonl(told) };
+		char at[INET_ADDRSTRLEN];
 
-		log_info("external address %s", inet_ntoa(a));
-		announcer_start(g->announcer);
+		inet_ntop(AF_INET, &t, at, sizeof(at));
+		log_info("external address %s%s%s", inet_ntoa(a),
+			 told != addr ? ", advertised as " : "", told != addr ? at : "");
+		if (announce)
+			announcer_start(g->announcer);
 	} else {
 		log_warnx("external interface %s has no IPv4 address",
 			  g->policy.external_interface);

@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "daemon/policy_loader.h"
+#include "util/addrclass.h"
 #include "util/base64.h"
 #include "util/listenaddr.h"
 
@@ -40,6 +42,31 @@ static int get_range(struct yconf *l, const yaml_node_t *n, const char *what,
 	return 0;
 }
 
+/* The address told to clients (external.advertise, ipv6.external.advertise):
+ * a host address of the family, never one no client could reach. */
+static int get_advertise(struct yconf *l, const yaml_node_t *n, const char *what, int family,
+			 uint8_t out[16])
+{
+	uint8_t a[16];
+	uint32_t v4;
+	const char *s;
+	enum addr_class c;
+
+	if (want_scalar(l, n, what, &s))
+		return -1;
+	if (inet_pton(family, s, family == AF_INET ? a + 12 : a) != 1)
+		return fail_at(l, n, "%s \"%s\" is not an %s address", what, s,
+			       family == AF_INET ? "IPv4" : "IPv6");
+	if (family == AF_INET)
+		memcpy(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12);
+	c = family == AF_INET6 && addr_v4(a, &v4) ? ADDR_RESERVED : addr_class_of(a);
+	if (c != ADDR_UNICAST)
+		return fail_at(l, n, "%s \"%s\" is a %s address: clients cannot reach it", what,
+			       s, addr_class_name(c));
+	memcpy(out, a, 16);
+	return 0;
+}
+
 static int external_pair(struct yconf *l, const char *key, yaml_node_t *k,
 			 yaml_node_t *v, void *arg)
 {
@@ -56,6 +83,14 @@ static int external_pair(struct yconf *l, const char *key, yaml_node_t *k,
 			return fail_at(l, v, "external.address \"%s\" is not an IPv4 address", s);
 		P(l)->has_external_address = true;
 		P(l)->external_address = ntohl(a.s_addr);
+		return 0;
+	}
+	if (!strcmp(key, "advertise")) {
+		uint8_t adv[16];
+
+		if (get_advertise(l, v, "external.advertise", AF_INET, adv))
+			return -1;
+		P(l)->has_advertise = addr_v4(adv, &P(l)->advertise);
 		return 0;
 	}
 	return unknown(l, k, key, "external");
@@ -227,12 +262,46 @@ static int sub_pair(struct yconf *l, const char *key, yaml_node_t *k,
 	return unknown(l, k, key, section);
 }
 
+/* An absolute path to an executable regular file, checked now: a typo is
+ * a load error, not a failure at the first event. */
+static int get_program(struct yconf *l, const yaml_node_t *n, const char *what, char *out,
+		       size_t len)
+{
+	struct stat st;
+
+	if (get_string(l, n, what, out, len))
+		return -1;
+	if (out[0] != '/')
+		return fail_at(l, n, "%s \"%s\" must be an absolute path", what, out);
+	if (stat(out, &st) < 0)
+		return fail_at(l, n, "%s \"%s\": %s", what, out, strerror(errno));
+	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+		return fail_at(l, n, "%s \"%s\" is not an executable file", what, out);
+	return 0;
+}
+
+static int events_pair(struct yconf *l, const char *key, yaml_node_t *k, yaml_node_t *v,
+		       void *arg)
+{
+	(void)arg;
+	if (!strcmp(key, "exec"))
+		return get_program(l, v, "events.exec", P(l)->events_exec,
+				   sizeof(P(l)->events_exec));
+	if (!strcmp(key, "timeout"))
+		return get_uint(l, v, "events.timeout", 1, 3600, &P(l)->events_timeout);
+	return unknown(l, k, key, "events");
+}
+
 static int ipv6_external_pair(struct yconf *l, const char *key, yaml_node_t *k,
 			      yaml_node_t *v, void *arg)
 {
 	(void)arg;
 	if (!strcmp(key, "interface"))
 		return get_ifname(l, v, "ipv6.external.interface", P(l)->ipv6_external_interface);
+	if (!strcmp(key, "advertise")) {
+		P(l)->has_advertise6 = true;
+		return get_advertise(l, v, "ipv6.external.advertise", AF_INET6, P(l)->advertise6);
+	}
 	return unknown(l, k, key, "ipv6.external");
 }
 
@@ -272,7 +341,7 @@ static int ipv6_pair(struct yconf *l, const char *key, yaml_node_t *k, yaml_node
 }
 
 struct top_seen {
-	yaml_node_t *peers, *reserved, *ports, *lifetime, *ipv6;
+	yaml_node_t *peers, *reserved, *ports, *lifetime, *ipv6, *events;
 };
 
 static int top_pair(struct yconf *l, const char *key, yaml_node_t *k,
@@ -316,6 +385,10 @@ static int top_pair(struct yconf *l, const char *key, yaml_node_t *k,
 		seen->ipv6 = v;
 		return each_pair(l, v, "ipv6", ipv6_pair, NULL);
 	}
+	if (!strcmp(key, "events")) {
+		seen->events = v;
+		return each_pair(l, v, "events", events_pair, NULL);
+	}
 	if (!strcmp(key, "nftables") || !strcmp(key, "control") || !strcmp(key, "metrics"))
 		return each_pair(l, v, key, sub_pair, (void *)key);
 	return unknown(l, k, key, "the policy");
@@ -333,6 +406,7 @@ static void set_defaults(struct policy *p)
 	p->poll_interval = 1;
 	p->pcp = true;
 	p->ipv6_mark = POLICY_IPV6_MARK_DEFAULT;
+	p->events_timeout = 10;
 	snprintf(p->nft_table, sizeof(p->nft_table), "portgate");
 	snprintf(p->control_socket, sizeof(p->control_socket), "/run/portgate/control.sock");
 }
@@ -353,11 +427,16 @@ static int check_whole(struct yconf *l, yaml_node_t *root, struct top_seen *seen
 		return fail_at(l, root, "external.interface or external.address is required");
 	if (p->external_interface[0] && p->has_external_address)
 		return fail_at(l, root, "give external.interface or external.address, not both");
+	if (seen->events && !p->events_exec[0])
+		return fail_at(l, seen->events, "events needs exec: the program to run");
 	if (seen->ipv6 && p->ipv6_mode == POLICY_IPV6_OFF)
 		return fail_at(l, seen->ipv6, "ipv6.mode (routed or nat66) is required");
 	if (seen->ipv6 && !p->pcp)
 		return fail_at(l, seen->ipv6, "ipv6 needs pcp: true (IPv6 mappings are "
 			       "asked for with PCP only)");
+	if (p->has_advertise6 && p->ipv6_mode != POLICY_IPV6_NAT66)
+		return fail_at(l, seen->ipv6, "ipv6.external.advertise needs ipv6.mode nat66 "
+			       "(a routed peer is told its own address)");
 	if (p->ipv6_mode == POLICY_IPV6_NAT66 && !p->ipv6_external_interface[0]) {
 		if (!p->external_interface[0])
 			return fail_at(l, seen->ipv6, "ipv6.mode nat66 needs ipv6.external.interface "

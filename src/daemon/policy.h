@@ -61,6 +61,10 @@ struct policy {
 	char external_interface[POLICY_IFNAME_MAX];
 	bool has_external_address;
 	uint32_t external_address;	/* host byte order */
+	/* external.advertise: the address told to clients (NAT-PMP, PCP,
+	 * announcements, status) while forwards match the external one. */
+	bool has_advertise;
+	uint32_t advertise;		/* host byte order */
 	uint16_t port_min, port_max;
 	uint16_t *reserved;
 	size_t n_reserved;
@@ -84,6 +88,9 @@ struct policy {
 	/* nat66: the interface whose global IPv6 address is external;
 	 * default: external.interface. */
 	char ipv6_external_interface[POLICY_IFNAME_MAX];
+	/* ipv6.external.advertise (nat66): told instead of its address. */
+	bool has_advertise6;
+	uint8_t advertise6[16];
 	/* Set on what the ip6 table's forward chain accepts; the admin's
 	 * filter accepts it with one rule. Read at start. */
 	uint32_t ipv6_mark;
@@ -92,6 +99,9 @@ struct policy {
 	char control_socket[108];
 	char control_group[32];
 	char metrics_listen[64];	/* "" when off */
+	/* events.exec: run with one JSON line per event (events.h); "" off. */
+	char events_exec[1024];
+	uint32_t events_timeout;	/* seconds */
 };
 
 /* The policy portgated and portgatectl read when -c is not given. */

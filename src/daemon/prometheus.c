@@ -160,6 +160,26 @@ static void target_refusals(struct text *t, const struct stats *s)
 		    target_verdict_label(v), (unsigned long long)s->target_refused[v]);
 }
 
+/* The events program (policy events.exec). */
+static void notifications(struct text *t, const struct stats *s)
+{
+	const uint64_t *c = s->counters;
+
+	single(t, "portgate_event_runs_total", "counter",
+	       "Runs of the events program started.", (double)c[STAT_EVENT_RUNS]);
+	single(t, "portgate_event_failures_total", "counter",
+	       "Runs of the events program that could not start or did not exit 0 "
+	       "(timeouts apart).", (double)c[STAT_EVENT_FAILURES]);
+	single(t, "portgate_event_timeouts_total", "counter",
+	       "Runs of the events program killed at events.timeout.",
+	       (double)c[STAT_EVENT_TIMEOUTS]);
+	single(t, "portgate_events_sent_total", "counter",
+	       "Events handed to the events program.", (double)c[STAT_EVENTS_SENT]);
+	single(t, "portgate_events_lost_total", "counter",
+	       "Events lost: the queue for the events program was full.",
+	       (double)c[STAT_EVENTS_LOST]);
+}
+
 char *gateway_render_metrics(void *arg, size_t *len)
 {
 	const struct gateway *g = arg;
@@ -210,6 +230,7 @@ char *gateway_render_metrics(void *arg, size_t *len)
 	single(&t, "portgate_conntrack_deleted_total", "counter",
 	       "Conntrack entries deleted with their mappings.",
 	       (double)s->counters[STAT_CONNTRACK_DELETED]);
+	notifications(&t, s);
 	single(&t, "portgate_poll_duration_seconds", "gauge",
 	       "Duration of the last WireGuard peer poll.", gateway_wg_poll_ms(g) / 1000);
 	single(&t, "portgate_epoch_seconds", "gauge",

@@ -242,9 +242,9 @@ static void context_of(struct gateway *g, struct request_batch *b, struct serve_
 		.space6 = gateway_space6(g),
 	};
 	c->external.known = g->external.known;
-	c->external.addr = g->external.addr;
+	c->external.addr = g->external.told;
 	c->external6.known = g->external6.known;
-	memcpy(c->external6.addr, g->external6.addr, 16);
+	memcpy(c->external6.addr, g->external6.told, 16);
 }
 
 static int receive(struct request_batch *b, int fd)

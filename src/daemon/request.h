@@ -28,6 +28,7 @@ struct serve_ctx {
 	struct stats *stats;
 	uint32_t epoch;
 	int64_t now_ms;
+	/* The external addresses as clients are told them (advertise). */
 	struct {
 		bool known;
 		uint32_t addr;		/* host byte order */

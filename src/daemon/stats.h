@@ -21,6 +21,11 @@ enum stat_counter {
 	STAT_CONNTRACK_DELETED,
 	STAT_PEERS_VANISHED,	/* removed from the interface */
 	STAT_PEERS_STALE,	/* handshake older than stale_handshake */
+	STAT_EVENT_RUNS,	/* runs of the events program (events.h) */
+	STAT_EVENT_FAILURES,	/* runs that could not start or did not exit 0 */
+	STAT_EVENT_TIMEOUTS,	/* runs killed at their timeout */
+	STAT_EVENTS_SENT,	/* events handed to a run */
+	STAT_EVENTS_LOST,	/* events that found the queue full */
 	STAT_COUNTER_COUNT
 };
 

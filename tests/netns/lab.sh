@@ -31,6 +31,7 @@ lab_policy() {	# extra YAML lines on stdin are appended
 interface: $WG_GW
 external:
   interface: eth0
+${LAB_ADVERTISE:+  advertise: $LAB_ADVERTISE}
 ports:
   range: 20000-29999
   reserved: [${LAB_RESERVED:-20022}]

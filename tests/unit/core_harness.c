@@ -123,13 +123,16 @@ void harness_up(struct harness *h, const char *extra_yaml, const char *extra_pee
 	snprintf(text, sizeof(text),
 		 "interface: pgunit0\n"
 		 "uapi_socket: %s/uapi.sock\n"
-		 "external: { address: 192.0.2.1 }\n"
+		 "%s"
 		 "ports: { range: 20000-29999 }\n"
 		 "lifetime: { min: 2, max: 3600 }\n"
 		 "limits: { per_peer: 4, rate: 100 }\n"
 		 "control: { socket: %s/control.sock }\n"
 		 "%s",
-		 h->dir, h->dir, extra_yaml);
+		 h->dir,
+		 /* A test that gives its own external block. */
+		 strncmp(extra_yaml, "external:", 9) ? "external: { address: 192.0.2.1 }\n" : "",
+		 h->dir, extra_yaml);
 	if (policy_load_string("unit.yaml", text, strlen(text), &p, err, sizeof(err)) < 0)
 		fail_msg("%s", err);
 	h->g = gateway_new(&p);

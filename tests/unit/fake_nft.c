@@ -179,6 +179,11 @@ int nft_writer_set_external(struct nft_writer *w, const uint32_t *addrs, size_t 
 	return 0;
 }
 
+uint32_t fake_nft_external(void)
+{
+	return kernel.external;
+}
+
 int nft_writer_set_tunnel(struct nft_writer *w, const uint32_t *addrs, size_t n)
 {
 	(void)w;

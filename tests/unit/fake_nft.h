@@ -29,6 +29,8 @@ unsigned fake_nft_flows_cut(void);
 unsigned fake_nft_unnated_cut(struct ct_flow *last);
 /* Cleanups begun (each is one conntrack dump per family). */
 unsigned fake_nft_ct_dumps(void);
+/* The external IPv4 address the rule matches (host order; 0: none). */
+uint32_t fake_nft_external(void);
 /* Elements a previous run left: the next setup adopts them. */
 void fake_nft_preload(const struct nft_element *e);
 void fake_nft_reset(void);

@@ -183,6 +183,7 @@ static void nat66_forward_from_the_external_address(void **state)
 
 	h->g->external6.known = true;	/* as rtnetlink would have said */
 	memcpy(h->g->external6.addr, ext6, 16);
+	memcpy(h->g->external6.told, ext6, 16);
 	send_map6(h, IPPROTO_UDP, 5000, 600, NULL, NULL);
 	a = answer6(h);
 	assert_int_equal(a.result, PCP_SUCCESS);
@@ -204,6 +205,7 @@ static void nat66_leaves_local_services_alone(void **state)
 
 	h->g->external6.known = true;
 	memcpy(h->g->external6.addr, ext6, 16);
+	memcpy(h->g->external6.told, ext6, 16);
 	send_map6(h, IPPROTO_UDP, 5000, 600, NULL, NULL);
 	a = answer6(h);
 	assert_int_equal(a.result, PCP_SUCCESS);

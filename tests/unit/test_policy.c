@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -244,6 +245,89 @@ static void bad_ipv6(void **state)
 	refused_as(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* external.advertise with either external key; ipv6.external.advertise with
+ * nat66; both refused for addresses no client could reach. */
+static void advertise(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "interface: wg0\nexternal: { interface: eth0, advertise: 2001:db8::1 }\n",
+		  "t.yaml:2:41: external.advertise \"2001:db8::1\" is not an IPv4 address" },
+		{ "interface: wg0\nexternal: { interface: eth0, advertise: 224.0.0.1 }\n",
+		  "t.yaml:2:41: external.advertise \"224.0.0.1\" is a multicast address" },
+		{ "interface: wg0\nexternal: { interface: eth0, address: 192.0.2.1 }\n",
+		  "t.yaml:1:1: give external.interface or external.address, not both" },
+		{ HEAD4 "ipv6: { mode: routed, external: { advertise: \"2001:db8::7\" } }\n",
+		  "t.yaml:3:7: ipv6.external.advertise needs ipv6.mode nat66" },
+		{ HEAD4 "ipv6: { mode: nat66, external: { advertise: \"::ffff:198.51.100.7\" } }\n",
+		  "t.yaml:3:45: ipv6.external.advertise \"::ffff:198.51.100.7\" is a reserved" },
+	};
+	static const uint8_t want6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 7 };
+	char err[512] = "";
+	struct policy p;
+
+	(void)state;
+	assert_int_equal(load("interface: wg0\nexternal: { interface: eth0, "
+			      "advertise: 198.51.100.7 }\n", &p, err), 0);
+	assert_true(p.has_advertise);
+	assert_int_equal(p.advertise, 0xc6336407);
+	assert_string_equal(p.external_interface, "eth0");
+	policy_free(&p);
+	assert_int_equal(load("interface: wg0\nexternal: { address: 192.0.2.1, "
+			      "advertise: 198.51.100.7 }\n", &p, err), 0);
+	assert_int_equal(p.external_address, 0xc0000201);
+	assert_int_equal(p.advertise, 0xc6336407);
+	policy_free(&p);
+	assert_int_equal(load(HEAD4 "ipv6: { mode: nat66, external: { advertise: "
+			      "\"2001:db8::7\" } }\n", &p, err), 0);
+	assert_true(p.has_advertise6);
+	assert_memory_equal(p.advertise6, want6, 16);
+	policy_free(&p);
+	refused_as(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+/* events.exec: an absolute path to an executable file, checked at load. */
+static void events_section(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ HEAD4 "events: { exec: portgate-event }\n",
+		  "t.yaml:3:17: events.exec \"portgate-event\" must be an absolute path" },
+		{ HEAD4 "events: { exec: /nonexistent/portgate-event }\n",
+		  "t.yaml:3:17: events.exec \"/nonexistent/portgate-event\": No such file" },
+		{ HEAD4 "events: { exec: /dev/null }\n",
+		  "t.yaml:3:17: events.exec \"/dev/null\" is not an executable file" },
+		{ HEAD4 "events: { exec: /bin }\n",
+		  "t.yaml:3:17: events.exec \"/bin\" is not an executable file" },
+		{ HEAD4 "events: { exec: /bin/true, timeout: 0 }\n",
+		  "t.yaml:3:37: events.timeout must be between 1 and 3600" },
+		{ HEAD4 "events: { timeout: 5 }\n", "t.yaml:3:9: events needs exec" },
+		{ HEAD4 "events: { exec: /bin/true, shell: yes }\n",
+		  "t.yaml:3:28: unknown key \"shell\" in events" },
+	};
+	char err[512] = "", path[] = "/tmp/pgpolicy.XXXXXX", text[256], want[160];
+	struct policy p;
+	int fd;
+
+	(void)state;
+	assert_int_equal(load(HEAD4, &p, err), 0);
+	assert_string_equal(p.events_exec, "");
+	policy_free(&p);
+	assert_int_equal(load(HEAD4 "events: { exec: /bin/true, timeout: 30 }\n", &p, err), 0);
+	assert_string_equal(p.events_exec, "/bin/true");
+	assert_int_equal(p.events_timeout, 30);
+	policy_free(&p);
+	refused_as(cases, sizeof(cases) / sizeof(cases[0]));
+	/* A regular file without an execute bit. */
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(text, sizeof(text), HEAD4 "events: { exec: %s }\n", path);
+	snprintf(want, sizeof(want), "t.yaml:3:17: events.exec \"%s\" is not an executable file",
+		 path);
+	assert_int_equal(load(text, &p, err), -1);
+	unlink(path);
+	assert_string_equal(err, want);
+}
+
 #define HEAD "interface: wg0\nexternal: { interface: eth0 }\nports: { range: 20000-30000, reserved: [25000] }\npeers:\n"
 
 static void static_forwards(void **state)
@@ -380,6 +464,8 @@ int main(void)
 		cmocka_unit_test(bad_policies),
 		cmocka_unit_test(ipv6_section),
 		cmocka_unit_test(bad_ipv6),
+		cmocka_unit_test(advertise),
+		cmocka_unit_test(events_section),
 		cmocka_unit_test(static_forwards),
 		cmocka_unit_test(bad_forwards),
 		cmocka_unit_test(example_policy_is_valid),

@@ -316,6 +316,10 @@ static int top_pair(struct yconf *l, const char *key, yaml_node_t *k,
 		seen->ipv6 = v;
 		return each_pair(l, v, "ipv6", ipv6_pair, NULL);
 	}
+	if (!strcmp(key, "api"))
+		return api_parse(l, v);
+	if (!strcmp(key, "state_dir"))
+		return get_string(l, v, "state_dir", P(l)->state_dir, sizeof(P(l)->state_dir));
 	if (!strcmp(key, "nftables") || !strcmp(key, "control") || !strcmp(key, "metrics"))
 		return each_pair(l, v, key, sub_pair, (void *)key);
 	return unknown(l, k, key, "the policy");
@@ -335,6 +339,7 @@ static void set_defaults(struct policy *p)
 	p->ipv6_mark = POLICY_IPV6_MARK_DEFAULT;
 	snprintf(p->nft_table, sizeof(p->nft_table), "portgate");
 	snprintf(p->control_socket, sizeof(p->control_socket), "/run/portgate/control.sock");
+	snprintf(p->state_dir, sizeof(p->state_dir), "/var/lib/portgate");
 }
 
 static int peer_key_cmp(const void *a, const void *b)

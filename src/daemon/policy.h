@@ -41,6 +41,9 @@ struct policy_forward {
 	bool has_address;
 	uint32_t address;		/* host byte order; default: the peer's /32 */
 	uint32_t line;			/* where it is written, for messages */
+	/* Added at run time (the HTTP API, portgatectl forward add): kept
+	 * in the daemon's state file, never in the policy file. */
+	bool runtime;
 };
 
 /* ipv6.mode: how peers' IPv6 addresses get mappings (through PCP). */
@@ -92,6 +95,14 @@ struct policy {
 	char control_socket[108];
 	char control_group[32];
 	char metrics_listen[64];	/* "" when off */
+	/* api: the operator's HTTP API and web page ("" listen: off). The
+	 * token and the TLS files are read at start. */
+	char api_listen[64];
+	char api_token_file[256];
+	char api_tls_cert[256];		/* "": plain HTTP */
+	char api_tls_key[256];
+	/* Where the daemon keeps its own state (forwards.json). */
+	char state_dir[256];
 };
 
 /* 0 on success; otherwise -1 with the reason in err. */
@@ -110,6 +121,15 @@ void policy_limits_for(const struct policy *p, const uint8_t key[32],
 		       struct mapping_limits *out);
 bool policy_denies(const struct policy *p, const uint8_t key[32]);
 bool policy_is_reserved(const struct policy *p, uint16_t port);
+/* Why forward f cannot stand beside the policy and the n forwards of
+ * others (a collision, a reserved or NAT-PMP port, another peer's range, a
+ * denied peer): the reason in buf, or NULL when it can. The one rule for
+ * the policy's forwards and those added at run time. */
+const char *policy_forward_conflict(const struct policy *p, const struct policy_forward *f,
+				    const struct policy_forward *others, size_t n,
+				    char *buf, size_t len);
+/* Sorts the forwards by external port, as policy_forward_at needs. */
+void policy_forwards_sort(struct policy *p);
 /* The static forward on this external port and protocol, or NULL. */
 const struct policy_forward *policy_forward_at(const struct policy *p,
 					       enum mapping_proto proto, uint16_t port);

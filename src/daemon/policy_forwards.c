@@ -144,63 +144,76 @@ static const char *protos_text(unsigned protos)
 	       : protos == PROTO_BIT(MAPPING_TCP) ? "tcp" : "udp";
 }
 
-/* Forward i against the ones written before it. */
-static int check_pair(struct yconf *l, size_t i, size_t j)
+/* Where another forward was written, for messages. */
+static const char *where(const struct policy_forward *g, char *buf, size_t len)
 {
-	const struct policy_forward *f = &P(l)->forwards[i], *g = &P(l)->forwards[j];
-	const yaml_node_t *n = ((struct forward_nodes *)l->ctx)->nodes[i];
-	char label[64];
-
-	if (f->external_port != g->external_port)
-		return 0;
-	if (memcmp(f->key, g->key, 32))
-		return fail_at(l, n, "external port %u is already forwarded to peer %s "
-			       "(line %u)", f->external_port,
-			       peer_label(P(l), g->key, label, sizeof(label)), g->line);
-	if (f->protos & g->protos)
-		return fail_at(l, n, "%s %u is already forwarded (line %u)",
-			       protos_text(f->protos & g->protos), f->external_port,
-			       g->line);
-	if (f->internal_port != g->internal_port || f->has_address != g->has_address ||
-	    f->address != g->address)
-		return fail_at(l, n, "external port %u already forwards to internal port "
-			       "%u (line %u): one external port goes to one address "
-			       "and port for both protocols", f->external_port,
-			       g->internal_port, g->line);
-	return 0;
+	if (g->runtime)
+		return "added at run time";
+	snprintf(buf, len, "line %u", g->line);
+	return buf;
 }
 
-static int check_one(struct yconf *l, size_t i)
+/* f against one forward g beside it. */
+static const char *pair_conflict(const struct policy *p, const struct policy_forward *f,
+				 const struct policy_forward *g, char *buf, size_t len)
 {
-	const struct policy *p = P(l);
-	const struct policy_forward *f = &p->forwards[i];
+	char label[64], at[32];
+
+	if (f->external_port != g->external_port)
+		return NULL;
+	if (memcmp(f->key, g->key, 32))
+		snprintf(buf, len, "external port %u is already forwarded to peer %s (%s)",
+			 f->external_port, peer_label(p, g->key, label, sizeof(label)),
+			 where(g, at, sizeof(at)));
+	else if (f->protos & g->protos)
+		snprintf(buf, len, "%s %u is already forwarded (%s)",
+			 protos_text(f->protos & g->protos), f->external_port,
+			 where(g, at, sizeof(at)));
+	else if (f->internal_port != g->internal_port || f->has_address != g->has_address ||
+		 f->address != g->address)
+		snprintf(buf, len, "external port %u already forwards to internal port %u "
+			 "(%s): one external port goes to one address and port for both "
+			 "protocols", f->external_port, g->internal_port,
+			 where(g, at, sizeof(at)));
+	else
+		return NULL;
+	return buf;
+}
+
+const char *policy_forward_conflict(const struct policy *p, const struct policy_forward *f,
+				    const struct policy_forward *others, size_t n,
+				    char *buf, size_t len)
+{
 	const struct policy_peer *owner = policy_peer_find(p, f->key);
-	const yaml_node_t *n = ((struct forward_nodes *)l->ctx)->nodes[i];
 	char label[64];
 
 	if (owner && owner->deny)
-		return fail_at(l, n, "the peer is denied (deny: true) and cannot have "
-			       "forwards");
-	if (f->external_port == NATPMP_SERVER_PORT || f->external_port == NATPMP_CLIENT_PORT)
-		return fail_at(l, n, "external port %u is the gateway's own (NAT-PMP)",
-			       f->external_port);
-	if (policy_is_reserved(p, f->external_port))
-		return fail_at(l, n, "external port %u is reserved (ports.reserved)",
-			       f->external_port);
+		snprintf(buf, len, "the peer is denied (deny: true) and cannot have forwards");
+	else if (f->external_port == NATPMP_SERVER_PORT || f->external_port == NATPMP_CLIENT_PORT)
+		snprintf(buf, len, "external port %u is the gateway's own (NAT-PMP)",
+			 f->external_port);
+	else if (policy_is_reserved(p, f->external_port))
+		snprintf(buf, len, "external port %u is reserved (ports.reserved)",
+			 f->external_port);
+	else
+		buf[0] = '\0';
+	if (buf[0])
+		return buf;
 	for (size_t k = 0; k < p->n_peers; k++) {
 		const struct policy_peer *q = &p->peers[k];
 
 		if (q == owner || !q->has_ports || f->external_port < q->port_min ||
 		    f->external_port > q->port_max)
 			continue;
-		return fail_at(l, n, "external port %u is in the port range %u-%u of "
-			       "peer %s", f->external_port, q->port_min, q->port_max,
-			       peer_label(p, q->key, label, sizeof(label)));
+		snprintf(buf, len, "external port %u is in the port range %u-%u of peer %s",
+			 f->external_port, q->port_min, q->port_max,
+			 peer_label(p, q->key, label, sizeof(label)));
+		return buf;
 	}
-	for (size_t j = 0; j < i; j++)
-		if (check_pair(l, i, j))
-			return -1;
-	return 0;
+	for (size_t j = 0; j < n; j++)
+		if (&others[j] != f && pair_conflict(p, f, &others[j], buf, len))
+			return buf;
+	return NULL;
 }
 
 static int by_external_port(const void *a, const void *b)
@@ -212,14 +225,22 @@ static int by_external_port(const void *a, const void *b)
 	return x->protos < y->protos ? -1 : x->protos > y->protos;
 }
 
+void policy_forwards_sort(struct policy *p)
+{
+	if (p->n_forwards)
+		qsort(p->forwards, p->n_forwards, sizeof(*p->forwards), by_external_port);
+}
+
 int forwards_check(struct yconf *l)
 {
-	for (size_t i = 0; i < P(l)->n_forwards; i++)
-		if (check_one(l, i))
-			return -1;
-	if (P(l)->n_forwards)
-		qsort(P(l)->forwards, P(l)->n_forwards, sizeof(*P(l)->forwards),
-		      by_external_port);
+	struct policy *p = P(l);
+	char why[256];
+
+	/* Each against the ones written before it. */
+	for (size_t i = 0; i < p->n_forwards; i++)
+		if (policy_forward_conflict(p, &p->forwards[i], p->forwards, i, why, sizeof(why)))
+			return fail_at(l, ((struct forward_nodes *)l->ctx)->nodes[i], "%s", why);
+	policy_forwards_sort(p);
 	return 0;
 }
 

@@ -139,6 +139,10 @@ static int start(struct gateway *g)
 		log_warn("event loop");
 		return ret;
 	}
+	/* The forwards added at run time join the policy's before anything
+	 * is adopted, staged or swept. */
+	if (gateway_load_stored(g) < 0)
+		return -EINVAL;
 	if ((ret = open_modules(g)) < 0) {
 		errno = -ret;
 		log_warn("start-up");
@@ -234,6 +238,7 @@ void gateway_free(struct gateway *g)
 	loop_watch_close(&g->loop, &g->expiry_w);
 	loop_watch_close(&g->loop, &g->signal_w);
 	policy_free(&g->policy);
+	free(g->stored);
 	loop_close(&g->loop);
 	free(g);
 }
@@ -272,6 +277,7 @@ int gateway_reload(struct gateway *g, char *err, size_t errlen)
 	keep_fixed_keys(&next, &g->policy);
 	policy_free(&g->policy);
 	g->policy = next;
+	gateway_merge_stored(g);
 	ratelimit_reset(g->rate, next.rate);
 	wg_watch_set_stale_after(g->wg, next.stale_handshake);
 	wg_watch_set_interval(g->wg, next.poll_interval);

@@ -110,9 +110,8 @@ void gateway_sync_statics(struct gateway *g)
 	gateway_apply(g, REASON_POLICY);
 }
 
-/* Why a forward whose peer is on the interface is not installed. */
-static const char *unusable_reason(struct gateway *g, const struct policy_forward *f,
-				   char *buf, size_t len)
+const char *gateway_static_unusable(struct gateway *g, const struct policy_forward *f,
+				    char *buf, size_t len)
 {
 	enum target_verdict verdict;
 	struct in_addr a;
@@ -136,9 +135,12 @@ void gateway_warn_statics(struct gateway *g)
 	for (size_t i = 0; i < g->policy.n_forwards; i++) {
 		const struct policy_forward *f = &g->policy.forwards[i];
 		char buf[160];
-		const char *why = unusable_reason(g, f, buf, sizeof(buf));
+		const char *why = gateway_static_unusable(g, f, buf, sizeof(buf));
 
-		if (why)
+		if (why && f->runtime)
+			log_warnx("the static forward of port %u added at run time is not "
+				  "installed: %s", f->external_port, why);
+		else if (why)
 			log_warnx("%s:%u: the static forward of port %u is not installed: %s",
 				  g->policy.path, f->line, f->external_port, why);
 	}

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "daemon/forwardspec.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/base64.h"
+
+#define PROTO_BIT(p) (1u << (p))
+#define BOTH_PROTOS (PROTO_BIT(MAPPING_UDP) | PROTO_BIT(MAPPING_TCP))
+
+unsigned forward_protos(const char *name)
+{
+	if (!name)
+		return 0;
+	if (!strcmp(name, "tcp"))
+		return PROTO_BIT(MAPPING_TCP);
+	if (!strcmp(name, "udp"))
+		return PROTO_BIT(MAPPING_UDP);
+	if (!strcmp(name, "both"))
+		return BOTH_PROTOS;
+	return 0;
+}
+
+const char *forward_protos_name(unsigned protos)
+{
+	return protos == BOTH_PROTOS ? "both" : protos == PROTO_BIT(MAPPING_TCP) ? "tcp" : "udp";
+}
+
+static int port_of(const json_t *v, const char *what, uint16_t *out, char *err, size_t len)
+{
+	json_int_t n = json_integer_value(v);
+
+	if (!json_is_integer(v) || n < 1 || n > 65535) {
+		snprintf(err, len, "%s must be a port number (1-65535)", what);
+		return -1;
+	}
+	*out = (uint16_t)n;
+	return 0;
+}
+
+static int one_field(const char *key, const json_t *v, bool with_peer,
+		     struct policy_forward *f, char *err, size_t len)
+{
+	const char *s = json_string_value(v);
+	struct in_addr a;
+
+	if (!strcmp(key, "protocol")) {
+		if (!(f->protos = forward_protos(s))) {
+			snprintf(err, len, "protocol must be tcp, udp or both");
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(key, "external"))
+		return port_of(v, "external", &f->external_port, err, len);
+	if (!strcmp(key, "internal"))
+		return port_of(v, "internal", &f->internal_port, err, len);
+	if (!strcmp(key, "address")) {
+		if (json_is_null(v))
+			return 0;
+		if (!s || inet_pton(AF_INET, s, &a) != 1) {
+			snprintf(err, len, "address must be an IPv4 address");
+			return -1;
+		}
+		f->has_address = true;
+		f->address = ntohl(a.s_addr);
+		return 0;
+	}
+	if (with_peer && !strcmp(key, "peer")) {
+		if (!s || !key_from_base64(f->key, s)) {
+			snprintf(err, len, "peer must be a WireGuard public key (base64)");
+			return -1;
+		}
+		return 0;
+	}
+	snprintf(err, len, "unknown key \"%.64s\" (a forward has protocol, external, "
+		 "internal and address)", key);
+	return -1;
+}
+
+int forward_from_json(const json_t *o, bool with_peer, struct policy_forward *f,
+		      char *err, size_t len)
+{
+	const char *key;
+	json_t *v;
+
+	memset(f, 0, sizeof(*f));
+	f->runtime = true;
+	if (!json_is_object(o)) {
+		snprintf(err, len, "a forward is a JSON object, e.g. "
+			 "{\"protocol\": \"tcp\", \"external\": 2222, \"internal\": 22}");
+		return -1;
+	}
+	json_object_foreach((json_t *)o, key, v)
+		if (one_field(key, v, with_peer, f, err, len) < 0)
+			return -1;
+	if (!f->protos) {
+		snprintf(err, len, "a forward needs protocol: tcp, udp or both");
+		return -1;
+	}
+	if (!f->external_port) {
+		snprintf(err, len, "a forward needs an external port");
+		return -1;
+	}
+	if (with_peer && !json_object_get(o, "peer")) {
+		snprintf(err, len, "a forward needs its peer");
+		return -1;
+	}
+	if (!f->internal_port)
+		f->internal_port = f->external_port;
+	return 0;
+}
+
+json_t *forward_to_json(const struct policy_forward *f, bool with_peer)
+{
+	struct in_addr a = { htonl(f->address) };
+	char b64[KEY_B64_LEN + 1];
+	json_t *o = json_pack("{s:s, s:i, s:i, s:o}",
+			      "protocol", forward_protos_name(f->protos),
+			      "external", f->external_port, "internal", f->internal_port,
+			      "address", f->has_address ? json_string(inet_ntoa(a)) : json_null());
+
+	if (o && with_peer) {
+		key_to_base64(b64, f->key);
+		json_object_set_new(o, "peer", json_string(b64));
+	}
+	return o;
+}

@@ -128,3 +128,22 @@ json_t *forward_to_json(const struct policy_forward *f, bool with_peer)
 	}
 	return o;
 }
+
+bool peer_resolve(const struct policy *p, const char *id, uint8_t key[32])
+{
+	char b64[KEY_B64_LEN + 1];
+	size_t len = strlen(id);
+
+	if (len == KEY_B64_LEN) {
+		for (size_t i = 0; i <= len; i++)
+			b64[i] = id[i] == '-' ? '+' : id[i] == '_' ? '/' : id[i];
+		if (key_from_base64(key, b64))
+			return true;
+	}
+	for (size_t i = 0; i < p->n_peers; i++)
+		if (p->peers[i].name[0] && !strcmp(p->peers[i].name, id)) {
+			memcpy(key, p->peers[i].key, 32);
+			return true;
+		}
+	return false;
+}

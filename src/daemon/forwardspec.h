@@ -20,6 +20,9 @@ int forward_from_json(const json_t *o, bool with_peer, struct policy_forward *f,
 		      char *err, size_t len);
 /* The same fields back (address null when it is the peer's own). */
 json_t *forward_to_json(const struct policy_forward *f, bool with_peer);
+/* A peer as an operator names it: its public key in standard or URL-safe
+ * base64 (-_ for +/), or its policy name (peers.KEY.name). */
+bool peer_resolve(const struct policy *p, const char *id, uint8_t key[32]);
 /* "tcp", "udp" or "both" as protocol bits; 0 for anything else. */
 unsigned forward_protos(const char *name);
 const char *forward_protos_name(unsigned protos);

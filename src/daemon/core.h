@@ -21,6 +21,7 @@
 #define GATEWAY_EXPIRY_RETRY_MS 1000
 
 struct announcer;
+struct api;
 struct local_sockets;
 struct control;
 struct ct_queue;
@@ -50,6 +51,7 @@ struct gateway {
 	bool local_stale;		/* ask the kernel again before using it */
 	struct control *control;
 	struct metrics *metrics;
+	struct api *api;		/* NULL: api is off */
 	struct loop_watch expiry_w, signal_w;
 	struct {
 		bool known;

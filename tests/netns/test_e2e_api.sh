@@ -105,10 +105,10 @@ check "... which carries traffic" 'udp_says ext $EXT 2301 c2'
 
 # --- refused, with the policy's reasons -------------------------------------------
 refused() {	# NAME PEER BODY STATUS REASON
-	local got
+	local got want=$4 why=$5
 	got=$(api POST "/api/clients/$2/portforwards" "$3")
-	check "$1: $4" 'eq "$(status_of "$got")" "$4"'
-	check "$1: says \"$5\"" 'body_of "$got" | grep -q "$5"'
+	check "$1: $want" 'eq "$(status_of "$got")" "$want"'
+	check "$1: says \"$why\"" 'body_of "$got" | grep -q "$why"'
 }
 refused "the policy's forward's port for bob" bob '{"protocol": "tcp", "external": 2222}' 409 "already forwarded to peer alice"
 refused "a reserved port" bob '{"protocol": "tcp", "external": 20022}' 409 "reserved"
@@ -145,6 +145,9 @@ check "DELETE of alice's forward: 200" 'eq "$(status_of "$r")" 200'
 check "it leaves the map" 'map_lacks gw tcp 2300'
 check_not "no traffic reaches 2300" 'tcp_says ext $EXT 2300 c1'
 check "the state file no longer holds it" '! grep -q "\"external\": 2300" "$TMPD/state/forwards.json"'
+# (The lost table took c1's mapping: it asks again, as a client would.)
+p=$(field external "$(pmp c1 map udp 6881 0 600)")
+check "c1 maps udp 6881 again" 'map_has gw "udp . $p "'
 r=$(api DELETE "/api/clients/alice/portforwards/udp/$p")
 check "DELETE of c1's dynamic mapping: 200" 'eq "$(status_of "$r")" 200'
 check "it leaves the map" 'map_lacks gw udp "$p"'

@@ -81,13 +81,13 @@ function peerRows(key, mappings, forwards) {
     const f = forwards.find((x) => x.peer === key && x.external === m.external_port &&
                             (x.protocol === m.protocol || x.protocol === "both"));
     const removable = m.kind === "dynamic" || (f && f.origin === "runtime");
-    rows.push([m.kind + (f && f.origin === "runtime" ? " (added here)" : ""), m.protocol,
-               m.external_port + " → " + target, m.via, left(m),
+    const via = f && f.origin === "runtime" ? "run time" : m.via;
+    rows.push([m.kind, m.protocol, m.external_port + " → " + target, via, left(m),
                removable ? removeButton(key, m.protocol, m.external_port) : null, m.kind]);
   }
   for (const f of forwards.filter((x) => x.peer === key && !x.installed))
     rows.push(["static (peer away)", f.protocol, f.external + " → " + (f.address || "peer") +
-               ":" + f.internal, f.origin, "never expires",
+               ":" + f.internal, f.origin === "runtime" ? "run time" : "policy", "never expires",
                f.origin === "runtime" ? removeButton(key, f.protocol, f.external) : null, "static"]);
   return rows;
 }

@@ -38,13 +38,13 @@ api() {
 }
 status_of() { tail -n 1 <<<"$1"; }
 body_of() { sed '$d' <<<"$1"; }
-jfield() { python3 -c 'import json,sys; d=json.load(sys.stdin)
+jfield() { /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin)
 for k in sys.argv[1].split("."): d=d[int(k)] if isinstance(d,list) else d[k]
 print(d)' "$1"; }
 ctl() { in_ns gw "$CTL" -s "$TMPD/control.sock" "$@"; }
 # forwards "PROTO PORT ADDRESS PORT": the map holds exactly that element.
 forwards() { map_elements gw | grep -qx -- "$1"; }
-pct() { python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+pct() { /usr/bin/python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
 C1_URLSAFE=$(tr '+/' '-_' <<<"$C1_KEY")
 
 # --- the token ------------------------------------------------------------
@@ -64,7 +64,7 @@ check "... and is the page" 'grep -q "<title>portgate</title>" <<<"$r"'
 # --- reading ----------------------------------------------------------------
 p=$(field external "$(pmp c1 map udp 6881 0 600)")
 r=$(api GET /api/portforwards)
-dyn() { body_of "$r" | python3 -c 'import json,sys; m=[x for x in json.load(sys.stdin)["mappings"] if x["kind"]=="dynamic"]; print(m[0][sys.argv[1]] if m else "")' "$1"; }
+dyn() { body_of "$r" | /usr/bin/python3 -c 'import json,sys; m=[x for x in json.load(sys.stdin)["mappings"] if x["kind"]=="dynamic"]; print(m[0][sys.argv[1]] if m else "")' "$1"; }
 check "GET /api/portforwards lists c1's NAT-PMP mapping" 'eq "$(dyn external_port)" "$p"'
 check "... with its peer's name" 'eq "$(dyn peer_name)" alice'
 check "... and its remaining lifetime in seconds" 'in_range "$(dyn remaining)" 590 600'

@@ -108,7 +108,7 @@ refused() {	# NAME PEER BODY STATUS REASON
 	local got want=$4 why=$5
 	got=$(api POST "/api/clients/$2/portforwards" "$3")
 	check "$1: $want" 'eq "$(status_of "$got")" "$want"'
-	check "$1: says \"$why\"" 'body_of "$got" | grep -q "$why"'
+	check "$1: says: $why" 'body_of "$got" | grep -q "$why"'
 }
 refused "the policy's forward's port for bob" bob '{"protocol": "tcp", "external": 2222}' 409 "already forwarded to peer alice"
 refused "a reserved port" bob '{"protocol": "tcp", "external": 20022}' 409 "reserved"

@@ -28,20 +28,32 @@ const char *forward_protos_name(unsigned protos)
 	return protos == BOTH_PROTOS ? "both" : protos == PROTO_BIT(MAPPING_TCP) ? "tcp" : "udp";
 }
 
-static int port_of(const json_t *v, const char *what, uint16_t *out, char *err, size_t len)
+/* A port number, or a range as text ("30000-30009"). */
+static int ports_of(const json_t *v, const char *what, uint16_t *first, unsigned *count,
+		    char *err, size_t len)
 {
 	json_int_t n = json_integer_value(v);
 
+	if (json_is_string(v) && policy_port_range(json_string_value(v), first, count) == 0)
+		return 0;
 	if (!json_is_integer(v) || n < 1 || n > 65535) {
-		snprintf(err, len, "%s must be a port number (1-65535)", what);
+		snprintf(err, len, "%s must be a port number (1-65535) or a range "
+			 "(\"30000-30009\")", what);
 		return -1;
 	}
-	*out = (uint16_t)n;
+	*first = (uint16_t)n;
+	*count = 1;
 	return 0;
 }
 
+/* What a forward's keys hold before its ports are set. */
+struct spec_ports {
+	uint16_t ext, in;
+	unsigned n_ext, n_in;
+};
+
 static int one_field(const char *key, const json_t *v, bool with_peer,
-		     struct policy_forward *f, char *err, size_t len)
+		     struct policy_forward *f, struct spec_ports *sp, char *err, size_t len)
 {
 	const char *s = json_string_value(v);
 	struct in_addr a;
@@ -54,9 +66,9 @@ static int one_field(const char *key, const json_t *v, bool with_peer,
 		return 0;
 	}
 	if (!strcmp(key, "external"))
-		return port_of(v, "external", &f->external_port, err, len);
+		return ports_of(v, "external", &sp->ext, &sp->n_ext, err, len);
 	if (!strcmp(key, "internal"))
-		return port_of(v, "internal", &f->internal_port, err, len);
+		return ports_of(v, "internal", &sp->in, &sp->n_in, err, len);
 	if (!strcmp(key, "address")) {
 		if (json_is_null(v))
 			return 0;
@@ -83,7 +95,8 @@ static int one_field(const char *key, const json_t *v, bool with_peer,
 int forward_from_json(const json_t *o, bool with_peer, struct policy_forward *f,
 		      char *err, size_t len)
 {
-	const char *key;
+	struct spec_ports sp = { 0 };
+	const char *key, *why;
 	json_t *v;
 
 	memset(f, 0, sizeof(*f));
@@ -94,32 +107,46 @@ int forward_from_json(const json_t *o, bool with_peer, struct policy_forward *f,
 		return -1;
 	}
 	json_object_foreach((json_t *)o, key, v)
-		if (one_field(key, v, with_peer, f, err, len) < 0)
+		if (one_field(key, v, with_peer, f, &sp, err, len) < 0)
 			return -1;
 	if (!f->protos) {
 		snprintf(err, len, "a forward needs protocol: tcp, udp or both");
 		return -1;
 	}
-	if (!f->external_port) {
+	if (!sp.n_ext) {
 		snprintf(err, len, "a forward needs an external port");
+		return -1;
+	}
+	if ((why = policy_forward_set_ports(f, sp.ext, sp.n_ext, sp.in, sp.n_in))) {
+		snprintf(err, len, "%s", why);
 		return -1;
 	}
 	if (with_peer && !json_object_get(o, "peer")) {
 		snprintf(err, len, "a forward needs its peer");
 		return -1;
 	}
-	if (!f->internal_port)
-		f->internal_port = f->external_port;
 	return 0;
+}
+
+/* A port, or a range as text. */
+static json_t *ports_json(uint16_t first, unsigned span)
+{
+	char buf[16];
+
+	if (span == 1)
+		return json_integer(first);
+	snprintf(buf, sizeof(buf), "%u-%u", first, first + span - 1);
+	return json_string(buf);
 }
 
 json_t *forward_to_json(const struct policy_forward *f, bool with_peer)
 {
 	struct in_addr a = { htonl(f->address) };
 	char b64[KEY_B64_LEN + 1];
-	json_t *o = json_pack("{s:s, s:i, s:i, s:o}",
+	json_t *o = json_pack("{s:s, s:o, s:o, s:o}",
 			      "protocol", forward_protos_name(f->protos),
-			      "external", f->external_port, "internal", f->internal_port,
+			      "external", ports_json(f->external_port, forward_span(f)),
+			      "internal", ports_json(f->internal_port, forward_span(f)),
 			      "address", f->has_address ? json_string(inet_ntoa(a)) : json_null());
 
 	if (o && with_peer) {

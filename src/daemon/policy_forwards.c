@@ -17,8 +17,53 @@
 
 struct forward_seen {
 	struct policy_forward *f;
-	bool has_external, has_internal;
+	const yaml_node_t *external;
+	uint16_t ext, in;
+	unsigned n_ext, n_in;	/* 0: not given */
 };
+
+int policy_port_range(const char *text, uint16_t *first, unsigned *count)
+{
+	unsigned a, b;
+	int end = 0;
+
+	if (sscanf(text, "%5u%n", &a, &end) != 1 || text[0] < '0' || text[0] > '9')
+		return -1;
+	b = a;
+	if (text[end] == '-') {
+		int more = 0;
+
+		if (text[end + 1] < '0' || text[end + 1] > '9' ||
+		    sscanf(text + end + 1, "%5u%n", &b, &more) != 1)
+			return -1;
+		end += 1 + more;
+	}
+	if (text[end] || a < 1 || b > 65535 || a > b)
+		return -1;
+	*first = (uint16_t)a;
+	*count = b - a + 1;
+	return 0;
+}
+
+const char *policy_forward_set_ports(struct policy_forward *f, uint16_t ext, unsigned n_ext,
+				     uint16_t in, unsigned n_in)
+{
+	if (n_ext > POLICY_FORWARD_RANGE_MAX)
+		return "a range of static forwards is at most 1000 ports";
+	if (!n_in) {
+		in = ext;
+		n_in = n_ext;
+	}
+	if (n_in != 1 && n_in != n_ext)
+		return "the internal range must have as many ports as the external one, "
+		       "or be one start port";
+	if ((unsigned)in + n_ext - 1 > 65535)
+		return "the internal ports run past 65535";
+	f->external_port = ext;
+	f->internal_port = in;
+	f->n_ports = (uint16_t)n_ext;
+	return NULL;
+}
 
 static int get_protos(struct yconf *l, yaml_node_t *v, unsigned *out)
 {
@@ -44,20 +89,20 @@ static int forward_pair(struct yconf *l, const char *key, yaml_node_t *k,
 	struct policy_forward *f = seen->f;
 	struct in_addr a;
 	const char *s;
-	uint32_t n;
 
 	if (!strcmp(key, "protocol"))
 		return get_protos(l, v, &f->protos);
 	if (!strcmp(key, "external") || !strcmp(key, "internal")) {
-		if (get_uint(l, v, key, 1, 65535, &n))
+		bool ext = key[0] == 'e';
+
+		if (want_scalar(l, v, key, &s))
 			return -1;
-		if (key[0] == 'e') {
-			f->external_port = (uint16_t)n;
-			seen->has_external = true;
-		} else {
-			f->internal_port = (uint16_t)n;
-			seen->has_internal = true;
-		}
+		if (policy_port_range(s, ext ? &seen->ext : &seen->in,
+				      ext ? &seen->n_ext : &seen->n_in) < 0)
+			return fail_at(l, v, "%s must be a port or a range of ports, e.g. "
+				       "2222 or 30000-30009, not \"%s\"", key, s);
+		if (ext)
+			seen->external = v;
 		return 0;
 	}
 	if (!strcmp(key, "address")) {
@@ -106,6 +151,7 @@ int forwards_parse(struct yconf *l, const struct policy_peer *peer,
 	     i < list->data.sequence.items.top; i++) {
 		yaml_node_t *item = yaml_document_get_node(l->doc, *i);
 		struct forward_seen seen = { 0 };
+		const char *why;
 
 		if (append(l, item))
 			return -1;
@@ -114,10 +160,11 @@ int forwards_parse(struct yconf *l, const struct policy_peer *peer,
 			return -1;
 		if (!seen.f->protos)
 			return fail_at(l, item, "a forward needs protocol: tcp, udp or both");
-		if (!seen.has_external)
+		if (!seen.n_ext)
 			return fail_at(l, item, "a forward needs an external port");
-		if (!seen.has_internal)
-			seen.f->internal_port = seen.f->external_port;
+		why = policy_forward_set_ports(seen.f, seen.ext, seen.n_ext, seen.in, seen.n_in);
+		if (why)
+			return fail_at(l, seen.external, "%s", why);
 		memcpy(seen.f->key, peer->key, sizeof(seen.f->key));
 		seen.f->line = (uint32_t)item->start_mark.line + 1;
 		P(l)->n_forwards++;
@@ -153,31 +200,51 @@ static const char *where(const struct policy_forward *g, char *buf, size_t len)
 	return buf;
 }
 
-/* f against one forward g beside it. */
+/* f against one forward g beside it: on the ports both cover. */
 static const char *pair_conflict(const struct policy *p, const struct policy_forward *f,
 				 const struct policy_forward *g, char *buf, size_t len)
 {
+	unsigned f_end = f->external_port + forward_span(f);
+	unsigned g_end = g->external_port + forward_span(g);
+	uint16_t port = f->external_port > g->external_port ? f->external_port
+							     : g->external_port;
 	char label[64], at[32];
 
-	if (f->external_port != g->external_port)
+	if (port >= f_end || port >= g_end)
 		return NULL;
 	if (memcmp(f->key, g->key, 32))
 		snprintf(buf, len, "external port %u is already forwarded to peer %s (%s)",
-			 f->external_port, peer_label(p, g->key, label, sizeof(label)),
+			 port, peer_label(p, g->key, label, sizeof(label)),
 			 where(g, at, sizeof(at)));
 	else if (f->protos & g->protos)
 		snprintf(buf, len, "%s %u is already forwarded (%s)",
-			 protos_text(f->protos & g->protos), f->external_port,
-			 where(g, at, sizeof(at)));
-	else if (f->internal_port != g->internal_port || f->has_address != g->has_address ||
-		 f->address != g->address)
+			 protos_text(f->protos & g->protos), port, where(g, at, sizeof(at)));
+	else if (forward_target(f, port) != forward_target(g, port) ||
+		 f->has_address != g->has_address || f->address != g->address)
 		snprintf(buf, len, "external port %u already forwards to internal port %u "
 			 "(%s): one external port goes to one address and port for both "
-			 "protocols", f->external_port, g->internal_port,
-			 where(g, at, sizeof(at)));
+			 "protocols", port, forward_target(g, port), where(g, at, sizeof(at)));
 	else
 		return NULL;
 	return buf;
+}
+
+/* A port of the forward the policy keeps for itself. */
+static const char *own_port_conflict(const struct policy *p, const struct policy_forward *f,
+				     char *buf, size_t len)
+{
+	for (unsigned i = 0; i < forward_span(f); i++) {
+		uint16_t port = (uint16_t)(f->external_port + i);
+
+		if (port == NATPMP_SERVER_PORT || port == NATPMP_CLIENT_PORT)
+			snprintf(buf, len, "external port %u is the gateway's own (NAT-PMP)", port);
+		else if (policy_is_reserved(p, port))
+			snprintf(buf, len, "external port %u is reserved (ports.reserved)", port);
+		else
+			continue;
+		return buf;
+	}
+	return NULL;
 }
 
 const char *policy_forward_conflict(const struct policy *p, const struct policy_forward *f,
@@ -185,29 +252,24 @@ const char *policy_forward_conflict(const struct policy *p, const struct policy_
 				    char *buf, size_t len)
 {
 	const struct policy_peer *owner = policy_peer_find(p, f->key);
+	unsigned last = f->external_port + forward_span(f) - 1;
 	char label[64];
 
-	if (owner && owner->deny)
+	if (owner && owner->deny) {
 		snprintf(buf, len, "the peer is denied (deny: true) and cannot have forwards");
-	else if (f->external_port == NATPMP_SERVER_PORT || f->external_port == NATPMP_CLIENT_PORT)
-		snprintf(buf, len, "external port %u is the gateway's own (NAT-PMP)",
-			 f->external_port);
-	else if (policy_is_reserved(p, f->external_port))
-		snprintf(buf, len, "external port %u is reserved (ports.reserved)",
-			 f->external_port);
-	else
-		buf[0] = '\0';
-	if (buf[0])
+		return buf;
+	}
+	if (own_port_conflict(p, f, buf, len))
 		return buf;
 	for (size_t k = 0; k < p->n_peers; k++) {
 		const struct policy_peer *q = &p->peers[k];
 
-		if (q == owner || !q->has_ports || f->external_port < q->port_min ||
+		if (q == owner || !q->has_ports || last < q->port_min ||
 		    f->external_port > q->port_max)
 			continue;
 		snprintf(buf, len, "external port %u is in the port range %u-%u of peer %s",
-			 f->external_port, q->port_min, q->port_max,
-			 peer_label(p, q->key, label, sizeof(label)));
+			 f->external_port > q->port_min ? f->external_port : q->port_min,
+			 q->port_min, q->port_max, peer_label(p, q->key, label, sizeof(label)));
 		return buf;
 	}
 	for (size_t j = 0; j < n; j++)
@@ -249,16 +311,21 @@ const struct policy_forward *policy_forward_at(const struct policy *p,
 {
 	size_t lo = 0, hi = p->n_forwards;
 
+	/* The first forward starting above port; those that may cover it
+	 * start at most a range's length below it. */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (p->forwards[mid].external_port < port)
+		if (p->forwards[mid].external_port <= port)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (; lo < p->n_forwards && p->forwards[lo].external_port == port; lo++)
-		if (p->forwards[lo].protos & PROTO_BIT(proto))
-			return &p->forwards[lo];
+	while (lo-- > 0 && p->forwards[lo].external_port + POLICY_FORWARD_RANGE_MAX > port) {
+		const struct policy_forward *f = &p->forwards[lo];
+
+		if (forward_covers(f, port) && (f->protos & PROTO_BIT(proto)))
+			return f;
+	}
 	return NULL;
 }

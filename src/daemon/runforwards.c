@@ -71,16 +71,20 @@ static const char *held_by_mapping(const struct gateway *g, const struct policy_
 	struct mapping_view v;
 	char who[9];
 
-	for (int p = 0; p < MAPPING_PROTO_COUNT; p++) {
-		if (!(f->protos & (1u << p)) ||
-		    !mapping_table_find_by_port(g->mappings, MAPPING_SPACE_IPV4,
-						(enum mapping_proto)p, f->external_port, &v) ||
-		    v.is_static)
-			continue;
-		key_to_short(who, v.peer);
-		snprintf(buf, len, "%s %u is held by a mapping of peer %s (drop it first, or "
-			 "wait until it expires)", proto_name(v.proto), f->external_port, who);
-		return buf;
+	for (unsigned i = 0; i < forward_span(f); i++) {
+		for (int p = 0; p < MAPPING_PROTO_COUNT; p++) {
+			if (!(f->protos & (1u << p)) ||
+			    !mapping_table_find_by_port(g->mappings, MAPPING_SPACE_IPV4,
+							(enum mapping_proto)p,
+							(uint16_t)(f->external_port + i), &v) ||
+			    v.is_static)
+				continue;
+			key_to_short(who, v.peer);
+			snprintf(buf, len, "%s %u is held by a mapping of peer %s (drop it first, "
+				 "or wait until it expires)", proto_name(v.proto), v.external_port,
+				 who);
+			return buf;
+		}
 	}
 	return NULL;
 }
@@ -109,10 +113,12 @@ static int commit(struct gateway *g, struct policy_forward *fwd, size_t n_fwd,
 	policy_forwards_sort(&g->policy);
 	gateway_sync_reserved(g);
 	ret = mapping_table_begin(g->mappings);
-	for (int p = 0; ret == 0 && drop && p < MAPPING_PROTO_COUNT; p++)
-		if (drop->protos & (1u << p))
-			mapping_table_drop_port(g->mappings, MAPPING_SPACE_IPV4,
-						(enum mapping_proto)p, drop->external_port);
+	for (unsigned i = 0; ret == 0 && drop && i < forward_span(drop); i++)
+		for (int p = 0; p < MAPPING_PROTO_COUNT; p++)
+			if (drop->protos & (1u << p))
+				mapping_table_drop_port(g->mappings, MAPPING_SPACE_IPV4,
+							(enum mapping_proto)p,
+							(uint16_t)(drop->external_port + i));
 	if (ret == 0 && (ret = gateway_stage_statics(g)) < 0)
 		mapping_table_rollback(g->mappings);
 	if (ret == 0)
@@ -173,17 +179,19 @@ int gateway_forward_add(struct gateway *g, const struct policy_forward *f,
 		      err, len);
 }
 
-/* Takes protos off the forward at (key, port) in a list: 0 when found (an
+/* Takes protos off the run-time forward of key covering port in a list
+ * (a range goes whole): 0 when found, with the entry as it was in *was (an
  * entry left without protocols goes). */
 static int take_off(struct policy_forward *list, size_t *n, const uint8_t key[32],
-		    unsigned protos, uint16_t port)
+		    unsigned protos, uint16_t port, struct policy_forward *was)
 {
 	for (size_t i = 0; i < *n; i++) {
 		struct policy_forward *f = &list[i];
 
-		if (!f->runtime || f->external_port != port || memcmp(f->key, key, 32) ||
+		if (!f->runtime || !forward_covers(f, port) || memcmp(f->key, key, 32) ||
 		    !(f->protos & protos))
 			continue;
+		*was = *f;
 		f->protos &= ~protos;
 		if (!f->protos)
 			memmove(f, f + 1, (--*n - i) * sizeof(*f));
@@ -197,7 +205,7 @@ static int del_static(struct gateway *g, const uint8_t key[32], unsigned protos,
 {
 	struct policy_forward *fwd = copy_plus_one(g->policy.forwards, g->policy.n_forwards);
 	struct policy_forward *stored = copy_plus_one(g->stored, g->n_stored);
-	struct policy_forward drop = { .protos = protos, .external_port = port };
+	struct policy_forward drop = { 0 }, was;
 	size_t n_fwd = g->policy.n_forwards, n_stored = g->n_stored;
 
 	if (!fwd || !stored) {
@@ -206,8 +214,9 @@ static int del_static(struct gateway *g, const uint8_t key[32], unsigned protos,
 		snprintf(err, len, "out of memory; nothing changed");
 		return -EAGAIN;
 	}
-	take_off(fwd, &n_fwd, key, protos, port);
-	take_off(stored, &n_stored, key, protos, port);
+	take_off(fwd, &n_fwd, key, protos, port, &drop);
+	take_off(stored, &n_stored, key, protos, port, &was);
+	drop.protos = protos;	/* every port of the entry, these protocols */
 	return commit(g, fwd, n_fwd, stored, n_stored, &drop, err, len);
 }
 

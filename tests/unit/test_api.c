@@ -136,7 +136,7 @@ static void forward_json(void **state)
 				    sizeof(err)), -1);
 	assert_int_equal(forward_of("{\"protocol\": \"tcp\"}", &f, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "external"));
-	assert_int_equal(forward_of("{\"protocol\": \"tcp\", \"external\": \"80\"}", &f, err,
+	assert_int_equal(forward_of("{\"protocol\": \"tcp\", \"external\": \"eighty\"}", &f, err,
 				    sizeof(err)), -1);
 	assert_int_equal(forward_of("{\"protocol\": \"tcp\", \"external\": 80, \"peer\": \""
 				    KEY_A "\"}", &f, err, sizeof(err)), -1);

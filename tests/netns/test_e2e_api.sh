@@ -25,9 +25,11 @@ peers:
     name: alice
     forwards:
       - { protocol: tcp, external: 2222, internal: 22 }
+      - { protocol: udp, external: 2500-2502 }
   "$C2_KEY": { name: bob }
 YAML
 }
+LAB_RESERVED="20022, 20100-20109"
 api_policy </dev/null
 lab_start || exit 1
 URL=http://127.0.0.1:9835
@@ -71,7 +73,7 @@ check "... and its remaining lifetime in seconds" 'in_range "$(dyn remaining)" 5
 r=$(api GET /api/clients/alice/portforwards)
 check "GET /api/clients/alice/portforwards (by name): 200" 'eq "$(status_of "$r")" 200'
 check "... carries the peer's key and name" 'eq "$(body_of "$r" | jfield name)" alice'
-check "... and its mappings (the dynamic one and the policy's static one)" 'eq "$(body_of "$r" | jfield mappings | grep -o external_port | wc -l)" 2'
+check "... and its mappings (the dynamic one, the policy's tcp 2222 and udp 2500-2502)" 'eq "$(body_of "$r" | jfield mappings | grep -o external_port | wc -l)" 5'
 r=$(api GET "/api/clients/$(pct "$C1_KEY")/portforwards")
 check "by the percent-encoded key: alice" 'eq "$(body_of "$r" | jfield name)" alice'
 r=$(api GET "/api/clients/$C1_URLSAFE/portforwards")
@@ -123,6 +125,27 @@ big=$(head -c 20000 /dev/zero | tr '\0' ' ')
 r=$(api POST /api/clients/alice/portforwards "{$big}")
 check "a body over 16 KiB: 413" 'eq "$(status_of "$r")" 413'
 check "nothing refused reached the map (tcp 2302)" 'map_lacks gw tcp 2302'
+
+# --- port ranges (issue 23 §3) ------------------------------------------------
+count_in_map() { map_elements gw | grep -c "^$1 $2"; }
+check "the policy's range udp 2500-2502 is three elements" 'eq "$(count_in_map udp 250)" 3'
+q=$(field external "$(pmp c2 map tcp 20105 20105 600)")
+check "ports.reserved range 20100-20109: a suggestion of 20105 gets another port" 'ne "$q" 20105'
+echo_servers c1 8081 c1
+r=$(api POST /api/clients/alice/portforwards '{"protocol": "tcp", "external": "2400-2409", "internal": "8072-8081"}')
+check "POST a range tcp 2400-2409 to 8072-8081: 201" 'eq "$(status_of "$r")" 201'
+check "... ten elements in the map" 'eq "$(count_in_map tcp 240)" 10'
+check "... port by port: 2409 to 8081" 'forwards "tcp 2409 10.66.0.2 8081"'
+check "the outside host reaches c1 through 2409" 'tcp_says ext $EXT 2409 c1'
+r=$(api GET /api/forwards)
+check "the range is one entry in GET /api/forwards" 'body_of "$r" | grep -q "\"external\":\"2400-2409\",\"internal\":\"8072-8081\""'
+check "... and in the state file" 'grep -q "\"external\": \"2400-2409\"" "$TMPD/state/forwards.json"'
+refused "a range over 1,000 ports" alice '{"protocol": "tcp", "external": "3000-4000"}' 400 "at most 1000"
+refused "a range crossing a reserved port" bob '{"protocol": "tcp", "external": "20095-20100"}' 409 "20100 is reserved"
+refused "a range over alice's range" bob '{"protocol": "tcp", "external": "2405-2415"}' 409 "2405 is already forwarded to peer alice"
+r=$(api DELETE /api/clients/alice/portforwards/tcp/2403)
+check "DELETE of one port of the range: 200" 'eq "$(status_of "$r")" 200'
+check "... removes the whole range in one go" 'eq "$(count_in_map tcp 240)" 0'
 
 # --- across a restart, a lost table and a reload ---------------------------------
 lab_stop KILL

@@ -131,6 +131,32 @@ static void refusals(void **state)
 	assert_false(fake_nft_get(IPPROTO_UDP, held, NULL));
 }
 
+/* A range: one entry, ten elements, added and removed in one commit each. */
+static void range_in_one_transaction(void **state)
+{
+	struct harness *h = *state;
+	unsigned commits = fake_nft_commits();
+	struct nft_element e;
+
+	harness_says(h, "{\"command\": \"forward\", \"action\": \"add\", \"peer\": \"alice\", "
+		     "\"protocol\": \"both\", \"external\": \"30000-30009\", "
+		     "\"internal\": 40000}", "\"installed\":true");
+	assert_int_equal(fake_nft_commits(), commits + 1);
+	for (uint16_t port = 30000; port <= 30009; port++) {
+		assert_true(fake_nft_get(IPPROTO_TCP, port, &e));
+		assert_int_equal(e.target_port, 40000 + (port - 30000));
+		assert_true(fake_nft_get(IPPROTO_UDP, port, NULL));
+	}
+	assert_false(fake_nft_get(IPPROTO_TCP, 30010, NULL));
+	assert_true(state_has(h, "\"external\": \"30000-30009\""));
+	harness_says(h, "{\"command\": \"forward\", \"action\": \"del\", \"peer\": \"alice\", "
+		     "\"protocol\": \"both\", \"port\": 30004}", "\"removed\":20");
+	assert_int_equal(fake_nft_commits(), commits + 2);
+	for (uint16_t port = 30000; port <= 30009; port++)
+		assert_false(fake_nft_get(IPPROTO_TCP, port, NULL));
+	assert_false(state_has(h, "30000"));
+}
+
 static int setup(void **state)
 {
 	static struct harness h;
@@ -147,6 +173,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(kernel_refusal_changes_nothing, setup,
 						harness_teardown),
 		cmocka_unit_test_setup_teardown(refusals, setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(range_in_one_transaction, setup, harness_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,11 +13,6 @@
 #include "daemon/gateway.h"
 #include "util/base64.h"
 
-static json_t *error_json(const char *msg)
-{
-	return json_pack("{s:s}", "error", msg);
-}
-
 /* The HTTP status of a refused change. */
 static unsigned status_of(int err)
 {
@@ -57,7 +52,7 @@ static json_t *add(struct gateway *g, const uint8_t key[32], const struct api_re
 	if (forward_from_json(body, false, &f, why, sizeof(why)) < 0) {
 		json_decref(body);
 		*status = 400;
-		return error_json(body ? why : "the body is not JSON");
+		return gateway_error_json(body ? why : "the body is not JSON");
 	}
 	json_decref(body);
 	answer = gateway_forward_add_json(g, key, &f, &err);
@@ -73,7 +68,7 @@ static json_t *route(struct gateway *g, const struct api_request *req, unsigned 
 	int err;
 
 	if ((*status = api_route_parse(req->method, req->path, &r, &why)))
-		return error_json(why);
+		return gateway_error_json(why);
 	*status = 200;
 	switch (r.kind) {
 	case API_STATUS:
@@ -89,7 +84,7 @@ static json_t *route(struct gateway *g, const struct api_request *req, unsigned 
 	}
 	if (!peer_resolve(gateway_policy(g), r.id, key)) {
 		*status = 404;
-		return error_json("no such client: give its public key or its policy name");
+		return gateway_error_json("no such client: give its public key or its policy name");
 	}
 	if (r.kind == API_CLIENT_MAPPINGS)
 		return client_json(g, key);
@@ -103,12 +98,5 @@ static json_t *route(struct gateway *g, const struct api_request *req, unsigned 
 
 char *gateway_api_request(void *arg, const struct api_request *req, unsigned *status)
 {
-	json_t *answer = route(arg, req, status);
-	char *text;
-
-	if (!answer)
-		return NULL;
-	text = json_dumps(answer, JSON_COMPACT);
-	json_decref(answer);
-	return text;
+	return gateway_json_text(route(arg, req, status));
 }

@@ -154,9 +154,20 @@ json_t *gateway_peers_json(struct gateway *g)
 	return json_pack("{s:o}", "peers", arr);
 }
 
-static json_t *error_json(const char *msg)
+json_t *gateway_error_json(const char *msg)
 {
 	return json_pack("{s:s}", "error", msg);
+}
+
+char *gateway_json_text(json_t *answer)
+{
+	char *text;
+
+	if (!answer)
+		return NULL;
+	text = json_dumps(answer, JSON_COMPACT);
+	json_decref(answer);
+	return text;
 }
 
 /* Static forwards as entries (one per forward as written, not per
@@ -198,7 +209,7 @@ json_t *gateway_forward_add_json(struct gateway *g, const uint8_t key[32],
 	f.runtime = true;
 	*status = gateway_forward_add(g, &f, err, sizeof(err));
 	if (*status < 0)
-		return error_json(err);
+		return gateway_error_json(err);
 	/* Not installed: its peer is not on the interface now. */
 	return json_pack("{s:b, s:b}", "ok", 1, "installed",
 			 gateway_forward_installed(g, first, f.external_port));
@@ -212,7 +223,7 @@ json_t *gateway_forward_del_json(struct gateway *g, const uint8_t key[32], unsig
 
 	*status = gateway_forward_del(g, key, protos, port, &n, err, sizeof(err));
 	if (*status < 0)
-		return error_json(err);
+		return gateway_error_json(err);
 	return json_pack("{s:b, s:I}", "ok", 1, "removed", (json_int_t)n);
 }
 
@@ -222,7 +233,7 @@ static json_t *do_forward(struct gateway *g, const struct command *cmd)
 	int status;
 
 	if (cmd->peer_id[0] && !peer_resolve(gateway_policy(g), cmd->peer_id, key))
-		return error_json("no such peer: give its public key or its policy name");
+		return gateway_error_json("no such peer: give its public key or its policy name");
 	if (cmd->kind == COMMAND_FORWARD_LIST)
 		return gateway_forwards_json(g, cmd->peer_id[0] ? key : NULL);
 	if (cmd->kind == COMMAND_FORWARD_ADD)
@@ -238,10 +249,10 @@ static json_t *do_drop(struct gateway *g, const struct command *cmd)
 		: gateway_drop_port(g, cmd->proto, cmd->port, &n);
 
 	if (ret == -EPERM)
-		return error_json("a static forward of the policy; remove it there and "
+		return gateway_error_json("a static forward of the policy; remove it there and "
 				  "reload");
 	if (ret < 0)
-		return error_json("the kernel refused the change; nothing changed");
+		return gateway_error_json("the kernel refused the change; nothing changed");
 	return json_pack("{s:I}", "dropped", (json_int_t)n);
 }
 
@@ -251,7 +262,7 @@ static json_t *handle(struct gateway *g, const char *text)
 	char err[512];
 
 	if (command_parse(text, &cmd, err, sizeof(err)) < 0)
-		return error_json(err);
+		return gateway_error_json(err);
 	switch (cmd.kind) {
 	case COMMAND_STATUS:
 		return gateway_status_json(g);
@@ -261,7 +272,7 @@ static json_t *handle(struct gateway *g, const char *text)
 		return gateway_peers_json(g);
 	case COMMAND_RELOAD:
 		return gateway_reload(g, err, sizeof(err)) == 0 ? json_pack("{s:b}", "ok", 1)
-								: error_json(err);
+								: gateway_error_json(err);
 	case COMMAND_DROP_PEER:
 	case COMMAND_DROP_PORT:
 		return do_drop(g, &cmd);
@@ -270,17 +281,10 @@ static json_t *handle(struct gateway *g, const char *text)
 	case COMMAND_FORWARD_LIST:
 		return do_forward(g, &cmd);
 	}
-	return error_json("unknown command");
+	return gateway_error_json("unknown command");
 }
 
 char *gateway_command(void *arg, const char *request)
 {
-	json_t *answer = handle(arg, request);
-	char *text;
-
-	if (!answer)
-		return NULL;
-	text = json_dumps(answer, JSON_COMPACT);
-	json_decref(answer);
-	return text;
+	return gateway_json_text(handle(arg, request));
 }

@@ -26,6 +26,11 @@ char *gateway_command(void *arg, const char *request);
 /* The answers, shared with the HTTP API (apiserve.c). peer: one peer's
  * only, or NULL for every one. */
 json_t *gateway_status_json(struct gateway *g);
+/* {"error": msg} */
+json_t *gateway_error_json(const char *msg);
+/* The answer as compact text (malloc'd; NULL when memory is short), and
+ * the answer released. */
+char *gateway_json_text(json_t *answer);
 json_t *gateway_mappings_json(struct gateway *g, const uint8_t *peer);
 json_t *gateway_peers_json(struct gateway *g);
 json_t *gateway_forwards_json(struct gateway *g, const uint8_t *peer);

@@ -7,20 +7,10 @@
 #include <string.h>
 
 #include "daemon/forwardspec.h"
+#include "util/base64.h"
 
 #define CLIENTS "/api/clients/"
 #define PORTFORWARDS "/portforwards"
-
-static int hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Percent-decodes len bytes of s into out: false on a bad escape, a NUL,
  * or more than fits. */
@@ -32,9 +22,9 @@ static bool decode(const char *s, size_t len, char *out, size_t cap)
 		int c = (unsigned char)s[i];
 
 		if (c == '%') {
-			if (i + 2 >= len || hex(s[i + 1]) < 0 || hex(s[i + 2]) < 0)
+			if (i + 2 >= len || hex_digit(s[i + 1]) < 0 || hex_digit(s[i + 2]) < 0)
 				return false;
-			c = hex(s[i + 1]) << 4 | hex(s[i + 2]);
+			c = hex_digit(s[i + 1]) << 4 | hex_digit(s[i + 2]);
 			i += 2;
 		}
 		if (!c || o + 1 >= cap)

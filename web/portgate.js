@@ -122,9 +122,14 @@ function peerCard(p, mappings, forwards) {
   return card;
 }
 
+// Rebuilt only when the peers changed: an open list is not pulled away
+// from under the user's choice at every refresh.
 function fillPeerSelect(peers) {
   const sel = $("add-peer");
   const chosen = sel.value;
+  const wanted = peers.map((p) => p.key + "=" + peerLabel(p)).join(",");
+  if (sel.dataset.peers === wanted) return;
+  sel.dataset.peers = wanted;
   sel.replaceChildren(...peers.map((p) => {
     const o = el("option", peerLabel(p));
     o.value = p.key;

@@ -67,6 +67,7 @@ check "screenshot saved" 'eq "$(web screenshot "$PWD/docs/web-page.png")" ok'
 check "a phone-sized screenshot too" 'eq "$(web screenshot "$PWD/${TESTLOG:-$BUILD/tests/netns}/web-phone.png" 390 844)" ok'
 
 answer=$(web add "$C2_KEY" udp 5351 5351)
+echo "     form: $answer"
 check "the form shows the daemon's refusal (NAT-PMP port)" 'grep -q "NAT-PMP" <<<"$answer"'
 answer=$(web remove 2400)
 check "Remove takes it out" 'grep -q "Removed tcp 2400" <<<"$answer"'

@@ -4,7 +4,8 @@
 # through chromium-driver and python3-selenium (web_driver.py) inside the
 # gateway's namespace. Signs in, sees a NAT-PMP mapping appear, adds a
 # static forward through the form and reaches it from the outside host,
-# removes it; a wrong token is refused. Saves docs/web-page.png.
+# removes it; a wrong token is refused. Saves the screenshots beside its
+# log (web-page.png is the one docs/ and the README show).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lab.sh"
 PY=/usr/bin/python3
@@ -63,7 +64,7 @@ check "the form adds tcp 2400 to alice-laptop's port 8080" 'grep -q "Added tcp 2
 check "it is in the map" 'map_elements gw | grep -qx "tcp 2400 10.66.0.2 8080"'
 check "the outside host reaches c1 through 2400" 'tcp_says ext $EXT 2400 c1'
 check "the page lists it" 'eq "$(web wait_text peers 5 "2400 → 10.66.0.2:8080")" yes'
-check "screenshot saved" 'eq "$(web screenshot "$PWD/docs/web-page.png")" ok'
+check "screenshot saved" 'eq "$(web screenshot "$PWD/${TESTLOG:-$BUILD/tests/netns}/web-page.png")" ok'
 check "a phone-sized screenshot too" 'eq "$(web screenshot "$PWD/${TESTLOG:-$BUILD/tests/netns}/web-phone.png" 390 844)" ok'
 
 answer=$(web add "$C2_KEY" udp 5351 5351)

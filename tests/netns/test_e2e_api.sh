@@ -116,8 +116,8 @@ refused "the policy's forward's port for bob" bob '{"protocol": "tcp", "external
 refused "a reserved port" bob '{"protocol": "tcp", "external": 20022}' 409 "reserved"
 refused "the NAT-PMP port" bob '{"protocol": "udp", "external": 5351}' 409 "NAT-PMP"
 refused "c1's dynamic mapping's port for bob" bob "{\"protocol\": \"udp\", \"external\": $p}" 409 "held by a mapping"
-refused "the gateway's own address as the target" alice '{"protocol": "tcp", "external": 2302, "address": "10.66.0.1"}' 409 "gateway"
-refused "bob's address for alice (the target rule)" alice '{"protocol": "tcp", "external": 2302, "address": "10.66.0.3"}' 409 "not"
+refused "the gateway's own address as the target" alice '{"protocol": "tcp", "external": 2302, "address": "10.66.0.1"}' 409 "an address of the gateway itself"
+refused "bob's address for alice (the target rule)" alice '{"protocol": "tcp", "external": 2304, "address": "10.66.0.3"}' 409 "not in the peer's allowed-ips"
 refused "an unknown key" alice '{"protocol": "tcp", "external": 2302, "via": 1}' 400 "unknown key"
 refused "not JSON" alice 'protocol=tcp' 400 "not JSON"
 refused "port 0" alice '{"protocol": "tcp", "external": 0}' 400 "port number"
@@ -125,6 +125,7 @@ big=$(head -c 20000 /dev/zero | tr '\0' ' ')
 r=$(api POST /api/clients/alice/portforwards "{$big}")
 check "a body over 16 KiB: 413" 'eq "$(status_of "$r")" 413'
 check "nothing refused reached the map (tcp 2302)" 'map_lacks gw tcp 2302'
+check "... nor tcp 2304" 'map_lacks gw tcp 2304'
 
 # --- port ranges (issue 23 §3) ------------------------------------------------
 count_in_map() { map_elements gw | grep -c "^$1 $2"; }

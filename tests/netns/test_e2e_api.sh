@@ -186,6 +186,11 @@ check "the API sees what portgatectl added" 'api GET /api/forwards | grep -q "\"
 check "a refusal exits 1 with the reason" 'ctl forward add bob tcp/2222 2>&1 | grep -q "already forwarded"'
 check "portgatectl forward del alice tcp/2303" 'ctl forward del alice tcp/2303'
 check "... it leaves the map" 'map_lacks gw tcp 2303'
+check "portgatectl forward add bob udp/2600-2604 7000 (a range to one start port)" 'ctl forward add bob udp/2600-2604 7000'
+check "... its last port goes to bob's 7004" 'forwards "udp 2604 10.66.0.3 7004"'
+check "forward list shows the range as one entry" 'ctl forward list | grep -qE "^bob +runtime +udp +2600-2604 +\(peer\):7000-7004 "'
+check "portgatectl forward del bob udp/2602 removes the whole range" 'ctl forward del bob udp/2602'
+check "... from the map" 'map_lacks gw udp 2600'
 
 # --- start-up errors, [IPv6] and TLS ---------------------------------------------------
 lab_stop TERM

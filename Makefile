@@ -108,6 +108,9 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# The web page's files are built into the daemon (.incbin).
+$(BUILD)/src/daemon/webassets.o: $(wildcard web/*)
+
 $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^

@@ -36,6 +36,13 @@ static void usage(FILE *out, int status)
 		"  drop PEER         remove every mapping of a peer (public key)\n"
 		"  drop PROTO/PORT   remove one mapping, e.g. drop tcp/40000\n"
 		"  reload            re-read the policy (like SIGHUP)\n"
+		"  forward list [PEER]                  static forwards (policy and run time)\n"
+		"  forward add PEER PROTO/EXTERNAL [INTERNAL [ADDRESS]]\n"
+		"                    EXTERNAL and INTERNAL may be ranges: tcp/30000-30009\n"
+		"                    add a static forward at run time (kept in the daemon's\n"
+		"                    state file), e.g. forward add alice tcp/2222 22\n"
+		"  forward del PEER PROTO/PORT          remove it (or drop that dynamic mapping)\n"
+		"  PEER: a public key or the peer's name in the policy; PROTO: tcp, udp, both\n"
 		"exit: 0 ok, 1 refused or permission denied, 2 usage, 3 portgated not running\n");
 	exit(status);
 }
@@ -189,6 +196,79 @@ static void print_list(json_t *a)
 		printf("(no mappings)\n");
 }
 
+/* A port, or a range as the daemon writes it ("30000-30009"). */
+static const char *ports_text(json_t *o, const char *key, char *buf, size_t len)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (json_is_string(v))
+		return json_string_value(v);
+	snprintf(buf, len, "%lld", json_integer_value(v));
+	return buf;
+}
+
+static void print_forwards(json_t *a)
+{
+	json_t *arr = json_object_get(a, "forwards"), *f;
+	size_t i;
+
+	printf("%-16s %-8s %-5s %-11s %-26s %s\n", "PEER", "ORIGIN", "PROTO", "EXTERNAL",
+	       "INTERNAL", "STATE");
+	json_array_foreach(arr, i, f) {
+		char peer[9], target[64], ext[16], in[16];
+		const char *name = json_string_value(json_object_get(f, "peer_name"));
+
+		short_key(peer, str(f, "peer"));
+		snprintf(target, sizeof(target), "%s:%s",
+			 json_is_null(json_object_get(f, "address")) ? "(peer)" : str(f, "address"),
+			 ports_text(f, "internal", in, sizeof(in)));
+		printf("%-16s %-8s %-5s %-11s %-26s %s\n", name ? name : peer, str(f, "origin"),
+		       str(f, "protocol"), ports_text(f, "external", ext, sizeof(ext)), target,
+		       json_is_true(json_object_get(f, "installed")) ? "installed"
+								: "peer away");
+	}
+	if (!json_array_size(arr))
+		printf("(no static forwards)\n");
+}
+
+/* A port as a number, a range as text: the daemon checks both. */
+static json_t *port_json(const char *text)
+{
+	return text[0] && !text[strspn(text, "0123456789")] ? json_integer(atoi(text))
+							    : json_string(text);
+}
+
+/* forward list [PEER] | add PEER PROTO/EXT [INT [ADDR]] | del PEER PROTO/PORT */
+static json_t *forward_request(int argc, char **argv)
+{
+	const char *action = argc > 0 ? argv[0] : "", *ports;
+	char proto[8];
+	unsigned port;
+	json_t *req;
+
+	if (!strcmp(action, "list") && argc <= 2) {
+		req = json_pack("{s:s, s:s}", "command", "forward", "action", "list");
+		if (argc == 2)
+			json_object_set_new(req, "peer", json_string(argv[1]));
+		return req;
+	}
+	if (argc < 3 || sscanf(argv[2], "%7[a-z]/%u", proto, &port) != 2)
+		usage(stderr, 2);
+	ports = strchr(argv[2], '/') + 1;
+	if (!strcmp(action, "del") && argc == 3)
+		return json_pack("{s:s, s:s, s:s, s:s, s:i}", "command", "forward", "action",
+				 "del", "peer", argv[1], "protocol", proto, "port", (int)port);
+	if (strcmp(action, "add") || argc > 5)
+		usage(stderr, 2);
+	req = json_pack("{s:s, s:s, s:s, s:s, s:o}", "command", "forward", "action", "add",
+			"peer", argv[1], "protocol", proto, "external", port_json(ports));
+	if (argc >= 4)
+		json_object_set_new(req, "internal", port_json(argv[3]));
+	if (argc == 5)
+		json_object_set_new(req, "address", json_string(argv[4]));
+	return req;
+}
+
 static void print_peers(json_t *a)
 {
 	json_t *arr = json_object_get(a, "peers"), *p, *ip;
@@ -261,6 +341,8 @@ int main(int argc, char **argv)
 					"port", (int)port);
 		else
 			req = json_pack("{s:s, s:s}", "command", "drop", "peer", argv[optind + 1]);
+	} else if (!strcmp(cmd, "forward")) {
+		req = forward_request(argc - optind - 1, argv + optind + 1);
 	} else if (!strcmp(cmd, "status") || !strcmp(cmd, "list") || !strcmp(cmd, "peers") ||
 		   !strcmp(cmd, "reload")) {
 		if (optind + 1 != argc)
@@ -286,6 +368,13 @@ int main(int argc, char **argv)
 		print_peers(answer);
 	} else if (!strcmp(cmd, "drop")) {
 		printf("dropped %lld mapping(s)\n", num(answer, "dropped"));
+	} else if (!strcmp(cmd, "forward") && json_object_get(answer, "forwards")) {
+		print_forwards(answer);
+	} else if (!strcmp(cmd, "forward") && json_object_get(answer, "removed")) {
+		printf("removed (%lld mapping(s) went)\n", num(answer, "removed"));
+	} else if (!strcmp(cmd, "forward")) {
+		printf("added%s\n", json_is_true(json_object_get(answer, "installed"))
+					     ? "" : " (installed when its peer is on the interface)");
 	} else {
 		printf("policy reloaded\n");
 	}

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "daemon/command.h"
+#include "daemon/forwardspec.h"
 #include "daemon/gateway.h"
 #include "daemon/policy.h"
 #include "util/base64.h"
@@ -45,7 +46,7 @@ static size_t dynamic_count(const struct mapping_table *t, enum mapping_proto pr
 	return mapping_table_count(t, proto) - mapping_table_count_static(t, proto);
 }
 
-static json_t *do_status(struct gateway *g)
+json_t *gateway_status_json(struct gateway *g)
 {
 	const struct wg_device_info *dev = gateway_peers(g);
 	const struct policy *pol = gateway_policy(g);
@@ -79,6 +80,7 @@ struct list_ctx {
 	struct gateway *g;
 	json_t *arr;
 	int64_t now;
+	const uint8_t *peer;	/* NULL: every peer's */
 };
 
 /* The internal address, unbracketed. */
@@ -97,6 +99,8 @@ static void list_one(const struct mapping_view *v, void *arg)
 	const char *name = peer_name(ctx->g, v->peer);
 	int64_t left = (v->expires_ms - ctx->now + 999) / 1000;
 
+	if (ctx->peer && memcmp(ctx->peer, v->peer, 32))
+		return;
 	/* A static forward never expires: no lifetime, nothing remaining. */
 	json_array_append_new(ctx->arr, json_pack(
 		"{s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:i, s:i, s:o, s:o}",
@@ -119,15 +123,15 @@ static void list_one(const struct mapping_view *v, void *arg)
 					  : json_integer(left > 0 ? left : 0)));
 }
 
-static json_t *do_list(struct gateway *g)
+json_t *gateway_mappings_json(struct gateway *g, const uint8_t *peer)
 {
-	struct list_ctx ctx = { g, json_array(), mono_now_ms() };
+	struct list_ctx ctx = { g, json_array(), mono_now_ms(), peer };
 
 	mapping_table_foreach(gateway_mappings(g), list_one, &ctx);
 	return json_pack("{s:o}", "mappings", ctx.arr);
 }
 
-static json_t *do_peers(struct gateway *g)
+json_t *gateway_peers_json(struct gateway *g)
 {
 	const struct wg_device_info *dev = gateway_peers(g);
 	json_t *arr = json_array();
@@ -155,9 +159,91 @@ static json_t *do_peers(struct gateway *g)
 	return json_pack("{s:o}", "peers", arr);
 }
 
-static json_t *error_json(const char *msg)
+json_t *gateway_error_json(const char *msg)
 {
 	return json_pack("{s:s}", "error", msg);
+}
+
+char *gateway_json_text(json_t *answer)
+{
+	char *text;
+
+	if (!answer)
+		return NULL;
+	text = json_dumps(answer, JSON_COMPACT);
+	json_decref(answer);
+	return text;
+}
+
+/* Static forwards as entries (one per forward as written, not per
+ * protocol), with whose they are and whether the kernel holds them. */
+json_t *gateway_forwards_json(struct gateway *g, const uint8_t *peer)
+{
+	const struct policy *pol = gateway_policy(g);
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < pol->n_forwards; i++) {
+		const struct policy_forward *f = &pol->forwards[i];
+		const char *name = peer_name(g, f->key);
+		enum mapping_proto first = f->protos & (1u << MAPPING_UDP) ? MAPPING_UDP
+									    : MAPPING_TCP;
+		json_t *o;
+
+		if (peer && memcmp(peer, f->key, 32))
+			continue;
+		o = forward_to_json(f, false);
+		json_object_set_new(o, "peer", key_json(f->key));
+		json_object_set_new(o, "peer_name", name ? json_string(name) : json_null());
+		json_object_set_new(o, "origin", json_string(f->runtime ? "runtime" : "policy"));
+		json_object_set_new(o, "installed",
+				    json_boolean(gateway_forward_installed(g, first,
+									   f->external_port)));
+		json_array_append_new(arr, o);
+	}
+	return json_pack("{s:o}", "forwards", arr);
+}
+
+json_t *gateway_forward_add_json(struct gateway *g, const uint8_t key[32],
+				 const struct policy_forward *spec, int *status)
+{
+	struct policy_forward f = *spec;
+	enum mapping_proto first = f.protos & (1u << MAPPING_UDP) ? MAPPING_UDP : MAPPING_TCP;
+	char err[512];
+
+	memcpy(f.key, key, 32);
+	f.runtime = true;
+	*status = gateway_forward_add(g, &f, err, sizeof(err));
+	if (*status < 0)
+		return gateway_error_json(err);
+	/* Not installed: its peer is not on the interface now. */
+	return json_pack("{s:b, s:b}", "ok", 1, "installed",
+			 gateway_forward_installed(g, first, f.external_port));
+}
+
+json_t *gateway_forward_del_json(struct gateway *g, const uint8_t key[32], unsigned protos,
+				 uint16_t port, int *status)
+{
+	size_t n = 0;
+	char err[512];
+
+	*status = gateway_forward_del(g, key, protos, port, &n, err, sizeof(err));
+	if (*status < 0)
+		return gateway_error_json(err);
+	return json_pack("{s:b, s:I}", "ok", 1, "removed", (json_int_t)n);
+}
+
+static json_t *do_forward(struct gateway *g, const struct command *cmd)
+{
+	uint8_t key[32];
+	int status;
+
+	if (cmd->peer_id[0] && !peer_resolve(gateway_policy(g), cmd->peer_id, key))
+		return gateway_error_json("no such peer: give its public key or its policy name");
+	if (cmd->kind == COMMAND_FORWARD_LIST)
+		return gateway_forwards_json(g, cmd->peer_id[0] ? key : NULL);
+	if (cmd->kind == COMMAND_FORWARD_ADD)
+		return gateway_forward_add_json(g, key, &cmd->forward, &status);
+	return gateway_forward_del_json(g, key, cmd->protos, cmd->port, &status);
 }
 
 static json_t *do_drop(struct gateway *g, const struct command *cmd)
@@ -168,46 +254,42 @@ static json_t *do_drop(struct gateway *g, const struct command *cmd)
 		: gateway_drop_port(g, cmd->proto, cmd->port, &n);
 
 	if (ret == -EPERM)
-		return error_json("a static forward of the policy; remove it there and "
+		return gateway_error_json("a static forward of the policy; remove it there and "
 				  "reload");
 	if (ret < 0)
-		return error_json("the kernel refused the change; nothing changed");
+		return gateway_error_json("the kernel refused the change; nothing changed");
 	return json_pack("{s:I}", "dropped", (json_int_t)n);
 }
 
 static json_t *handle(struct gateway *g, const char *text)
 {
 	struct command cmd;
-	const char *why;
 	char err[512];
 
-	if (command_parse(text, &cmd, &why) < 0)
-		return error_json(why);
+	if (command_parse(text, &cmd, err, sizeof(err)) < 0)
+		return gateway_error_json(err);
 	switch (cmd.kind) {
 	case COMMAND_STATUS:
-		return do_status(g);
+		return gateway_status_json(g);
 	case COMMAND_LIST:
-		return do_list(g);
+		return gateway_mappings_json(g, NULL);
 	case COMMAND_PEERS:
-		return do_peers(g);
+		return gateway_peers_json(g);
 	case COMMAND_RELOAD:
 		return gateway_reload(g, err, sizeof(err)) == 0 ? json_pack("{s:b}", "ok", 1)
-								: error_json(err);
+								: gateway_error_json(err);
 	case COMMAND_DROP_PEER:
 	case COMMAND_DROP_PORT:
 		return do_drop(g, &cmd);
+	case COMMAND_FORWARD_ADD:
+	case COMMAND_FORWARD_DEL:
+	case COMMAND_FORWARD_LIST:
+		return do_forward(g, &cmd);
 	}
-	return error_json("unknown command");
+	return gateway_error_json("unknown command");
 }
 
 char *gateway_command(void *arg, const char *request)
 {
-	json_t *answer = handle(arg, request);
-	char *text;
-
-	if (!answer)
-		return NULL;
-	text = json_dumps(answer, JSON_COMPACT);
-	json_decref(answer);
-	return text;
+	return gateway_json_text(handle(arg, request));
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The gateway's wiring: each field a module that owns its state, and the
  * few facts the core itself keeps. Private to the core (gateway.c,
- * request.c, announce.c, peers.c, statics.c, ipv6.c, target.c,
- * lifecycle.c) and the core's unit tests; everyone else uses gateway.h,
+ * request.c, announce.c, peers.c, statics.c, runforwards.c, ipv6.c,
+ * target.c, lifecycle.c) and the core's unit tests; everyone else uses gateway.h,
  * and the protocols' serve modules see a struct serve_ctx (request.h). */
 #ifndef PORTGATE_DAEMON_CORE_H
 #define PORTGATE_DAEMON_CORE_H
@@ -21,6 +21,7 @@
 #define GATEWAY_EXPIRY_RETRY_MS 1000
 
 struct announcer;
+struct api;
 struct local_sockets;
 struct control;
 struct ct_queue;
@@ -54,6 +55,7 @@ struct gateway {
 	bool local_stale;		/* ask the kernel again before using it */
 	struct control *control;
 	struct metrics *metrics;
+	struct api *api;		/* NULL: api is off */
 	struct loop_watch expiry_w, signal_w;
 	/* addr: where forwards arrive (the kernel's external set); told:
 	 * what clients and operators are told, external.advertise or addr. */
@@ -80,6 +82,10 @@ struct gateway {
 	uint64_t epoch_origin_ms;	/* CLOCK_BOOTTIME */
 	time_t started;
 	bool sweep_needed;		/* a drop the kernel refused: retry */
+	/* The state file's forwards (added at run time), as the file holds
+	 * them; those that fit the policy are also in policy.forwards. */
+	struct policy_forward *stored;
+	size_t n_stored;
 };
 
 /* gateway.c: the open mapping transaction goes to the kernel: 0 when the
@@ -110,10 +116,21 @@ bool gateway_static_allowed(struct gateway *g, const struct mapping_view *v);
 /* Logs, with FILE:LINE, the forwards whose peer is there but which cannot
  * stand (the WireGuard listen port, no address). */
 void gateway_warn_statics(struct gateway *g);
+/* Why a forward whose peer is on the interface cannot stand (the reason in
+ * buf), or NULL: its peer is absent, or it can. */
+const char *gateway_static_unusable(struct gateway *g, const struct policy_forward *f,
+				    char *buf, size_t len);
 int gateway_adopt_kernel_state(struct gateway *g);
 /* The tables made again from nothing with every mapping of the state, in
  * one batch (table_guard's rebuild; arg is the gateway). */
 int gateway_rebuild_tables(void *arg);
+
+/* runforwards.c: the forwards added at run time join the policy's: at
+ * start (read from the state file: -1 with the reason logged) and after
+ * every reload. One that no longer fits the policy is logged and left
+ * out, and stays in the file. */
+int gateway_load_stored(struct gateway *g);
+void gateway_merge_stored(struct gateway *g);
 
 /* target.c: whether peer may have a forward to addr (16 bytes, IPv4
  * written IPv4-mapped); see target.h. */

@@ -35,6 +35,25 @@ int gateway_drop_peer(struct gateway *g, const uint8_t key[32], size_t *dropped)
 int gateway_drop_port(struct gateway *g, enum mapping_proto proto, uint16_t port,
 		      size_t *dropped);
 
+/* Static forwards added at run time (the HTTP API, portgatectl forward):
+ * checked as the policy's forwards are, and against the mappings clients
+ * hold; kept in the daemon's state file, then applied in one kernel
+ * transaction. 0; -EINVAL (the reason in err), -EIO (the state file,
+ * nothing changed), -EAGAIN (the kernel refused, nothing changed). */
+struct policy_forward;
+int gateway_forward_add(struct gateway *g, const struct policy_forward *f,
+			char *err, size_t len);
+/* Removes a peer's forward at protocols/port: its run-time static forward,
+ * or its dynamic mapping there. -ENOENT (nothing of that peer there),
+ * -EPERM (a static forward of the policy file), -EIO, -EAGAIN; 0 with how
+ * many mappings went. */
+int gateway_forward_del(struct gateway *g, const uint8_t key[32], unsigned protos,
+			uint16_t port, size_t *removed, char *err, size_t len);
+/* Whether a static forward of this protocol and port stands in the
+ * kernel now (its peer on the interface). */
+bool gateway_forward_installed(const struct gateway *g, enum mapping_proto proto,
+			       uint16_t port);
+
 /* What operators see. */
 uint32_t gateway_epoch(const struct gateway *g);
 /* The external IPv4 address as clients are told it (external.advertise

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "daemon/announce.h"
+#include "daemon/api.h"
+#include "daemon/apiserve.h"
 #include "daemon/commands.h"
 #include "daemon/control.h"
 #include "daemon/ownaddrs.h"
@@ -190,6 +192,10 @@ static int start(struct gateway *g)
 		log_warn("event loop");
 		return ret;
 	}
+	/* The forwards added at run time join the policy's before anything
+	 * is adopted, staged or swept. */
+	if (gateway_load_stored(g) < 0)
+		return -EINVAL;
 	if ((ret = open_modules(g)) < 0) {
 		errno = -ret;
 		log_warn("start-up");
@@ -222,6 +228,13 @@ static int start(struct gateway *g)
 	    !(g->metrics = metrics_open(&g->loop, g->policy.metrics_listen,
 					gateway_render_metrics, g)))
 		return -EADDRNOTAVAIL;
+	if (g->policy.api_listen[0]) {
+		struct api_config ac = { g->policy.api_listen, g->policy.api_token_file,
+					 g->policy.api_tls_cert, g->policy.api_tls_key };
+
+		if (!(g->api = api_open(&g->loop, &ac, gateway_api_request, g)))
+			return -EADDRNOTAVAIL;
+	}
 	return 0;
 }
 
@@ -269,6 +282,7 @@ void gateway_free(struct gateway *g)
 	events_close(g->events);
 	control_close(g->control);
 	metrics_close(g->metrics);
+	api_close(g->api);
 	pmp_sockets_close(g->sockets);
 	announcer_close(g->announcer);
 	wg_watch_close(g->wg);
@@ -290,8 +304,17 @@ void gateway_free(struct gateway *g)
 	loop_watch_close(&g->loop, &g->expiry_w);
 	loop_watch_close(&g->loop, &g->signal_w);
 	policy_free(&g->policy);
+	free(g->stored);
 	loop_close(&g->loop);
 	free(g);
+}
+
+static bool same_api(const struct policy *a, const struct policy *b)
+{
+	return !strcmp(a->api_listen, b->api_listen) &&
+	       !strcmp(a->api_token_file, b->api_token_file) &&
+	       !strcmp(a->api_tls_cert, b->api_tls_cert) &&
+	       !strcmp(a->api_tls_key, b->api_tls_key);
 }
 
 /* These name resources set up once; changing them needs a restart. */
@@ -303,11 +326,18 @@ static void keep_fixed_keys(struct policy *next, const struct policy *cur)
 	    !strcmp(next->control_socket, cur->control_socket) &&
 	    !strcmp(next->control_group, cur->control_group) &&
 	    !strcmp(next->metrics_listen, cur->metrics_listen) &&
+	    !strcmp(next->state_dir, cur->state_dir) && same_api(next, cur) &&
 	    next->ipv6_mark == cur->ipv6_mark)
 		return;
 	log_warnx("reload: interface, uapi_socket, nftables.table, control.socket, "
-		  "control.group, metrics.listen and ipv6.mark keep their running values "
-		  "until a restart");
+		  "control.group, metrics.listen, api.listen, api.token_file, api.tls_cert, "
+		  "api.tls_key, state_dir and ipv6.mark keep their running values until a "
+		  "restart");
+	memcpy(next->state_dir, cur->state_dir, sizeof(next->state_dir));
+	memcpy(next->api_listen, cur->api_listen, sizeof(next->api_listen));
+	memcpy(next->api_token_file, cur->api_token_file, sizeof(next->api_token_file));
+	memcpy(next->api_tls_cert, cur->api_tls_cert, sizeof(next->api_tls_cert));
+	memcpy(next->api_tls_key, cur->api_tls_key, sizeof(next->api_tls_key));
 	next->ipv6_mark = cur->ipv6_mark;
 	memcpy(next->interface, cur->interface, sizeof(next->interface));
 	memcpy(next->nft_table, cur->nft_table, sizeof(next->nft_table));
@@ -328,6 +358,7 @@ int gateway_reload(struct gateway *g, char *err, size_t errlen)
 	keep_fixed_keys(&next, &g->policy);
 	policy_free(&g->policy);
 	g->policy = next;
+	gateway_merge_stored(g);
 	ratelimit_reset(g->rate, next.rate);
 	wg_watch_set_stale_after(g->wg, next.stale_handshake);
 	wg_watch_set_interval(g->wg, next.poll_interval);

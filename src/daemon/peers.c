@@ -106,8 +106,9 @@ void gateway_sync_reserved(struct gateway *g)
 		mapping_table_reserve_port(g->mappings, wg_watch_device(g->wg)->listen_port, true);
 	/* Never handed out, also while their peer is away. */
 	for (size_t i = 0; i < g->policy.n_forwards; i++)
-		mapping_table_reserve_port(g->mappings, g->policy.forwards[i].external_port,
-					   true);
+		for (unsigned k = 0; k < forward_span(&g->policy.forwards[i]); k++)
+			mapping_table_reserve_port(g->mappings, (uint16_t)(
+				g->policy.forwards[i].external_port + k), true);
 }
 
 static void peers_changed(void *arg, struct wg_events *ev, unsigned flags)

@@ -96,25 +96,51 @@ static int external_pair(struct yconf *l, const char *key, yaml_node_t *k,
 	return unknown(l, k, key, "external");
 }
 
+/* A reserved item: a port or a range, "8000-8099". */
+static int reserved_item(struct yconf *l, yaml_node_t *item, uint16_t *first, unsigned *count)
+{
+	const char *s;
+
+	if (want_scalar(l, item, "a reserved port", &s))
+		return -1;
+	if (policy_port_range(s, first, count) < 0)
+		return fail_at(l, item, "a reserved port must be a port or a range of ports "
+			       "(1-65535), e.g. 22 or 8000-8099, not \"%s\"", s);
+	return 0;
+}
+
+static int by_port(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+/* Each port of each item, sorted (policy_is_reserved searches them). */
 static int reserved_list(struct yconf *l, yaml_node_t *v)
 {
-	size_t n;
+	size_t total = 0;
+	uint16_t first;
+	unsigned count;
 
 	if (v->type != YAML_SEQUENCE_NODE)
-		return fail_at(l, v, "ports.reserved must be a list of ports, e.g. [22, 80]");
-	n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
-	P(l)->reserved = calloc(n ? n : 1, sizeof(*P(l)->reserved));
+		return fail_at(l, v, "ports.reserved must be a list of ports, e.g. [22, 8000-8099]");
+	for (yaml_node_item_t *i = v->data.sequence.items.start;
+	     i < v->data.sequence.items.top; i++) {
+		if (reserved_item(l, yaml_document_get_node(l->doc, *i), &first, &count))
+			return -1;
+		total += count;
+	}
+	if (total > 65535)
+		return fail_at(l, v, "ports.reserved names more than 65535 ports");
+	P(l)->reserved = calloc(total ? total : 1, sizeof(*P(l)->reserved));
 	if (!P(l)->reserved)
 		return fail_at(l, v, "out of memory");
 	for (yaml_node_item_t *i = v->data.sequence.items.start;
 	     i < v->data.sequence.items.top; i++) {
-		yaml_node_t *item = yaml_document_get_node(l->doc, *i);
-		uint32_t port;
-
-		if (get_uint(l, item, "a reserved port", 1, 65535, &port))
-			return -1;
-		P(l)->reserved[P(l)->n_reserved++] = (uint16_t)port;
+		reserved_item(l, yaml_document_get_node(l->doc, *i), &first, &count);
+		for (unsigned k = 0; k < count; k++)
+			P(l)->reserved[P(l)->n_reserved++] = (uint16_t)(first + k);
 	}
+	qsort(P(l)->reserved, P(l)->n_reserved, sizeof(*P(l)->reserved), by_port);
 	return 0;
 }
 
@@ -389,6 +415,10 @@ static int top_pair(struct yconf *l, const char *key, yaml_node_t *k,
 		seen->events = v;
 		return each_pair(l, v, "events", events_pair, NULL);
 	}
+	if (!strcmp(key, "api"))
+		return api_parse(l, v);
+	if (!strcmp(key, "state_dir"))
+		return get_string(l, v, "state_dir", P(l)->state_dir, sizeof(P(l)->state_dir));
 	if (!strcmp(key, "nftables") || !strcmp(key, "control") || !strcmp(key, "metrics"))
 		return each_pair(l, v, key, sub_pair, (void *)key);
 	return unknown(l, k, key, "the policy");
@@ -409,6 +439,7 @@ static void set_defaults(struct policy *p)
 	p->events_timeout = 10;
 	snprintf(p->nft_table, sizeof(p->nft_table), "portgate");
 	snprintf(p->control_socket, sizeof(p->control_socket), "/run/portgate/control.sock");
+	snprintf(p->state_dir, sizeof(p->state_dir), "/var/lib/portgate");
 }
 
 static int peer_key_cmp(const void *a, const void *b)
@@ -447,14 +478,17 @@ static int check_whole(struct yconf *l, yaml_node_t *root, struct top_seen *seen
 	if (p->lifetime_min > p->lifetime_max)
 		return fail_at(l, seen->lifetime, "lifetime.min %u is above lifetime.max %u",
 			       p->lifetime_min, p->lifetime_max);
-	for (size_t i = 0; i < p->n_reserved; i++) {
-		if (p->reserved[i] < p->port_min || p->reserved[i] > p->port_max) {
-			yaml_node_t *item = yaml_document_get_node(
-				l->doc, seen->reserved->data.sequence.items.start[i]);
+	for (yaml_node_item_t *i = seen->reserved ? seen->reserved->data.sequence.items.start
+						  : NULL;
+	     seen->reserved && i < seen->reserved->data.sequence.items.top; i++) {
+		yaml_node_t *item = yaml_document_get_node(l->doc, *i);
+		uint16_t first;
+		unsigned count;
 
-			return fail_at(l, item, "reserved port %u is outside ports.range %u-%u",
-				       p->reserved[i], p->port_min, p->port_max);
-		}
+		reserved_item(l, item, &first, &count);
+		if (first < p->port_min || first + count - 1 > p->port_max)
+			return fail_at(l, item, "reserved port %s is outside ports.range %u-%u",
+				       scalar(item), p->port_min, p->port_max);
 	}
 	if (seen->peers) {
 		size_t n = seen->peers->type == YAML_MAPPING_NODE
@@ -572,10 +606,8 @@ bool policy_denies(const struct policy *p, const uint8_t key[32])
 
 bool policy_is_reserved(const struct policy *p, uint16_t port)
 {
-	for (size_t i = 0; i < p->n_reserved; i++)
-		if (p->reserved[i] == port)
-			return true;
-	return false;
+	return p->n_reserved &&
+	       bsearch(&port, p->reserved, p->n_reserved, sizeof(port), by_port) != NULL;
 }
 
 bool policy_refuses_prefix(const struct policy *p, bool ipv6, uint8_t cidr)

@@ -36,12 +36,40 @@ struct policy_peer {
 struct policy_forward {
 	uint8_t key[32];		/* the peer */
 	unsigned protos;		/* bits 1 << enum mapping_proto */
-	uint16_t external_port;
-	uint16_t internal_port;
+	uint16_t external_port;		/* a range's first port */
+	uint16_t internal_port;		/* where external_port goes */
+	/* A range (external: 30000-30009): this many ports from each, port
+	 * by port; one entry here, one kernel element per port. 0 or 1:
+	 * one port. */
+	uint16_t n_ports;
 	bool has_address;
 	uint32_t address;		/* host byte order; default: the peer's /32 */
 	uint32_t line;			/* where it is written, for messages */
+	/* Added at run time (the HTTP API, portgatectl forward add): kept
+	 * in the daemon's state file, never in the policy file. */
+	bool runtime;
 };
+
+/* A range of static forwards is at most this many ports. */
+#define POLICY_FORWARD_RANGE_MAX 1000
+
+/* How many ports the forward spans (1 for one port). */
+static inline unsigned forward_span(const struct policy_forward *f)
+{
+	return f->n_ports ? f->n_ports : 1;
+}
+
+/* Whether the forward's external ports include port. */
+static inline bool forward_covers(const struct policy_forward *f, uint16_t port)
+{
+	return port >= f->external_port && port - f->external_port < (int)forward_span(f);
+}
+
+/* The internal port external port goes to (port inside the forward). */
+static inline uint16_t forward_target(const struct policy_forward *f, uint16_t port)
+{
+	return (uint16_t)(f->internal_port + (port - f->external_port));
+}
 
 /* ipv6.mode: how peers' IPv6 addresses get mappings (through PCP). */
 enum policy_ipv6 {
@@ -102,6 +130,14 @@ struct policy {
 	/* events.exec: run with one JSON line per event (events.h); "" off. */
 	char events_exec[1024];
 	uint32_t events_timeout;	/* seconds */
+	/* api: the operator's HTTP API and web page ("" listen: off). The
+	 * token and the TLS files are read at start. */
+	char api_listen[64];
+	char api_token_file[256];
+	char api_tls_cert[256];		/* "": plain HTTP */
+	char api_tls_key[256];
+	/* Where the daemon keeps its own state (forwards.json). */
+	char state_dir[256];
 };
 
 /* The policy portgated and portgatectl read when -c is not given. */
@@ -126,7 +162,26 @@ void policy_limits_for(const struct policy *p, const uint8_t key[32],
 		       struct mapping_limits *out);
 bool policy_denies(const struct policy *p, const uint8_t key[32]);
 bool policy_is_reserved(const struct policy *p, uint16_t port);
-/* The static forward on this external port and protocol, or NULL. */
+/* "PORT" or "LOW-HIGH" (1-65535, LOW <= HIGH): 0 with the first port and
+ * how many, or -1. */
+int policy_port_range(const char *text, uint16_t *first, unsigned *count);
+/* Sets f's ports from an external range and an internal one (n_in 0:
+ * the external ports themselves; 1: a start port; else as many as the
+ * external range): NULL, or why not (a range over
+ * POLICY_FORWARD_RANGE_MAX, lengths that differ, past 65535). */
+const char *policy_forward_set_ports(struct policy_forward *f, uint16_t ext, unsigned n_ext,
+				     uint16_t in, unsigned n_in);
+/* Why forward f cannot stand beside the policy and the n forwards of
+ * others (a collision, a reserved or NAT-PMP port, another peer's range, a
+ * denied peer): the reason in buf, or NULL when it can. The one rule for
+ * the policy's forwards and those added at run time. */
+const char *policy_forward_conflict(const struct policy *p, const struct policy_forward *f,
+				    const struct policy_forward *others, size_t n,
+				    char *buf, size_t len);
+/* Sorts the forwards by external port, as policy_forward_at needs. */
+void policy_forwards_sort(struct policy *p);
+/* The static forward on this external port and protocol (a range
+ * covering it), or NULL. */
 const struct policy_forward *policy_forward_at(const struct policy *p,
 					       enum mapping_proto proto, uint16_t port);
 

@@ -17,7 +17,9 @@
 
 struct forward_seen {
 	struct policy_forward *f;
-	bool has_external, has_internal;
+	const yaml_node_t *external;
+	uint16_t ext, in;
+	unsigned n_ext, n_in;	/* 0: not given */
 };
 
 static int get_protos(struct yconf *l, yaml_node_t *v, unsigned *out)
@@ -44,20 +46,20 @@ static int forward_pair(struct yconf *l, const char *key, yaml_node_t *k,
 	struct policy_forward *f = seen->f;
 	struct in_addr a;
 	const char *s;
-	uint32_t n;
 
 	if (!strcmp(key, "protocol"))
 		return get_protos(l, v, &f->protos);
 	if (!strcmp(key, "external") || !strcmp(key, "internal")) {
-		if (get_uint(l, v, key, 1, 65535, &n))
+		bool ext = key[0] == 'e';
+
+		if (want_scalar(l, v, key, &s))
 			return -1;
-		if (key[0] == 'e') {
-			f->external_port = (uint16_t)n;
-			seen->has_external = true;
-		} else {
-			f->internal_port = (uint16_t)n;
-			seen->has_internal = true;
-		}
+		if (policy_port_range(s, ext ? &seen->ext : &seen->in,
+				      ext ? &seen->n_ext : &seen->n_in) < 0)
+			return fail_at(l, v, "%s must be a port or a range of ports, e.g. "
+				       "2222 or 30000-30009, not \"%s\"", key, s);
+		if (ext)
+			seen->external = v;
 		return 0;
 	}
 	if (!strcmp(key, "address")) {
@@ -106,6 +108,7 @@ int forwards_parse(struct yconf *l, const struct policy_peer *peer,
 	     i < list->data.sequence.items.top; i++) {
 		yaml_node_t *item = yaml_document_get_node(l->doc, *i);
 		struct forward_seen seen = { 0 };
+		const char *why;
 
 		if (append(l, item))
 			return -1;
@@ -114,10 +117,11 @@ int forwards_parse(struct yconf *l, const struct policy_peer *peer,
 			return -1;
 		if (!seen.f->protos)
 			return fail_at(l, item, "a forward needs protocol: tcp, udp or both");
-		if (!seen.has_external)
+		if (!seen.n_ext)
 			return fail_at(l, item, "a forward needs an external port");
-		if (!seen.has_internal)
-			seen.f->internal_port = seen.f->external_port;
+		why = policy_forward_set_ports(seen.f, seen.ext, seen.n_ext, seen.in, seen.n_in);
+		if (why)
+			return fail_at(l, seen.external, "%s", why);
 		memcpy(seen.f->key, peer->key, sizeof(seen.f->key));
 		seen.f->line = (uint32_t)item->start_mark.line + 1;
 		P(l)->n_forwards++;
@@ -144,63 +148,91 @@ static const char *protos_text(unsigned protos)
 	       : protos == PROTO_BIT(MAPPING_TCP) ? "tcp" : "udp";
 }
 
-/* Forward i against the ones written before it. */
-static int check_pair(struct yconf *l, size_t i, size_t j)
+/* Where another forward was written, for messages. */
+static const char *where(const struct policy_forward *g, char *buf, size_t len)
 {
-	const struct policy_forward *f = &P(l)->forwards[i], *g = &P(l)->forwards[j];
-	const yaml_node_t *n = ((struct forward_nodes *)l->ctx)->nodes[i];
-	char label[64];
-
-	if (f->external_port != g->external_port)
-		return 0;
-	if (memcmp(f->key, g->key, 32))
-		return fail_at(l, n, "external port %u is already forwarded to peer %s "
-			       "(line %u)", f->external_port,
-			       peer_label(P(l), g->key, label, sizeof(label)), g->line);
-	if (f->protos & g->protos)
-		return fail_at(l, n, "%s %u is already forwarded (line %u)",
-			       protos_text(f->protos & g->protos), f->external_port,
-			       g->line);
-	if (f->internal_port != g->internal_port || f->has_address != g->has_address ||
-	    f->address != g->address)
-		return fail_at(l, n, "external port %u already forwards to internal port "
-			       "%u (line %u): one external port goes to one address "
-			       "and port for both protocols", f->external_port,
-			       g->internal_port, g->line);
-	return 0;
+	if (g->runtime)
+		return "added at run time";
+	snprintf(buf, len, "line %u", g->line);
+	return buf;
 }
 
-static int check_one(struct yconf *l, size_t i)
+/* f against one forward g beside it: on the ports both cover. */
+static const char *pair_conflict(const struct policy *p, const struct policy_forward *f,
+				 const struct policy_forward *g, char *buf, size_t len)
 {
-	const struct policy *p = P(l);
-	const struct policy_forward *f = &p->forwards[i];
+	unsigned f_end = f->external_port + forward_span(f);
+	unsigned g_end = g->external_port + forward_span(g);
+	uint16_t port = f->external_port > g->external_port ? f->external_port
+							     : g->external_port;
+	char label[64], at[32];
+
+	if (port >= f_end || port >= g_end)
+		return NULL;
+	if (memcmp(f->key, g->key, 32))
+		snprintf(buf, len, "external port %u is already forwarded to peer %s (%s)",
+			 port, peer_label(p, g->key, label, sizeof(label)),
+			 where(g, at, sizeof(at)));
+	else if (f->protos & g->protos)
+		snprintf(buf, len, "%s %u is already forwarded (%s)",
+			 protos_text(f->protos & g->protos), port, where(g, at, sizeof(at)));
+	else if (forward_target(f, port) != forward_target(g, port) ||
+		 f->has_address != g->has_address || f->address != g->address)
+		snprintf(buf, len, "external port %u already forwards to internal port %u "
+			 "(%s): one external port goes to one address and port for both "
+			 "protocols", port, forward_target(g, port), where(g, at, sizeof(at)));
+	else
+		return NULL;
+	return buf;
+}
+
+/* A port of the forward the policy keeps for itself. */
+static const char *own_port_conflict(const struct policy *p, const struct policy_forward *f,
+				     char *buf, size_t len)
+{
+	for (unsigned i = 0; i < forward_span(f); i++) {
+		uint16_t port = (uint16_t)(f->external_port + i);
+
+		if (port == NATPMP_SERVER_PORT || port == NATPMP_CLIENT_PORT)
+			snprintf(buf, len, "external port %u is the gateway's own (NAT-PMP)", port);
+		else if (policy_is_reserved(p, port))
+			snprintf(buf, len, "external port %u is reserved (ports.reserved)", port);
+		else
+			continue;
+		return buf;
+	}
+	return NULL;
+}
+
+const char *policy_forward_conflict(const struct policy *p, const struct policy_forward *f,
+				    const struct policy_forward *others, size_t n,
+				    char *buf, size_t len)
+{
 	const struct policy_peer *owner = policy_peer_find(p, f->key);
-	const yaml_node_t *n = ((struct forward_nodes *)l->ctx)->nodes[i];
+	unsigned last = f->external_port + forward_span(f) - 1;
 	char label[64];
 
-	if (owner && owner->deny)
-		return fail_at(l, n, "the peer is denied (deny: true) and cannot have "
-			       "forwards");
-	if (f->external_port == NATPMP_SERVER_PORT || f->external_port == NATPMP_CLIENT_PORT)
-		return fail_at(l, n, "external port %u is the gateway's own (NAT-PMP)",
-			       f->external_port);
-	if (policy_is_reserved(p, f->external_port))
-		return fail_at(l, n, "external port %u is reserved (ports.reserved)",
-			       f->external_port);
+	if (owner && owner->deny) {
+		snprintf(buf, len, "the peer is denied (deny: true) and cannot have forwards");
+		return buf;
+	}
+	if (own_port_conflict(p, f, buf, len))
+		return buf;
 	for (size_t k = 0; k < p->n_peers; k++) {
 		const struct policy_peer *q = &p->peers[k];
 
-		if (q == owner || !q->has_ports || f->external_port < q->port_min ||
+		if (q == owner || !q->has_ports || last < q->port_min ||
 		    f->external_port > q->port_max)
 			continue;
-		return fail_at(l, n, "external port %u is in the port range %u-%u of "
-			       "peer %s", f->external_port, q->port_min, q->port_max,
-			       peer_label(p, q->key, label, sizeof(label)));
+		snprintf(buf, len, "external port %u is in the port range %u-%u of peer %s",
+			 f->external_port > q->port_min ? f->external_port : q->port_min,
+			 q->port_min, q->port_max, peer_label(p, q->key, label, sizeof(label)));
+		return buf;
 	}
-	for (size_t j = 0; j < i; j++)
-		if (check_pair(l, i, j))
-			return -1;
-	return 0;
+	for (size_t j = 0; j < n; j++)
+		if (&others[j] != f && pair_conflict(p, f, &others[j], buf, len))
+			return buf;
+	return NULL;
 }
 
 static int by_external_port(const void *a, const void *b)
@@ -212,14 +244,22 @@ static int by_external_port(const void *a, const void *b)
 	return x->protos < y->protos ? -1 : x->protos > y->protos;
 }
 
+void policy_forwards_sort(struct policy *p)
+{
+	if (p->n_forwards)
+		qsort(p->forwards, p->n_forwards, sizeof(*p->forwards), by_external_port);
+}
+
 int forwards_check(struct yconf *l)
 {
-	for (size_t i = 0; i < P(l)->n_forwards; i++)
-		if (check_one(l, i))
-			return -1;
-	if (P(l)->n_forwards)
-		qsort(P(l)->forwards, P(l)->n_forwards, sizeof(*P(l)->forwards),
-		      by_external_port);
+	struct policy *p = P(l);
+	char why[256];
+
+	/* Each against the ones written before it. */
+	for (size_t i = 0; i < p->n_forwards; i++)
+		if (policy_forward_conflict(p, &p->forwards[i], p->forwards, i, why, sizeof(why)))
+			return fail_at(l, ((struct forward_nodes *)l->ctx)->nodes[i], "%s", why);
+	policy_forwards_sort(p);
 	return 0;
 }
 
@@ -228,16 +268,21 @@ const struct policy_forward *policy_forward_at(const struct policy *p,
 {
 	size_t lo = 0, hi = p->n_forwards;
 
+	/* The first forward starting above port; those that may cover it
+	 * start at most a range's length below it. */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (p->forwards[mid].external_port < port)
+		if (p->forwards[mid].external_port <= port)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (; lo < p->n_forwards && p->forwards[lo].external_port == port; lo++)
-		if (p->forwards[lo].protos & PROTO_BIT(proto))
-			return &p->forwards[lo];
+	while (lo-- > 0 && p->forwards[lo].external_port + POLICY_FORWARD_RANGE_MAX > port) {
+		const struct policy_forward *f = &p->forwards[lo];
+
+		if (forward_covers(f, port) && (f->protos & PROTO_BIT(proto)))
+			return f;
+	}
 	return NULL;
 }

@@ -23,4 +23,7 @@ int forwards_parse(struct yconf *l, const struct policy_peer *peer, yaml_node_t 
  * other peers' port ranges; then sorted by external port. */
 int forwards_check(struct yconf *l);
 
+/* policy_api.c: the `api:` section. */
+int api_parse(struct yconf *l, yaml_node_t *v);
+
 #endif

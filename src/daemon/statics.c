@@ -53,10 +53,11 @@ static bool static_target(struct gateway *g, const struct policy_forward *f,
 	return *verdict == TARGET_ALLOWED;
 }
 
-/* The WireGuard port is never forwarded away, whatever the policy says. */
-static bool static_port_usable(const struct gateway *g, uint16_t port)
+/* The WireGuard port is never forwarded away, whatever the policy says,
+ * also not as one port of a range. */
+static bool static_ports_usable(const struct gateway *g, const struct policy_forward *f)
 {
-	return port != wg_watch_device(g->wg)->listen_port;
+	return !forward_covers(f, wg_watch_device(g->wg)->listen_port);
 }
 
 bool gateway_static_allowed(struct gateway *g, const struct mapping_view *v)
@@ -66,8 +67,9 @@ bool gateway_static_allowed(struct gateway *g, const struct mapping_view *v)
 	enum target_verdict verdict;
 	uint32_t addr;
 
-	return f && !memcmp(f->key, v->peer, 32) && f->internal_port == v->target_port &&
-	       static_port_usable(g, v->external_port) &&
+	return f && !memcmp(f->key, v->peer, 32) &&
+	       forward_target(f, v->external_port) == v->target_port &&
+	       static_ports_usable(g, f) &&
 	       static_target(g, f, &addr, &verdict) && addr == v->addr;
 }
 
@@ -75,24 +77,24 @@ int gateway_stage_statics(struct gateway *g)
 {
 	for (size_t i = 0; i < g->policy.n_forwards; i++) {
 		const struct policy_forward *f = &g->policy.forwards[i];
-		struct mapping_view v = {
-			.peer = f->key,
-			.external_port = f->external_port,
-			.target_port = f->internal_port,
-		};
+		struct mapping_view v = { .peer = f->key };
 		enum target_verdict verdict;
 
-		if (!static_port_usable(g, f->external_port) ||
-		    !static_target(g, f, &v.addr, &verdict))
+		if (!static_ports_usable(g, f) || !static_target(g, f, &v.addr, &verdict))
 			continue;
-		for (int p = 0; p < MAPPING_PROTO_COUNT; p++) {
-			int ret;
+		/* A range: one mapping, so one kernel element, per port. */
+		for (unsigned k = 0; k < forward_span(f); k++) {
+			v.external_port = (uint16_t)(f->external_port + k);
+			v.target_port = forward_target(f, v.external_port);
+			for (int p = 0; p < MAPPING_PROTO_COUNT; p++) {
+				int ret;
 
-			if (!(f->protos & (1u << p)))
-				continue;
-			v.proto = (enum mapping_proto)p;
-			if ((ret = mapping_table_put_static(g->mappings, &v)) < 0)
-				return ret;
+				if (!(f->protos & (1u << p)))
+					continue;
+				v.proto = (enum mapping_proto)p;
+				if ((ret = mapping_table_put_static(g->mappings, &v)) < 0)
+					return ret;
+			}
 		}
 	}
 	return 0;
@@ -110,15 +112,14 @@ void gateway_sync_statics(struct gateway *g)
 	gateway_apply(g, REASON_POLICY);
 }
 
-/* Why a forward whose peer is on the interface is not installed. */
-static const char *unusable_reason(struct gateway *g, const struct policy_forward *f,
-				   char *buf, size_t len)
+const char *gateway_static_unusable(struct gateway *g, const struct policy_forward *f,
+				    char *buf, size_t len)
 {
 	enum target_verdict verdict;
 	struct in_addr a;
 	uint32_t addr;
 
-	if (!static_port_usable(g, f->external_port))
+	if (!static_ports_usable(g, f))
 		return "its external port is the WireGuard listen port";
 	if (!wg_watch_present(g->wg) || !wg_device_find(wg_watch_device(g->wg), f->key) ||
 	    static_target(g, f, &addr, &verdict))
@@ -136,9 +137,12 @@ void gateway_warn_statics(struct gateway *g)
 	for (size_t i = 0; i < g->policy.n_forwards; i++) {
 		const struct policy_forward *f = &g->policy.forwards[i];
 		char buf[160];
-		const char *why = unusable_reason(g, f, buf, sizeof(buf));
+		const char *why = gateway_static_unusable(g, f, buf, sizeof(buf));
 
-		if (why)
+		if (why && f->runtime)
+			log_warnx("the static forward of port %u added at run time is not "
+				  "installed: %s", f->external_port, why);
+		else if (why)
 			log_warnx("%s:%u: the static forward of port %u is not installed: %s",
 				  g->policy.path, f->line, f->external_port, why);
 	}

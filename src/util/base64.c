@@ -71,7 +71,7 @@ void key_to_short(char out[9], const uint8_t key[KEY_LEN])
 	out[8] = '\0';
 }
 
-static int hex_value(char c)
+int hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -87,7 +87,7 @@ bool key_from_hex(uint8_t key[KEY_LEN], const char *in, size_t len)
 	if (len != 2 * KEY_LEN)
 		return false;
 	for (size_t i = 0; i < KEY_LEN; i++) {
-		int hi = hex_value(in[2 * i]), lo = hex_value(in[2 * i + 1]);
+		int hi = hex_digit(in[2 * i]), lo = hex_digit(in[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return false;

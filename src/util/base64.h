@@ -16,5 +16,7 @@ bool key_from_base64(uint8_t key[KEY_LEN], const char *in);
 /* The first 8 characters, for logs. */
 void key_to_short(char out[9], const uint8_t key[KEY_LEN]);
 bool key_from_hex(uint8_t key[KEY_LEN], const char *in, size_t len);
+/* The value of one hex digit (either case), or -1. */
+int hex_digit(char c);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include <microhttpd.h>
 
+#include "util/httploop.h"
 #include "util/listenaddr.h"
 #include "util/log.h"
 #include "util/loop.h"
@@ -21,11 +22,9 @@ struct metrics_route {
 };
 
 struct metrics {
-	struct loop *loop;
 	struct metrics_route routes[1 + METRICS_MAX_ROUTES];
 	size_t n_routes;
-	struct MHD_Daemon *httpd;
-	struct loop_watch watch, timer;
+	struct http_loop http;
 };
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
@@ -72,29 +71,12 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	return ret;
 }
 
-static void httpd_ready(struct loop_watch *w, uint32_t events)
-{
-	struct metrics *m = w->arg;
-
-	(void)events;
-	MHD_run(m->httpd);
-}
-
-static void tick(struct loop_watch *w, uint32_t events)
-{
-	struct metrics *m = w->arg;
-
-	(void)events;
-	timer_ack(w->fd);
-	MHD_run(m->httpd);
-}
-
 struct metrics *metrics_open(struct loop *loop, const char *listen_addr,
 			     metrics_render_fn render, void *arg)
 {
 	struct metrics *m = calloc(1, sizeof(*m));
 	struct sockaddr_storage ss;
-	const union MHD_DaemonInfo *info;
+	struct MHD_Daemon *httpd;
 	socklen_t sl;
 	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	uint16_t port;
@@ -109,37 +91,31 @@ struct metrics *metrics_open(struct loop *loop, const char *listen_addr,
 	} else {
 		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	}
-	m->loop = loop;
 	m->routes[0] = (struct metrics_route){ "/metrics", "text/plain; version=0.0.4", render,
 					       arg };
 	m->n_routes = 1;
-	m->watch.fd = m->timer.fd = -1;
 	/* MHD_USE_EPOLL without an internal thread: its epoll fd joins ours. */
-	m->httpd = MHD_start_daemon(flags, port, NULL, NULL, answer, m,
-				    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				    MHD_OPTION_CONNECTION_TIMEOUT, METRICS_TIMEOUT_S,
-				    MHD_OPTION_CONNECTION_LIMIT, METRICS_MAX_CONNECTIONS,
-				    MHD_OPTION_PER_IP_CONNECTION_LIMIT, METRICS_MAX_PER_ADDRESS,
-				    MHD_OPTION_END);
-	info = m->httpd ? MHD_get_daemon_info(m->httpd, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
-	if (!info) {
+	httpd = MHD_start_daemon(flags, port, NULL, NULL, answer, m,
+				 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				 MHD_OPTION_CONNECTION_TIMEOUT, METRICS_TIMEOUT_S,
+				 MHD_OPTION_CONNECTION_LIMIT, METRICS_MAX_CONNECTIONS,
+				 MHD_OPTION_PER_IP_CONNECTION_LIMIT, METRICS_MAX_PER_ADDRESS,
+				 MHD_OPTION_END);
+	if (!httpd || http_loop_open(&m->http, loop, httpd) < 0) {
 		log_warn("metrics: cannot listen on %s", listen_addr);
-		if (m->httpd)
-			MHD_stop_daemon(m->httpd);
 		free(m);
 		return NULL;
 	}
-	m->watch = (struct loop_watch){ info->epoll_fd, httpd_ready, m };
-	/* libmicrohttpd times idle connections out only when it runs. */
-	if (loop_add(loop, &m->watch) < 0 ||
-	    loop_timer_open(loop, &m->timer, tick, m) < 0) {
-		log_warn("metrics: event loop");
-		metrics_close(m);
-		return NULL;
-	}
-	timer_every(m->timer.fd, 1000);
 	log_info("metrics: http://%s/metrics", listen_addr);
 	return m;
+}
+
+void metrics_close(struct metrics *m)
+{
+	if (!m)
+		return;
+	http_loop_close(&m->http);
+	free(m);
 }
 
 int metrics_route(struct metrics *m, const char *path, const char *content_type,
@@ -149,16 +125,4 @@ int metrics_route(struct metrics *m, const char *path, const char *content_type,
 		return -1;
 	m->routes[m->n_routes++] = (struct metrics_route){ path, content_type, render, arg };
 	return 0;
-}
-
-void metrics_close(struct metrics *m)
-{
-	if (!m)
-		return;
-	/* The epoll fd is libmicrohttpd's: it closes it. */
-	if (m->watch.fd >= 0)
-		loop_del(m->loop, &m->watch);
-	loop_watch_close(m->loop, &m->timer);
-	MHD_stop_daemon(m->httpd);
-	free(m);
 }

@@ -12,17 +12,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct command cmd;
-	const char *err;
+	char err[256] = "";
 	char *text = malloc(size + 1);
 
 	if (!text)
 		return 0;
 	memcpy(text, data, size);
 	text[size] = '\0';
-	if (command_parse(text, &cmd, &err) == 0) {
-		if (cmd.kind == COMMAND_DROP_PORT && cmd.port == 0)
+	if (command_parse(text, &cmd, err, sizeof(err)) == 0) {
+		if ((cmd.kind == COMMAND_DROP_PORT || cmd.kind == COMMAND_FORWARD_DEL) &&
+		    cmd.port == 0)
 			abort();
-	} else if (!err || !err[0]) {
+		if (cmd.kind == COMMAND_FORWARD_ADD &&
+		    (!cmd.forward.protos || !cmd.forward.external_port ||
+		     !cmd.forward.internal_port))
+			abort();
+	} else if (!err[0]) {
 		abort();
 	}
 	free(text);

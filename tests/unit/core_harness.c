@@ -128,11 +128,12 @@ void harness_up(struct harness *h, const char *extra_yaml, const char *extra_pee
 		 "lifetime: { min: 2, max: 3600 }\n"
 		 "limits: { per_peer: 4, rate: 100 }\n"
 		 "control: { socket: %s/control.sock }\n"
+		 "state_dir: %s/state\n"
 		 "%s",
 		 h->dir,
 		 /* A test that gives its own external block. */
 		 strncmp(extra_yaml, "external:", 9) ? "external: { address: 192.0.2.1 }\n" : "",
-		 h->dir, extra_yaml);
+		 h->dir, h->dir, extra_yaml);
 	if (policy_load_string("unit.yaml", text, strlen(text), &p, err, sizeof(err)) < 0)
 		fail_msg("%s", err);
 	h->g = gateway_new(&p);
@@ -254,6 +255,10 @@ void harness_down(struct harness *h)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/uapi.reply", h->dir);
 	unlink(path);
+	snprintf(path, sizeof(path), "%s/state/forwards.json", h->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/state", h->dir);
+	rmdir(path);
 	rmdir(h->dir);
 }
 

@@ -367,6 +367,64 @@ static void static_forwards(void **state)
 	policy_free(&p);
 }
 
+/* A range is one entry: each of its ports found, each to its own target. */
+static void static_ranges(void **state)
+{
+	const char *text = HEAD
+		"  \"" KEY_A "\":\n"
+		"    forwards:\n"
+		"      - { protocol: tcp, external: 30000-30009, internal: 40000-40009 }\n"
+		"      - { protocol: udp, external: 30005-30014, internal: 40005 }\n"
+		"      - { protocol: both, external: 31000-31999 }\n";
+	const struct policy_forward *f;
+	struct policy p;
+	char err[512];
+
+	(void)state;
+	if (load(text, &p, err) < 0)
+		fail_msg("%s", err);
+	assert_int_equal(p.n_forwards, 3);
+	f = policy_forward_at(&p, MAPPING_TCP, 30007);
+	assert_non_null(f);
+	assert_int_equal(forward_span(f), 10);
+	assert_int_equal(forward_target(f, 30007), 40007);
+	f = policy_forward_at(&p, MAPPING_UDP, 30014);
+	assert_non_null(f);
+	assert_int_equal(forward_target(f, 30014), 40014);
+	assert_null(policy_forward_at(&p, MAPPING_UDP, 30004));
+	assert_null(policy_forward_at(&p, MAPPING_TCP, 30010));
+	assert_non_null(policy_forward_at(&p, MAPPING_UDP, 31999));
+	assert_null(policy_forward_at(&p, MAPPING_UDP, 32000));
+	policy_free(&p);
+}
+
+/* ports.reserved takes ranges; one outside ports.range is named. */
+static void reserved_ranges(void **state)
+{
+	const char *text = "interface: wg0\nexternal: { interface: eth0 }\n"
+			   "ports: { range: 20000-30000, reserved: [22000-22009, 21000] }\n";
+	struct policy p;
+	char err[512];
+
+	(void)state;
+	if (load(text, &p, err) < 0)
+		fail_msg("%s", err);
+	assert_int_equal(p.n_reserved, 11);
+	assert_true(policy_is_reserved(&p, 22000));
+	assert_true(policy_is_reserved(&p, 22009));
+	assert_true(policy_is_reserved(&p, 21000));
+	assert_false(policy_is_reserved(&p, 22010));
+	assert_false(policy_is_reserved(&p, 21999));
+	policy_free(&p);
+	assert_int_equal(load("interface: wg0\nexternal: { interface: eth0 }\n"
+			      "ports: { range: 20000-30000, reserved: [29990-30010] }\n",
+			      &p, err), -1);
+	assert_non_null(strstr(err, "reserved port 29990-30010 is outside ports.range"));
+	assert_int_equal(load("interface: wg0\nexternal: { interface: eth0 }\n"
+			      "ports: { reserved: [80-70] }\n", &p, err), -1);
+	assert_non_null(strstr(err, "a reserved port must be a port or a range"));
+}
+
 /* Collisions and bad forwards name the forward's place. */
 static void bad_forwards(void **state)
 {
@@ -396,7 +454,25 @@ static void bad_forwards(void **state)
 		{ HEAD "  \"" KEY_A "\": { forwards: [{ external: 80 }] }\n",
 		  "t.yaml:5:64: a forward needs protocol: tcp, udp or both" },
 		{ HEAD "  \"" KEY_A "\": { forwards: [{ protocol: tcp, external: 70000 }] }\n",
-		  "t.yaml:5:91: external must be between 1 and 65535" },
+		  "t.yaml:5:91: external must be a port or a range of ports" },
+		{ HEAD "  \"" KEY_A "\": { forwards: [{ protocol: tcp, external: 3000-4000 }] }\n",
+		  "t.yaml:5:91: a range of static forwards is at most 1000 ports" },
+		{ HEAD "  \"" KEY_A "\": { forwards: [{ protocol: tcp, external: 3000-3009, internal: 4000-4004 }] }\n",
+		  "t.yaml:5:91: the internal range must have as many ports as the external one" },
+		{ HEAD "  \"" KEY_A "\": { forwards: [{ protocol: tcp, external: 3009-3000 }] }\n",
+		  "t.yaml:5:91: external must be a port or a range of ports" },
+		{ HEAD "  \"" KEY_A "\": { forwards: [{ protocol: tcp, external: 65530-65535, internal: 65534 }] }\n",
+		  "t.yaml:5:91: the internal ports run past 65535" },
+		{ HEAD "  \"" KEY_A "\": { forwards: [{ protocol: tcp, external: 24990-25009 }] }\n",
+		  "t.yaml:5:64: external port 25000 is reserved (ports.reserved)" },
+		{ HEAD "  \"" KEY_A "\": { forwards: [{ protocol: udp, external: 5340-5359 }] }\n",
+		  "t.yaml:5:64: external port 5350 is the gateway's own (NAT-PMP)" },
+		{ HEAD "  \"" KEY_A "\": { forwards: [{ protocol: tcp, external: 3000-3009 }] }\n"
+		  "  \"" KEY_B "\": { name: bob, forwards: [{ protocol: tcp, external: 3009 }] }\n",
+		  "t.yaml:6:75: external port 3009 is already forwarded to peer" },
+		{ HEAD "  \"" KEY_A "\": { forwards: [{ protocol: tcp, external: 3000-3009 },\n"
+		  "    { protocol: udp, external: 3005-3006, internal: 4005 }] }\n",
+		  "t.yaml:6:5: external port 3005 already forwards to internal port 3005" },
 		{ HEAD "  \"" KEY_A "\": { forwards: [{ protocol: tcp, external: 80, to: 1 }] }\n",
 		  "t.yaml:5:95: unknown key \"to\" in a forward" },
 		{ HEAD "  \"" KEY_A "\": { forwards: { protocol: tcp } }\n",
@@ -467,6 +543,8 @@ int main(void)
 		cmocka_unit_test(advertise),
 		cmocka_unit_test(events_section),
 		cmocka_unit_test(static_forwards),
+		cmocka_unit_test(static_ranges),
+		cmocka_unit_test(reserved_ranges),
 		cmocka_unit_test(bad_forwards),
 		cmocka_unit_test(example_policy_is_valid),
 		cmocka_unit_test(example_peers_block_is_valid),

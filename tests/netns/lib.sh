@@ -130,8 +130,12 @@ map_lacks() { [ -n "$3" ] && ! map_has "$1" "$2 . $3 "; }
 # wait_until SECONDS CMD...: polls every 0.1 s. CMD is run as a command:
 # `wait_until 5 ! kill -0 PID` would run a command named "!" and always
 # time out, so it is refused (use a function such as gone).
+# PG_WAIT_SCALE multiplies every deadline: the VM (tests/vm/check) runs
+# under software emulation, where one ip/nft/conntrack call costs 50-300 ms
+# and a loaded CI host more. A deadline only bounds a wait that succeeds
+# early, so a larger one costs nothing when the condition comes true.
 wait_until() {
-	local deadline=$(( $(date +%s%N) / 1000000 + $1 * 1000 )); shift
+	local deadline=$(( $(date +%s%N) / 1000000 + $1 * 1000 * ${PG_WAIT_SCALE:-1} )); shift
 	if [ "${1:-}" = "!" ]; then
 		echo "wait_until: CMD cannot start with !; wrap the condition in a function" >&2
 		return 2

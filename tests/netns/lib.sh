@@ -165,9 +165,15 @@ echo_servers6() {
 }
 
 # tcp_says NS ADDR PORT EXPECTED: one line over TCP, the echo must match.
+# socat waits -t seconds for the answer after its input ends (0.5 s by
+# default): too short under the VM's emulation, where the echo server's
+# fork of sed alone can take longer. The server closes after answering, so
+# a longer -t costs a passing check nothing. Every bound scales with
+# PG_WAIT_SCALE (see wait_until).
 tcp_says() {
-	local got
-	got=$(echo ping | in_ns "$1" timeout 5 socat -T 3 - TCP:"$2":"$3",connect-timeout=2 2>/dev/null)
+	local got k=${PG_WAIT_SCALE:-1}
+	got=$(echo ping | in_ns "$1" timeout $((5 * k)) socat -T $((3 * k)) -t $((2 * k)) - \
+		TCP:"$2":"$3",connect-timeout=$((2 * k)) 2>/dev/null)
 	[ "$got" = "$4:ping" ]
 }
 
@@ -184,9 +190,13 @@ line_through() {
 		read -r -t 3 got <&"$CONN_OUT" && [ "$got" = "$1:$2" ]
 }
 
+# udp_says NS ADDR PORT EXPECTED: the same over UDP; nothing closes a UDP
+# exchange, so -t (how long to wait for the answer: socat's 0.5 s times
+# PG_WAIT_SCALE) is what a pass costs.
 udp_says() {
-	local got
-	got=$(echo ping | in_ns "$1" timeout 5 socat -T 2 - UDP:"$2":"$3" 2>/dev/null)
+	local got k=${PG_WAIT_SCALE:-1}
+	got=$(echo ping | in_ns "$1" timeout $((5 * k)) socat -T $((2 * k)) -t "$((k * 5 / 10)).$((k * 5 % 10))" - \
+		UDP:"$2":"$3" 2>/dev/null)
 	[ "$got" = "$4:ping" ]
 }
 

@@ -138,7 +138,7 @@ $(BUILD)/portgate-client: $(BUILD)/src/client/portgate-client.o $(CLIENT_LIB)
 
 $(CORE_UNIT_BINS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(FAKE_OBJS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(GATEWAY_LIBS) -lcmocka
 
 $(filter-out $(CORE_UNIT_BINS),$(UNIT_BINS)): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	@mkdir -p $(dir $@)

@@ -55,7 +55,15 @@ enum mapping_space {
 enum mapping_via {
 	MAPPING_VIA_NATPMP = 0,
 	MAPPING_VIA_PCP = 1,
+	MAPPING_VIA_UPNP = 2,		/* UPnP IGD (src/daemon/upnp_serve.c) */
 };
+#define MAPPING_VIA_COUNT 3
+
+/* "natpmp", "pcp", "upnp": the label of list, API, events and metrics. */
+static inline const char *mapping_via_label(enum mapping_via via)
+{
+	return via == MAPPING_VIA_PCP ? "pcp" : via == MAPPING_VIA_UPNP ? "upnp" : "natpmp";
+}
 
 struct mapping_request {
 	const uint8_t *peer;	/* MAPPING_PEER_KEY_LEN bytes */

@@ -214,8 +214,14 @@ $(BUILD)/tests/bench/pgbench: tests/bench/pgbench.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -std=gnu11 $(WARN) -O2 $(LDFLAGS) -o $@ $<
 
+# The UPnP load generator: SOAP calls over HTTP, one at a time.
+$(BUILD)/tests/bench/upnpbench: tests/bench/upnpbench.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -std=gnu11 $(WARN) -O2 $(LDFLAGS) -o $@ $<
+
 bench: deps
-	@$(MAKE) --no-print-directory all $(NETNS_BINS) $(BUILD)/tests/bench/pgbench
+	@$(MAKE) --no-print-directory all $(NETNS_BINS) $(BUILD)/tests/bench/pgbench \
+		$(BUILD)/tests/bench/upnpbench
 	@BUILD=$(BUILD) tests/bench/run
 
 print-VERSION:

@@ -98,11 +98,11 @@ check "and leaves its UDP one" 'map_has gw "udp . 21000 "'
 check "a success counted in portgate_upnp_actions_total" \
 	'ge "$(metric "portgate_upnp_actions_total{result=\"0\"}")" 8'
 
-# The outside gets no SSDP answer: upnpc on ext, a unicast search to each
-# gateway address, and one forged with c1's address as its source (the
-# answer would go to c1 through the tunnel, so the gateway's count tells).
-out=$(in_ns ext timeout 20 upnpc -i -m eth0 -s 2>&1)
-check "ext's upnpc finds no IGD" '! grep -q "IGD :" <<<"$out"'
+# The outside gets no SSDP answer: a unicast search to each gateway
+# address, plain and forged with c1's address as its source (the answer
+# would go to c1 through the tunnel, so the gateway's count tells). A
+# multicast search on ext's link reaches nothing: the group is joined on
+# the WireGuard interface only.
 msearch() { printf 'M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: "ssdp:discover"\r\nMX: 1\r\nST: ssdp:all\r\n\r\n'; }
 in_ns ext ip addr add 10.66.0.2/32 dev eth0
 in_ns ext ip route add $GWIN/32 via $EXT

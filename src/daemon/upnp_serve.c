@@ -133,12 +133,12 @@ static int serve_get_specific(const struct serve_ctx *c, struct upnp_call *u)
 	return UPNP_OK;
 }
 
-/* The asker's own client mappings in the IPv4 space, in the table's
- * order (stable while nothing changes), as GetGeneric's index and the
- * range calls walk them. */
+/* The asker's own client mappings in the IPv4 space, in the store's
+ * order of its leases (stable while nothing changes), as GetGeneric's
+ * index and the range calls walk them: a walk of the peer's mappings,
+ * not of the table. */
 struct own_walk {
 	const struct serve_ctx *c;
-	const uint8_t *peer;
 	const struct igd_range *range;	/* NULL: every one */
 	size_t seen;			/* matches so far */
 	size_t want;			/* GetGeneric: the index asked */
@@ -151,8 +151,7 @@ static void walk_one(const struct mapping_view *v, void *arg)
 	struct own_walk *w = arg;
 	const struct igd_range *r = w->range;
 
-	if (v->is_static || v->space != MAPPING_SPACE_IPV4 ||
-	    memcmp(v->peer, w->peer, MAPPING_PEER_KEY_LEN))
+	if (v->is_static || v->space != MAPPING_SPACE_IPV4)
 		return;
 	if (r && (ip_proto_of(v->proto) != r->proto || v->external_port < r->start_port ||
 		  v->external_port > r->end_port))
@@ -166,9 +165,9 @@ static void walk_one(const struct mapping_view *v, void *arg)
 
 static int serve_get_generic(const struct serve_ctx *c, struct upnp_call *u)
 {
-	struct own_walk w = { c, u->peer, NULL, 0, u->req->index, &u->res->entry, 1 };
+	struct own_walk w = { c, NULL, 0, u->req->index, &u->res->entry, 1 };
 
-	mapping_table_foreach(c->mappings, walk_one, &w);
+	mapping_table_peer_foreach(c->mappings, u->peer, walk_one, &w);
 	return w.seen > w.want ? UPNP_OK : UPNP_ARRAY_INDEX_INVALID;
 }
 
@@ -178,9 +177,9 @@ static size_t walk_range(const struct serve_ctx *c, struct upnp_call *u)
 	const struct igd_range *r = &u->req->range;
 	size_t cap = r->max_entries && r->max_entries < u->list_cap ? r->max_entries
 								    : u->list_cap;
-	struct own_walk w = { c, u->peer, r, 0, 0, u->list, cap };
+	struct own_walk w = { c, r, 0, 0, u->list, cap };
 
-	mapping_table_foreach(c->mappings, walk_one, &w);
+	mapping_table_peer_foreach(c->mappings, u->peer, walk_one, &w);
 	return w.seen < cap ? w.seen : cap;
 }
 

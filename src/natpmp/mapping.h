@@ -221,6 +221,10 @@ size_t mapping_table_peer_count(const struct mapping_table *t);
 void mapping_table_foreach(const struct mapping_table *t,
 			   void (*cb)(const struct mapping_view *, void *),
 			   void *arg);
+/* One peer's mappings, of every space and kind, in the store's order of
+ * its leases (the same while nothing changes); O(the peer's mappings). */
+void mapping_table_peer_foreach(const struct mapping_table *t, const uint8_t *peer,
+				void (*cb)(const struct mapping_view *, void *), void *arg);
 
 /* The port a peer gets for an internal port when it is free: a stable hash,
  * so the port survives lapses and lost state. */

@@ -138,7 +138,7 @@ $(BUILD)/portgate-client: $(BUILD)/src/client/portgate-client.o $(CLIENT_LIB)
 
 $(CORE_UNIT_BINS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(FAKE_OBJS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(GATEWAY_LIBS) -lcmocka
 
 $(filter-out $(CORE_UNIT_BINS),$(UNIT_BINS)): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	@mkdir -p $(dir $@)
@@ -214,8 +214,14 @@ $(BUILD)/tests/bench/pgbench: tests/bench/pgbench.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -std=gnu11 $(WARN) -O2 $(LDFLAGS) -o $@ $<
 
+# The UPnP load generator: SOAP calls over HTTP, one at a time.
+$(BUILD)/tests/bench/upnpbench: tests/bench/upnpbench.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -std=gnu11 $(WARN) -O2 $(LDFLAGS) -o $@ $<
+
 bench: deps
-	@$(MAKE) --no-print-directory all $(NETNS_BINS) $(BUILD)/tests/bench/pgbench
+	@$(MAKE) --no-print-directory all $(NETNS_BINS) $(BUILD)/tests/bench/pgbench \
+		$(BUILD)/tests/bench/upnpbench
 	@BUILD=$(BUILD) tests/bench/run
 
 print-VERSION:

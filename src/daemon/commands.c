@@ -112,7 +112,7 @@ static void list_one(const struct mapping_view *v, void *arg)
 		"path", v->space == MAPPING_SPACE_ROUTED6 ? "routed" : "nat",
 		"kind", v->is_static ? "static" : "dynamic",
 		/* The protocol that made or last renewed it; the policy's own. */
-		"via", v->is_static ? "policy" : v->via == MAPPING_VIA_PCP ? "pcp" : "natpmp",
+		"via", v->is_static ? "policy" : mapping_via_label(v->via),
 		"protocol", proto_name(v->proto),
 		"external_port", v->external_port,
 		"internal_address", internal_json(v),

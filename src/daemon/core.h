@@ -12,7 +12,10 @@
 #include "daemon/sockets.h"
 #include "daemon/stats.h"
 #include "daemon/target.h"
+#include "upnp/igd.h"
 #include "util/loop.h"
+
+#include <netinet/in.h>
 
 /* How long a map element outlives its lifetime in the kernel: the daemon
  * deletes it on time; the kernel's timeout is the safety net. */
@@ -33,6 +36,8 @@ struct pmp_sockets;
 struct ratelimit;
 struct request_batch;
 struct table_guard;
+struct upnp_descs;
+struct upnp_server;
 struct wg_watch;
 
 struct gateway {
@@ -56,6 +61,8 @@ struct gateway {
 	struct control *control;
 	struct metrics *metrics;
 	struct api *api;		/* NULL: api is off */
+	struct upnp_server *upnp;	/* NULL: upnp off, or no interface yet */
+	struct upnp_descs *upnp_descs;	/* UPnP mappings' descriptions */
 	struct loop_watch expiry_w, signal_w;
 	/* addr: where forwards arrive (the kernel's external set); told:
 	 * what clients and operators are told, external.advertise or addr. */
@@ -152,6 +159,13 @@ void request_batch_free(struct request_batch *b);
 void gateway_requests_readable(void *arg, int fd);
 /* A poll of the peers ended: requests that waited for it are served. */
 void gateway_requests_settled(struct gateway *g);
+
+/* request.c: UPnP's way in (upnp_server.h's ops): whether a source is a
+ * peer's that may be answered (rated: within its rate), and a control
+ * call served in a transaction of its own, answered once it committed. */
+bool gateway_upnp_peer_ok(void *arg, const struct sockaddr_in *from, bool rated);
+int gateway_upnp_control(void *arg, const struct sockaddr_in *from, struct igd_request *req,
+			 struct igd_result *res, struct igd_entry *list, size_t cap);
 
 /* announce.c: what the announcer sends (NAT-PMP op 0 and PCP ANNOUNCE to
  * every peer's host address), ANNOUNCE_SLICE peers from peer from; where

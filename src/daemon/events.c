@@ -132,7 +132,7 @@ char *events_encode(const struct event *ev)
 		"peer_name", ev->peer_name ? json_string(ev->peer_name) : json_null(),
 		"family", space_family(v->space),
 		"kind", v->is_static ? "static" : "dynamic",
-		"via", v->is_static ? "policy" : v->via == MAPPING_VIA_PCP ? "pcp" : "natpmp",
+		"via", v->is_static ? "policy" : mapping_via_label(v->via),
 		"protocol", proto_name(v->proto),
 		"external_address", ev->external ? addr16_json(ev->external) : json_null(),
 		"external_port", v->external_port,

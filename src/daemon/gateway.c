@@ -550,7 +550,8 @@ static int adopt_element(const struct nft_element *e, void *arg)
 		.target_port = e->target_port,
 		.lifetime = e->granted_lifetime_s,
 		.expires_ms = ctx->now + (int64_t)e->remaining_ms,
-		.via = e->owner_tag == MAPPING_VIA_PCP ? MAPPING_VIA_PCP : MAPPING_VIA_NATPMP,
+		.via = e->owner_tag < MAPPING_VIA_COUNT ? (enum mapping_via)e->owner_tag
+						   : MAPPING_VIA_NATPMP,
 	};
 	/* A static forward is written without a timeout. */
 	bool fixed = !e->lifetime_s && !e->granted_lifetime_s;

@@ -26,6 +26,8 @@
 #include "daemon/ratelimit.h"
 #include "daemon/sockets.h"
 #include "daemon/tableguard.h"
+#include "daemon/upnp_server.h"
+#include "daemon/upnpdesc.h"
 #include "daemon/wgwatch.h"
 #include "nft/localsock.h"
 #include "nft/nft.h"
@@ -112,7 +114,8 @@ static void log_table_mode(const struct gateway *g)
 static int setup_nft(struct gateway *g)
 {
 	struct nft_config nc = { g->policy.nft_table, g->policy.interface,
-				 GATEWAY_TIMEOUT_GRACE_S, g->policy.ipv6_mark, NFT_MODE_AUTO };
+				 GATEWAY_TIMEOUT_GRACE_S, g->policy.ipv6_mark, NFT_MODE_AUTO,
+				 g->policy.upnp ? g->policy.upnp_port : 0 };
 	bool adopted = false;
 	int ret;
 
@@ -154,7 +157,8 @@ static int open_modules(struct gateway *g)
 	g->mappings = mapping_table_new();
 	g->rate = ratelimit_new(g->policy.rate);
 	g->batch = request_batch_new(g);
-	if (!g->mappings || !g->rate || !g->batch)
+	g->upnp_descs = upnp_descs_new();
+	if (!g->mappings || !g->rate || !g->batch || !g->upnp_descs)
 		return -ENOMEM;
 	g->local = local_sockets_open();
 	if (!g->local)
@@ -284,6 +288,8 @@ void gateway_free(struct gateway *g)
 	metrics_close(g->metrics);
 	api_close(g->api);
 	pmp_sockets_close(g->sockets);
+	upnp_server_close(g->upnp);
+	upnp_descs_free(g->upnp_descs);
 	announcer_close(g->announcer);
 	wg_watch_close(g->wg);
 	local_sockets_close(g->local);
@@ -327,18 +333,22 @@ static void keep_fixed_keys(struct policy *next, const struct policy *cur)
 	    !strcmp(next->control_group, cur->control_group) &&
 	    !strcmp(next->metrics_listen, cur->metrics_listen) &&
 	    !strcmp(next->state_dir, cur->state_dir) && same_api(next, cur) &&
-	    next->ipv6_mark == cur->ipv6_mark)
+	    next->ipv6_mark == cur->ipv6_mark && next->upnp == cur->upnp &&
+	    next->upnp_port == cur->upnp_port && next->upnp_version == cur->upnp_version)
 		return;
 	log_warnx("reload: interface, uapi_socket, nftables.table, control.socket, "
 		  "control.group, metrics.listen, api.listen, api.token_file, api.tls_cert, "
-		  "api.tls_key, state_dir and ipv6.mark keep their running values until a "
-		  "restart");
+		  "api.tls_key, state_dir, ipv6.mark and upnp keep their running values "
+		  "until a restart");
 	memcpy(next->state_dir, cur->state_dir, sizeof(next->state_dir));
 	memcpy(next->api_listen, cur->api_listen, sizeof(next->api_listen));
 	memcpy(next->api_token_file, cur->api_token_file, sizeof(next->api_token_file));
 	memcpy(next->api_tls_cert, cur->api_tls_cert, sizeof(next->api_tls_cert));
 	memcpy(next->api_tls_key, cur->api_tls_key, sizeof(next->api_tls_key));
 	next->ipv6_mark = cur->ipv6_mark;
+	next->upnp = cur->upnp;
+	next->upnp_port = cur->upnp_port;
+	next->upnp_version = cur->upnp_version;
 	memcpy(next->interface, cur->interface, sizeof(next->interface));
 	memcpy(next->nft_table, cur->nft_table, sizeof(next->nft_table));
 	memcpy(next->uapi_socket, cur->uapi_socket, sizeof(next->uapi_socket));

@@ -12,6 +12,7 @@
 #include "daemon/ownaddrs.h"
 #include "daemon/sockets.h"
 #include "daemon/tableguard.h"
+#include "daemon/upnp_server.h"
 #include "daemon/wgwatch.h"
 #include "natpmp/codec.h"
 #include "nft/nft.h"
@@ -162,6 +163,32 @@ static void sync_tunnel_set(struct gateway *g, const uint32_t *addrs, size_t n)
 	g->tunnel.n = n;
 }
 
+/* UPnP's sockets follow the interface: opened when it is there, opened
+ * again when it was made anew (a new index), closed while it is gone. */
+static void sync_upnp(struct gateway *g)
+{
+	static const struct upnp_server_ops ops = { gateway_upnp_peer_ok, gateway_upnp_control };
+	struct upnp_server_config cfg = {
+		.ifname = g->policy.interface,
+		.ifindex = g->tunnel.ifindex,
+		.http_port = g->policy.upnp_port,
+		.version = g->policy.upnp_version,
+		.friendly_name = "portgate",
+	};
+
+	if (!g->policy.upnp || (g->upnp && upnp_server_ifindex(g->upnp) == g->tunnel.ifindex))
+		return;
+	upnp_server_close(g->upnp);
+	g->upnp = NULL;
+	if (!g->tunnel.ifindex)
+		return;
+	/* The UDNs stay across restarts: made from the interface's name. */
+	memcpy(cfg.seed, g->policy.interface, strnlen(g->policy.interface, sizeof(cfg.seed)));
+	g->upnp = upnp_server_open(&g->loop, &cfg, &ops, g, &g->stats);
+	if (!g->upnp)
+		g->tunnel.unbound++;	/* tried again at the next poll */
+}
+
 /* One socket per address of the WireGuard interface (IPv4 here, global
  * IPv6 in ipv6.c), and no other; the guard sets follow them. */
 int gateway_sync_sockets(struct gateway *g)
@@ -179,6 +206,7 @@ int gateway_sync_sockets(struct gateway *g)
 	sync_tunnel_set(g, addrs, n);
 	g->tunnel.unbound = pmp_sockets_sync(g->sockets, addrs, n) +
 			    gateway_sync_sockets6(g, st.exists);
+	sync_upnp(g);
 	return g->tunnel.unbound ? -EADDRINUSE : 0;
 }
 

@@ -417,6 +417,8 @@ static int top_pair(struct yconf *l, const char *key, yaml_node_t *k,
 	}
 	if (!strcmp(key, "api"))
 		return api_parse(l, v);
+	if (!strcmp(key, "upnp"))
+		return upnp_parse(l, v);
 	if (!strcmp(key, "state_dir"))
 		return get_string(l, v, "state_dir", P(l)->state_dir, sizeof(P(l)->state_dir));
 	if (!strcmp(key, "nftables") || !strcmp(key, "control") || !strcmp(key, "metrics"))
@@ -436,6 +438,8 @@ static void set_defaults(struct policy *p)
 	p->poll_interval = 1;
 	p->pcp = true;
 	p->ipv6_mark = POLICY_IPV6_MARK_DEFAULT;
+	p->upnp_port = POLICY_UPNP_PORT_DEFAULT;
+	p->upnp_version = 2;
 	p->events_timeout = 10;
 	snprintf(p->nft_table, sizeof(p->nft_table), "portgate");
 	snprintf(p->control_socket, sizeof(p->control_socket), "/run/portgate/control.sock");

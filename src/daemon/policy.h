@@ -78,6 +78,7 @@ enum policy_ipv6 {
 	POLICY_IPV6_NAT66,	/* addresses behind masquerade: DNAT like IPv4 */
 };
 #define POLICY_IPV6_MARK_DEFAULT 0x08000000u
+#define POLICY_UPNP_PORT_DEFAULT 5000	/* what OpenWrt's miniupnpd uses */
 
 struct policy {
 	char path[4096];
@@ -136,6 +137,12 @@ struct policy {
 	char api_token_file[256];
 	char api_tls_cert[256];		/* "": plain HTTP */
 	char api_tls_key[256];
+	/* upnp: UPnP IGD (SSDP on 1900/udp and HTTP on upnp_port/tcp, both
+	 * on the WireGuard interface only), presented as IGD upnp_version.
+	 * Read at start. */
+	bool upnp;
+	uint16_t upnp_port;
+	uint8_t upnp_version;
 	/* Where the daemon keeps its own state (forwards.json). */
 	char state_dir[256];
 };

@@ -26,4 +26,7 @@ int forwards_check(struct yconf *l);
 /* policy_api.c: the `api:` section. */
 int api_parse(struct yconf *l, yaml_node_t *v);
 
+/* policy_upnp.c: the `upnp:` key, a boolean or a mapping (port, version). */
+int upnp_parse(struct yconf *l, yaml_node_t *v);
+
 #endif

@@ -121,7 +121,7 @@ static void nft_latency(struct text *t, const struct stats *s)
 
 /* Client mappings by [space][via][proto]: one walk of the table. */
 struct breakdown {
-	size_t n[MAPPING_SPACE_COUNT][2][MAPPING_PROTO_COUNT];
+	size_t n[MAPPING_SPACE_COUNT][MAPPING_VIA_COUNT][MAPPING_PROTO_COUNT];
 };
 
 static void count_one(const struct mapping_view *v, void *arg)
@@ -129,7 +129,7 @@ static void count_one(const struct mapping_view *v, void *arg)
 	struct breakdown *b = arg;
 
 	if (!v->is_static)
-		b->n[v->space][v->via == MAPPING_VIA_PCP][v->proto]++;
+		b->n[v->space][v->via < MAPPING_VIA_COUNT ? v->via : 0][v->proto]++;
 }
 
 static void breakdown(struct text *t, const struct mapping_table *m)
@@ -143,12 +143,12 @@ static void breakdown(struct text *t, const struct mapping_table *m)
 	     "routed: a pinhole to the peer's own), the protocol that made or renewed them, "
 	     "and transport protocol.");
 	for (int sp = 0; sp < MAPPING_SPACE_COUNT; sp++)
-		for (int via = 0; via < 2; via++)
+		for (int via = 0; via < MAPPING_VIA_COUNT; via++)
 			for (int p = 0; p < MAPPING_PROTO_COUNT; p++)
 				add(t, "portgate_client_mappings{family=\"%s\",path=\"%s\","
 				    "via=\"%s\",protocol=\"%s\"} %zu\n",
 				    space_family((enum mapping_space)sp), path[sp],
-				    via ? "pcp" : "natpmp", proto_name(p), b.n[sp][via][p]);
+				    mapping_via_label((enum mapping_via)via), proto_name(p), b.n[sp][via][p]);
 }
 
 static void target_refusals(struct text *t, const struct stats *s)
@@ -158,6 +158,27 @@ static void target_refusals(struct text *t, const struct stats *s)
 	for (int v = TARGET_ALLOWED + 1; v < TARGET_VERDICT_COUNT; v++)
 		add(t, "portgate_requests_refused_target_total{reason=\"%s\"} %llu\n",
 		    target_verdict_label(v), (unsigned long long)s->target_refused[v]);
+}
+
+/* UPnP IGD: control calls by result, searches answered and ignored. */
+static void upnp(struct text *t, const struct stats *s)
+{
+	const uint64_t *c = s->counters;
+
+	head(t, "portgate_upnp_actions_total", "counter",
+	     "UPnP control calls answered, by result (0: success, else the UPnP error code).");
+	for (int i = 0; i < STAT_UPNP_RESULT_COUNT; i++)
+		add(t, "portgate_upnp_actions_total{result=\"%d\"} %llu\n", stats_upnp_results[i],
+		    (unsigned long long)s->upnp_actions[i]);
+	head(t, "portgate_upnp_searches_total", "counter",
+	     "SSDP searches: answered (a peer's, for our device) or ignored (anything else).");
+	add(t, "portgate_upnp_searches_total{result=\"answered\"} %llu\n",
+	    (unsigned long long)c[STAT_UPNP_SEARCHES_ANSWERED]);
+	add(t, "portgate_upnp_searches_total{result=\"ignored\"} %llu\n",
+	    (unsigned long long)c[STAT_UPNP_SEARCHES_IGNORED]);
+	single(t, "portgate_upnp_http_refused_total", "counter",
+	       "UPnP HTTP connections and calls refused: not from a peer's address.",
+	       (double)c[STAT_UPNP_HTTP_REFUSED]);
 }
 
 /* The events program (policy events.exec). */
@@ -209,6 +230,7 @@ char *gateway_render_metrics(void *arg, size_t *len)
 	       "Requests refused by the per-peer rate limit.",
 	       (double)s->counters[STAT_RATE_LIMITED]);
 	target_refusals(&t, s);
+	upnp(&t, s);
 	mapping_events(&t, s);
 	single(&t, "portgate_nft_transactions_total", "counter",
 	       "nftables batches sent.", (double)s->counters[STAT_NFT_TRANSACTIONS]);

@@ -14,10 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "daemon/ratelimit.h"
 #include "daemon/request.h"
 #include "daemon/sockets.h"
+#include "daemon/upnp_server.h"
 #include "daemon/wgwatch.h"
 #include "natpmp/codec.h"
 #include "util/addrclass.h"
@@ -245,6 +247,8 @@ static void context_of(struct gateway *g, struct request_batch *b, struct serve_
 	c->external.addr = g->external.told;
 	c->external6.known = g->external6.known;
 	memcpy(c->external6.addr, g->external6.told, 16);
+	c->upnp_descs = g->upnp_descs;
+	c->uptime_s = (uint32_t)(time(NULL) - g->started);
 }
 
 static int receive(struct request_batch *b, int fd)
@@ -403,4 +407,53 @@ void gateway_requests_settled(struct gateway *g)
 {
 	if (g->batch->n_deferred)
 		timer_at(g->batch->replay.fd, mono_now_ms());
+}
+
+/* UPnP's way in: SSDP searches and HTTP connections are answered for a
+ * peer's source only (the peer lookup, deny and, for what costs, the
+ * peer's rate, as for a datagram); a control call is one transaction and
+ * one kernel batch, and its answer is made after the batch committed. */
+static const struct refusal_codes upnp_refusals = { 0, 0 };
+
+bool gateway_upnp_peer_ok(void *arg, const struct sockaddr_in *from, bool rated)
+{
+	struct gateway *g = arg;
+	struct pending p = { .fd = -1, .heard = true };
+	struct serve_ctx c;
+	uint8_t peer[32], cidr;
+	int answer;
+
+	p.from.v4 = *from;
+	if (!rated)
+		return owner_of(g, &p, peer, &cidr) && !policy_denies(&g->policy, peer);
+	context_of(g, g->batch, &c);
+	return request_authorize(&c, &p, NULL, 0, false, &upnp_refusals, peer, &answer);
+}
+
+int gateway_upnp_control(void *arg, const struct sockaddr_in *from, struct igd_request *req,
+			 struct igd_result *res, struct igd_entry *list, size_t cap)
+{
+	struct gateway *g = arg;
+	struct pending p = { .fd = -1, .heard = true };
+	struct upnp_call u = { .req = req, .res = res, .list = list, .list_cap = cap };
+	struct serve_ctx c;
+	uint8_t peer[32];
+	bool committed;
+	int answer, code;
+
+	p.from.v4 = *from;
+	if (mapping_table_begin(g->mappings) < 0) {
+		log_warnx("upnp: a mapping transaction is already open; call refused");
+		return UPNP_ACTION_FAILED;
+	}
+	g->local_stale = true;
+	context_of(g, g->batch, &c);
+	if (!request_authorize(&c, &p, NULL, 0, false, &upnp_refusals, peer, &answer)) {
+		mapping_table_rollback(g->mappings);
+		return -1;
+	}
+	u.peer = peer;
+	code = upnp_serve(&c, &u);
+	committed = gateway_apply(g, REASON_CLIENT) == 0;
+	return upnp_settle(&c, &u, code, committed);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The request path's shared parts: request.c reads, authorizes, batches
- * and answers; natpmp_serve.c and pcp_serve.c decide each protocol's
- * answers. Private to those three. */
+ * and answers; natpmp_serve.c, pcp_serve.c and upnp_serve.c decide each
+ * protocol's answers. Private to those four. */
 #ifndef PORTGATE_DAEMON_REQUEST_H
 #define PORTGATE_DAEMON_REQUEST_H
 
@@ -15,8 +15,10 @@
 #include "natpmp/codec.h"
 #include "natpmp/mapping.h"
 #include "natpmp/pcp.h"
+#include "upnp/igd.h"
 
 struct request_batch;
+struct upnp_descs;
 
 /* What a protocol's serve module sees of the gateway, filled by the
  * request path once per batch: the serve modules never see struct
@@ -38,6 +40,8 @@ struct serve_ctx {
 		uint8_t addr[16];
 	} external6;
 	enum mapping_space space6;	/* where a peer's IPv6 mapping lives */
+	struct upnp_descs *upnp_descs;	/* UPnP mappings' descriptions */
+	uint32_t uptime_s;		/* UPnP's GetStatusInfo */
 };
 
 union source_addr {
@@ -95,5 +99,22 @@ bool natpmp_serve(const struct serve_ctx *c, struct pending *p, const uint8_t *b
 void natpmp_settle(const struct serve_ctx *c, struct pending *p, bool committed);
 bool pcp_serve(const struct serve_ctx *c, struct pending *p, const uint8_t *buf, size_t len);
 void pcp_settle(const struct serve_ctx *c, struct pending *p, bool committed);
+
+/* UPnP (upnp_serve.c): a control call over HTTP, one peer's, answered
+ * after its batch (one call, one transaction) committed. */
+struct upnp_call {
+	const uint8_t *peer;
+	struct igd_request *req;
+	struct igd_result *res;
+	struct igd_entry *list;		/* room for the range calls' entries */
+	size_t list_cap;
+	size_t nlisted;			/* DeletePortMappingRange: deleted, in list */
+	bool needs_commit;		/* a success that holds only if the kernel commits */
+};
+/* UPNP_OK with u->res filled, or the UPnP error code to answer. */
+int upnp_serve(const struct serve_ctx *c, struct upnp_call *u);
+/* The code to answer once the batch was committed or refused (501). */
+int upnp_settle(const struct serve_ctx *c, const struct upnp_call *u, int code,
+		bool committed);
 
 #endif

@@ -77,6 +77,22 @@ void stats_mapping(struct stats *s, bool created, enum change_reason why)
 	}
 }
 
+const int stats_upnp_results[STAT_UPNP_RESULT_COUNT] = {
+	0, 401, 402, 501, 606, 713, 714, 716, 718, 724, 725, 726, 727, 728, 729, 730, 732, 733,
+};
+
+void stats_upnp_action(struct stats *s, int code)
+{
+	size_t other = 3;	/* 501 */
+
+	for (size_t i = 0; i < STAT_UPNP_RESULT_COUNT; i++)
+		if (stats_upnp_results[i] == code) {
+			s->upnp_actions[i]++;
+			return;
+		}
+	s->upnp_actions[other]++;
+}
+
 void stats_target_refused(struct stats *s, enum target_verdict v)
 {
 	s->target_refused[v]++;

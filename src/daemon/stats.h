@@ -26,6 +26,9 @@ enum stat_counter {
 	STAT_EVENT_TIMEOUTS,	/* runs killed at their timeout */
 	STAT_EVENTS_SENT,	/* events handed to a run */
 	STAT_EVENTS_LOST,	/* events that found the queue full */
+	STAT_UPNP_SEARCHES_ANSWERED,	/* SSDP searches for our device, answered */
+	STAT_UPNP_SEARCHES_IGNORED,	/* not through the tunnel, not a peer's, malformed, not ours */
+	STAT_UPNP_HTTP_REFUSED,	/* HTTP connections and calls not of a peer */
 	STAT_COUNTER_COUNT
 };
 
@@ -79,10 +82,16 @@ enum mapping_event {
 #define STATS_LATENCY_BUCKETS 8
 extern const double stats_latency_bounds_ms[STATS_LATENCY_BUCKETS - 1];
 
+/* UPnP control calls as metrics label their results: 0 (success) and the
+ * UPnP error codes answered (soap.h). */
+#define STAT_UPNP_RESULT_COUNT 18
+extern const int stats_upnp_results[STAT_UPNP_RESULT_COUNT];
+
 struct stats {
 	uint64_t counters[STAT_COUNTER_COUNT];
 	uint64_t requests[STAT_OP_COUNT][STAT_RESULT_COUNT];
 	uint64_t pcp_requests[STAT_PCP_OP_COUNT][STAT_PCP_RESULT_COUNT];
+	uint64_t upnp_actions[STAT_UPNP_RESULT_COUNT];
 	uint64_t events[EVENT_COUNT];
 	uint64_t dropped[REASON_COUNT];
 	/* Requests refused for the address a forward would point at. */
@@ -97,6 +106,8 @@ void stats_count(struct stats *s, enum stat_counter c, uint64_t n);
 enum stat_opcode stats_opcode_of(uint8_t natpmp_opcode);
 void stats_request(struct stats *s, enum stat_opcode op, uint16_t result);
 void stats_pcp_request(struct stats *s, enum stat_pcp_op op, uint16_t result);
+/* A UPnP control call answered with code (a code not listed counts as 501). */
+void stats_upnp_action(struct stats *s, int code);
 const char *stats_pcp_op_label(enum stat_pcp_op op);
 /* A mapping created (created) or removed for a reason. */
 void stats_mapping(struct stats *s, bool created, enum change_reason why);

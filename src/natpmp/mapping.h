@@ -55,7 +55,15 @@ enum mapping_space {
 enum mapping_via {
 	MAPPING_VIA_NATPMP = 0,
 	MAPPING_VIA_PCP = 1,
+	MAPPING_VIA_UPNP = 2,		/* UPnP IGD (src/daemon/upnp_serve.c) */
 };
+#define MAPPING_VIA_COUNT 3
+
+/* "natpmp", "pcp", "upnp": the label of list, API, events and metrics. */
+static inline const char *mapping_via_label(enum mapping_via via)
+{
+	return via == MAPPING_VIA_PCP ? "pcp" : via == MAPPING_VIA_UPNP ? "upnp" : "natpmp";
+}
 
 struct mapping_request {
 	const uint8_t *peer;	/* MAPPING_PEER_KEY_LEN bytes */
@@ -213,6 +221,10 @@ size_t mapping_table_peer_count(const struct mapping_table *t);
 void mapping_table_foreach(const struct mapping_table *t,
 			   void (*cb)(const struct mapping_view *, void *),
 			   void *arg);
+/* One peer's mappings, of every space and kind, in the store's order of
+ * its leases (the same while nothing changes); O(the peer's mappings). */
+void mapping_table_peer_foreach(const struct mapping_table *t, const uint8_t *peer,
+				void (*cb)(const struct mapping_view *, void *), void *arg);
 
 /* The port a peer gets for an internal port when it is free: a stable hash,
  * so the port survives lapses and lost state. */

@@ -566,6 +566,15 @@ static void visit_lease(const struct lease *l,
 	}
 }
 
+void mapping_table_peer_foreach(const struct mapping_table *t, const uint8_t *peer,
+				void (*cb)(const struct mapping_view *, void *), void *arg)
+{
+	const struct peer_record *p = peer_lookup(t, peer);
+
+	for (const struct lease *l = p ? p->leases : NULL; l; l = l->peer_next)
+		visit_lease(l, cb, arg);
+}
+
 void mapping_table_foreach(const struct mapping_table *t,
 			   void (*cb)(const struct mapping_view *, void *),
 			   void *arg)

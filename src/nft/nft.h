@@ -45,6 +45,9 @@ struct nft_config {
 	/* Set on what the ip6 table's forward chain accepts (never 0). */
 	uint32_t mark;
 	enum nft_table_mode mode;
+	/* A TCP port the input chain also guards (UPnP's HTTP port), 0:
+	 * none; the table's shape, set at start. */
+	uint16_t guard_tcp_port;
 };
 
 /* Which set an element lives in. */

@@ -355,13 +355,12 @@ struct nftnl_expr *expr_bitwise(uint32_t reg, uint32_t mask, uint32_t xor)
 }
 
 int msg_put_guard_rule(struct nl_batch *b, uint32_t family, const char *table,
-		       const char *inner_ifname)
+		       const char *inner_ifname, uint8_t proto, uint16_t guarded_port)
 {
 	struct nftnl_rule *r = msg_rule_new(family, table, NFT_CHAIN_INPUT);
 	bool v6 = family == NFPROTO_IPV6;
 	char ifname[IFNAMSIZ] = { 0 };
-	uint16_t port = htons(NFT_GUARDED_PORT);
-	uint8_t udp = IPPROTO_UDP;
+	uint16_t port = htons(guarded_port);
 	int ret = -ENOMEM;
 
 	if (!r)
@@ -372,7 +371,7 @@ int msg_put_guard_rule(struct nl_batch *b, uint32_t family, const char *table,
 				     NFT_REG_1)) &&
 	    rule_add(r, expr_lookup(NFT_SET_TUNNEL, SET_ID_TUNNEL, NFT_REG_1, -1)) &&
 	    rule_add(r, expr_meta(NFT_META_L4PROTO, NFT_REG_1)) &&
-	    rule_add(r, expr_cmp(NFT_CMP_EQ, &udp, sizeof(udp))) &&
+	    rule_add(r, expr_cmp(NFT_CMP_EQ, &proto, sizeof(proto))) &&
 	    rule_add(r, expr_payload(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1)) &&
 	    rule_add(r, expr_cmp(NFT_CMP_EQ, &port, sizeof(port))) &&
 	    rule_add(r, expr_meta(NFT_META_IIFNAME, NFT_REG_1)) &&

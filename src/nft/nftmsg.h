@@ -45,9 +45,10 @@ struct nftnl_rule *msg_rule_new(uint32_t family, const char *table, const char *
 int msg_put_rule(struct nl_batch *b, uint32_t family, struct nftnl_rule *r);
 
 /* The trust boundary in the kernel, in the input chain of either family:
- * ip[6] daddr @tunnel udp dport 5351 iifname != "wg0" counter drop */
+ * ip[6] daddr @tunnel PROTO dport PORT iifname != "wg0" counter drop
+ * (udp 5351 for NAT-PMP/PCP; tcp and UPnP's HTTP port). */
 int msg_put_guard_rule(struct nl_batch *b, uint32_t family, const char *table,
-		       const char *inner_ifname);
+		       const char *inner_ifname, uint8_t proto, uint16_t port);
 
 /* Adds e to r; false when e is NULL (out of memory). */
 bool rule_add(struct nftnl_rule *r, struct nftnl_expr *e);

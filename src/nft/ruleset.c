@@ -10,7 +10,9 @@
  *   chain forward { type filter hook forward priority filter;
  *       ct status dnat oifname "wg0" accept }
  *   chain input { type filter hook input priority filter - 1;
- *       ip daddr @tunnel udp dport 5351 iifname != "wg0" counter drop }
+ *       ip daddr @tunnel udp dport 5351 iifname != "wg0" counter drop
+ *       ip daddr @tunnel tcp dport 5000 iifname != "wg0" counter drop }
+ *                                  (UPnP's HTTP port, with upnp on)
  *
  * The input rule is the trust boundary in the kernel: Linux takes a datagram
  * for the tunnel address on any interface (weak host model), and only what
@@ -82,7 +84,7 @@ out:
 }
 
 int ruleset_put_shape(struct nl_batch *b, const char *table,
-		      const char *inner_ifname)
+		      const char *inner_ifname, uint16_t guard_tcp_port)
 {
 	int ret;
 
@@ -90,7 +92,11 @@ int ruleset_put_shape(struct nl_batch *b, const char *table,
 	    (ret = msg_put_base_chains(b, NFPROTO_IPV4, table, 0)) ||
 	    (ret = put_dnat_rule(b, table)) ||
 	    (ret = put_forward_rule(b, table, inner_ifname)) ||
-	    (ret = msg_put_guard_rule(b, NFPROTO_IPV4, table, inner_ifname)))
+	    (ret = msg_put_guard_rule(b, NFPROTO_IPV4, table, inner_ifname, IPPROTO_UDP,
+				      NFT_GUARDED_PORT)))
 		return ret;
+	if (guard_tcp_port)
+		return msg_put_guard_rule(b, NFPROTO_IPV4, table, inner_ifname, IPPROTO_TCP,
+					  guard_tcp_port);
 	return 0;
 }

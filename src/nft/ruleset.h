@@ -26,8 +26,10 @@
 /* Sets, chains and rules; rules replace whatever the chains held. The ip
  * table (ruleset.c), and the ip6 table (ruleset6.c) whose forward chain
  * sets mark on what it accepts. */
+/* guard_tcp_port: a TCP port the input chain guards beside 5351 (UPnP's
+ * HTTP port), 0 for none. */
 int ruleset_put_shape(struct nl_batch *b, const char *table,
-		      const char *inner_ifname);
+		      const char *inner_ifname, uint16_t guard_tcp_port);
 int ruleset6_put_shape(struct nl_batch *b, const char *table,
 		       const char *inner_ifname, uint32_t mark);
 

@@ -133,7 +133,8 @@ int ruleset6_put_shape(struct nl_batch *b, const char *table,
 	    (ret = put_dnat_rule(b, table)) ||
 	    (ret = put_dnat_accept_rule(b, table, inner_ifname, mark)) ||
 	    (ret = put_pinhole_rule(b, table, inner_ifname, mark)) ||
-	    (ret = msg_put_guard_rule(b, F, table, inner_ifname)))
+	    (ret = msg_put_guard_rule(b, F, table, inner_ifname, IPPROTO_UDP,
+					      NFT_GUARDED_PORT)))
 		return ret;
 	return 0;
 }

@@ -166,7 +166,8 @@ static int put_table(struct nft_writer *w, struct nl_batch *b, uint32_t family,
 		return ret;
 	if ((ret = msg_put_table(b, family, t, w->flags, comment)))
 		return ret;
-	return family == NFPROTO_IPV4 ? ruleset_put_shape(b, t, w->cfg.inner_ifname)
+	return family == NFPROTO_IPV4 ? ruleset_put_shape(b, t, w->cfg.inner_ifname,
+							 w->cfg.guard_tcp_port)
 				      : ruleset6_put_shape(b, t, w->cfg.inner_ifname, w->cfg.mark);
 }
 

@@ -442,6 +442,43 @@ static void portset_finds_next_free_without_scanning(void **state)
 	assert_int_equal(portset_find_available(&ps, 0, 10, 0), 1);
 }
 
+/* A peer's walk (UPnP's listing): its mappings, each protocol's once,
+ * nobody else's, none after they went. */
+struct peer_walk {
+	const uint8_t *peer;
+	size_t n, others;
+};
+
+static void count_walk(const struct mapping_view *v, void *arg)
+{
+	struct peer_walk *w = arg;
+
+	w->n++;
+	w->others += memcmp(v->peer, w->peer, 32) != 0;
+}
+
+static void peer_walk_sees_its_own(void **state)
+{
+	struct fixture *f = *state;
+	struct peer_walk w = { peer_a, 0, 0 };
+
+	ask(f->t, &limits, peer_a, MAPPING_TCP, 8080, 21000, 600, 0);
+	ask(f->t, &limits, peer_a, MAPPING_UDP, 8080, 21000, 600, 0);
+	ask(f->t, &limits, peer_a, MAPPING_UDP, 9000, 0, 600, 0);
+	ask(f->t, &limits, peer_b, MAPPING_TCP, 7000, 0, 600, 0);
+	mapping_table_peer_foreach(f->t, peer_a, count_walk, &w);
+	assert_int_equal(w.n, 3);
+	assert_int_equal(w.others, 0);
+	ask(f->t, &limits, peer_a, MAPPING_UDP, 9000, 0, 0, 0);	/* deleted */
+	w = (struct peer_walk){ peer_a, 0, 0 };
+	mapping_table_peer_foreach(f->t, peer_a, count_walk, &w);
+	assert_int_equal(w.n, 2);
+	w = (struct peer_walk){ (const uint8_t *)"nobody", 0, 0 };
+	mapping_table_peer_foreach(f->t, (const uint8_t *)"nobody-nobody-nobody-nobody-nob", count_walk,
+				   &w);
+	assert_int_equal(w.n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -464,6 +501,7 @@ int main(void)
 		T(renewal_reports_update_change),
 		T(adopt_restores_ports),
 		T(drop_peer_collects_all),
+		T(peer_walk_sees_its_own),
 		cmocka_unit_test(portset_finds_next_free_without_scanning),
 #undef T
 	};

@@ -531,6 +531,38 @@ static void example_peers_block_is_valid(void **state)
 	policy_free(&p);
 }
 
+/* upnp: off by default; true takes the defaults (port 5000, IGD:2); a
+ * mapping turns it on with its keys; strict keys, FILE:LINE:COL errors. */
+static void upnp_section(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ HEAD4 "upnp: maybe\n", "t.yaml:3:7: upnp must be true or false, not \"maybe\"" },
+		{ HEAD4 "upnp: { port: 80 }\n",
+		  "t.yaml:3:15: upnp.port must be between 1024 and 65535, not 80" },
+		{ HEAD4 "upnp: { version: 3 }\n",
+		  "t.yaml:3:18: upnp.version must be between 1 and 2, not 3" },
+		{ HEAD4 "upnp: { ports: 5000 }\n", "t.yaml:3:9: unknown key \"ports\" in upnp" },
+	};
+	char err[512] = "";
+	struct policy p;
+
+	(void)state;
+	assert_int_equal(load(HEAD4, &p, err), 0);
+	assert_false(p.upnp);
+	policy_free(&p);
+	assert_int_equal(load(HEAD4 "upnp: true\n", &p, err), 0);
+	assert_true(p.upnp);
+	assert_int_equal(p.upnp_port, 5000);
+	assert_int_equal(p.upnp_version, 2);
+	policy_free(&p);
+	assert_int_equal(load(HEAD4 "upnp: { port: 5555, version: 1 }\n", &p, err), 0);
+	assert_true(p.upnp);
+	assert_int_equal(p.upnp_port, 5555);
+	assert_int_equal(p.upnp_version, 1);
+	policy_free(&p);
+	refused_as(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -542,6 +574,7 @@ int main(void)
 		cmocka_unit_test(bad_ipv6),
 		cmocka_unit_test(advertise),
 		cmocka_unit_test(events_section),
+		cmocka_unit_test(upnp_section),
 		cmocka_unit_test(static_forwards),
 		cmocka_unit_test(static_ranges),
 		cmocka_unit_test(reserved_ranges),

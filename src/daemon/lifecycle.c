@@ -27,7 +27,7 @@
 #include "daemon/sockets.h"
 #include "daemon/tableguard.h"
 #include "daemon/wgwatch.h"
-#include "nft/localsock.h"
+#include "sockdiag/localsock.h"
 #include "nft/nft.h"
 #include "util/addrclass.h"
 #include "util/log.h"

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
-#include "nft/conntrack.h"
+#include "ctnl/conntrack.h"
 #include "nft/nft.h"
 #include "nft/nft_impl.h"
 

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nft/conntrack.h"
-#include "nft/localsock.h"
+#include "ctnl/conntrack.h"
+#include "sockdiag/localsock.h"
 #include "nft/monitor.h"
 
 struct slot {

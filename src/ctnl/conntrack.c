@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "util/array.h"
-#include "nft/conntrack.h"
+#include "ctnl/conntrack.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,7 +15,6 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
-#include "nft/nlbatch.h"
 #include "util/log.h"
 #include "util/nlutil.h"
 

@@ -2,8 +2,8 @@
 /* Removing a forward must also stop the flows it let in: without this, an
  * established connection keeps being forwarded by its conntrack entry long
  * after the map element is gone. */
-#ifndef PORTGATE_NFT_CONNTRACK_H
-#define PORTGATE_NFT_CONNTRACK_H
+#ifndef PORTGATE_CTNL_CONNTRACK_H
+#define PORTGATE_CTNL_CONNTRACK_H
 
 #include <stdbool.h>
 #include <stddef.h>

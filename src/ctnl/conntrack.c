@@ -460,10 +460,12 @@ int conntrack_cleanup_step(struct ct_cleanup *c, size_t max, size_t *deleted)
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		ret = n < 0 ? -errno
-			    : mnl_cb_run2(rbuf, (size_t)n, 0, mnl_socket_get_portid(nl),
-					  no_data_cb, &a, ctl, NLMSG_MIN_TYPE);
-		if (ret < 0 && n >= 0)
+		if (n < 0)
+			ret = -errno;
+		else if (!nl_msgs_whole(rbuf, (size_t)n))
+			ret = -EPROTO;
+		else if ((ret = mnl_cb_run2(rbuf, (size_t)n, 0, mnl_socket_get_portid(nl),
+					    no_data_cb, &a, ctl, NLMSG_MIN_TYPE)) < 0)
 			ret = -errno;
 	}
 	if (ret < 0)

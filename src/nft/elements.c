@@ -264,7 +264,7 @@ static int send_txn(struct nft_txn *txn)
 	int ret;
 
 	w->last_error[0] = '\0';
-	ret = nl_batch_init(&b, w->seq);
+	ret = nl_batch_init(&b, w->sock);
 	if (ret == 0 && txn->rebuild &&
 	    ((ret = writer_put_tables(w, &b)) == 0))
 		ret = writer_put_addresses(w, &b);
@@ -298,7 +298,7 @@ static int element_exists(struct nft_writer *w, const struct nft_element *e)
 	}
 	nftnl_set_elem_add(s, se);
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, (uint16_t)family_of(e->space), 0,
-				    w->seq++);
+				    nl_sock_next_seq(w->sock));
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
 	ret = nl_request(w->sock, nlh, elem_cb, &found);
@@ -407,7 +407,7 @@ static int set_addresses(struct nft_writer *w, int which, const uint8_t *addrs, 
 		return -E2BIG;
 	memcpy(w->addrs[which].bytes, addrs, n * addr_sets[which].alen);
 	w->addrs[which].n = n;
-	if ((ret = nl_batch_init(&b, w->seq)) < 0)
+	if ((ret = nl_batch_init(&b, w->sock)) < 0)
 		return ret;
 	/* Flush and refill in one batch: never a moment with neither. */
 	if ((ret = push_addresses(w, &b, which, addrs, n, true)) < 0) {
@@ -568,7 +568,7 @@ static int dump_space(struct nft_writer *w, struct dump_ctx *ctx)
 	if (!s)
 		return -ENOMEM;
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, (uint16_t)family_of(ctx->space),
-				    NLM_F_DUMP, w->seq++);
+				    NLM_F_DUMP, nl_sock_next_seq(w->sock));
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
 	return nl_request(w->sock, nlh, elems_cb, ctx);

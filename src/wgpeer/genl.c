@@ -180,20 +180,17 @@ static int device_cb(const struct nlmsghdr *msg, void *arg)
 int wg_genl_feed(const void *buf, size_t len, uint32_t seq, uint32_t portid,
 		 struct wg_device_info *dev)
 {
+	const struct nlmsghdr *nlh;
 	size_t pos = 0;
 
-	/* Every message whole before libmnl walks them (its check takes a
-	 * length above INT_MAX for a negative one); a flagged message makes
-	 * the whole dump void, whatever else the batch holds. */
-	while (len - pos >= sizeof(struct nlmsghdr)) {
-		const struct nlmsghdr *nlh = (const void *)((const char *)buf + pos);
-
-		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len - pos)
-			return -EPROTO;
+	/* Every message whole before libmnl walks them (nl_msg_next says
+	 * why); a flagged message makes the whole dump void, whatever else
+	 * the batch holds. */
+	while ((nlh = nl_msg_next(buf, len, &pos)))
 		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 			return -EINTR;
-		pos += MNL_ALIGN(nlh->nlmsg_len) < len - pos ? MNL_ALIGN(nlh->nlmsg_len) : len - pos;
-	}
+	if (!nl_msgs_whole(buf, len))
+		return -EPROTO;
 	switch (mnl_cb_run(buf, len, seq, portid, device_cb, dev)) {
 	case MNL_CB_OK:
 		return 1;

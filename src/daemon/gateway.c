@@ -435,31 +435,34 @@ static struct local_ports_of external_of(const struct gateway *g)
 	};
 }
 
-/* The kernel is asked once per batch of requests, at the first new port
- * the batch needs (request.c marks the snapshot stale). */
-bool gateway_port_busy(void *arg, enum mapping_space space, uint16_t port)
+/* The kernel is asked once per batch of requests, at the first request
+ * that takes a new port (request.c marks the snapshot stale). */
+void gateway_local_refresh(struct gateway *g)
 {
-	struct gateway *g = arg;
 	struct local_ports_of at = external_of(g);
-	int family = space == MAPPING_SPACE_IPV4 ? AF_INET : AF_INET6;
 	int ret;
 
-	if (!g->local)
-		return false;
-	if (g->local_stale) {
-		ret = local_sockets_refresh(g->local, &at);
-		if (ret < 0) {
-			/* Not knowing must not stop every mapping: said once. */
-			log_warnx("sock_diag: cannot ask the kernel about local sockets: %s; "
-				  "ports of local services are no longer checked", strerror(-ret));
-			local_sockets_close(g->local);
-			g->local = NULL;
-			return false;
-		}
-		g->local_stale = false;
+	if (!g->local || !g->local_stale)
+		return;
+	ret = local_sockets_refresh(g->local, &at);
+	if (ret < 0) {
+		/* Not knowing must not stop every mapping: said once. */
+		log_warnx("sock_diag: cannot ask the kernel about local sockets: %s; "
+			  "ports of local services are no longer checked", strerror(-ret));
+		local_sockets_close(g->local);
+		g->local = NULL;
+		return;
 	}
-	return local_sockets_in_use(g->local, family, IPPROTO_TCP, port) ||
-	       local_sockets_in_use(g->local, family, IPPROTO_UDP, port);
+	g->local_stale = false;
+}
+
+bool gateway_port_busy(void *arg, enum mapping_space space, uint16_t port)
+{
+	const struct gateway *g = arg;
+	int family = space == MAPPING_SPACE_IPV4 ? AF_INET : AF_INET6;
+
+	return g->local && (local_sockets_in_use(g->local, family, IPPROTO_TCP, port) ||
+			    local_sockets_in_use(g->local, family, IPPROTO_UDP, port));
 }
 
 struct local_ctx {

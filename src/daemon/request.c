@@ -149,6 +149,14 @@ static bool target_allowed(struct gateway *g, const uint8_t *peer, const uint8_t
 	return false;
 }
 
+void request_map(const struct serve_ctx *c, const struct mapping_limits *lim,
+		 const struct mapping_request *mr, struct mapping_reply *r)
+{
+	if (mapping_table_request_allocates(c->mappings, mr))
+		gateway_local_refresh(c->batch->g);
+	mapping_table_request(c->mappings, lim, mr, c->now_ms, r);
+}
+
 bool request_target_allowed(const struct serve_ctx *c, const uint8_t *peer,
 			    const uint8_t addr[16])
 {

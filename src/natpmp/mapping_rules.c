@@ -179,6 +179,27 @@ static struct lease *same_forward(const struct mapping_table *t,
 	return l;
 }
 
+/* Internal 0 and 1 both mean "any port, forwarded to itself". */
+static uint16_t key_port_of(const struct mapping_request *req)
+{
+	return req->internal_port ? req->internal_port : 1;
+}
+
+/* The forward a mapping request renews, or NULL for a new one. */
+static struct lease *forward_of(const struct mapping_table *t,
+				const struct mapping_request *req)
+{
+	struct lease *l = lease_lookup(t, (uint8_t)req->space, req->peer, key_port_of(req));
+
+	return l ? l : same_forward(t, req);
+}
+
+bool mapping_table_request_allocates(const struct mapping_table *t,
+				     const struct mapping_request *req)
+{
+	return req->lifetime && !forward_of(t, req);
+}
+
 /* A lease holds the address of its family only: an IPv4 lease renewed by
  * NAT-PMP and by PCP (whose addresses are IPv4-mapped IPv6) stays the same
  * forward, not a moved one. */
@@ -204,8 +225,7 @@ void mapping_table_request(struct mapping_table *t,
 			   const struct mapping_request *req, int64_t now_ms,
 			   struct mapping_reply *reply)
 {
-	/* Internal 0 and 1 both mean "any port, forwarded to itself". */
-	uint16_t key_port = req->internal_port ? req->internal_port : 1;
+	uint16_t key_port = key_port_of(req);
 	uint32_t lifetime;
 	struct lease *l;
 
@@ -215,9 +235,7 @@ void mapping_table_request(struct mapping_table *t,
 		return;
 	}
 	lifetime = clamp_lifetime(limits, req->lifetime);
-	l = lease_lookup(t, (uint8_t)req->space, req->peer, key_port);
-	if (!l)
-		l = same_forward(t, req);
+	l = forward_of(t, req);
 	/* The family's other space (the IPv6 mode changed): not this one. */
 	if (l && l->d.space != req->space) {
 		refuse(reply, MAPPING_NO_PORT);

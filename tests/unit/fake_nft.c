@@ -26,6 +26,7 @@ static struct {
 	bool preloaded;
 	uint32_t external;
 	bool local[2][2][65536];	/* [ipv6?][tcp?][port] */
+	unsigned local_refreshes;
 	struct nft_element v6[FAKE_NFT_V6_MAX];	/* ip6: NAT66 and pinholes */
 	size_t n6;
 } kernel;
@@ -393,8 +394,9 @@ int nft_txn_commit(struct nft_txn *t)
 
 /* ---- local sockets (sock_diag) ------------------------------------------ */
 
+/* A snapshot, as the real one: what the last refresh saw. */
 struct local_sockets {
-	int unused;
+	bool seen[2][2][65536];
 };
 
 void fake_local_socket(int family, uint8_t proto, uint16_t port)
@@ -414,16 +416,21 @@ void local_sockets_close(struct local_sockets *l)
 
 int local_sockets_refresh(struct local_sockets *l, const struct local_ports_of *at)
 {
-	(void)l;
 	(void)at;
+	memcpy(l->seen, kernel.local, sizeof(l->seen));
+	kernel.local_refreshes++;
 	return 0;
+}
+
+unsigned fake_local_refreshes(void)
+{
+	return kernel.local_refreshes;
 }
 
 bool local_sockets_in_use(const struct local_sockets *l, int family, uint8_t proto,
 			  uint16_t port)
 {
-	(void)l;
-	return kernel.local[family == AF_INET6][proto == 6][port];
+	return l->seen[family == AF_INET6][proto == 6][port];
 }
 
 int local_sockets_each(struct local_sockets *l, const struct local_ports_of *at,

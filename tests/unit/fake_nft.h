@@ -37,5 +37,7 @@ void fake_nft_reset(void);
 /* A local service on the gateway: proto (IPPROTO_TCP/UDP) port in use on
  * the family's external address (AF_INET, AF_INET6). */
 void fake_local_socket(int family, uint8_t proto, uint16_t port);
+/* Snapshots of the local services read (local_sockets_refresh). */
+unsigned fake_local_refreshes(void);
 
 #endif

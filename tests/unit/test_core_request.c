@@ -322,6 +322,29 @@ static void local_services_are_not_granted(void **state)
 	assert_false(fake_nft_get(IPPROTO_TCP, 24000, NULL));
 }
 
+/* The allocator only looks at a snapshot of the local services: it is
+ * read once per batch, at the first request that takes a new port, and
+ * never for renewals or deletes. */
+static void local_services_are_read_once_per_batch_of_new_ports(void **state)
+{
+	struct harness *h = *state;
+	unsigned before = fake_local_refreshes();
+
+	harness_map(h, A, NATPMP_OP_MAP_TCP, 7001, 0, 60);
+	harness_map(h, A, NATPMP_OP_MAP_TCP, 7002, 0, 60);
+	harness_serve(h);
+	assert_int_equal(answer_of(h, A).result, NATPMP_RESULT_SUCCESS);
+	assert_int_equal(answer_of(h, A).result, NATPMP_RESULT_SUCCESS);
+	assert_int_equal(fake_local_refreshes(), before + 1);
+	harness_map(h, A, NATPMP_OP_MAP_TCP, 7001, 0, 60);
+	harness_serve(h);
+	assert_int_equal(answer_of(h, A).result, NATPMP_RESULT_SUCCESS);
+	harness_map(h, A, NATPMP_OP_MAP_TCP, 7002, 0, 0);
+	harness_serve(h);
+	assert_int_equal(answer_of(h, A).result, NATPMP_RESULT_SUCCESS);
+	assert_int_equal(fake_local_refreshes(), before + 1);
+}
+
 /* A service that starts later on a mapped port: the next sweep drops the
  * mapping, with its reason counted. */
 static void a_later_service_takes_its_port_back(void **state)
@@ -394,6 +417,8 @@ int main(void)
 						harness_teardown),
 		cmocka_unit_test_setup_teardown(local_services_are_not_granted, harness_setup,
 						harness_teardown),
+		cmocka_unit_test_setup_teardown(local_services_are_read_once_per_batch_of_new_ports,
+						harness_setup, harness_teardown),
 		cmocka_unit_test_setup_teardown(a_later_service_takes_its_port_back, harness_setup,
 						harness_teardown),
 		cmocka_unit_test_setup_teardown(a_new_peer_is_served_at_once, harness_setup,

@@ -75,6 +75,29 @@ static void new_mapping_gets_suggested_port(void **state)
 	assert_false(mapping_table_find_by_port(f->t, MAPPING_SPACE_IPV4, MAPPING_UDP, 51413, &v));
 }
 
+/* When the port_busy predicate may be asked: a new forward only. */
+static void only_a_new_forward_allocates(void **state)
+{
+	struct fixture *f = *state;
+	struct mapping_request req = {
+		.peer = peer_a, .addr = 0x0a000002, .proto = MAPPING_TCP,
+		.internal_port = 6881, .lifetime = 3600,
+	};
+
+	assert_true(mapping_table_request_allocates(f->t, &req));
+	assert_int_equal(ask(f->t, &limits, peer_a, MAPPING_TCP, 6881, 0, 3600, 0).result,
+			 NATPMP_RESULT_SUCCESS);
+	assert_false(mapping_table_request_allocates(f->t, &req));	/* a renewal */
+	req.proto = MAPPING_UDP;
+	assert_false(mapping_table_request_allocates(f->t, &req));	/* its companion */
+	req.lifetime = 0;
+	req.internal_port = 7000;
+	assert_false(mapping_table_request_allocates(f->t, &req));	/* a delete */
+	req.peer = peer_b;
+	req.lifetime = 3600;
+	assert_true(mapping_table_request_allocates(f->t, &req));
+}
+
 static void internal_zero_and_one_forward_to_external(void **state)
 {
 	struct fixture *f = *state;
@@ -447,6 +470,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(new_mapping_gets_suggested_port),
+		T(only_a_new_forward_allocates),
 		T(internal_zero_and_one_forward_to_external),
 		T(gluetun_renewal_is_the_same_forward),
 		T(renewal_rekey_needs_forward_to_itself),

@@ -17,7 +17,7 @@
 #include "daemon/policy.h"
 #include "util/base64.h"
 #include "util/clock.h"
-#include "wgpeer/wgpeer.h"
+#include "wgpeer/device.h"
 
 static const char *peer_name(const struct gateway *g, const uint8_t *key)
 {

@@ -11,7 +11,7 @@
 #include "daemon/stats.h"
 #include "natpmp/codec.h"
 #include "natpmp/pcp.h"
-#include "wgpeer/wgpeer.h"
+#include "wgpeer/device.h"
 
 struct text {
 	char *buf;

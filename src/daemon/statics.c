@@ -14,7 +14,7 @@
 #include "util/addrclass.h"
 #include "util/base64.h"
 #include "util/log.h"
-#include "wgpeer/wgpeer.h"
+#include "wgpeer/device.h"
 
 /* The peer's first IPv4 allowed-ip of one address, host byte order. */
 static bool peer_host_address(const struct wg_peer_info *peer, uint32_t *addr)

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "wgpeer/wgpeer.h"
+#include "wgpeer/device.h"
 
 struct loop;
 struct rtnl_watch;

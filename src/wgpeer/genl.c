@@ -2,7 +2,7 @@
 /* Kernel WireGuard over generic netlink (family "wireguard"). Not reachable
  * on a kernel without the module: tests feed wg_genl_parse() with messages
  * they build. */
-#include "wgpeer/wgpeer.h"
+#include "wgpeer/backend.h"
 
 #include <errno.h>
 #include <poll.h>

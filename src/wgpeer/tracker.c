@@ -11,6 +11,7 @@
 
 #include "util/array.h"
 #include "util/clock.h"
+#include "wgpeer/backend.h"
 
 /* A poll under way: read (a slice per readable socket), then sort, diff
  * and index (a budget per step). What it read becomes the tracker's state

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "wgpeer/wgpeer.h"
+#include "wgpeer/device.h"
 
 /* How long a userspace WireGuard answer may take before a poll is given
  * up (and the next one starts afresh). */

@@ -15,6 +15,7 @@
 #include "util/base64.h"
 #include "util/log.h"
 #include "wgpeer/rtnl.h"
+#include "wgpeer/backend.h"
 #include "wgpeer/tracker.h"
 
 static double mono_ms(void)

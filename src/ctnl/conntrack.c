@@ -485,20 +485,3 @@ void conntrack_cleanup_free(struct ct_cleanup *c)
 	free(c);
 }
 
-int conntrack_delete_flows(struct conntrack *ct, uint32_t orig_dst,
-			   const struct ct_flow *flows, size_t n, size_t *deleted)
-{
-	struct ct_cleanup *c;
-	int ret;
-
-	*deleted = 0;
-	if (n == 0)
-		return 0;
-	c = conntrack_cleanup_begin(ct, orig_dst, flows, n);
-	if (!c)
-		return -errno;
-	while ((ret = conntrack_cleanup_step(c, CT_CLEANUP_SLICE, deleted)) > 0)
-		;
-	conntrack_cleanup_free(c);
-	return ret;
-}

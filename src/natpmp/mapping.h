@@ -195,11 +195,7 @@ int mapping_table_put_static(struct mapping_table *t, const struct mapping_view 
  * -ENOMEM when memory is short. */
 int mapping_table_adopt(struct mapping_table *t, const struct mapping_view *m);
 
-/* A peer's dynamic mapping of an internal port in the IPv4 space. */
-bool mapping_table_find(const struct mapping_table *t, const uint8_t *peer,
-			enum mapping_proto proto, uint16_t internal_port,
-			struct mapping_view *out);
-/* The same in the given space's family. */
+/* A peer's dynamic mapping of an internal port in the given space. */
 bool mapping_table_find_in(const struct mapping_table *t, enum mapping_space space,
 			   const uint8_t *peer, enum mapping_proto proto,
 			   uint16_t internal_port, struct mapping_view *out);

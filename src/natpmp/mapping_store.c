@@ -478,13 +478,6 @@ int64_t mapping_table_next_expiry(const struct mapping_table *t)
 	return top ? top->deadline : INT64_MAX;
 }
 
-bool mapping_table_find(const struct mapping_table *t, const uint8_t *peer,
-			enum mapping_proto proto, uint16_t internal_port,
-			struct mapping_view *out)
-{
-	return mapping_table_find_in(t, MAPPING_SPACE_IPV4, peer, proto, internal_port, out);
-}
-
 bool mapping_table_find_in(const struct mapping_table *t, enum mapping_space space,
 			   const uint8_t *peer, enum mapping_proto proto,
 			   uint16_t internal_port, struct mapping_view *out)

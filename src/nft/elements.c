@@ -136,14 +136,6 @@ int nft_txn_delete_element(struct nft_txn *txn, const struct nft_element *e)
 	return 0;
 }
 
-int nft_txn_delete(struct nft_txn *txn, uint8_t proto, uint16_t external_port)
-{
-	struct nft_element e = { .space = NFT_SPACE_IPV4, .proto = proto,
-				 .external_port = external_port };
-
-	return nft_txn_delete_element(txn, &e);
-}
-
 int nft_txn_put(struct nft_txn *txn, const struct nft_element *e, bool replace)
 {
 	int ret;

@@ -128,7 +128,6 @@ struct nft_txn *nft_txn_begin(struct nft_writer *w);
 struct nft_txn *nft_txn_begin_rebuild(struct nft_writer *w);
 /* Adds, or replaces an element with the same key (DEL+NEW in the batch). */
 int nft_txn_put(struct nft_txn *txn, const struct nft_element *e, bool replace);
-int nft_txn_delete(struct nft_txn *txn, uint8_t proto, uint16_t external_port);
 /* Deletes the element with e's key, in e's space. */
 int nft_txn_delete_element(struct nft_txn *txn, const struct nft_element *e);
 size_t nft_txn_size(const struct nft_txn *txn);

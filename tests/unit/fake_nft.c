@@ -263,13 +263,6 @@ int nft_txn_put(struct nft_txn *t, const struct nft_element *e, bool replace)
 	return push(t, false, e);
 }
 
-int nft_txn_delete(struct nft_txn *t, uint8_t proto, uint16_t external_port)
-{
-	struct nft_element e = { .proto = proto, .external_port = external_port };
-
-	return push(t, true, &e);
-}
-
 int nft_txn_delete_element(struct nft_txn *t, const struct nft_element *e)
 {
 	return push(t, true, e);
@@ -463,16 +456,6 @@ void conntrack_close(struct conntrack *ct)
 	free(ct);
 }
 
-int conntrack_delete_flows(struct conntrack *ct, uint32_t orig_dst,
-			   const struct ct_flow *flows, size_t n, size_t *deleted)
-{
-	(void)orig_dst;
-	ct->last = n;
-	for (size_t i = 0; i < n; i++)
-		cut_one(&flows[i]);
-	*deleted = 0;
-	return 0;
-}
 
 /* Each flow stands for one entry, cut a slice at a time. */
 struct ct_cleanup {

@@ -124,10 +124,11 @@ static void refused_renewal_keeps_the_mapping(void **state)
 	harness_map(h, A, NATPMP_OP_MAP_UDP, 7000, 0, 3000);
 	harness_serve(h);
 	assert_int_equal(answer_of(h, A).result, NATPMP_RESULT_NETWORK_FAILURE);
-	assert_true(mapping_table_find(gateway_mappings(h->g), (const uint8_t *)
-				       "\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa"
-				       "\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa",
-				       MAPPING_UDP, 7000, &v));
+	assert_true(mapping_table_find_in(gateway_mappings(h->g), MAPPING_SPACE_IPV4,
+					  (const uint8_t *)
+					  "\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa"
+					  "\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa",
+					  MAPPING_UDP, 7000, &v));
 	assert_int_equal(v.lifetime, 60);
 	assert_int_equal(v.external_port, a.external);
 	assert_true(fake_nft_get(IPPROTO_UDP, a.external, NULL));

@@ -699,19 +699,9 @@ const struct mapping_table *gateway_mappings(const struct gateway *g)
 	return g->mappings;
 }
 
-const struct wg_device_info *gateway_peers(const struct gateway *g)
+const struct wg_tracker *gateway_tracker(const struct gateway *g)
 {
-	return wg_watch_device(g->wg);
-}
-
-const char *gateway_wg_backend(const struct gateway *g)
-{
-	return wg_watch_backend(g->wg);
-}
-
-double gateway_wg_poll_ms(const struct gateway *g)
-{
-	return wg_watch_last_poll_ms(g->wg);
+	return wg_watch_tracker(g->wg);
 }
 
 const struct stats *gateway_stats(const struct gateway *g)

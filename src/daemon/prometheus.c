@@ -11,7 +11,7 @@
 #include "daemon/stats.h"
 #include "natpmp/codec.h"
 #include "natpmp/pcp.h"
-#include "wgpeer/device.h"
+#include "wgpeer/tracker.h"
 
 struct text {
 	char *buf;
@@ -220,7 +220,7 @@ char *gateway_render_metrics(void *arg, size_t *len)
 	       (double)s->counters[STAT_NFT_REBUILDS]);
 	nft_latency(&t, s);
 	single(&t, "portgate_peers", "gauge",
-	       "WireGuard peers on the interface.", (double)gateway_peers(g)->n_peers);
+	       "WireGuard peers on the interface.", (double)wg_tracker_device(gateway_tracker(g))->n_peers);
 	single(&t, "portgate_peers_vanished_total", "counter",
 	       "Peers whose mappings were dropped because they left the interface.",
 	       (double)s->counters[STAT_PEERS_VANISHED]);
@@ -232,7 +232,7 @@ char *gateway_render_metrics(void *arg, size_t *len)
 	       (double)s->counters[STAT_CONNTRACK_DELETED]);
 	notifications(&t, s);
 	single(&t, "portgate_poll_duration_seconds", "gauge",
-	       "Duration of the last WireGuard peer poll.", gateway_wg_poll_ms(g) / 1000);
+	       "Duration of the last WireGuard peer poll.", wg_tracker_last_poll_ms(gateway_tracker(g)) / 1000);
 	single(&t, "portgate_epoch_seconds", "gauge",
 	       "The NAT-PMP epoch: seconds since the mapping state began.",
 	       (double)gateway_epoch(g));

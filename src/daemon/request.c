@@ -115,8 +115,10 @@ static bool owner_of(struct gateway *g, const struct pending *p, uint8_t peer[32
 		     uint8_t *cidr)
 {
 	if (pending_is_v6(p))
-		return wg_watch_lookup6(g->wg, p->from.v6.sin6_addr.s6_addr, peer, cidr);
-	return wg_watch_lookup(g->wg, ntohl(p->from.v4.sin_addr.s_addr), peer, cidr);
+		return wg_tracker_lookup6(wg_watch_tracker(g->wg), p->from.v6.sin6_addr.s6_addr,
+					  peer, cidr);
+	return wg_tracker_lookup(wg_watch_tracker(g->wg), ntohl(p->from.v4.sin_addr.s_addr),
+				 peer, cidr);
 }
 
 /* Logged per request: the peer's rate limit bounds it. */

@@ -193,6 +193,22 @@ static void notify(const struct gateway *g, const struct mapping_change *c,
 	events_push(g->events, &ev);
 }
 
+/* A mapping's internal address as the log writes it before ":port":
+ * 10.0.0.2 or [2001:db8::2]. */
+static void mapping_addr_text(const struct mapping_view *v, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (v->space == MAPPING_SPACE_IPV4) {
+		struct in_addr in = { htonl(v->addr) };
+
+		snprintf(buf, len, "%s", inet_ntoa(in));
+		return;
+	}
+	inet_ntop(AF_INET6, v->addr6, a, sizeof(a));
+	snprintf(buf, len, "[%s]", a);
+}
+
 static void log_change(const struct mapping_change *c, void *arg)
 {
 	struct apply_ctx *ctx = arg;
@@ -208,7 +224,7 @@ static void log_change(const struct mapping_change *c, void *arg)
 	mapping_addr_text(v, a, sizeof(a));
 	if (v->is_static && c->was_active != c->is_active) {
 		log_info("static forward %s: peer %s %s %u -> %s:%u",
-			 c->is_active ? "installed" : stats_reason_text(ctx->why), peer,
+			 c->is_active ? "installed" : reason_text(ctx->why), peer,
 			 proto_name(v->proto), v->external_port, a,
 			 v->target_port);
 	} else if (v->is_static) {
@@ -223,7 +239,7 @@ static void log_change(const struct mapping_change *c, void *arg)
 	} else if (!c->is_active) {
 		stats_mapping(&ctx->g->stats, false, ctx->why);
 		log_info("mapping %s: peer %s %s %u -> %s:%u",
-			 stats_reason_text(ctx->why), peer, proto_name(v->proto),
+			 reason_text(ctx->why), peer, proto_name(v->proto),
 			 v->external_port, a, v->target_port);
 	} else {
 		log_debug("mapping renewed: peer %s %s %u -> %s:%u for %u s", peer,

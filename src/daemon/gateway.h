@@ -71,8 +71,5 @@ const struct stats *gateway_stats(const struct gateway *g);
 const char *proto_name(enum mapping_proto proto);
 /* "ipv4" or "ipv6". */
 const char *space_family(enum mapping_space space);
-/* A mapping's internal address as written before ":port": 10.0.0.2 or
- * [2001:db8::2]. */
-void mapping_addr_text(const struct mapping_view *v, char *buf, size_t len);
 
 #endif

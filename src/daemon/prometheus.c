@@ -96,7 +96,7 @@ static void mapping_events(struct text *t, const struct stats *s)
 	for (int r = 0; r < REASON_COUNT; r++)
 		if (s->dropped[r])
 			add(t, "portgate_mappings_dropped_total{reason=\"%s\"} %llu\n",
-			    stats_reason_label((enum change_reason)r),
+			    reason_label((enum change_reason)r),
 			    (unsigned long long)s->dropped[r]);
 }
 

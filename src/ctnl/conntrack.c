@@ -235,13 +235,12 @@ static int entry_cb(const struct nlmsghdr *nlh, void *arg)
 static struct nlmsghdr *put_ct_header(char *buf, uint16_t type, uint16_t flags,
 				      uint32_t seq, uint8_t family)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh;
 	struct nfgenmsg *nfg;
 
-	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = seq;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nlh = nl_msg_put(buf, (NFNL_SUBSYS_CTNETLINK << 8) | type, flags,
+			 seq, sizeof(*nfg));
+	nfg = mnl_nlmsg_get_payload(nlh);
 	nfg->nfgen_family = family;
 	nfg->version = NFNETLINK_V0;
 	nfg->res_id = 0;

@@ -67,6 +67,18 @@ uint32_t nl_sock_next_seq(struct nl_sock *s)
 	return s->seq++;
 }
 
+struct nlmsghdr *nl_msg_put(char *buf, uint16_t type, uint16_t flags, uint32_t seq,
+			    size_t extra_len)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = seq;
+	mnl_nlmsg_put_extra_header(nlh, extra_len);
+	return nlh;
+}
+
 /* ---- walking a buffer's messages --------------------------------------- */
 
 const struct nlmsghdr *nl_msg_next(const void *buf, size_t len, size_t *pos)
@@ -182,13 +194,11 @@ int nl_request(struct nl_sock *s, struct nlmsghdr *msg,
 static struct nlmsghdr *put_nfnl_header(char *buf, uint16_t type, uint16_t flags,
 					uint32_t seq, uint16_t res_id)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh;
 	struct nfgenmsg *nfg;
 
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = seq;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nlh = nl_msg_put(buf, type, flags, seq, sizeof(*nfg));
+	nfg = mnl_nlmsg_get_payload(nlh);
 	nfg->nfgen_family = AF_UNSPEC;
 	nfg->version = NFNETLINK_V0;
 	nfg->res_id = htons(res_id);

@@ -25,6 +25,12 @@ struct mnl_socket *nl_sock_mnl(struct nl_sock *s);
  * number, requests and batches alike. */
 uint32_t nl_sock_next_seq(struct nl_sock *s);
 
+/* A request at buf: its header (type, NLM_F_REQUEST | flags, seq) and a
+ * zeroed protocol header of extra_len bytes (mnl_nlmsg_get_payload's),
+ * attributes to follow. Every message this project sends starts here. */
+struct nlmsghdr *nl_msg_put(char *buf, uint16_t type, uint16_t flags, uint32_t seq,
+			    size_t extra_len);
+
 /* Sends one request (a dump, a get, a change; non-dumps are acked) and
  * calls cb for each reply message until NLMSG_DONE or the ack. 0, -EINTR
  * when the kernel flagged the dump as inconsistent (read it again),

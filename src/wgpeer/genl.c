@@ -156,13 +156,11 @@ static int family_cb(const struct nlmsghdr *msg, void *arg)
 static struct nlmsghdr *put_genl(char *buf, uint16_t type, uint16_t flags,
 				 uint8_t cmd, uint8_t version, uint32_t seq)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh;
 	struct genlmsghdr *g;
 
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = seq;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	nlh = nl_msg_put(buf, type, flags, seq, sizeof(*g));
+	g = mnl_nlmsg_get_payload(nlh);
 	g->cmd = cmd;
 	g->version = version;
 	return nlh;

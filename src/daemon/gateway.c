@@ -97,7 +97,7 @@ static uint8_t nft_space_of(enum mapping_space space)
 	       : space == MAPPING_SPACE_NAT66 ? NFT_SPACE_NAT66 : NFT_SPACE_PINHOLE;
 }
 
-static enum mapping_space mapping_space_of(uint8_t space)
+static enum mapping_space mapping_space_of(enum nft_space space)
 {
 	return space == NFT_SPACE_IPV4 ? MAPPING_SPACE_IPV4
 	       : space == NFT_SPACE_NAT66 ? MAPPING_SPACE_NAT66 : MAPPING_SPACE_ROUTED6;

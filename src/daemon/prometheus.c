@@ -142,12 +142,12 @@ static void breakdown(struct text *t, const struct mapping_table *m)
 	     "Mappings clients asked for, by family, path (nat: DNAT at our external address; "
 	     "routed: a pinhole to the peer's own), the protocol that made or renewed them, "
 	     "and transport protocol.");
-	for (int sp = 0; sp < MAPPING_SPACE_COUNT; sp++)
+	for (enum mapping_space sp = MAPPING_SPACE_IPV4; sp < MAPPING_SPACE_COUNT; sp++)
 		for (int via = 0; via < 2; via++)
 			for (int p = 0; p < MAPPING_PROTO_COUNT; p++)
 				add(t, "portgate_client_mappings{family=\"%s\",path=\"%s\","
 				    "via=\"%s\",protocol=\"%s\"} %zu\n",
-				    space_family((enum mapping_space)sp), path[sp],
+				    space_family(sp), path[sp],
 				    via ? "pcp" : "natpmp", proto_name(p), b.n[sp][via][p]);
 }
 

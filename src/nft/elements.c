@@ -26,12 +26,12 @@
 #define ELEM_TAG "pg1"
 
 
-static uint32_t family_of(uint8_t space)
+static uint32_t family_of(enum nft_space space)
 {
 	return space == NFT_SPACE_IPV4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
 }
 
-static const char *set_of(uint8_t space)
+static const char *set_of(enum nft_space space)
 {
 	return space == NFT_SPACE_PINHOLE ? NFT_SET_PINHOLES : NFT_MAP_FORWARDS;
 }
@@ -202,7 +202,7 @@ static struct nftnl_set_elem *elem_of(const struct nft_writer *w,
 
 /* The elements of one space, in messages of up to ELEMS_PER_MSG. */
 static int build_space(struct nft_txn *txn, struct nl_batch *b, const struct nft_element *list,
-		       size_t n, uint8_t space, bool put)
+		       size_t n, enum nft_space space, bool put)
 {
 	uint16_t type = put ? NFT_MSG_NEWSETELEM
 		      : txn->w->has_destroy ? NFT_MSG_DESTROYSETELEM_ : NFT_MSG_DELSETELEM;
@@ -242,9 +242,9 @@ static int build_all(struct nft_txn *txn, struct nl_batch *b)
 	int ret = 0;
 
 	/* Deletes first: a key deleted and added in one batch ends up added. */
-	for (uint8_t sp = 0; ret == 0 && sp <= NFT_SPACE_PINHOLE; sp++)
+	for (enum nft_space sp = NFT_SPACE_IPV4; ret == 0 && sp <= NFT_SPACE_PINHOLE; sp++)
 		ret = build_space(txn, b, txn->dels, txn->ndels, sp, false);
-	for (uint8_t sp = 0; ret == 0 && sp <= NFT_SPACE_PINHOLE; sp++)
+	for (enum nft_space sp = NFT_SPACE_IPV4; ret == 0 && sp <= NFT_SPACE_PINHOLE; sp++)
 		ret = build_space(txn, b, txn->puts, txn->nputs, sp, true);
 	return ret;
 }
@@ -445,7 +445,7 @@ int nft_writer_set_tunnel6(struct nft_writer *w, const uint8_t *addrs, size_t n)
 
 struct dump_ctx {
 	const struct nft_writer *w;
-	uint8_t space;
+	enum nft_space space;
 	int (*cb)(const struct nft_element *, void *);
 	void *arg;
 };
@@ -503,7 +503,7 @@ void nft_decode_key_data(struct nft_element *e, const uint8_t *key, uint32_t kle
 	}
 }
 
-static void decode_elem(const struct nft_writer *w, uint8_t space,
+static void decode_elem(const struct nft_writer *w, enum nft_space space,
 			struct nftnl_set_elem *se, struct nft_element *e)
 {
 	uint32_t klen = 0, dlen = 0, ulen = 0;
@@ -572,7 +572,7 @@ int nft_writer_dump(struct nft_writer *w,
 	struct dump_ctx ctx = { w, 0, cb, arg };
 	int ret = 0;
 
-	for (ctx.space = 0; ret == 0 && ctx.space <= NFT_SPACE_PINHOLE; ctx.space++)
+	for (ctx.space = NFT_SPACE_IPV4; ret == 0 && ctx.space <= NFT_SPACE_PINHOLE; ctx.space++)
 		ret = dump_space(w, &ctx);
 	return ret;
 }

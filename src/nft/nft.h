@@ -55,7 +55,7 @@ enum nft_space {
 };
 
 struct nft_element {
-	uint8_t space;			/* enum nft_space */
+	enum nft_space space;
 	uint8_t proto;			/* IPPROTO_TCP or IPPROTO_UDP */
 	uint16_t external_port;		/* PINHOLE: the port opened */
 	uint32_t addr;			/* IPV4; host byte order */

@@ -97,7 +97,7 @@ static void v6_apply(bool del, const struct nft_element *e)
 		kernel.v6[kernel.n6++] = *e;
 }
 
-bool fake_nft_get6(uint8_t space, uint8_t proto, uint16_t port, struct nft_element *out)
+bool fake_nft_get6(enum nft_space space, uint8_t proto, uint16_t port, struct nft_element *out)
 {
 	for (size_t i = 0; i < kernel.n6; i++)
 		if (kernel.v6[i].space == space && kernel.v6[i].proto == proto &&

@@ -114,11 +114,10 @@ void pending_source(const struct pending *p, uint8_t out[16])
 static bool owner_of(struct gateway *g, const struct pending *p, uint8_t peer[32],
 		     uint8_t *cidr)
 {
-	if (pending_is_v6(p))
-		return wg_tracker_lookup6(wg_watch_tracker(g->wg), p->from.v6.sin6_addr.s6_addr,
-					  peer, cidr);
-	return wg_tracker_lookup(wg_watch_tracker(g->wg), ntohl(p->from.v4.sin_addr.s_addr),
-				 peer, cidr);
+	uint8_t from[16];
+
+	pending_source(p, from);
+	return wg_tracker_lookup(wg_watch_tracker(g->wg), from, peer, cidr);
 }
 
 /* Logged per request: the peer's rate limit bounds it. */

@@ -23,6 +23,7 @@
 #include <linux/genetlink.h>
 #include <linux/wireguard.h>
 
+#include "util/addrclass.h"
 #include "wgpeer/backend.h"
 #include "wgpeer/tracker.h"
 
@@ -425,11 +426,12 @@ static int run_poll(struct wg_tracker *t, struct wg_events *ev)
 
 static bool owner_is(const struct wg_tracker *t, const char *ip, const char *key_hex)
 {
-	uint8_t key[WG_KEY_LEN], want[WG_KEY_LEN];
+	uint8_t key[WG_KEY_LEN], want[WG_KEY_LEN], a16[16];
 	struct in_addr a;
 
 	inet_pton(AF_INET, ip, &a);
-	if (!wg_tracker_lookup(t, ntohl(a.s_addr), key, NULL))
+	addr_from_v4(a16, ntohl(a.s_addr));
+	if (!wg_tracker_lookup(t, a16, key, NULL))
 		return key_hex == NULL;
 	for (size_t i = 0; key_hex && i < WG_KEY_LEN; i++)
 		sscanf(key_hex + 2 * i, "%2hhx", &want[i]);

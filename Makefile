@@ -76,9 +76,10 @@ LIB_SRCS := $(filter-out $(MAINS),$(wildcard src/*/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libportgate.a
 # Unit tests of the daemon core link a fake data plane (tests/unit/fake_nft.c)
-# instead of src/nft (but its table modes' names): chosen at link time, no
-# #ifdef in the daemon.
-CORE_OBJS := $(filter-out $(BUILD)/src/nft/%,$(LIB_OBJS)) $(BUILD)/src/nft/tablemode.o
+# instead of src/nft (but its table modes' names), src/ctnl and src/sockdiag:
+# chosen at link time, no #ifdef in the daemon.
+FAKED_DIRS := src/nft src/ctnl src/sockdiag
+CORE_OBJS := $(filter-out $(FAKED_DIRS:%=$(BUILD)/%/%),$(LIB_OBJS)) $(BUILD)/src/nft/tablemode.o
 CORE_LIB := $(BUILD)/libportgate-core.a
 CLIENT_LIB_OBJS := $(filter $(CLIENT_DIRS:%=$(BUILD)/%/%),$(LIB_OBJS))
 CLIENT_LIB := $(BUILD)/libportgate-client.a

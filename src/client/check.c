@@ -19,7 +19,7 @@
 #include "client/exchange.h"
 #include "natpmp/codec.h"
 #include "util/clock.h"
-#include "wgpeer/wgpeer.h"
+#include "wgpeer/backend.h"
 
 #define HANDSHAKE_RECENT_S 180
 #define CHECK_ROUND_MS 3000

@@ -122,11 +122,8 @@ int route_lookup(int ifindex, uint32_t local, struct route_hop *hop)
 
 	if (!s)
 		return -errno;
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETROUTE;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = nl_sock_next_seq(s);
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	nlh = nl_msg_put(buf, RTM_GETROUTE, 0, nl_sock_next_seq(s), sizeof(*rtm));
+	rtm = mnl_nlmsg_get_payload(nlh);
 	rtm->rtm_family = AF_INET;
 	rtm->rtm_dst_len = 32;
 	rtm->rtm_src_len = 32;

@@ -122,7 +122,7 @@ static void send_to_peers(const struct wg_device_info *dev, size_t from, size_t 
 size_t gateway_announce(void *arg, size_t from)
 {
 	struct gateway *g = arg;
-	const struct wg_device_info *dev = wg_watch_device(g->wg);
+	const struct wg_device_info *dev = wg_tracker_device(wg_watch_tracker(g->wg));
 	uint8_t msg[NATPMP_EXTERNAL_RESPONSE_LEN], pcp[PCP_HEADER_LEN];
 	uint32_t be = htonl(g->external.told);
 	size_t pcp_len = g->policy.pcp ? pcp_encode_announce(pcp, sizeof(pcp), gateway_epoch(g)) : 0;

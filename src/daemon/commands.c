@@ -17,7 +17,7 @@
 #include "daemon/policy.h"
 #include "util/base64.h"
 #include "util/clock.h"
-#include "wgpeer/wgpeer.h"
+#include "wgpeer/tracker.h"
 
 static const char *peer_name(const struct gateway *g, const uint8_t *key)
 {
@@ -48,7 +48,7 @@ static size_t dynamic_count(const struct mapping_table *t, enum mapping_proto pr
 
 json_t *gateway_status_json(struct gateway *g)
 {
-	const struct wg_device_info *dev = gateway_peers(g);
+	const struct wg_device_info *dev = wg_tracker_device(gateway_tracker(g));
 	const struct policy *pol = gateway_policy(g);
 	const struct mapping_table *t = gateway_mappings(g);
 	uint32_t ext, matched;
@@ -63,7 +63,7 @@ json_t *gateway_status_json(struct gateway *g)
 		"epoch", (json_int_t)gateway_epoch(g),
 		"external_address", known ? addr_json(ext) : json_null(),
 		"interface", pol->interface,
-		"wireguard_backend", gateway_wg_backend(g),
+		"wireguard_backend", wg_tracker_backend(gateway_tracker(g)),
 		"peers", (json_int_t)dev->n_peers,
 		"mappings", "udp", (json_int_t)dynamic_count(t, MAPPING_UDP),
 			    "tcp", (json_int_t)dynamic_count(t, MAPPING_TCP),
@@ -133,7 +133,7 @@ json_t *gateway_mappings_json(struct gateway *g, const uint8_t *peer)
 
 json_t *gateway_peers_json(struct gateway *g)
 {
-	const struct wg_device_info *dev = gateway_peers(g);
+	const struct wg_device_info *dev = wg_tracker_device(gateway_tracker(g));
 	json_t *arr = json_array();
 
 	for (size_t i = 0; i < dev->n_peers; i++) {

@@ -108,8 +108,10 @@ void gateway_rearm_expiry(struct gateway *g);
  * uses (asked of the kernel: one dump of listeners and UDP sockets). */
 void gateway_sweep_local_services(struct gateway *g);
 /* mapping_table's port_busy: a local socket new flows to the space's
- * external address and port would reach, for either protocol. */
+ * external address and port would reach, for either protocol, as of the
+ * last refresh: the snapshot read again when stale (sock_diag I/O). */
 bool gateway_port_busy(void *arg, enum mapping_space space, uint16_t port);
+void gateway_local_refresh(struct gateway *g);
 void gateway_expiry_timer(struct loop_watch *w, uint32_t events);
 
 /* statics.c: the policy's static forwards. Stage puts, inside the open

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "daemon/stats.h"
-#include "nft/conntrack.h"
+#include "ctnl/conntrack.h"
 #include "util/array.h"
 #include "util/log.h"
 #include "util/loop.h"

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "daemon/gateway.h"
+#include "daemon/stats.h"
 #include "util/addrclass.h"
 #include "util/array.h"
 #include "util/base64.h"
@@ -140,7 +141,7 @@ char *events_encode(const struct event *ev)
 		"internal_port", v->target_port,
 		"requested_internal_port", v->internal_port,
 		"lifetime", v->is_static ? json_null() : json_integer(v->lifetime),
-		"reason", stats_reason_label(ev->why));
+		"reason", reason_label(ev->why));
 	if (!o)
 		return NULL;
 	text = json_dumps(o, JSON_COMPACT);

@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "daemon/stats.h"
+#include "daemon/reason.h"
 #include "natpmp/mapping.h"
 
 #define EVENTS_COALESCE_MS 100		/* a burst's events go in one run */
@@ -54,6 +54,7 @@ const char *event_kind_label(enum event_kind k);
 /* One line of JSON ending in "\n" (malloc'd), or NULL when memory is short. */
 char *events_encode(const struct event *ev);
 
+struct stats;
 struct loop;
 struct events;
 

@@ -14,8 +14,8 @@
 #include "daemon/ctqueue.h"
 #include "daemon/events.h"
 #include "daemon/wgwatch.h"
-#include "nft/conntrack.h"
-#include "nft/localsock.h"
+#include "ctnl/conntrack.h"
+#include "sockdiag/localsock.h"
 #include "nft/nft.h"
 #include "util/addrclass.h"
 #include "util/array.h"
@@ -97,7 +97,7 @@ static uint8_t nft_space_of(enum mapping_space space)
 	       : space == MAPPING_SPACE_NAT66 ? NFT_SPACE_NAT66 : NFT_SPACE_PINHOLE;
 }
 
-static enum mapping_space mapping_space_of(uint8_t space)
+static enum mapping_space mapping_space_of(enum nft_space space)
 {
 	return space == NFT_SPACE_IPV4 ? MAPPING_SPACE_IPV4
 	       : space == NFT_SPACE_NAT66 ? MAPPING_SPACE_NAT66 : MAPPING_SPACE_ROUTED6;
@@ -193,6 +193,22 @@ static void notify(const struct gateway *g, const struct mapping_change *c,
 	events_push(g->events, &ev);
 }
 
+/* A mapping's internal address as the log writes it before ":port":
+ * 10.0.0.2 or [2001:db8::2]. */
+static void mapping_addr_text(const struct mapping_view *v, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (v->space == MAPPING_SPACE_IPV4) {
+		struct in_addr in = { htonl(v->addr) };
+
+		snprintf(buf, len, "%s", inet_ntoa(in));
+		return;
+	}
+	inet_ntop(AF_INET6, v->addr6, a, sizeof(a));
+	snprintf(buf, len, "[%s]", a);
+}
+
 static void log_change(const struct mapping_change *c, void *arg)
 {
 	struct apply_ctx *ctx = arg;
@@ -208,7 +224,7 @@ static void log_change(const struct mapping_change *c, void *arg)
 	mapping_addr_text(v, a, sizeof(a));
 	if (v->is_static && c->was_active != c->is_active) {
 		log_info("static forward %s: peer %s %s %u -> %s:%u",
-			 c->is_active ? "installed" : stats_reason_text(ctx->why), peer,
+			 c->is_active ? "installed" : reason_text(ctx->why), peer,
 			 proto_name(v->proto), v->external_port, a,
 			 v->target_port);
 	} else if (v->is_static) {
@@ -223,7 +239,7 @@ static void log_change(const struct mapping_change *c, void *arg)
 	} else if (!c->is_active) {
 		stats_mapping(&ctx->g->stats, false, ctx->why);
 		log_info("mapping %s: peer %s %s %u -> %s:%u",
-			 stats_reason_text(ctx->why), peer, proto_name(v->proto),
+			 reason_text(ctx->why), peer, proto_name(v->proto),
 			 v->external_port, a, v->target_port);
 	} else {
 		log_debug("mapping renewed: peer %s %s %u -> %s:%u for %u s", peer,
@@ -435,31 +451,34 @@ static struct local_ports_of external_of(const struct gateway *g)
 	};
 }
 
-/* The kernel is asked once per batch of requests, at the first new port
- * the batch needs (request.c marks the snapshot stale). */
-bool gateway_port_busy(void *arg, enum mapping_space space, uint16_t port)
+/* The kernel is asked once per batch of requests, at the first request
+ * that takes a new port (request.c marks the snapshot stale). */
+void gateway_local_refresh(struct gateway *g)
 {
-	struct gateway *g = arg;
 	struct local_ports_of at = external_of(g);
-	int family = space == MAPPING_SPACE_IPV4 ? AF_INET : AF_INET6;
 	int ret;
 
-	if (!g->local)
-		return false;
-	if (g->local_stale) {
-		ret = local_sockets_refresh(g->local, &at);
-		if (ret < 0) {
-			/* Not knowing must not stop every mapping: said once. */
-			log_warnx("sock_diag: cannot ask the kernel about local sockets: %s; "
-				  "ports of local services are no longer checked", strerror(-ret));
-			local_sockets_close(g->local);
-			g->local = NULL;
-			return false;
-		}
-		g->local_stale = false;
+	if (!g->local || !g->local_stale)
+		return;
+	ret = local_sockets_refresh(g->local, &at);
+	if (ret < 0) {
+		/* Not knowing must not stop every mapping: said once. */
+		log_warnx("sock_diag: cannot ask the kernel about local sockets: %s; "
+			  "ports of local services are no longer checked", strerror(-ret));
+		local_sockets_close(g->local);
+		g->local = NULL;
+		return;
 	}
-	return local_sockets_in_use(g->local, family, IPPROTO_TCP, port) ||
-	       local_sockets_in_use(g->local, family, IPPROTO_UDP, port);
+	g->local_stale = false;
+}
+
+bool gateway_port_busy(void *arg, enum mapping_space space, uint16_t port)
+{
+	const struct gateway *g = arg;
+	int family = space == MAPPING_SPACE_IPV4 ? AF_INET : AF_INET6;
+
+	return g->local && (local_sockets_in_use(g->local, family, IPPROTO_TCP, port) ||
+			    local_sockets_in_use(g->local, family, IPPROTO_UDP, port));
 }
 
 struct local_ctx {
@@ -697,19 +716,9 @@ const struct mapping_table *gateway_mappings(const struct gateway *g)
 	return g->mappings;
 }
 
-const struct wg_device_info *gateway_peers(const struct gateway *g)
+const struct wg_tracker *gateway_tracker(const struct gateway *g)
 {
-	return wg_watch_device(g->wg);
-}
-
-const char *gateway_wg_backend(const struct gateway *g)
-{
-	return wg_watch_backend(g->wg);
-}
-
-double gateway_wg_poll_ms(const struct gateway *g)
-{
-	return wg_watch_last_poll_ms(g->wg);
+	return wg_watch_tracker(g->wg);
 }
 
 const struct stats *gateway_stats(const struct gateway *g)

@@ -63,17 +63,13 @@ bool gateway_external_matched(const struct gateway *g, uint32_t *addr);
 time_t gateway_started(const struct gateway *g);
 const struct policy *gateway_policy(const struct gateway *g);
 const struct mapping_table *gateway_mappings(const struct gateway *g);
-const struct wg_device_info *gateway_peers(const struct gateway *g);
-const char *gateway_wg_backend(const struct gateway *g);
-/* Milliseconds the last WireGuard poll took. */
-double gateway_wg_poll_ms(const struct gateway *g);
+/* The WireGuard peers as last read, the backend, the last poll's
+ * duration: tracker.h's. */
+const struct wg_tracker *gateway_tracker(const struct gateway *g);
 const struct stats *gateway_stats(const struct gateway *g);
 
 const char *proto_name(enum mapping_proto proto);
 /* "ipv4" or "ipv6". */
 const char *space_family(enum mapping_space space);
-/* A mapping's internal address as written before ":port": 10.0.0.2 or
- * [2001:db8::2]. */
-void mapping_addr_text(const struct mapping_view *v, char *buf, size_t len);
 
 #endif

@@ -21,20 +21,6 @@ const char *space_family(enum mapping_space space)
 	return space == MAPPING_SPACE_IPV4 ? "ipv4" : "ipv6";
 }
 
-void mapping_addr_text(const struct mapping_view *v, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if (v->space == MAPPING_SPACE_IPV4) {
-		struct in_addr in = { htonl(v->addr) };
-
-		snprintf(buf, len, "%s", inet_ntoa(in));
-		return;
-	}
-	inet_ntop(AF_INET6, v->addr6, a, sizeof(a));
-	snprintf(buf, len, "[%s]", a);
-}
-
 enum mapping_space gateway_space6(const struct gateway *g)
 {
 	return g->policy.ipv6_mode == POLICY_IPV6_NAT66 ? MAPPING_SPACE_NAT66

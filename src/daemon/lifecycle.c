@@ -29,7 +29,7 @@
 #include "daemon/upnp_server.h"
 #include "daemon/upnpdesc.h"
 #include "daemon/wgwatch.h"
-#include "nft/localsock.h"
+#include "sockdiag/localsock.h"
 #include "nft/nft.h"
 #include "util/addrclass.h"
 #include "util/log.h"
@@ -370,7 +370,7 @@ int gateway_reload(struct gateway *g, char *err, size_t errlen)
 	g->policy = next;
 	gateway_merge_stored(g);
 	ratelimit_reset(g->rate, next.rate);
-	wg_watch_set_stale_after(g->wg, next.stale_handshake);
+	wg_tracker_set_stale_after(wg_watch_tracker(g->wg), next.stale_handshake);
 	wg_watch_set_interval(g->wg, next.poll_interval);
 	events_configure(g->events, next.events_exec, next.events_timeout);
 	gateway_sync_reserved(g);

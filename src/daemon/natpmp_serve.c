@@ -30,7 +30,7 @@ static void serve_mapping(const struct serve_ctx *c, struct pending *p, const ui
 	struct mapping_reply r;
 
 	policy_limits_for(c->policy, peer, &lim);
-	mapping_table_request(c->mappings, &lim, &mr, c->now_ms, &r);
+	request_map(c, &lim, &mr, &r);
 	p->reply_len = natpmp_encode_mapping(p->reply, sizeof(p->reply),
 					     p->req.opcode, r.result, c->epoch,
 					     p->req.internal_port, r.external_port,

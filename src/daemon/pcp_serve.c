@@ -107,9 +107,9 @@ static void serve_delete_all(const struct serve_ctx *c, struct pending *p, struc
 	struct mapping_reply r;
 
 	mr->proto = MAPPING_UDP;
-	mapping_table_request(c->mappings, lim, mr, c->now_ms, &r);
+	request_map(c, lim, mr, &r);
 	mr->proto = MAPPING_TCP;
-	mapping_table_request(c->mappings, lim, mr, c->now_ms, &r);
+	request_map(c, lim, mr, &r);
 	p->reply_len = pcp_encode_map(p->reply, sizeof(p->reply), &p->pcp,
 				      c->epoch, 0, 0, ext);
 	p->needs_commit = true;
@@ -164,7 +164,7 @@ static void serve_map(const struct serve_ctx *c, struct pending *p, const uint8_
 		return;
 	}
 	mr.proto = req->protocol == IPPROTO_TCP ? MAPPING_TCP : MAPPING_UDP;
-	mapping_table_request(c->mappings, &lim, &mr, c->now_ms, &r);
+	request_map(c, &lim, &mr, &r);
 	if (r.result != NATPMP_RESULT_SUCCESS) {
 		answer_error(c, p, result_of(r.refusal));
 		return;

@@ -98,13 +98,15 @@ static void handle_events(struct gateway *g, struct wg_events *ev, unsigned flag
 
 void gateway_sync_reserved(struct gateway *g)
 {
+	const struct wg_device_info *dev = wg_tracker_device(wg_watch_tracker(g->wg));
+
 	mapping_table_clear_reserved(g->mappings);
 	for (size_t i = 0; i < g->policy.n_reserved; i++)
 		mapping_table_reserve_port(g->mappings, g->policy.reserved[i], true);
 	mapping_table_reserve_port(g->mappings, NATPMP_SERVER_PORT, true);
 	mapping_table_reserve_port(g->mappings, NATPMP_CLIENT_PORT, true);
-	if (wg_watch_device(g->wg)->listen_port)
-		mapping_table_reserve_port(g->mappings, wg_watch_device(g->wg)->listen_port, true);
+	if (dev->listen_port)
+		mapping_table_reserve_port(g->mappings, dev->listen_port, true);
 	/* Never handed out, also while their peer is away. */
 	for (size_t i = 0; i < g->policy.n_forwards; i++)
 		for (unsigned k = 0; k < forward_span(&g->policy.forwards[i]); k++)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* portgated: the NAT-PMP port-forward gateway daemon. */
+/* portgated: the NAT-PMP and PCP port-forward gateway daemon. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>

@@ -11,7 +11,7 @@
 #include "daemon/stats.h"
 #include "natpmp/codec.h"
 #include "natpmp/pcp.h"
-#include "wgpeer/wgpeer.h"
+#include "wgpeer/tracker.h"
 
 struct text {
 	char *buf;
@@ -96,7 +96,7 @@ static void mapping_events(struct text *t, const struct stats *s)
 	for (int r = 0; r < REASON_COUNT; r++)
 		if (s->dropped[r])
 			add(t, "portgate_mappings_dropped_total{reason=\"%s\"} %llu\n",
-			    stats_reason_label((enum change_reason)r),
+			    reason_label((enum change_reason)r),
 			    (unsigned long long)s->dropped[r]);
 }
 
@@ -142,12 +142,12 @@ static void breakdown(struct text *t, const struct mapping_table *m)
 	     "Mappings clients asked for, by family, path (nat: DNAT at our external address; "
 	     "routed: a pinhole to the peer's own), the protocol that made or renewed them, "
 	     "and transport protocol.");
-	for (int sp = 0; sp < MAPPING_SPACE_COUNT; sp++)
+	for (enum mapping_space sp = MAPPING_SPACE_IPV4; sp < MAPPING_SPACE_COUNT; sp++)
 		for (int via = 0; via < MAPPING_VIA_COUNT; via++)
 			for (int p = 0; p < MAPPING_PROTO_COUNT; p++)
 				add(t, "portgate_client_mappings{family=\"%s\",path=\"%s\","
 				    "via=\"%s\",protocol=\"%s\"} %zu\n",
-				    space_family((enum mapping_space)sp), path[sp],
+				    space_family(sp), path[sp],
 				    mapping_via_label((enum mapping_via)via), proto_name(p), b.n[sp][via][p]);
 }
 
@@ -242,7 +242,7 @@ char *gateway_render_metrics(void *arg, size_t *len)
 	       (double)s->counters[STAT_NFT_REBUILDS]);
 	nft_latency(&t, s);
 	single(&t, "portgate_peers", "gauge",
-	       "WireGuard peers on the interface.", (double)gateway_peers(g)->n_peers);
+	       "WireGuard peers on the interface.", (double)wg_tracker_device(gateway_tracker(g))->n_peers);
 	single(&t, "portgate_peers_vanished_total", "counter",
 	       "Peers whose mappings were dropped because they left the interface.",
 	       (double)s->counters[STAT_PEERS_VANISHED]);
@@ -254,7 +254,7 @@ char *gateway_render_metrics(void *arg, size_t *len)
 	       (double)s->counters[STAT_CONNTRACK_DELETED]);
 	notifications(&t, s);
 	single(&t, "portgate_poll_duration_seconds", "gauge",
-	       "Duration of the last WireGuard peer poll.", gateway_wg_poll_ms(g) / 1000);
+	       "Duration of the last WireGuard peer poll.", wg_tracker_last_poll_ms(gateway_tracker(g)) / 1000);
 	single(&t, "portgate_epoch_seconds", "gauge",
 	       "The NAT-PMP epoch: seconds since the mapping state began.",
 	       (double)gateway_epoch(g));

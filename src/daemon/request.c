@@ -116,9 +116,10 @@ void pending_source(const struct pending *p, uint8_t out[16])
 static bool owner_of(struct gateway *g, const struct pending *p, uint8_t peer[32],
 		     uint8_t *cidr)
 {
-	if (pending_is_v6(p))
-		return wg_watch_lookup6(g->wg, p->from.v6.sin6_addr.s6_addr, peer, cidr);
-	return wg_watch_lookup(g->wg, ntohl(p->from.v4.sin_addr.s_addr), peer, cidr);
+	uint8_t from[16];
+
+	pending_source(p, from);
+	return wg_tracker_lookup(wg_watch_tracker(g->wg), from, peer, cidr);
 }
 
 /* Logged per request: the peer's rate limit bounds it. */
@@ -149,6 +150,14 @@ static bool target_allowed(struct gateway *g, const uint8_t *peer, const uint8_t
 		return true;
 	log_refused_target(g, peer, addr, v);
 	return false;
+}
+
+void request_map(const struct serve_ctx *c, const struct mapping_limits *lim,
+		 const struct mapping_request *mr, struct mapping_reply *r)
+{
+	if (mapping_table_request_allocates(c->mappings, mr))
+		gateway_local_refresh(c->batch->g);
+	mapping_table_request(c->mappings, lim, mr, c->now_ms, r);
 }
 
 bool request_target_allowed(const struct serve_ctx *c, const uint8_t *peer,

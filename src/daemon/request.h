@@ -78,6 +78,12 @@ bool request_authorize(const struct serve_ctx *c, struct pending *p, const uint8
 		       size_t len, bool request, const struct refusal_codes *codes,
 		       uint8_t peer[32], int *answer);
 
+/* mapping_table_request, for every mapping request of the batch: one that
+ * takes a new port first has the gateway's own services read for this
+ * batch, so that the allocator's port_busy predicate only looks. */
+void request_map(const struct serve_ctx *c, const struct mapping_limits *lim,
+		 const struct mapping_request *mr, struct mapping_reply *r);
+
 /* Whether peer may have a forward to addr (16 bytes, IPv4-mapped for
  * IPv4): gateway_check_target's rule; a refusal is logged and counted. */
 bool request_target_allowed(const struct serve_ctx *c, const uint8_t *peer,

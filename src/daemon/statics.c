@@ -14,7 +14,7 @@
 #include "util/addrclass.h"
 #include "util/base64.h"
 #include "util/log.h"
-#include "wgpeer/wgpeer.h"
+#include "wgpeer/device.h"
 
 /* The peer's first IPv4 allowed-ip of one address, host byte order. */
 static bool peer_host_address(const struct wg_peer_info *peer, uint32_t *addr)
@@ -32,6 +32,15 @@ static bool peer_host_address(const struct wg_peer_info *peer, uint32_t *addr)
 	return false;
 }
 
+/* The forward's peer as the interface has it now, or NULL. */
+static const struct wg_peer_info *peer_of(const struct gateway *g,
+					  const struct policy_forward *f)
+{
+	if (!wg_watch_present(g->wg))
+		return NULL;
+	return wg_device_find(wg_tracker_device(wg_watch_tracker(g->wg)), f->key);
+}
+
 /* Where the forward goes now, and whether the target rule lets it: a
  * peer not on the interface, or without a single address, has none. */
 static bool static_target(struct gateway *g, const struct policy_forward *f,
@@ -41,8 +50,7 @@ static bool static_target(struct gateway *g, const struct policy_forward *f,
 	uint8_t target[16];
 
 	*verdict = TARGET_NOT_OWNED;
-	if (!wg_watch_present(g->wg) ||
-	    !(peer = wg_device_find(wg_watch_device(g->wg), f->key)))
+	if (!(peer = peer_of(g, f)))
 		return false;
 	if (f->has_address)
 		*addr = f->address;
@@ -57,7 +65,9 @@ static bool static_target(struct gateway *g, const struct policy_forward *f,
  * also not as one port of a range. */
 static bool static_ports_usable(const struct gateway *g, const struct policy_forward *f)
 {
-	return !forward_covers(f, wg_watch_device(g->wg)->listen_port);
+	const struct wg_device_info *dev = wg_tracker_device(wg_watch_tracker(g->wg));
+
+	return !forward_covers(f, dev->listen_port);
 }
 
 bool gateway_static_allowed(struct gateway *g, const struct mapping_view *v)
@@ -115,17 +125,16 @@ void gateway_sync_statics(struct gateway *g)
 const char *gateway_static_unusable(struct gateway *g, const struct policy_forward *f,
 				    char *buf, size_t len)
 {
+	const struct wg_peer_info *peer;
 	enum target_verdict verdict;
 	struct in_addr a;
 	uint32_t addr;
 
 	if (!static_ports_usable(g, f))
 		return "its external port is the WireGuard listen port";
-	if (!wg_watch_present(g->wg) || !wg_device_find(wg_watch_device(g->wg), f->key) ||
-	    static_target(g, f, &addr, &verdict))
+	if (!(peer = peer_of(g, f)) || static_target(g, f, &addr, &verdict))
 		return NULL;	/* absent (normal) or fine */
-	if (!f->has_address && !peer_host_address(wg_device_find(wg_watch_device(g->wg),
-								 f->key), &addr))
+	if (!f->has_address && !peer_host_address(peer, &addr))
 		return "the peer has no single-address (/32) allowed-ip: give address:";
 	a.s_addr = htonl(addr);
 	snprintf(buf, len, "its address %s is %s", inet_ntoa(a), target_verdict_text(verdict));

@@ -9,26 +9,6 @@ const double stats_latency_bounds_ms[STATS_LATENCY_BUCKETS - 1] = {
 	0.5, 1, 2, 5, 10, 25, 100,
 };
 
-static const struct {
-	const char *label, *text;
-} reasons[REASON_COUNT] = {
-	[REASON_CLIENT] = { "client", "deleted by client" },
-	[REASON_EXPIRED] = { "expired", "expired" },
-	[REASON_PEER_GONE] = { "peer_gone", "dropped (peer vanished)" },
-	[REASON_PEER_STALE] = { "peer_stale", "dropped (peer's handshake is stale)" },
-	[REASON_INTERFACE_GONE] = { "interface_gone", "dropped (interface gone)" },
-	[REASON_ADDRESS_LOST] = { "address_lost", "dropped (address no longer the peer's)" },
-	[REASON_PEER_ABSENT] = { "peer_absent", "dropped (peer not on the interface)" },
-	[REASON_RETRY] = { "retry", "dropped (peer vanished, retried)" },
-	[REASON_POLICY] = { "policy", "dropped (policy reload)" },
-	[REASON_OPERATOR] = { "operator", "dropped by operator" },
-	[REASON_LOCAL_SERVICE] = { "local_service",
-				   "dropped (a local service uses the port)" },
-	[REASON_RESERVED] = { "reserved", "dropped (the port is reserved now)" },
-	[REASON_GATEWAY_ADDRESS] = { "gateway_address",
-				     "dropped (its address is the gateway's own now)" },
-};
-
 void stats_count(struct stats *s, enum stat_counter c, uint64_t n)
 {
 	s->counters[c] += n;
@@ -122,14 +102,4 @@ const char *stats_event_label(enum mapping_event e)
 	};
 
 	return labels[e];
-}
-
-const char *stats_reason_label(enum change_reason r)
-{
-	return reasons[r].label;
-}
-
-const char *stats_reason_text(enum change_reason r)
-{
-	return reasons[r].text;
 }

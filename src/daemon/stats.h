@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "daemon/reason.h"
+
 #include "daemon/target.h"
 
 enum stat_counter {
@@ -50,24 +52,6 @@ enum stat_pcp_op {
 	STAT_PCP_OP_COUNT
 };
 #define STAT_PCP_RESULT_COUNT 14	/* RFC 6887 result codes 0..13 */
-
-/* Why mappings changed: each transaction is applied for one reason. */
-enum change_reason {
-	REASON_CLIENT,		/* requests: created, renewed, deleted */
-	REASON_EXPIRED,
-	REASON_PEER_GONE,
-	REASON_PEER_STALE,
-	REASON_INTERFACE_GONE,
-	REASON_ADDRESS_LOST,	/* the peer no longer owns the address */
-	REASON_PEER_ABSENT,	/* adopted after a restart, peer not there */
-	REASON_RETRY,		/* a drop the kernel refused, done again */
-	REASON_POLICY,		/* a reload forbids it */
-	REASON_OPERATOR,	/* portgatectl drop */
-	REASON_LOCAL_SERVICE,	/* a service of the gateway's own took the port */
-	REASON_RESERVED,	/* the port became reserved (e.g. the WireGuard port) */
-	REASON_GATEWAY_ADDRESS,	/* its address became one of the gateway's own */
-	REASON_COUNT
-};
 
 enum mapping_event {
 	EVENT_CREATED,
@@ -116,8 +100,5 @@ void stats_target_refused(struct stats *s, enum target_verdict v);
 
 const char *stats_opcode_label(enum stat_opcode op);
 const char *stats_event_label(enum mapping_event e);
-const char *stats_reason_label(enum change_reason r);
-/* How the log says a mapping went: "expired", "dropped (peer vanished)". */
-const char *stats_reason_text(enum change_reason r);
 
 #endif

@@ -57,8 +57,6 @@ enum target_verdict gateway_check_target(const struct gateway *g, const uint8_t 
 {
 	enum target_verdict v = class_verdict(g, addr);
 	uint8_t owner[32], cidr = 0;
-	uint32_t v4;
-	bool owned;
 
 	if (v != TARGET_ALLOWED)
 		return v;
@@ -66,9 +64,8 @@ enum target_verdict gateway_check_target(const struct gateway *g, const uint8_t 
 	 * mappings wait for it rather than being dropped. */
 	if (!wg_watch_valid(g->wg))
 		return TARGET_ALLOWED;
-	owned = addr_v4(addr, &v4) ? wg_watch_lookup(g->wg, v4, owner, &cidr)
-				   : wg_watch_lookup6(g->wg, addr, owner, &cidr);
-	if (!owned || memcmp(owner, peer, 32))
+	if (!wg_tracker_lookup(wg_watch_tracker(g->wg), addr, owner, &cidr) ||
+	    memcmp(owner, peer, 32))
 		return TARGET_NOT_OWNED;
 	return prefix_verdict(g, addr, cidr);
 }

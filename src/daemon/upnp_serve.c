@@ -101,7 +101,7 @@ static int serve_add(const struct serve_ctx *c, struct upnp_call *u, bool exact)
 	/* Lease 0 (IGDv1's "permanent") gets the policy's maximum; others
 	 * are clamped into the policy's range, never refused (725). */
 	mr.lifetime = a->lease ? a->lease : lim.lifetime_max;
-	mapping_table_request(c->mappings, &lim, &mr, c->now_ms, &r);
+	request_map(c, &lim, &mr, &r);
 	if (r.refusal != MAPPING_GRANTED)
 		return refusal_code(r.refusal);
 	u->res->reserved_port = r.external_port;

@@ -318,11 +318,6 @@ void wg_watch_set_interval(struct wg_watch *w, uint32_t poll_interval_s)
 		timer_every(w->timer.fd, (int64_t)poll_interval_s * 1000);
 }
 
-void wg_watch_set_stale_after(struct wg_watch *w, uint32_t stale_after_s)
-{
-	wg_tracker_set_stale_after(w->tracker, stale_after_s);
-}
-
 void wg_watch_poll_blocking(struct wg_watch *w)
 {
 	struct wg_events ev = { 0 };
@@ -340,31 +335,9 @@ bool wg_watch_valid(const struct wg_watch *w)
 	return w->valid;
 }
 
-bool wg_watch_lookup(const struct wg_watch *w, uint32_t addr, uint8_t key[WG_KEY_LEN],
-		     uint8_t *cidr)
+struct wg_tracker *wg_watch_tracker(const struct wg_watch *w)
 {
-	return wg_tracker_lookup(w->tracker, addr, key, cidr);
-}
-
-bool wg_watch_lookup6(const struct wg_watch *w, const uint8_t addr[16],
-		      uint8_t key[WG_KEY_LEN], uint8_t *cidr)
-{
-	return wg_tracker_lookup6(w->tracker, addr, key, cidr);
-}
-
-const struct wg_device_info *wg_watch_device(const struct wg_watch *w)
-{
-	return wg_tracker_device(w->tracker);
-}
-
-const char *wg_watch_backend(const struct wg_watch *w)
-{
-	return wg_tracker_backend(w->tracker);
-}
-
-double wg_watch_last_poll_ms(const struct wg_watch *w)
-{
-	return wg_tracker_last_poll_ms(w->tracker);
+	return w->tracker;
 }
 
 struct rtnl_watch *wg_watch_rtnl(struct wg_watch *w)

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "wgpeer/wgpeer.h"
+#include "wgpeer/tracker.h"
 
 struct loop;
 struct rtnl_watch;
@@ -55,20 +55,15 @@ void wg_watch_set_interval(struct wg_watch *w, uint32_t poll_interval_s);
  * WG_WATCH_SOON_MIN_MS ago (a flood of unknown sources cannot make the
  * daemon poll in a loop). */
 bool wg_watch_poll_soon(struct wg_watch *w);
-void wg_watch_set_stale_after(struct wg_watch *w, uint32_t stale_after_s);
 
 /* The interface is there and up. */
 bool wg_watch_present(const struct wg_watch *w);
 /* A read has succeeded since start: lookups speak for the interface. */
 bool wg_watch_valid(const struct wg_watch *w);
-/* The peer owning addr, and the length of its allowed-ip that matched. */
-bool wg_watch_lookup(const struct wg_watch *w, uint32_t addr, uint8_t key[WG_KEY_LEN],
-		     uint8_t *cidr);
-bool wg_watch_lookup6(const struct wg_watch *w, const uint8_t addr[16],
-		      uint8_t key[WG_KEY_LEN], uint8_t *cidr);
-const struct wg_device_info *wg_watch_device(const struct wg_watch *w);
-const char *wg_watch_backend(const struct wg_watch *w);
-double wg_watch_last_poll_ms(const struct wg_watch *w);
+/* The tracker the watch drives: who owns an address, the device as last
+ * read, the backend, the last poll's duration are asked of it directly
+ * (tracker.h). */
+struct wg_tracker *wg_watch_tracker(const struct wg_watch *w);
 /* The rtnetlink handle, for address queries. */
 struct rtnl_watch *wg_watch_rtnl(struct wg_watch *w);
 

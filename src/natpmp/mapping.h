@@ -145,7 +145,9 @@ bool mapping_table_port_reserved(const struct mapping_table *t, uint16_t port);
 /* Asked of every candidate port for a new lease in a space with a port
  * pool (IPv4, NAT66), after the table's own rules: true when something
  * outside the table uses it there (a local service), and the next
- * candidate is tried (at most MAPPING_BUSY_TRIES). */
+ * candidate is tried (at most MAPPING_BUSY_TRIES). A predicate only: it
+ * answers from what its owner already knows, and the owner brings that up
+ * to date before a request that mapping_table_request_allocates. */
 #define MAPPING_BUSY_TRIES 16
 void mapping_table_set_port_busy(struct mapping_table *t,
 				 bool (*busy)(void *arg, enum mapping_space space, uint16_t port),
@@ -160,6 +162,12 @@ size_t mapping_table_leases_touched(const struct mapping_table *t);
 void mapping_table_foreach_change(const struct mapping_table *t,
 				  void (*cb)(const struct mapping_change *, void *),
 				  void *arg);
+
+/* Whether serving req would choose a new port (a mapping request whose
+ * forward the table does not hold yet): when the port_busy predicate may be
+ * asked. Changes nothing. */
+bool mapping_table_request_allocates(const struct mapping_table *t,
+				     const struct mapping_request *req);
 
 /* Serves an RFC 6886 op 1/2 request (design.md §2.4-8). Inside a
  * transaction. Out of memory: result 4 (out of resources), state as it was. */
@@ -195,11 +203,7 @@ int mapping_table_put_static(struct mapping_table *t, const struct mapping_view 
  * -ENOMEM when memory is short. */
 int mapping_table_adopt(struct mapping_table *t, const struct mapping_view *m);
 
-/* A peer's dynamic mapping of an internal port in the IPv4 space. */
-bool mapping_table_find(const struct mapping_table *t, const uint8_t *peer,
-			enum mapping_proto proto, uint16_t internal_port,
-			struct mapping_view *out);
-/* The same in the given space's family. */
+/* A peer's dynamic mapping of an internal port in the given space. */
 bool mapping_table_find_in(const struct mapping_table *t, enum mapping_space space,
 			   const uint8_t *peer, enum mapping_proto proto,
 			   uint16_t internal_port, struct mapping_view *out);

@@ -97,7 +97,7 @@ static uint16_t choose_port(const struct mapping_table *t,
 	uint16_t lo = limits->port_min ? limits->port_min : 1;
 	uint16_t hi = limits->port_max;
 	uint16_t s = req->suggested_port, port;
-	const struct portset *pool = space_pool((struct mapping_table *)t, (uint8_t)req->space);
+	const struct portset *pool = space_pool((struct mapping_table *)t, req->space);
 
 	/* A pinhole opens the port the peer listens on, on its own
 	 * address: there is nothing to choose. */
@@ -122,10 +122,10 @@ static bool of_kind(const struct lease *l, enum mapping_kinds kinds)
 	return kinds & (l->d.is_static ? MAPPING_STATIC : MAPPING_DYNAMIC);
 }
 
-/* family: a space whose family is dropped, or -1 for every space. */
+/* family: a space whose family is dropped, or NULL for every space. */
 static size_t drop_peer_proto(struct mapping_table *t, const uint8_t *peer,
 			      enum mapping_proto proto, enum mapping_kinds kinds,
-			      int family)
+			      const enum mapping_space *family)
 {
 	struct peer_record *p = peer_lookup(t, peer);
 	struct lease *l, *next;
@@ -137,7 +137,7 @@ static size_t drop_peer_proto(struct mapping_table *t, const uint8_t *peer,
 	 * the successor is taken first. */
 	for (l = p->leases; l; l = next) {
 		next = l->peer_next;
-		if (of_kind(l, kinds) && (family < 0 || same_family(l->d.space, (uint8_t)family)))
+		if (of_kind(l, kinds) && (!family || same_family(l->d.space, *family)))
 			n += lease_drop_proto(t, l, proto);
 	}
 	return n;
@@ -152,9 +152,9 @@ static void serve_delete(struct mapping_table *t,
 	 * still a success. The admin's static forwards are not the
 	 * client's to delete, nor are its mappings of the other family. */
 	if (req->internal_port == 0) {
-		drop_peer_proto(t, req->peer, req->proto, MAPPING_DYNAMIC, (int)req->space);
+		drop_peer_proto(t, req->peer, req->proto, MAPPING_DYNAMIC, &req->space);
 	} else {
-		struct lease *l = lease_lookup(t, (uint8_t)req->space, req->peer,
+		struct lease *l = lease_lookup(t, req->space, req->peer,
 					       req->internal_port);
 
 		if (l)
@@ -170,13 +170,34 @@ static void serve_delete(struct mapping_table *t,
 static struct lease *same_forward(const struct mapping_table *t,
 				  const struct mapping_request *req)
 {
-	struct lease **index = space_index(t, (uint8_t)req->space);
+	struct lease **index = space_index(t, req->space);
 	struct lease *l = index ? index[req->internal_port] : NULL;
 
 	if (!req->internal_port || !l || l->d.is_static ||
 	    l->d.target_port != req->internal_port || memcmp(l->d.peer, req->peer, MAPPING_PEER_KEY_LEN))
 		return NULL;
 	return l;
+}
+
+/* Internal 0 and 1 both mean "any port, forwarded to itself". */
+static uint16_t key_port_of(const struct mapping_request *req)
+{
+	return req->internal_port ? req->internal_port : 1;
+}
+
+/* The forward a mapping request renews, or NULL for a new one. */
+static struct lease *forward_of(const struct mapping_table *t,
+				const struct mapping_request *req)
+{
+	struct lease *l = lease_lookup(t, req->space, req->peer, key_port_of(req));
+
+	return l ? l : same_forward(t, req);
+}
+
+bool mapping_table_request_allocates(const struct mapping_table *t,
+				     const struct mapping_request *req)
+{
+	return req->lifetime && !forward_of(t, req);
 }
 
 /* A lease holds the address of its family only: an IPv4 lease renewed by
@@ -204,8 +225,7 @@ void mapping_table_request(struct mapping_table *t,
 			   const struct mapping_request *req, int64_t now_ms,
 			   struct mapping_reply *reply)
 {
-	/* Internal 0 and 1 both mean "any port, forwarded to itself". */
-	uint16_t key_port = req->internal_port ? req->internal_port : 1;
+	uint16_t key_port = key_port_of(req);
 	uint32_t lifetime;
 	struct lease *l;
 
@@ -215,9 +235,7 @@ void mapping_table_request(struct mapping_table *t,
 		return;
 	}
 	lifetime = clamp_lifetime(limits, req->lifetime);
-	l = lease_lookup(t, (uint8_t)req->space, req->peer, key_port);
-	if (!l)
-		l = same_forward(t, req);
+	l = forward_of(t, req);
 	/* The family's other space (the IPv6 mode changed): not this one. */
 	if (l && l->d.space != req->space) {
 		refuse(reply, MAPPING_NO_PORT);
@@ -262,7 +280,7 @@ void mapping_table_request(struct mapping_table *t,
 			refuse(reply, MAPPING_NO_MEMORY);
 			return;
 		}
-		l->d.space = (uint8_t)req->space;
+		l->d.space = req->space;
 		set_address(l, req);
 		l->d.internal_port = key_port;
 		l->d.external_port = port;
@@ -298,14 +316,14 @@ size_t mapping_table_expire(struct mapping_table *t, int64_t now_ms)
 size_t mapping_table_drop_peer(struct mapping_table *t, const uint8_t *peer,
 			       enum mapping_kinds kinds)
 {
-	return drop_peer_proto(t, peer, MAPPING_UDP, kinds, -1) +
-	       drop_peer_proto(t, peer, MAPPING_TCP, kinds, -1);
+	return drop_peer_proto(t, peer, MAPPING_UDP, kinds, NULL) +
+	       drop_peer_proto(t, peer, MAPPING_TCP, kinds, NULL);
 }
 
 size_t mapping_table_drop_port(struct mapping_table *t, enum mapping_space space,
 			       enum mapping_proto proto, uint16_t external_port)
 {
-	struct lease **index = space_index(t, (uint8_t)space);
+	struct lease **index = space_index(t, space);
 	struct lease *l = index ? index[external_port] : NULL;
 
 	return l ? lease_drop_proto(t, l, proto) : 0;
@@ -315,7 +333,7 @@ size_t mapping_table_drop_mapping(struct mapping_table *t, enum mapping_space sp
 				  const uint8_t *peer, enum mapping_proto proto,
 				  uint16_t internal_port)
 {
-	struct lease *l = lease_lookup(t, (uint8_t)space, peer, internal_port);
+	struct lease *l = lease_lookup(t, space, peer, internal_port);
 
 	return l ? lease_drop_proto(t, l, proto) : 0;
 }
@@ -375,8 +393,8 @@ int mapping_table_put_static(struct mapping_table *t, const struct mapping_view 
 int mapping_table_adopt(struct mapping_table *t, const struct mapping_view *m)
 {
 	struct lease *l = m->is_static ? same_static(t, m)
-				       : lease_lookup(t, (uint8_t)m->space, m->peer, m->internal_port);
-	struct lease **index = space_index(t, (uint8_t)m->space);
+				       : lease_lookup(t, m->space, m->peer, m->internal_port);
+	struct lease **index = space_index(t, m->space);
 
 	if (m->lifetime == 0 || m->external_port == 0 || m->space >= MAPPING_SPACE_COUNT)
 		return -EINVAL;
@@ -408,7 +426,7 @@ int mapping_table_adopt(struct mapping_table *t, const struct mapping_view *m)
 		l = lease_new(t, m->peer);
 		if (!l)
 			return -ENOMEM;
-		l->d.space = (uint8_t)m->space;
+		l->d.space = m->space;
 		memcpy(l->d.addr6, m->addr6, sizeof(l->d.addr6));
 		l->d.internal_port = m->internal_port;
 		l->d.external_port = m->external_port;

@@ -124,12 +124,12 @@ static size_t peer_bucket(const struct mapping_table *t, const uint8_t *peer)
 	return hash_key_port(peer, 0) & (t->peer_bucket_count - 1);
 }
 
-bool same_family(uint8_t a, uint8_t b)
+bool same_family(enum mapping_space a, enum mapping_space b)
 {
 	return (a == MAPPING_SPACE_IPV4) == (b == MAPPING_SPACE_IPV4);
 }
 
-struct lease *lease_lookup(const struct mapping_table *t, uint8_t space,
+struct lease *lease_lookup(const struct mapping_table *t, enum mapping_space space,
 			   const uint8_t *peer, uint16_t internal_port)
 {
 	struct lease *l = t->lease_buckets[lease_bucket(t, peer, internal_port)];
@@ -142,13 +142,13 @@ struct lease *lease_lookup(const struct mapping_table *t, uint8_t space,
 	return NULL;
 }
 
-struct lease **space_index(const struct mapping_table *t, uint8_t space)
+struct lease **space_index(const struct mapping_table *t, enum mapping_space space)
 {
 	return space == MAPPING_SPACE_IPV4 ? t->by_port
 	       : space == MAPPING_SPACE_NAT66 ? t->by_port6 : NULL;
 }
 
-struct portset *space_pool(struct mapping_table *t, uint8_t space)
+struct portset *space_pool(struct mapping_table *t, enum mapping_space space)
 {
 	return space == MAPPING_SPACE_IPV4 ? &t->ports
 	       : space == MAPPING_SPACE_NAT66 ? &t->ports6 : NULL;
@@ -420,7 +420,7 @@ void view_of(const struct lease_data *d, enum mapping_proto proto,
 		    struct mapping_view *v)
 {
 	v->peer = d->peer;
-	v->space = (enum mapping_space)d->space;
+	v->space = d->space;
 	v->addr = d->addr;
 	memcpy(v->addr6, d->addr6, sizeof(v->addr6));
 	v->proto = proto;
@@ -478,18 +478,11 @@ int64_t mapping_table_next_expiry(const struct mapping_table *t)
 	return top ? top->deadline : INT64_MAX;
 }
 
-bool mapping_table_find(const struct mapping_table *t, const uint8_t *peer,
-			enum mapping_proto proto, uint16_t internal_port,
-			struct mapping_view *out)
-{
-	return mapping_table_find_in(t, MAPPING_SPACE_IPV4, peer, proto, internal_port, out);
-}
-
 bool mapping_table_find_in(const struct mapping_table *t, enum mapping_space space,
 			   const uint8_t *peer, enum mapping_proto proto,
 			   uint16_t internal_port, struct mapping_view *out)
 {
-	const struct lease *l = lease_lookup(t, (uint8_t)space, peer,
+	const struct lease *l = lease_lookup(t, space, peer,
 					     internal_port ? internal_port : 1);
 
 	if (!l || !l->d.proto[proto].lifetime)
@@ -502,7 +495,7 @@ bool mapping_table_find_by_port(const struct mapping_table *t, enum mapping_spac
 				enum mapping_proto proto, uint16_t external_port,
 				struct mapping_view *out)
 {
-	struct lease **index = space_index(t, (uint8_t)space);
+	struct lease **index = space_index(t, space);
 	const struct lease *l = index ? index[external_port] : NULL;
 
 	if (!l || !l->d.proto[proto].lifetime)

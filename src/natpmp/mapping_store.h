@@ -12,7 +12,7 @@
 /* What a transaction snapshots and rollback restores. */
 struct lease_data {
 	uint8_t peer[MAPPING_PEER_KEY_LEN];
-	uint8_t space;		/* enum mapping_space */
+	enum mapping_space space;	/* in the padding before addr: no bigger */
 	uint32_t addr;
 	uint8_t addr6[16];
 	uint16_t internal_port;
@@ -81,12 +81,12 @@ int store_reserve(struct mapping_table *t, const uint8_t *peer);
 void peer_release_if_empty(struct mapping_table *t, const uint8_t *peer);
 /* The peer's dynamic lease of an internal port in the family of space
  * (static forwards are found by their external port). */
-struct lease *lease_lookup(const struct mapping_table *t, uint8_t space,
+struct lease *lease_lookup(const struct mapping_table *t, enum mapping_space space,
 			   const uint8_t *peer, uint16_t internal_port);
 /* The port index and pool of a space; NULL for ROUTED6, which has none. */
-struct lease **space_index(const struct mapping_table *t, uint8_t space);
-struct portset *space_pool(struct mapping_table *t, uint8_t space);
-bool same_family(uint8_t a, uint8_t b);
+struct lease **space_index(const struct mapping_table *t, enum mapping_space space);
+struct portset *space_pool(struct mapping_table *t, enum mapping_space space);
+bool same_family(enum mapping_space a, enum mapping_space b);
 bool lease_active(const struct lease *l);
 void lease_link(struct mapping_table *t, struct lease *l);
 void lease_unlink(struct mapping_table *t, struct lease *l);

@@ -26,12 +26,12 @@
 #define ELEM_TAG "pg1"
 
 
-static uint32_t family_of(uint8_t space)
+static uint32_t family_of(enum nft_space space)
 {
 	return space == NFT_SPACE_IPV4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
 }
 
-static const char *set_of(uint8_t space)
+static const char *set_of(enum nft_space space)
 {
 	return space == NFT_SPACE_PINHOLE ? NFT_SET_PINHOLES : NFT_MAP_FORWARDS;
 }
@@ -136,14 +136,6 @@ int nft_txn_delete_element(struct nft_txn *txn, const struct nft_element *e)
 	return 0;
 }
 
-int nft_txn_delete(struct nft_txn *txn, uint8_t proto, uint16_t external_port)
-{
-	struct nft_element e = { .space = NFT_SPACE_IPV4, .proto = proto,
-				 .external_port = external_port };
-
-	return nft_txn_delete_element(txn, &e);
-}
-
 int nft_txn_put(struct nft_txn *txn, const struct nft_element *e, bool replace)
 {
 	int ret;
@@ -210,7 +202,7 @@ static struct nftnl_set_elem *elem_of(const struct nft_writer *w,
 
 /* The elements of one space, in messages of up to ELEMS_PER_MSG. */
 static int build_space(struct nft_txn *txn, struct nl_batch *b, const struct nft_element *list,
-		       size_t n, uint8_t space, bool put)
+		       size_t n, enum nft_space space, bool put)
 {
 	uint16_t type = put ? NFT_MSG_NEWSETELEM
 		      : txn->w->has_destroy ? NFT_MSG_DESTROYSETELEM_ : NFT_MSG_DELSETELEM;
@@ -250,9 +242,9 @@ static int build_all(struct nft_txn *txn, struct nl_batch *b)
 	int ret = 0;
 
 	/* Deletes first: a key deleted and added in one batch ends up added. */
-	for (uint8_t sp = 0; ret == 0 && sp <= NFT_SPACE_PINHOLE; sp++)
+	for (enum nft_space sp = NFT_SPACE_IPV4; ret == 0 && sp <= NFT_SPACE_PINHOLE; sp++)
 		ret = build_space(txn, b, txn->dels, txn->ndels, sp, false);
-	for (uint8_t sp = 0; ret == 0 && sp <= NFT_SPACE_PINHOLE; sp++)
+	for (enum nft_space sp = NFT_SPACE_IPV4; ret == 0 && sp <= NFT_SPACE_PINHOLE; sp++)
 		ret = build_space(txn, b, txn->puts, txn->nputs, sp, true);
 	return ret;
 }
@@ -264,7 +256,7 @@ static int send_txn(struct nft_txn *txn)
 	int ret;
 
 	w->last_error[0] = '\0';
-	ret = nl_batch_init(&b, w->seq);
+	ret = nl_batch_init(&b, w->sock);
 	if (ret == 0 && txn->rebuild &&
 	    ((ret = writer_put_tables(w, &b)) == 0))
 		ret = writer_put_addresses(w, &b);
@@ -298,7 +290,7 @@ static int element_exists(struct nft_writer *w, const struct nft_element *e)
 	}
 	nftnl_set_elem_add(s, se);
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, (uint16_t)family_of(e->space), 0,
-				    w->seq++);
+				    nl_sock_next_seq(w->sock));
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
 	ret = nl_request(w->sock, nlh, elem_cb, &found);
@@ -407,7 +399,7 @@ static int set_addresses(struct nft_writer *w, int which, const uint8_t *addrs, 
 		return -E2BIG;
 	memcpy(w->addrs[which].bytes, addrs, n * addr_sets[which].alen);
 	w->addrs[which].n = n;
-	if ((ret = nl_batch_init(&b, w->seq)) < 0)
+	if ((ret = nl_batch_init(&b, w->sock)) < 0)
 		return ret;
 	/* Flush and refill in one batch: never a moment with neither. */
 	if ((ret = push_addresses(w, &b, which, addrs, n, true)) < 0) {
@@ -453,7 +445,7 @@ int nft_writer_set_tunnel6(struct nft_writer *w, const uint8_t *addrs, size_t n)
 
 struct dump_ctx {
 	const struct nft_writer *w;
-	uint8_t space;
+	enum nft_space space;
 	int (*cb)(const struct nft_element *, void *);
 	void *arg;
 };
@@ -511,7 +503,7 @@ void nft_decode_key_data(struct nft_element *e, const uint8_t *key, uint32_t kle
 	}
 }
 
-static void decode_elem(const struct nft_writer *w, uint8_t space,
+static void decode_elem(const struct nft_writer *w, enum nft_space space,
 			struct nftnl_set_elem *se, struct nft_element *e)
 {
 	uint32_t klen = 0, dlen = 0, ulen = 0;
@@ -568,7 +560,7 @@ static int dump_space(struct nft_writer *w, struct dump_ctx *ctx)
 	if (!s)
 		return -ENOMEM;
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, (uint16_t)family_of(ctx->space),
-				    NLM_F_DUMP, w->seq++);
+				    NLM_F_DUMP, nl_sock_next_seq(w->sock));
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
 	return nl_request(w->sock, nlh, elems_cb, ctx);
@@ -580,7 +572,7 @@ int nft_writer_dump(struct nft_writer *w,
 	struct dump_ctx ctx = { w, 0, cb, arg };
 	int ret = 0;
 
-	for (ctx.space = 0; ret == 0 && ctx.space <= NFT_SPACE_PINHOLE; ctx.space++)
+	for (ctx.space = NFT_SPACE_IPV4; ret == 0 && ctx.space <= NFT_SPACE_PINHOLE; ctx.space++)
 		ret = dump_space(w, &ctx);
 	return ret;
 }

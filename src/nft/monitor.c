@@ -119,13 +119,10 @@ static bool foreign_change(const char *ours, uint32_t writer_portid,
 int nft_monitor_parse(const char *table, uint32_t writer_portid, const void *buf,
 		      size_t len)
 {
-	int left = len > INT32_MAX ? INT32_MAX : (int)len;
 	const struct nlmsghdr *nlh;
+	size_t pos = 0;
 
-	/* mnl_nlmsg_ok reads a length above INT_MAX as negative, so fits:
-	 * a length is checked against what is left here too. */
-	for (nlh = buf; mnl_nlmsg_ok(nlh, left) && nlh->nlmsg_len <= (uint32_t)left;
-	     nlh = mnl_nlmsg_next(nlh, &left))
+	while ((nlh = nl_msg_next(buf, len, &pos)))
 		if (foreign_change(table, writer_portid, nlh))
 			return 1;
 	return 0;

@@ -58,7 +58,7 @@ enum nft_space {
 };
 
 struct nft_element {
-	uint8_t space;			/* enum nft_space */
+	enum nft_space space;
 	uint8_t proto;			/* IPPROTO_TCP or IPPROTO_UDP */
 	uint16_t external_port;		/* PINHOLE: the port opened */
 	uint32_t addr;			/* IPV4; host byte order */
@@ -131,7 +131,6 @@ struct nft_txn *nft_txn_begin(struct nft_writer *w);
 struct nft_txn *nft_txn_begin_rebuild(struct nft_writer *w);
 /* Adds, or replaces an element with the same key (DEL+NEW in the batch). */
 int nft_txn_put(struct nft_txn *txn, const struct nft_element *e, bool replace);
-int nft_txn_delete(struct nft_txn *txn, uint8_t proto, uint16_t external_port);
 /* Deletes the element with e's key, in e's space. */
 int nft_txn_delete_element(struct nft_txn *txn, const struct nft_element *e);
 size_t nft_txn_size(const struct nft_txn *txn);

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "nft/nft.h"
-#include "nft/nlbatch.h"
+#include "util/nlutil.h"
 
 /* The address sets, as nft_writer_set_* last filled them: a rebuild fills
  * them again. */
@@ -17,8 +17,6 @@ enum { ADDR_EXTERNAL4, ADDR_TUNNEL4, ADDR_EXTERNAL6, ADDR_TUNNEL6, ADDR_SETS };
 struct nft_writer {
 	struct nft_config cfg;
 	struct nl_sock *sock;
-	struct mnl_socket *nl;		/* sock's, for batches */
-	uint32_t seq;
 	struct nft_features features;
 	bool has_destroy;	/* NFT_MSG_DESTROYSETELEM: no ENOENT */
 	uint32_t flags;		/* the tables' flags in this mode */

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "nft/nlbatch.h"
+#include "util/nlutil.h"
 
 struct nftnl_expr;
 struct nftnl_rule;

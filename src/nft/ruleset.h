@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "nft/nlbatch.h"
+#include "util/nlutil.h"
 
 #define NFT_MAP_FORWARDS "forwards"
 #define NFT_SET_EXTERNAL "external"

@@ -30,12 +30,12 @@
 struct nft_writer *nft_writer_open(const struct nft_config *cfg)
 {
 	struct nft_writer *w = calloc(1, sizeof(*w));
+	struct mnl_socket *nl;
 	int one = 1, rcvbuf = 4 << 20;
 
 	if (!w)
 		return NULL;
 	w->cfg = *cfg;
-	w->seq = (uint32_t)time(NULL);
 	w->sock = nl_sock_open(NETLINK_NETFILTER, 0, SOCK_CLOEXEC, false);
 	if (!w->sock) {
 		int saved = errno;
@@ -44,14 +44,14 @@ struct nft_writer *nft_writer_open(const struct nft_config *cfg)
 		errno = saved;
 		return NULL;
 	}
-	w->nl = nl_sock_mnl(w->sock);
+	nl = nl_sock_mnl(w->sock);
 	/* Extended acks say which attribute the kernel refused; capped acks
 	 * keep a large batch's errors from echoing the whole batch back. */
-	mnl_socket_setsockopt(w->nl, NETLINK_EXT_ACK, &one, sizeof(one));
-	mnl_socket_setsockopt(w->nl, NETLINK_CAP_ACK, &one, sizeof(one));
-	if (setsockopt(mnl_socket_get_fd(w->nl), SOL_SOCKET, SO_RCVBUFFORCE,
+	mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUFFORCE,
 		       &rcvbuf, sizeof(rcvbuf)) < 0)
-		setsockopt(mnl_socket_get_fd(w->nl), SOL_SOCKET, SO_RCVBUF,
+		setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUF,
 			   &rcvbuf, sizeof(rcvbuf));
 	return w;
 }
@@ -78,9 +78,8 @@ const char *nft_writer_last_error(const struct nft_writer *w)
 
 int writer_commit_batch(struct nft_writer *w, struct nl_batch *b)
 {
-	int ret = nl_batch_commit(w->nl, b, w->last_error, sizeof(w->last_error));
+	int ret = nl_batch_commit(b, w->last_error, sizeof(w->last_error));
 
-	w->seq = nl_batch_seq(b);
 	nl_batch_free(b);
 	return ret;
 }
@@ -141,7 +140,7 @@ static int get_table(struct nft_writer *w, uint32_t family, struct table_info *i
 	memset(info, 0, sizeof(*info));
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, w->cfg.table);
 	nlh = nftnl_table_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, (uint16_t)family,
-					  NLM_F_ACK, w->seq++);
+					  NLM_F_ACK, nl_sock_next_seq(w->sock));
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	nftnl_table_free(t);
 	ret = nl_request(w->sock, nlh, table_cb, info);
@@ -187,7 +186,7 @@ static int declare(struct nft_writer *w, uint64_t origin, bool delete_first, boo
 	int ret;
 
 	w->epoch_origin_ms = origin;
-	if ((ret = nl_batch_init(&b, w->seq)) < 0)
+	if ((ret = nl_batch_init(&b, w->sock)) < 0)
 		return ret;
 	if ((ret = put_table(w, &b, NFPROTO_IPV4, delete_first)) ||
 	    (ret = put_table(w, &b, NFPROTO_IPV6, delete6))) {
@@ -205,7 +204,7 @@ static bool kernel_persists(struct nft_writer *w)
 	struct nl_batch b;
 
 	snprintf(name, sizeof(name), "%.50s-probe", w->cfg.table);
-	if (nl_batch_init(&b, w->seq) < 0)
+	if (nl_batch_init(&b, w->sock) < 0)
 		return false;
 	if (msg_put_table(&b, NFPROTO_IPV4, name, NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST,
 			  NULL) ||
@@ -225,7 +224,7 @@ static void probe_destroy(struct nft_writer *w)
 	struct nlmsghdr *nlh;
 	char *room;
 
-	if (!s || !e || nl_batch_init(&b, w->seq) < 0) {
+	if (!s || !e || nl_batch_init(&b, w->sock) < 0) {
 		nftnl_set_free(s);
 		nftnl_set_elem_free(e);
 		return;
@@ -275,7 +274,7 @@ static int delete_table6(struct nft_writer *w)
 	struct nl_batch b;
 	int ret;
 
-	if ((ret = nl_batch_init(&b, w->seq)) < 0)
+	if ((ret = nl_batch_init(&b, w->sock)) < 0)
 		return ret;
 	if ((ret = msg_del_table(&b, NFPROTO_IPV6, w->cfg.table)) < 0) {
 		nl_batch_free(&b);
@@ -379,7 +378,7 @@ void nft_writer_set_stale(struct nft_writer *w)
 
 uint32_t nft_writer_portid(const struct nft_writer *w)
 {
-	return mnl_socket_get_portid(w->nl);
+	return mnl_socket_get_portid(nl_sock_mnl(w->sock));
 }
 
 static bool table_is_ours(const struct nft_writer *w, const struct table_info *info)
@@ -410,7 +409,7 @@ int nft_writer_remove_table(struct nft_writer *w)
 	int ret;
 
 	if ((ret = get_table(w, NFPROTO_IPV6, &info6)) < 0 ||
-	    (ret = nl_batch_init(&b, w->seq)) < 0)
+	    (ret = nl_batch_init(&b, w->sock)) < 0)
 		return ret;
 	if ((ret = msg_del_table(&b, NFPROTO_IPV4, w->cfg.table)) < 0 ||
 	    (info6.found && (ret = msg_del_table(&b, NFPROTO_IPV6, w->cfg.table)) < 0)) {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Snapshots of a device, their diff, and the longest-prefix index. */
 #include "util/array.h"
-#include "wgpeer/wgpeer.h"
+#include "wgpeer/device.h"
 
 #include <errno.h>
 #include <stdlib.h>

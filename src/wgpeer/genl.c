@@ -2,7 +2,7 @@
 /* Kernel WireGuard over generic netlink (family "wireguard"). Not reachable
  * on a kernel without the module: tests feed wg_genl_parse() with messages
  * they build. */
-#include "wgpeer/wgpeer.h"
+#include "wgpeer/backend.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -156,13 +156,11 @@ static int family_cb(const struct nlmsghdr *msg, void *arg)
 static struct nlmsghdr *put_genl(char *buf, uint16_t type, uint16_t flags,
 				 uint8_t cmd, uint8_t version, uint32_t seq)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh;
 	struct genlmsghdr *g;
 
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = seq;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	nlh = nl_msg_put(buf, type, flags, seq, sizeof(*g));
+	g = mnl_nlmsg_get_payload(nlh);
 	g->cmd = cmd;
 	g->version = version;
 	return nlh;
@@ -180,20 +178,17 @@ static int device_cb(const struct nlmsghdr *msg, void *arg)
 int wg_genl_feed(const void *buf, size_t len, uint32_t seq, uint32_t portid,
 		 struct wg_device_info *dev)
 {
+	const struct nlmsghdr *nlh;
 	size_t pos = 0;
 
-	/* Every message whole before libmnl walks them (its check takes a
-	 * length above INT_MAX for a negative one); a flagged message makes
-	 * the whole dump void, whatever else the batch holds. */
-	while (len - pos >= sizeof(struct nlmsghdr)) {
-		const struct nlmsghdr *nlh = (const void *)((const char *)buf + pos);
-
-		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len - pos)
-			return -EPROTO;
+	/* Every message whole before libmnl walks them (nl_msg_next says
+	 * why); a flagged message makes the whole dump void, whatever else
+	 * the batch holds. */
+	while ((nlh = nl_msg_next(buf, len, &pos)))
 		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 			return -EINTR;
-		pos += MNL_ALIGN(nlh->nlmsg_len) < len - pos ? MNL_ALIGN(nlh->nlmsg_len) : len - pos;
-	}
+	if (!nl_msgs_whole(buf, len))
+		return -EPROTO;
 	switch (mnl_cb_run(buf, len, seq, portid, device_cb, dev)) {
 	case MNL_CB_OK:
 		return 1;

@@ -100,11 +100,8 @@ int rtnl_link_get(struct rtnl_watch *w, const char *ifname,
 	int ret;
 
 	memset(state, 0, sizeof(*state));
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = nl_sock_next_seq(w->query);
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	nlh = nl_msg_put(buf, RTM_GETLINK, 0, nl_sock_next_seq(w->query), sizeof(*ifi));
+	ifi = mnl_nlmsg_get_payload(nlh);
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
 	ret = nl_request(w->query, nlh, link_cb, state);
@@ -182,11 +179,9 @@ static int dump_addrs(struct rtnl_watch *w, const char *ifname, uint8_t family,
 		return ret;
 	if (!st.exists)
 		return -ENODEV;
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETADDR;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = nl_sock_next_seq(w->query);
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	nlh = nl_msg_put(buf, RTM_GETADDR, NLM_F_DUMP,
+			 nl_sock_next_seq(w->query), sizeof(*ifa));
+	ifa = mnl_nlmsg_get_payload(nlh);
 	ifa->ifa_family = family;
 	ctx->ifindex = st.ifindex;
 	return nl_request(w->query, nlh, family == AF_INET ? addr_cb : addr6_cb, ctx);
@@ -269,13 +264,12 @@ int rtnl_all_addrs(struct rtnl_watch *w,
 {
 	struct all_ctx ctx = { cb, arg };
 	char buf[512];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
 
-	nlh->nlmsg_type = RTM_GETADDR;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = nl_sock_next_seq(w->query);
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	nlh = nl_msg_put(buf, RTM_GETADDR, NLM_F_DUMP,
+			 nl_sock_next_seq(w->query), sizeof(*ifa));
+	ifa = mnl_nlmsg_get_payload(nlh);
 	ifa->ifa_family = AF_UNSPEC;
 	return nl_request(w->query, nlh, all_cb, &ctx);
 }

@@ -9,8 +9,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/addrclass.h"
 #include "util/array.h"
 #include "util/clock.h"
+#include "wgpeer/backend.h"
 
 /* A poll under way: read (a slice per readable socket), then sort, diff
  * and index (a budget per step). What it read becomes the tracker's state
@@ -328,22 +330,18 @@ int wg_tracker_forget_all(struct wg_tracker *t, struct wg_events *out)
 	return ret;
 }
 
-bool wg_tracker_lookup(const struct wg_tracker *t, uint32_t addr,
+bool wg_tracker_lookup(const struct wg_tracker *t, const uint8_t addr[16],
 		       uint8_t key[WG_KEY_LEN], uint8_t *cidr)
 {
-	uint32_t be = htonl(addr);
-	long i = wg_lpm_lookup(t->lpm, AF_INET, &be, cidr);
+	uint32_t v4, be;
+	long i;
 
-	if (i < 0)
-		return false;
-	memcpy(key, t->dev.peers[i].key, WG_KEY_LEN);
-	return true;
-}
-
-bool wg_tracker_lookup6(const struct wg_tracker *t, const uint8_t addr[16],
-			uint8_t key[WG_KEY_LEN], uint8_t *cidr)
-{
-	long i = wg_lpm_lookup(t->lpm, AF_INET6, addr, cidr);
+	if (addr_v4(addr, &v4)) {
+		be = htonl(v4);
+		i = wg_lpm_lookup(t->lpm, AF_INET, &be, cidr);
+	} else {
+		i = wg_lpm_lookup(t->lpm, AF_INET6, addr, cidr);
+	}
 
 	if (i < 0)
 		return false;

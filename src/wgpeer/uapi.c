@@ -2,7 +2,7 @@
 /* The cross-platform UAPI of userspace WireGuard (wireguard-go, boringtun):
  * a unix socket at /var/run/wireguard/IFNAME.sock, "get=1\n\n", and a reply
  * of key=value lines ending with errno=N and an empty line. Keys are hex. */
-#include "wgpeer/wgpeer.h"
+#include "wgpeer/backend.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

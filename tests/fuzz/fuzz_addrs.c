@@ -16,7 +16,7 @@
 #include <linux/sock_diag.h>
 
 #include "nlmsg.h"
-#include "nft/localsock.h"
+#include "sockdiag/localsock.h"
 #include "wgpeer/rtnl.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

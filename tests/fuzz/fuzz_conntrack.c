@@ -11,7 +11,7 @@
 
 #include <libmnl/libmnl.h>
 
-#include "nft/conntrack.h"
+#include "ctnl/conntrack.h"
 #include "nlmsg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -13,7 +13,7 @@
 #include <libmnl/libmnl.h>
 
 #include "nlmsg.h"
-#include "wgpeer/wgpeer.h"
+#include "wgpeer/backend.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

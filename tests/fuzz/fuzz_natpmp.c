@@ -93,7 +93,7 @@ static void count_view(const struct mapping_view *v, void *arg)
 {
 	struct counter *c = arg;
 	struct mapping_view by_port, by_key;
-	bool keyed = mapping_table_find(c->t, v->peer, v->proto, v->internal_port, &by_key);
+	bool keyed = mapping_table_find_in(c->t, MAPPING_SPACE_IPV4, v->peer, v->proto, v->internal_port, &by_key);
 
 	if (!v->external_port || !v->lifetime)
 		abort();

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wgpeer/wgpeer.h"
+#include "wgpeer/backend.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

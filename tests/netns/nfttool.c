@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
-#include "nft/conntrack.h"
+#include "ctnl/conntrack.h"
 #include "nft/nft.h"
 #include "nft/nft_impl.h"
 
@@ -93,6 +93,22 @@ static void element6(struct nft_element *e, char **argv)
 	memset(e->owner, 0x42, sizeof(e->owner));
 }
 
+/* One cleanup of flow, all of it at once, as ctqueue.c spreads it over the
+ * daemon's loop. */
+static int ct_delete(struct conntrack *ct, uint32_t orig_dst, const struct ct_flow *flow,
+		     size_t *deleted)
+{
+	struct ct_cleanup *c = conntrack_cleanup_begin(ct, orig_dst, flow, 1);
+	int ret;
+
+	if (!c)
+		return -errno;
+	while ((ret = conntrack_cleanup_step(c, CT_CLEANUP_SLICE, deleted)) > 0)
+		;
+	conntrack_cleanup_free(c);
+	return ret;
+}
+
 static int run(struct nft_writer *w, int argc, char **argv)
 {
 	const char *cmd = argv[0];
@@ -134,7 +150,9 @@ static int run(struct nft_writer *w, int argc, char **argv)
 	}
 	if (!strcmp(cmd, "del") && argc >= 3) {
 		txn = nft_txn_begin(w);
-		nft_txn_delete(txn, proto_of(argv[1]), (uint16_t)atoi(argv[2]));
+		nft_txn_delete_element(txn, &(struct nft_element){
+			.space = NFT_SPACE_IPV4, .proto = proto_of(argv[1]),
+			.external_port = (uint16_t)atoi(argv[2]) });
 		return nft_txn_commit(txn);
 	}
 	/* As on kernels before 6.3: plain DEL, which fails on a missing key. */
@@ -145,7 +163,9 @@ static int run(struct nft_writer *w, int argc, char **argv)
 	/* One batch: delete PROTO PORT, then put the element of ARGS. */
 	if (!strcmp(cmd, "delput") && argc >= 8) {
 		txn = nft_txn_begin(w);
-		nft_txn_delete(txn, proto_of(argv[1]), (uint16_t)atoi(argv[2]));
+		nft_txn_delete_element(txn, &(struct nft_element){
+			.space = NFT_SPACE_IPV4, .proto = proto_of(argv[1]),
+			.external_port = (uint16_t)atoi(argv[2]) });
 		element(&e, argv + 3);
 		nft_txn_put(txn, &e, false);
 		return nft_txn_commit(txn);
@@ -222,7 +242,7 @@ static int run(struct nft_writer *w, int argc, char **argv)
 
 		if (!ct)
 			return -errno;
-		ret = conntrack_delete_flows(ct, argc > 5 ? addr_of(argv[5]) : 0, &f, 1, &deleted);
+		ret = ct_delete(ct, argc > 5 ? addr_of(argv[5]) : 0, &f, &deleted);
 		printf("conntrack deleted=%zu dumped=%zu\n", deleted, conntrack_last_dump_size(ct));
 		conntrack_close(ct);
 		return ret;
@@ -246,7 +266,7 @@ static int run(struct nft_writer *w, int argc, char **argv)
 		}
 		if (!ct)
 			return -errno;
-		ret = conntrack_delete_flows(ct, 0, &f, 1, &deleted);
+		ret = ct_delete(ct, 0, &f, &deleted);
 		printf("conntrack deleted=%zu dumped=%zu\n", deleted, conntrack_last_dump_size(ct));
 		conntrack_close(ct);
 		return ret;

@@ -12,9 +12,11 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "util/addrclass.h"
 #include "util/base64.h"
 #include "util/log.h"
 #include "wgpeer/rtnl.h"
+#include "wgpeer/backend.h"
 #include "wgpeer/tracker.h"
 
 static double mono_ms(void)
@@ -99,7 +101,7 @@ static int who(const char *ifname, const char *addr)
 {
 	struct wg_tracker *t = wg_tracker_new(ifname, NULL, 0);
 	struct wg_events ev = { 0 };
-	uint8_t key[WG_KEY_LEN];
+	uint8_t key[WG_KEY_LEN], a16[16];
 	char b64[KEY_B64_LEN + 1];
 	struct in_addr a;
 
@@ -108,7 +110,8 @@ static int who(const char *ifname, const char *addr)
 	if (wg_tracker_poll(t, time(NULL), &ev) < 0)
 		fatalx("cannot read %s", ifname);
 	wg_events_clear(&ev);
-	if (!wg_tracker_lookup(t, ntohl(a.s_addr), key, NULL)) {
+	addr_from_v4(a16, ntohl(a.s_addr));
+	if (!wg_tracker_lookup(t, a16, key, NULL)) {
 		printf("none\n");
 	} else {
 		key_to_base64(b64, key);

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nft/conntrack.h"
-#include "nft/localsock.h"
+#include "ctnl/conntrack.h"
+#include "sockdiag/localsock.h"
 #include "nft/monitor.h"
 
 struct slot {
@@ -26,6 +26,7 @@ static struct {
 	bool preloaded;
 	uint32_t external;
 	bool local[2][2][65536];	/* [ipv6?][tcp?][port] */
+	unsigned local_refreshes;
 	struct nft_element v6[FAKE_NFT_V6_MAX];	/* ip6: NAT66 and pinholes */
 	size_t n6;
 } kernel;
@@ -96,7 +97,7 @@ static void v6_apply(bool del, const struct nft_element *e)
 		kernel.v6[kernel.n6++] = *e;
 }
 
-bool fake_nft_get6(uint8_t space, uint8_t proto, uint16_t port, struct nft_element *out)
+bool fake_nft_get6(enum nft_space space, uint8_t proto, uint16_t port, struct nft_element *out)
 {
 	for (size_t i = 0; i < kernel.n6; i++)
 		if (kernel.v6[i].space == space && kernel.v6[i].proto == proto &&
@@ -262,13 +263,6 @@ int nft_txn_put(struct nft_txn *t, const struct nft_element *e, bool replace)
 	return push(t, false, e);
 }
 
-int nft_txn_delete(struct nft_txn *t, uint8_t proto, uint16_t external_port)
-{
-	struct nft_element e = { .proto = proto, .external_port = external_port };
-
-	return push(t, true, &e);
-}
-
 int nft_txn_delete_element(struct nft_txn *t, const struct nft_element *e)
 {
 	return push(t, true, e);
@@ -393,8 +387,9 @@ int nft_txn_commit(struct nft_txn *t)
 
 /* ---- local sockets (sock_diag) ------------------------------------------ */
 
+/* A snapshot, as the real one: what the last refresh saw. */
 struct local_sockets {
-	int unused;
+	bool seen[2][2][65536];
 };
 
 void fake_local_socket(int family, uint8_t proto, uint16_t port)
@@ -414,16 +409,21 @@ void local_sockets_close(struct local_sockets *l)
 
 int local_sockets_refresh(struct local_sockets *l, const struct local_ports_of *at)
 {
-	(void)l;
 	(void)at;
+	memcpy(l->seen, kernel.local, sizeof(l->seen));
+	kernel.local_refreshes++;
 	return 0;
+}
+
+unsigned fake_local_refreshes(void)
+{
+	return kernel.local_refreshes;
 }
 
 bool local_sockets_in_use(const struct local_sockets *l, int family, uint8_t proto,
 			  uint16_t port)
 {
-	(void)l;
-	return kernel.local[family == AF_INET6][proto == 6][port];
+	return l->seen[family == AF_INET6][proto == 6][port];
 }
 
 int local_sockets_each(struct local_sockets *l, const struct local_ports_of *at,
@@ -456,16 +456,6 @@ void conntrack_close(struct conntrack *ct)
 	free(ct);
 }
 
-int conntrack_delete_flows(struct conntrack *ct, uint32_t orig_dst,
-			   const struct ct_flow *flows, size_t n, size_t *deleted)
-{
-	(void)orig_dst;
-	ct->last = n;
-	for (size_t i = 0; i < n; i++)
-		cut_one(&flows[i]);
-	*deleted = 0;
-	return 0;
-}
 
 /* Each flow stands for one entry, cut a slice at a time. */
 struct ct_cleanup {

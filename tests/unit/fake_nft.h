@@ -18,7 +18,7 @@ bool fake_nft_get(uint8_t proto, uint16_t port, struct nft_element *out);
 /* The ip6 table: the element of this space, protocol and port (a pinhole's
  * port on any address). */
 #define FAKE_NFT_V6_MAX 64
-bool fake_nft_get6(uint8_t space, uint8_t proto, uint16_t port, struct nft_element *out);
+bool fake_nft_get6(enum nft_space space, uint8_t proto, uint16_t port, struct nft_element *out);
 struct ct_flow;
 /* Commits tried (refused ones included), and conntrack deletions asked:
  * the flows of removed or moved forwards, and the cuts of un-NATed flows
@@ -37,5 +37,7 @@ void fake_nft_reset(void);
 /* A local service on the gateway: proto (IPPROTO_TCP/UDP) port in use on
  * the family's external address (AF_INET, AF_INET6). */
 void fake_local_socket(int family, uint8_t proto, uint16_t port);
+/* Snapshots of the local services read (local_sockets_refresh). */
+unsigned fake_local_refreshes(void);
 
 #endif

@@ -20,7 +20,7 @@
 #include "fake_nft.h"
 #include "natpmp/codec.h"
 #include "natpmp/mapping.h"
-#include "nft/conntrack.h"
+#include "ctnl/conntrack.h"
 
 enum { A, B };
 

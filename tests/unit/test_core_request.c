@@ -124,10 +124,11 @@ static void refused_renewal_keeps_the_mapping(void **state)
 	harness_map(h, A, NATPMP_OP_MAP_UDP, 7000, 0, 3000);
 	harness_serve(h);
 	assert_int_equal(answer_of(h, A).result, NATPMP_RESULT_NETWORK_FAILURE);
-	assert_true(mapping_table_find(gateway_mappings(h->g), (const uint8_t *)
-				       "\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa"
-				       "\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa",
-				       MAPPING_UDP, 7000, &v));
+	assert_true(mapping_table_find_in(gateway_mappings(h->g), MAPPING_SPACE_IPV4,
+					  (const uint8_t *)
+					  "\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa"
+					  "\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa\xaa",
+					  MAPPING_UDP, 7000, &v));
 	assert_int_equal(v.lifetime, 60);
 	assert_int_equal(v.external_port, a.external);
 	assert_true(fake_nft_get(IPPROTO_UDP, a.external, NULL));
@@ -322,6 +323,29 @@ static void local_services_are_not_granted(void **state)
 	assert_false(fake_nft_get(IPPROTO_TCP, 24000, NULL));
 }
 
+/* The allocator only looks at a snapshot of the local services: it is
+ * read once per batch, at the first request that takes a new port, and
+ * never for renewals or deletes. */
+static void local_services_are_read_once_per_batch_of_new_ports(void **state)
+{
+	struct harness *h = *state;
+	unsigned before = fake_local_refreshes();
+
+	harness_map(h, A, NATPMP_OP_MAP_TCP, 7001, 0, 60);
+	harness_map(h, A, NATPMP_OP_MAP_TCP, 7002, 0, 60);
+	harness_serve(h);
+	assert_int_equal(answer_of(h, A).result, NATPMP_RESULT_SUCCESS);
+	assert_int_equal(answer_of(h, A).result, NATPMP_RESULT_SUCCESS);
+	assert_int_equal(fake_local_refreshes(), before + 1);
+	harness_map(h, A, NATPMP_OP_MAP_TCP, 7001, 0, 60);
+	harness_serve(h);
+	assert_int_equal(answer_of(h, A).result, NATPMP_RESULT_SUCCESS);
+	harness_map(h, A, NATPMP_OP_MAP_TCP, 7002, 0, 0);
+	harness_serve(h);
+	assert_int_equal(answer_of(h, A).result, NATPMP_RESULT_SUCCESS);
+	assert_int_equal(fake_local_refreshes(), before + 1);
+}
+
 /* A service that starts later on a mapped port: the next sweep drops the
  * mapping, with its reason counted. */
 static void a_later_service_takes_its_port_back(void **state)
@@ -394,6 +418,8 @@ int main(void)
 						harness_teardown),
 		cmocka_unit_test_setup_teardown(local_services_are_not_granted, harness_setup,
 						harness_teardown),
+		cmocka_unit_test_setup_teardown(local_services_are_read_once_per_batch_of_new_ports,
+						harness_setup, harness_teardown),
 		cmocka_unit_test_setup_teardown(a_later_service_takes_its_port_back, harness_setup,
 						harness_teardown),
 		cmocka_unit_test_setup_teardown(a_new_peer_is_served_at_once, harness_setup,

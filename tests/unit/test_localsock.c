@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "nft/localsock.h"
+#include "sockdiag/localsock.h"
 
 static const uint8_t ext6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0xe };
 /* 127.0.0.1 as the external IPv4 address, 2001:db8::e as NAT66's. */

@@ -75,6 +75,29 @@ static void new_mapping_gets_suggested_port(void **state)
 	assert_false(mapping_table_find_by_port(f->t, MAPPING_SPACE_IPV4, MAPPING_UDP, 51413, &v));
 }
 
+/* When the port_busy predicate may be asked: a new forward only. */
+static void only_a_new_forward_allocates(void **state)
+{
+	struct fixture *f = *state;
+	struct mapping_request req = {
+		.peer = peer_a, .addr = 0x0a000002, .proto = MAPPING_TCP,
+		.internal_port = 6881, .lifetime = 3600,
+	};
+
+	assert_true(mapping_table_request_allocates(f->t, &req));
+	assert_int_equal(ask(f->t, &limits, peer_a, MAPPING_TCP, 6881, 0, 3600, 0).result,
+			 NATPMP_RESULT_SUCCESS);
+	assert_false(mapping_table_request_allocates(f->t, &req));	/* a renewal */
+	req.proto = MAPPING_UDP;
+	assert_false(mapping_table_request_allocates(f->t, &req));	/* its companion */
+	req.lifetime = 0;
+	req.internal_port = 7000;
+	assert_false(mapping_table_request_allocates(f->t, &req));	/* a delete */
+	req.peer = peer_b;
+	req.lifetime = 3600;
+	assert_true(mapping_table_request_allocates(f->t, &req));
+}
+
 static void internal_zero_and_one_forward_to_external(void **state)
 {
 	struct fixture *f = *state;
@@ -109,11 +132,11 @@ static void gluetun_renewal_is_the_same_forward(void **state)
 	assert_int_equal(tcp.external_port, x);
 	assert_int_equal(mapping_table_peer_ports(f->t, peer_a), 1);	/* one lease */
 	assert_int_equal(mapping_table_count(f->t, MAPPING_UDP), 1);
-	assert_true(mapping_table_find(f->t, peer_a, MAPPING_UDP, x, &v));
+	assert_true(mapping_table_find_in(f->t, MAPPING_SPACE_IPV4, peer_a, MAPPING_UDP, x, &v));
 	assert_int_equal(v.internal_port, x);	/* re-keyed */
 	assert_int_equal(v.target_port, x);
 	/* Renewing the old way still finds it... by its new key only. */
-	assert_false(mapping_table_find(f->t, peer_a, MAPPING_UDP, 1, &v));
+	assert_false(mapping_table_find_in(f->t, MAPPING_SPACE_IPV4, peer_a, MAPPING_UDP, 1, &v));
 	/* Another peer asking for X's number gets its own lease. */
 	other = ask(f->t, &limits, peer_b, MAPPING_UDP, x, x, 60, 1000);
 	assert_int_equal(other.result, 0);
@@ -226,9 +249,9 @@ static void peers_cannot_touch_each_other(void **state)
 
 	assert_int_not_equal(a.external_port, b.external_port);
 	ask(f->t, &limits, peer_b, MAPPING_TCP, 7000, 0, 0, 0);
-	assert_true(mapping_table_find(f->t, peer_a, MAPPING_TCP, 7000, &v));
+	assert_true(mapping_table_find_in(f->t, MAPPING_SPACE_IPV4, peer_a, MAPPING_TCP, 7000, &v));
 	assert_int_equal(v.external_port, 7000);
-	assert_false(mapping_table_find(f->t, peer_b, MAPPING_TCP, 7000, &v));
+	assert_false(mapping_table_find_in(f->t, MAPPING_SPACE_IPV4, peer_b, MAPPING_TCP, 7000, &v));
 }
 
 static void quota_counts_ports(void **state)
@@ -359,7 +382,7 @@ static void rollback_restores_everything(void **state)
 
 	assert_int_equal(mapping_table_count(f->t, MAPPING_TCP), 0);
 	assert_int_equal(mapping_table_count(f->t, MAPPING_UDP), 2);
-	assert_true(mapping_table_find(f->t, peer_a, MAPPING_UDP, 80, &v));
+	assert_true(mapping_table_find_in(f->t, MAPPING_SPACE_IPV4, peer_a, MAPPING_UDP, 80, &v));
 	assert_int_equal(v.external_port, keep.external_port);
 	assert_true(mapping_table_find_by_port(f->t, MAPPING_SPACE_IPV4, MAPPING_UDP, 4430, &v));
 	assert_memory_equal(v.peer, peer_b, 32);
@@ -484,6 +507,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(new_mapping_gets_suggested_port),
+		T(only_a_new_forward_allocates),
 		T(internal_zero_and_one_forward_to_external),
 		T(gluetun_renewal_is_the_same_forward),
 		T(renewal_rekey_needs_forward_to_itself),

@@ -98,7 +98,7 @@ static void families_are_separate_leases(void **state)
 	assert_int_equal(v4.external_port, 20003);
 	assert_int_equal(v6.external_port, 20003);
 	assert_int_equal(mapping_table_peer_ports(t, peer_a), 2);
-	assert_true(mapping_table_find(t, peer_a, MAPPING_TCP, 6881, &v));
+	assert_true(mapping_table_find_in(t, MAPPING_SPACE_IPV4, peer_a, MAPPING_TCP, 6881, &v));
 	assert_int_equal(v.space, MAPPING_SPACE_IPV4);
 	assert_true(mapping_table_find_in(t, MAPPING_SPACE_NAT66, peer_a, MAPPING_TCP, 6881, &v));
 	assert_int_equal(v.space, MAPPING_SPACE_NAT66);
@@ -129,7 +129,7 @@ static void a_delete_stays_in_its_family(void **state)
 	ask_in(t, MAPPING_SPACE_ROUTED6, peer_a, addr_a, MAPPING_UDP, 6881, 0, 3600);
 	/* NAT-PMP's delete-all (internal 0, lifetime 0) on IPv4. */
 	ask_in(t, MAPPING_SPACE_IPV4, peer_a, NULL, MAPPING_UDP, 0, 0, 0);
-	assert_false(mapping_table_find(t, peer_a, MAPPING_UDP, 6881, &v));
+	assert_false(mapping_table_find_in(t, MAPPING_SPACE_IPV4, peer_a, MAPPING_UDP, 6881, &v));
 	assert_true(mapping_table_find_in(t, MAPPING_SPACE_ROUTED6, peer_a, MAPPING_UDP, 6881, &v));
 	/* A PCP delete of the IPv6 one. */
 	ask_in(t, MAPPING_SPACE_ROUTED6, peer_a, addr_a, MAPPING_UDP, 6881, 0, 0);

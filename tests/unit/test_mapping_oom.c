@@ -88,13 +88,13 @@ static void every_failing_allocation_is_survived(void **state)
 		fail_at = 0;
 		if (r.result == NATPMP_RESULT_SUCCESS) {
 			assert_int_equal(mapping_table_count(t, MAPPING_UDP), before + 1);
-			assert_true(mapping_table_find(t, peer, MAPPING_UDP, 2000, &v));
+			assert_true(mapping_table_find_in(t, MAPPING_SPACE_IPV4, peer, MAPPING_UDP, 2000, &v));
 		} else {
 			refused++;
 			assert_int_equal(r.result, NATPMP_RESULT_OUT_OF_RESOURCES);
 			assert_int_equal(r.external_port, 0);
 			assert_int_equal(mapping_table_count(t, MAPPING_UDP), before);
-			assert_false(mapping_table_find(t, peer, MAPPING_UDP, 2000, &v));
+			assert_false(mapping_table_find_in(t, MAPPING_SPACE_IPV4, peer, MAPPING_UDP, 2000, &v));
 		}
 		/* Whole either way: the next request is served. */
 		assert_int_equal(ask(t, 201, MAPPING_TCP, 3000).result, NATPMP_RESULT_SUCCESS);

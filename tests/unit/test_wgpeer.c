@@ -18,7 +18,7 @@
 #include <linux/time_types.h>
 #include <linux/wireguard.h>
 
-#include "wgpeer/wgpeer.h"
+#include "wgpeer/backend.h"
 
 #define KEY_A_HEX "58402e695ba1772b1cc9309755f043251ea77fdcf10fbe63989ceae827bc8a5a"
 #define KEY_B_HEX "662e14fd594556f522604703340351258903b64f35553763f19426ab2a515c58"

@@ -23,8 +23,9 @@
 #include <linux/genetlink.h>
 #include <linux/wireguard.h>
 
+#include "util/addrclass.h"
+#include "wgpeer/backend.h"
 #include "wgpeer/tracker.h"
-#include "wgpeer/wgpeer.h"
 
 #define KEY_A_HEX "58402e695ba1772b1cc9309755f043251ea77fdcf10fbe63989ceae827bc8a5a"
 #define KEY_B_HEX "662e14fd594556f522604703340351258903b64f35553763f19426ab2a515c58"
@@ -425,11 +426,12 @@ static int run_poll(struct wg_tracker *t, struct wg_events *ev)
 
 static bool owner_is(const struct wg_tracker *t, const char *ip, const char *key_hex)
 {
-	uint8_t key[WG_KEY_LEN], want[WG_KEY_LEN];
+	uint8_t key[WG_KEY_LEN], want[WG_KEY_LEN], a16[16];
 	struct in_addr a;
 
 	inet_pton(AF_INET, ip, &a);
-	if (!wg_tracker_lookup(t, ntohl(a.s_addr), key, NULL))
+	addr_from_v4(a16, ntohl(a.s_addr));
+	if (!wg_tracker_lookup(t, a16, key, NULL))
 		return key_hex == NULL;
 	for (size_t i = 0; key_hex && i < WG_KEY_LEN; i++)
 		sscanf(key_hex + 2 * i, "%2hhx", &want[i]);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "util/array.h"
-#include "nft/conntrack.h"
+#include "ctnl/conntrack.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,7 +15,6 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
-#include "nft/nlbatch.h"
 #include "util/log.h"
 #include "util/nlutil.h"
 
@@ -236,13 +235,12 @@ static int entry_cb(const struct nlmsghdr *nlh, void *arg)
 static struct nlmsghdr *put_ct_header(char *buf, uint16_t type, uint16_t flags,
 				      uint32_t seq, uint8_t family)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh;
 	struct nfgenmsg *nfg;
 
-	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = seq;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nlh = nl_msg_put(buf, (NFNL_SUBSYS_CTNETLINK << 8) | type, flags,
+			 seq, sizeof(*nfg));
+	nfg = mnl_nlmsg_get_payload(nlh);
 	nfg->nfgen_family = family;
 	nfg->version = NFNETLINK_V0;
 	nfg->res_id = 0;
@@ -461,10 +459,12 @@ int conntrack_cleanup_step(struct ct_cleanup *c, size_t max, size_t *deleted)
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		ret = n < 0 ? -errno
-			    : mnl_cb_run2(rbuf, (size_t)n, 0, mnl_socket_get_portid(nl),
-					  no_data_cb, &a, ctl, NLMSG_MIN_TYPE);
-		if (ret < 0 && n >= 0)
+		if (n < 0)
+			ret = -errno;
+		else if (!nl_msgs_whole(rbuf, (size_t)n))
+			ret = -EPROTO;
+		else if ((ret = mnl_cb_run2(rbuf, (size_t)n, 0, mnl_socket_get_portid(nl),
+					    no_data_cb, &a, ctl, NLMSG_MIN_TYPE)) < 0)
 			ret = -errno;
 	}
 	if (ret < 0)
@@ -484,20 +484,3 @@ void conntrack_cleanup_free(struct ct_cleanup *c)
 	free(c);
 }
 
-int conntrack_delete_flows(struct conntrack *ct, uint32_t orig_dst,
-			   const struct ct_flow *flows, size_t n, size_t *deleted)
-{
-	struct ct_cleanup *c;
-	int ret;
-
-	*deleted = 0;
-	if (n == 0)
-		return 0;
-	c = conntrack_cleanup_begin(ct, orig_dst, flows, n);
-	if (!c)
-		return -errno;
-	while ((ret = conntrack_cleanup_step(c, CT_CLEANUP_SLICE, deleted)) > 0)
-		;
-	conntrack_cleanup_free(c);
-	return ret;
-}

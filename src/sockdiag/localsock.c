@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "nft/localsock.h"
+#include "sockdiag/localsock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -52,13 +52,12 @@ void local_sockets_close(struct local_sockets *l)
 static struct nlmsghdr *put_request(struct local_sockets *l, char *buf, uint8_t family,
 				    uint8_t proto, struct inet_diag_req_v2 **out)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh;
 	struct inet_diag_req_v2 *req;
 
-	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = nl_sock_next_seq(l->nl);
-	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+	nlh = nl_msg_put(buf, SOCK_DIAG_BY_FAMILY, NLM_F_DUMP,
+			 nl_sock_next_seq(l->nl), sizeof(*req));
+	req = mnl_nlmsg_get_payload(nlh);
 	req->sdiag_family = family;
 	req->sdiag_protocol = proto;
 	req->id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;

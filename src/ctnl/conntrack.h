@@ -2,8 +2,8 @@
 /* Removing a forward must also stop the flows it let in: without this, an
  * established connection keeps being forwarded by its conntrack entry long
  * after the map element is gone. */
-#ifndef PORTGATE_NFT_CONNTRACK_H
-#define PORTGATE_NFT_CONNTRACK_H
+#ifndef PORTGATE_CTNL_CONNTRACK_H
+#define PORTGATE_CTNL_CONNTRACK_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -51,9 +51,15 @@ void conntrack_close(struct conntrack *ct);
 /* Deletes sent in one netlink round trip. */
 #define CT_CLEANUP_SLICE 256
 
-/* One cleanup that the caller can spread over its event loop: the dump
- * (filtered as below) at begin, the deletes a slice at a time. Flows of
- * both kinds share the dump: one per family, whatever their number. */
+/* One cleanup that the caller can spread over its event loop: the dump at
+ * begin (of the IPv4 conntrack table, and of the IPv6 table when an IPv6
+ * flow is asked for), the deletes of every matching entry a slice at a
+ * time. Flows of both kinds share the dump: one per family, whatever
+ * their number. With orig_dst (host order; 0: any) the kernel filters the
+ * IPv4 dump to flows sent to that address (5.8+), so that the NATed traffic
+ * of a busy VPN server is not read back on every removal. A family whose
+ * flows are all CT_FLOW_UNNATED is dumped without the DNATed entries
+ * (5.15+). NULL with errno set. */
 struct ct_cleanup;
 struct ct_cleanup *conntrack_cleanup_begin(struct conntrack *ct, uint32_t orig_dst,
 					   const struct ct_flow *flows, size_t n);
@@ -63,16 +69,6 @@ int conntrack_cleanup_step(struct ct_cleanup *c, size_t max, size_t *deleted);
 size_t conntrack_cleanup_left(const struct ct_cleanup *c);
 void conntrack_cleanup_free(struct ct_cleanup *c);
 
-/* All of it at once: one dump of the IPv4 conntrack table (and one of the
- * IPv6 table when an IPv6 flow is asked for), then the deletes of every
- * matching entry, a slice per round trip.
- * With orig_dst (host order; 0: any) the kernel filters the IPv4 dump to
- * flows sent to that address (5.8+), so that the NATed traffic of a busy VPN
- * server is not read back on every removal. A family whose flows are all
- * CT_FLOW_UNNATED is dumped without the DNATed entries (5.15+). *deleted
- * counts the entries removed. 0 or -errno. */
-int conntrack_delete_flows(struct conntrack *ct, uint32_t orig_dst,
-			   const struct ct_flow *flows, size_t n, size_t *deleted);
 /* The original and reply tuples of one conntrack message: false when it
  * lacks them or they are malformed. Apart so that the fuzzer feeds it. */
 bool conntrack_parse_entry(const struct nlmsghdr *nlh, struct ct_tuple *orig,
@@ -82,7 +78,8 @@ bool conntrack_parse_entry(const struct nlmsghdr *nlh, struct ct_tuple *orig,
 void conntrack_sort_flows(struct ct_flow *flows, size_t n);
 bool conntrack_flows_match(const struct ct_flow *flows, size_t n,
 			   const struct ct_tuple *orig, const struct ct_tuple *reply);
-/* Entries the last dump read (for tests and metrics). */
+/* Entries the last dump read: how the namespace tests see the kernel's
+ * filters at work (nfttool). */
 size_t conntrack_last_dump_size(const struct conntrack *ct);
 
 #endif

@@ -3,8 +3,8 @@
  * any local socket that new flows to that port would otherwise reach (a
  * TCP listener, a bound UDP socket: ssh on 2222, a web panel, another
  * WireGuard interface). Asked of the kernel (sock_diag), never of a list. */
-#ifndef PORTGATE_NFT_LOCALSOCK_H
-#define PORTGATE_NFT_LOCALSOCK_H
+#ifndef PORTGATE_SOCKDIAG_LOCALSOCK_H
+#define PORTGATE_SOCKDIAG_LOCALSOCK_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -79,7 +80,7 @@ static int start_uapi(struct harness *h, const char *extra_peers)
 
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	pid_t pid;
+	pid_t pid, parent;
 
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/uapi.sock", h->dir);
 	assert_true(fd >= 0);
@@ -87,10 +88,18 @@ static int start_uapi(struct harness *h, const char *extra_peers)
 	assert_int_equal(listen(fd, 8), 0);
 	write_peers(h, extra_peers);
 	snprintf(reply, sizeof(reply), "%s/uapi.reply", h->dir);
+	parent = getpid();
 	pid = fork();
 	assert_true(pid >= 0);
-	if (pid == 0)
+	if (pid == 0) {
+		/* A failed assertion skips the teardown that kills us: die
+		 * with the test, or an orphan in accept() holds the test's
+		 * output pipe open and whoever reads it (make | tee) waits
+		 * for ever. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(1);
 		serve_uapi(fd, reply);
+	}
 	close(fd);
 	return pid;
 }

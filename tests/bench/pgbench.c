@@ -26,22 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchclock.h"
+
 #define MAXB 64
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 struct source {
 	int fd;
@@ -195,7 +182,7 @@ static int pace(const char *gw, const char *first, int n, int k, double rate,
 			}
 		}
 	}
-	qsort(lat, (size_t)nlat, sizeof(*lat), cmp);
+	qsort(lat, (size_t)nlat, sizeof(*lat), cmp_double);
 	printf("phase=pace rate=%.0f sent=%ld answered=%ld p50_us=%.0f p99_us=%.0f max_us=%.0f\n",
 	       rate, nsent, nlat, nlat ? lat[nlat / 2] : 0, nlat ? lat[nlat * 99 / 100] : 0,
 	       nlat ? lat[nlat - 1] : 0);
@@ -400,7 +387,7 @@ int main(int argc, char **argv)
 			done += src[i].next;
 	}
 	end = now_us();
-	qsort(lat, (size_t)nlat, sizeof(*lat), cmp);
+	qsort(lat, (size_t)nlat, sizeof(*lat), cmp_double);
 	printf("phase=%s requests=%ld ok=%ld errors=%ld lost=%ld seconds=%.3f rate=%.0f "
 	       "p50_us=%.0f p99_us=%.0f\n", argv[optind], total, ok, errors, lost,
 	       (end - start) / 1e6, (double)nlat / ((end - start) / 1e6),

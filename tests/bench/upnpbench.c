@@ -16,22 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchclock.h"
+
 #define URN "urn:schemas-upnp-org:service:WANIPConnection:2"
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* The SOAP body of one call. */
 static int body_of(char *out, size_t cap, int add, unsigned ext, unsigned in, const char *src)
@@ -127,7 +114,7 @@ int main(int argc, char **argv)
 		}
 	}
 	t = now_us() - t0;
-	qsort(lat, n, sizeof(*lat), cmp);
+	qsort(lat, n, sizeof(*lat), cmp_double);
 	printf("phase=upnp-%s n=%zu rate=%.0f p50_us=%.0f p99_us=%.0f errors=%d\n", argv[optind], n,
 	       (double)n * 1e6 / t, lat[n / 2], lat[n * 99 / 100], errors);
 	free(lat);

@@ -147,27 +147,7 @@ if ! /usr/bin/python3 -c 'import libtorrent' 2>/dev/null; then
 	skip "libtorrent (UPnP only) through portgated" "no python3-libtorrent"
 else
 	LT="$TMPD/libtorrent.out"
-	cat >"$TMPD/lt.py" <<'PY'
-import sys, time
-import libtorrent as lt
-s = lt.session({"enable_upnp": True, "enable_natpmp": False, "enable_lsd": False,
-                "enable_dht": False, "listen_interfaces": "%s:%s" % (sys.argv[1], sys.argv[2]),
-                "alert_mask": lt.alert.category_t.port_mapping_notification})
-deadline = time.time() + 30
-seen = set()
-while time.time() < deadline and len(seen) < 2:
-    s.wait_for_alert(500)
-    for a in s.pop_alerts():
-        if isinstance(a, lt.portmap_alert):
-            print("mapped", a.external_port, a.map_protocol, flush=True)
-            seen.add(str(a.map_protocol))
-        elif isinstance(a, lt.portmap_error_alert):
-            print("error", a.message(), flush=True)
-# Listening while the test connects through the mapping.
-print("ready", flush=True)
-time.sleep(20)
-PY
-	bg_ns c1 timeout 60 /usr/bin/python3 "$TMPD/lt.py" 10.66.0.2 26881 >"$LT" 2>&1
+	bg_ns c1 timeout 60 /usr/bin/python3 "$PWD/tests/netns/lt_upnp.py" 10.66.0.2 26881 20 >"$LT" 2>&1
 	wait_until 40 grep -q '^ready' "$LT"
 	sed 's/^/     libtorrent: /' "$LT"
 	check "libtorrent (UPnP only) maps its TCP port through portgated" 'grep -q "^mapped 26881 .*tcp" "$LT"'

@@ -83,24 +83,7 @@ out=$(upnpc_c1 -L)
 check "v1: GetListOfPortMappings (v2 only) is Invalid Action (401)" 'ge "$(served "GetListOfPortMappings: 401")" 1'
 
 # libtorrent 2.0 with only UPnP: a mapping for its listen port, TCP and UDP.
-out=$(in_ns c1 timeout 40 /usr/bin/python3 - "$C1" <<'PY' 2>&1
-import sys, time
-import libtorrent as lt
-s = lt.session({"enable_upnp": True, "enable_natpmp": False, "enable_lsd": False,
-                "enable_dht": False, "listen_interfaces": sys.argv[1] + ":6881",
-                "alert_mask": lt.alert.category_t.port_mapping_notification})
-deadline = time.time() + 30
-seen = set()
-while time.time() < deadline and len(seen) < 2:
-    s.wait_for_alert(500)
-    for a in s.pop_alerts():
-        if isinstance(a, lt.portmap_alert):
-            print("mapped", a.external_port, a.map_protocol, flush=True)
-            seen.add(str(a.map_protocol))
-        elif isinstance(a, lt.portmap_error_alert):
-            print("error", a.message(), flush=True)
-PY
-)
+out=$(in_ns c1 timeout 40 /usr/bin/python3 "$PWD/tests/netns/lt_upnp.py" "$C1" 6881 2>&1)
 echo "$out" | sed 's/^/     libtorrent: /'
 check "libtorrent (UPnP only) maps its TCP port through the layer" 'grep -q "^mapped 6881 .*tcp" <<<"$out"'
 check "libtorrent maps its UDP port" 'grep -q "^mapped 6881 .*udp" <<<"$out"'

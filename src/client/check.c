@@ -19,7 +19,7 @@
 #include "client/exchange.h"
 #include "natpmp/codec.h"
 #include "util/clock.h"
-#include "wgpeer/backend.h"
+#include "wgpeer/tracker.h"
 
 #define HANDSHAKE_RECENT_S 180
 #define CHECK_ROUND_MS 3000
@@ -44,43 +44,29 @@ static void say(struct verdicts *v, bool ok, const char *step, const char *fmt, 
 	v->failed += !ok;
 }
 
-/* The device as userspace WireGuard or the kernel tells it. */
-static int read_device(const char *ifname, struct wg_device_info *dev)
-{
-	struct wg_uapi_read r;
-	int ret = wg_uapi_begin(ifname, NULL, &r);
-
-	if (ret == -ENODEV)
-		return wg_genl_get(ifname, dev);
-	if (ret < 0)
-		return ret;
-	for (int waited = 0; (ret = wg_uapi_continue(&r, dev)) == 1 && waited < 2000; waited += 50) {
-		struct pollfd p = { .fd = r.fd, .events = POLLIN };
-
-		poll(&p, 1, 50);
-	}
-	if (ret < 0) {
-		wg_uapi_abort(&r);
-		return ret;
-	}
-	return wg_uapi_finish(&r, ifname, dev);
-}
-
 static void check_tunnel(struct verdicts *v, const struct client_config *c)
 {
-	struct wg_device_info dev;
+	/* The gateway's own reader: userspace WireGuard's socket, else the
+	 * kernel's, with its timeout. */
+	struct wg_tracker *t = wg_tracker_new(c->interface, NULL, 0);
+	struct wg_events ev = { 0 };
+	const struct wg_device_info *dev;
 	int64_t newest = 0;
 	int ret;
 
-	wg_device_init(&dev);
-	if ((ret = read_device(c->interface, &dev)) < 0) {
-		say(v, false, "wireguard", "cannot read %s (%s): is it a WireGuard interface, "
-		    "and are we root?", c->interface, strerror(-ret));
+	if (!t) {
+		say(v, false, "wireguard", "cannot read %s: out of memory", c->interface);
 		return;
 	}
-	for (size_t i = 0; i < dev.n_peers; i++)
-		if (dev.peers[i].last_handshake_sec > newest)
-			newest = dev.peers[i].last_handshake_sec;
+	if ((ret = wg_tracker_poll(t, time(NULL), &ev)) < 0) {
+		say(v, false, "wireguard", "cannot read %s (%s): is it a WireGuard interface, "
+		    "and are we root?", c->interface, strerror(-ret));
+		goto out;
+	}
+	dev = wg_tracker_device(t);
+	for (size_t i = 0; i < dev->n_peers; i++)
+		if (dev->peers[i].last_handshake_sec > newest)
+			newest = dev->peers[i].last_handshake_sec;
 	if (!newest)
 		say(v, false, "handshake", "no handshake with any peer yet: check the endpoint, "
 		    "keys and that UDP reaches the server");
@@ -89,7 +75,9 @@ static void check_tunnel(struct verdicts *v, const struct client_config *c)
 		    "(restart it; set persistent-keepalive)", (long long)(time(NULL) - newest));
 	else
 		say(v, true, "handshake", "%lld s ago", (long long)(time(NULL) - newest));
-	wg_device_clear(&dev);
+out:
+	wg_events_clear(&ev);
+	wg_tracker_free(t);
 }
 
 /* Where an unbound socket's packets to the gateway would leave from. */

@@ -129,6 +129,10 @@ check "... as forwarded but firewalled" 'grep -q "forwarded but firewalled" <<<"
 sed "s/^interface: .*/&\ngateway: 10.66.0.9/" "$TMPD/client.yaml" >"$TMPD/wrong.yaml"
 out=$(in_ns c1 "$PGC" -c "$TMPD/wrong.yaml" check); rc=$?
 check "check: a gateway that does not answer is explained" 'grep -q "^FAIL gateway .*no answer from 10.66.0.9:5351" <<<"$out"'
+sed "s/^interface: .*/interface: lo\ngateway: 10.66.0.1/" "$TMPD/client.yaml" >"$TMPD/notwg.yaml"
+out=$(in_ns c1 "$PGC" -c "$TMPD/notwg.yaml" check); rc=$?
+echo "$out" | sed "s/^/     /"
+check "check: an interface that is not WireGuard is explained" 'grep -q "^FAIL wireguard .*cannot read lo" <<<"$out"'
 
 # --- the port changes at the gateway ------------------------------------------
 n=$(reloads)

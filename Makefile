@@ -5,7 +5,7 @@
 #                         then chosen ones in a VM on Debian 12's 6.1: check-vm)
 #   make check SANITIZE=1 the same under ASan+UBSan (in build/san)
 #   make fuzz             libFuzzer on every parser of untrusted bytes (clang),
-#                         FUZZ_SECONDS (20) each
+#                         FUZZ_SECONDS (20) each; 0 builds them and runs their seeds (check)
 #   make demo             the gateway's main job in a throwaway namespace lab
 #   make demo-client      the client's: qBittorrent told the forwarded port
 #   make container        the gateway's image (podman); container-check tests it
@@ -180,6 +180,7 @@ check: deps
 	@tests/doc-check
 	@$(MAKE) --no-print-directory WERROR=1 install-check
 	@$(MAKE) --no-print-directory package-check
+	@BUILD=build/fuzz tests/fuzz/run 0
 	@$(MAKE) --no-print-directory WERROR=1 netns
 	@$(MAKE) --no-print-directory check-vm
 

@@ -189,6 +189,16 @@ static enum MHD_Result send_empty(struct MHD_Connection *conn, unsigned status)
 
 #define XML_TYPE "text/xml; charset=\"utf-8\""
 
+static const struct sockaddr_in *client_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+	if (!ci || !ci->client_addr || ci->client_addr->sa_family != AF_INET)
+		return NULL;
+	return (const struct sockaddr_in *)ci->client_addr;
+}
+
 static enum MHD_Result describe(struct upnp_server *s, struct MHD_Connection *conn,
 				enum upnp_doc doc)
 {
@@ -200,6 +210,27 @@ static enum MHD_Result describe(struct upnp_server *s, struct MHD_Connection *co
 		return send_empty(conn, MHD_HTTP_INTERNAL_SERVER_ERROR);
 	}
 	return send_body(conn, MHD_HTTP_OK, body, len, XML_TYPE);
+}
+
+/* A description costs what a search does: within the peer's rate, else
+ * 503 with Retry-After (the connection's source was checked at accept). */
+static enum MHD_Result get_description(struct upnp_server *s, struct MHD_Connection *conn,
+				 enum upnp_doc doc)
+{
+	const struct sockaddr_in *from = client_of(conn);
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	if (from && s->ops.peer_ok(s->arg, from, true))
+		return describe(s, conn, doc);
+	stats_count(s->stats, STAT_UPNP_HTTP_REFUSED, 1);
+	resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Retry-After", "1");
+	ret = MHD_queue_response(conn, MHD_HTTP_SERVICE_UNAVAILABLE, resp);
+	MHD_destroy_response(resp);
+	return ret;
 }
 
 /* The answer of a call: the action's response, or a UPnPError fault. */
@@ -218,16 +249,6 @@ static enum MHD_Result answer_call(struct MHD_Connection *conn, const struct igd
 		return send_body(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, body,
 				 soap_encode_fault(body, cap, code), XML_TYPE);
 	return send_body(conn, MHD_HTTP_OK, body, len, XML_TYPE);
-}
-
-static const struct sockaddr_in *client_of(struct MHD_Connection *conn)
-{
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-
-	if (!ci || !ci->client_addr || ci->client_addr->sa_family != AF_INET)
-		return NULL;
-	return (const struct sockaddr_in *)ci->client_addr;
 }
 
 /* A POST to a control URL: SOAP parsed (expat), the call decoded against
@@ -275,7 +296,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 
 	(void)version;
 	if (!strcmp(method, "GET") && (doc = upnp_doc_for_path(url)) != UPNP_DOC_NONE)
-		return describe(s, conn, doc);
+		return get_description(s, conn, doc);
 	if (strcmp(method, "POST") || !upnp_control_for_path(url, &svc))
 		return send_empty(conn, MHD_HTTP_NOT_FOUND);
 	if (!up) {

@@ -129,6 +129,16 @@ check "the kernel's guard dropped those connections" 'ge "$(guard_tcp)" 2'
 check_not "ext cannot fetch it at the external address" 'eq "$(ext_get $EXT 203.0.113.2)" 200'
 check "c1 can" 'eq "$(in_ns c1 curl -s -m 3 -o /dev/null -w "%{http_code}" http://$GWIN:5000/rootDesc.xml)" 200'
 
+# Descriptions are served within the peer's rate (50/s, bursts of 100 in
+# the lab), as searches and calls are: a flood on one connection meets
+# 503, and the peer is answered again once its rate allows.
+c1_get() { in_ns c1 curl -s -m 3 -o /dev/null -w '%{http_code}\n' "$@"; }
+flood=$(c1_get $(for _ in $(seq 1 300); do echo "http://$GWIN:5000/rootDesc.xml"; done))
+check "the first of 300 description GETs in a row is answered" 'eq "$(head -n 1 <<<"$flood")" 200'
+check "past c1's rate they get 503" 'grep -qx 503 <<<"$flood"'
+answered_again() { eq "$(c1_get "http://$GWIN:5000/rootDesc.xml")" 200; }
+check "c1 is answered again after" 'wait_until 3 answered_again'
+
 # A restart adopts the UPnP mapping as UPnP (the kernel comment); its
 # description was in memory only.
 upnpc_on c1 -e kept -a 10.66.0.2 8090 21010 TCP 600 >/dev/null

@@ -274,16 +274,19 @@ static void print_peers(json_t *a)
 	json_t *arr = json_object_get(a, "peers"), *p, *ip;
 	size_t i, k;
 
-	printf("%-44s %-8s %-10s %s\n", "PEER", "MAPPINGS", "HANDSHAKE", "ALLOWED IPS");
+	printf("%-44s %-16s %-8s %-10s %s\n", "PEER", "NAME", "MAPPINGS", "HANDSHAKE",
+	       "ALLOWED IPS");
 	json_array_foreach(arr, i, p) {
 		long long hs = num(p, "last_handshake");
+		const char *name = json_string_value(json_object_get(p, "name"));
 		char ago[32];
 
 		if (hs)
 			snprintf(ago, sizeof(ago), "%llds ago", (long long)time(NULL) - hs);
 		else
 			snprintf(ago, sizeof(ago), "never");
-		printf("%-44s %-8lld %-10s ", str(p, "key"), num(p, "mappings"), ago);
+		printf("%-44s %-16s %-8lld %-10s ", str(p, "key"), name ? name : "-",
+		       num(p, "mappings"), ago);
 		json_array_foreach(json_object_get(p, "allowed_ips"), k, ip)
 			printf("%s%s", k ? "," : "", json_string_value(ip));
 		if (json_is_true(json_object_get(p, "denied")))

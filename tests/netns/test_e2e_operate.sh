@@ -37,9 +37,12 @@ check "drop PEER answers: dropped 1 (all of c2's mappings)" 'ctl drop "$C2_KEY" 
 check "(gone from the map)" 'map_lacks gw udp "$p2"'
 ctl drop nonsense >/dev/null 2>&1; rc=$?
 check "a bad drop is refused with exit 1" '[ "$rc" = 1 ]'
-printf 'peers:\n  "%s": { deny: true }\n' "$C1_KEY" >>"$CONF"
+printf 'peers:\n  "%s": { deny: true, name: c1-laptop }\n' "$C1_KEY" >>"$CONF"
 check "reload through portgatectl applies the policy" 'ctl reload | grep -q reloaded'
 check "(c1's remaining mapping was denied and dropped)" 'map_lacks gw udp "$p1"'
+name_of() { ctl peers | awk -v k="$1" '$1 == k { print $2 }'; }
+check "peers shows c1's name from the policy" 'eq "$(name_of "$C1_KEY")" c1-laptop'
+check "and c2 without one" 'eq "$(name_of "$C2_KEY")" -'
 lab_policy <<YAML
 metrics:
   listen: 127.0.0.1:9834

@@ -124,7 +124,8 @@ size_t gateway_announce(void *arg, size_t from)
 	struct gateway *g = arg;
 	const struct wg_device_info *dev = wg_tracker_device(wg_watch_tracker(g->wg));
 	uint8_t msg[NATPMP_EXTERNAL_RESPONSE_LEN], pcp[PCP_HEADER_LEN];
-	uint32_t be = htonl(g->external.told);
+	size_t alen;
+	const uint8_t *told = ip_addr_bytes(&g->external[IP_V4].told, &alen);
 	size_t pcp_len = g->policy.pcp ? pcp_encode_announce(pcp, sizeof(pcp), gateway_epoch(g)) : 0;
 	size_t to = from + ANNOUNCE_SLICE < dev->n_peers ? from + ANNOUNCE_SLICE : dev->n_peers;
 	size_t len;
@@ -134,13 +135,13 @@ size_t gateway_announce(void *arg, size_t from)
 	if (from >= dev->n_peers)
 		return 0;
 	if (g->policy.ipv6_mode != POLICY_IPV6_OFF)
-		send_to_peers(dev, from, to, pmp_sockets_any_fd6(g->sockets), AF_INET6,
+		send_to_peers(dev, from, to, pmp_sockets_any_fd(g->sockets, IP_V6), AF_INET6,
 			      pcp, pcp_len);
-	if (g->external.known) {
+	if (g->external[IP_V4].known) {
 		len = natpmp_encode_external(msg, sizeof(msg), NATPMP_RESULT_SUCCESS,
-					     gateway_epoch(g), (uint8_t *)&be);
-		send_to_peers(dev, from, to, pmp_sockets_any_fd(g->sockets), AF_INET, msg, len);
-		send_to_peers(dev, from, to, pmp_sockets_any_fd(g->sockets), AF_INET, pcp, pcp_len);
+					     gateway_epoch(g), told);
+		send_to_peers(dev, from, to, pmp_sockets_any_fd(g->sockets, IP_V4), AF_INET, msg, len);
+		send_to_peers(dev, from, to, pmp_sockets_any_fd(g->sockets, IP_V4), AF_INET, pcp, pcp_len);
 	}
 	return to < dev->n_peers ? to : 0;
 }

@@ -76,12 +76,12 @@ static void add_flow(struct apply_ctx *ctx, const struct mapping_view *v, enum c
 		if (v->space == MAPPING_SPACE_ROUTED6)
 			return;
 		f.target_port = v->external_port;
-		if (v->space == MAPPING_SPACE_IPV4 && g->external.known)
-			f.internal_addr = g->external.addr;
-		else if (v->space == MAPPING_SPACE_NAT66 && g->external6.known)
-			memcpy(f.internal_addr6, g->external6.addr, 16);
-		else
+		if (!g->external[mapping_space_family(v->space)].known)
 			return;		/* no address: the DNAT rule matches nothing */
+		if (v->space == MAPPING_SPACE_IPV4)
+			f.internal_addr = ip_addr_v4(&g->external[IP_V4].addr);
+		else
+			memcpy(f.internal_addr6, g->external[IP_V6].addr.b, 16);		/* no address: the DNAT rule matches nothing */
 	}
 	if (!ARRAY_RESERVE(ctx->flows, ctx->n_flows, ctx->cap_flows)) {
 		ctx->error = -ENOMEM;
@@ -110,8 +110,8 @@ static void element_of(const struct mapping_view *v, struct nft_element *e)
 	e->space = nft_space_of(v->space);
 	e->proto = ip_proto(v->proto);
 	e->external_port = v->external_port;
-	e->addr = v->addr;
-	memcpy(e->addr6, v->addr6, sizeof(e->addr6));
+	e->addr = v->space == MAPPING_SPACE_IPV4 ? ip_addr_from_v4(v->addr)
+						  : ip_addr_from_v6(v->addr6);
 	e->target_port = v->target_port;
 }
 
@@ -175,19 +175,16 @@ static void notify(const struct gateway *g, const struct mapping_change *c,
 {
 	const struct policy_peer *pp = policy_peer_find(&g->policy, v->peer);
 	int kind = event_kind_of(c, why);
-	uint8_t ext[16];
 	struct event ev = { .v = v, .why = why, .when = time(NULL),
 			    .peer_name = pp && pp->name[0] ? pp->name : NULL };
 
 	if (kind < 0)
 		return;
 	ev.kind = (enum event_kind)kind;
-	if (v->space == MAPPING_SPACE_IPV4 && g->external.known) {
-		addr_from_v4(ext, g->external.told);
-		ev.external = ext;
-	} else if (v->space == MAPPING_SPACE_NAT66 && g->external6.known) {
-		ev.external = g->external6.told;
-	} else if (v->space == MAPPING_SPACE_ROUTED6) {
+	if (v->space != MAPPING_SPACE_ROUTED6) {
+		if (g->external[mapping_space_family(v->space)].known)
+			ev.external = g->external[mapping_space_family(v->space)].told.b;
+	} else {
 		ev.external = v->addr6;		/* a pinhole: the peer's own */
 	}
 	events_push(g->events, &ev);
@@ -299,7 +296,7 @@ int gateway_apply(struct gateway *g, enum change_reason why)
 	mapping_table_foreach_change(g->mappings, log_change, &ctx);
 	mapping_table_commit(g->mappings);
 	ct_queue_push(g->ctq, ctx.flows, ctx.n_flows,
-		      g->external.known ? g->external.addr : 0);
+		      g->external[IP_V4].known ? ip_addr_v4(&g->external[IP_V4].addr) : 0);
 	free(ctx.flows);
 	gateway_rearm_expiry(g);
 	return 0;
@@ -445,9 +442,9 @@ static int apply_drop(struct gateway *g, size_t n, size_t *dropped)
 static struct local_ports_of external_of(const struct gateway *g)
 {
 	return (struct local_ports_of){
-		.addr4 = g->external.known ? g->external.addr : 0,
-		.addr6 = g->external6.known && gateway_serves_space(g, MAPPING_SPACE_NAT66)
-				 ? g->external6.addr : NULL,
+		.addr4 = g->external[IP_V4].known ? ip_addr_v4(&g->external[IP_V4].addr) : 0,
+		.addr6 = g->external[IP_V6].known && gateway_serves_space(g, MAPPING_SPACE_NAT66)
+				 ? g->external[IP_V6].addr.b : NULL,
 	};
 }
 
@@ -562,7 +559,7 @@ static int adopt_element(const struct nft_element *e, void *arg)
 	struct mapping_view v = {
 		.peer = e->owner,
 		.space = mapping_space_of(e->space),
-		.addr = e->addr,
+		.addr = ip_addr_v4(&e->addr),
 		.proto = e->proto == IPPROTO_TCP ? MAPPING_TCP : MAPPING_UDP,
 		.internal_port = e->owner_port,
 		.external_port = e->external_port,
@@ -577,7 +574,8 @@ static int adopt_element(const struct nft_element *e, void *arg)
 	bool ours = (e->proto == IPPROTO_TCP || e->proto == IPPROTO_UDP) &&
 		    e->owner_port && (fixed || (e->granted_lifetime_s && e->remaining_ms));
 
-	memcpy(v.addr6, e->addr6, sizeof(v.addr6));
+	if (e->space != NFT_SPACE_IPV4)
+		memcpy(v.addr6, e->addr.b, sizeof(v.addr6));
 	if (fixed) {
 		v.is_static = true;
 		v.lifetime = MAPPING_STATIC_LIFETIME;
@@ -691,14 +689,14 @@ int gateway_rebuild_tables(void *arg)
 
 bool gateway_external(const struct gateway *g, uint32_t *addr)
 {
-	*addr = g->external.told;
-	return g->external.known;
+	*addr = ip_addr_v4(&g->external[IP_V4].told);
+	return g->external[IP_V4].known;
 }
 
 bool gateway_external_matched(const struct gateway *g, uint32_t *addr)
 {
-	*addr = g->external.addr;
-	return g->external.known;
+	*addr = ip_addr_v4(&g->external[IP_V4].addr);
+	return g->external[IP_V4].known;
 }
 
 time_t gateway_started(const struct gateway *g)

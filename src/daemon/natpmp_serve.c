@@ -45,15 +45,16 @@ static void serve_mapping(const struct serve_ctx *c, struct pending *p, const ui
 
 static void serve_external(const struct serve_ctx *c, struct pending *p)
 {
-	uint32_t be = htonl(c->external.addr);
+	size_t len;
+	const uint8_t *be = ip_addr_bytes(&c->external[IP_V4].addr, &len);
 
-	if (!c->external.known) {
+	if (!c->external[IP_V4].known) {
 		answer_error(c, p, NATPMP_RESULT_NETWORK_FAILURE);
 		return;
 	}
 	p->reply_len = natpmp_encode_external(p->reply, sizeof(p->reply),
 					      NATPMP_RESULT_SUCCESS, c->epoch,
-					      (uint8_t *)&be);
+					      be);
 	stats_request(c->stats, STAT_OP_EXTERNAL_ADDRESS, NATPMP_RESULT_SUCCESS);
 }
 

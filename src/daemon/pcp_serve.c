@@ -87,17 +87,14 @@ static bool internal_address(const struct serve_ctx *c, const struct pcp_request
 static bool external_address(const struct serve_ctx *c, enum mapping_space space,
 			     const uint8_t internal[16], uint8_t out[16])
 {
-	switch (space) {
-	case MAPPING_SPACE_IPV4:
-		addr_from_v4(out, c->external.addr);
-		return c->external.known;
-	case MAPPING_SPACE_NAT66:
-		memcpy(out, c->external6.addr, 16);
-		return c->external6.known;
-	default:
+	const enum ip_family fam = mapping_space_family(space);
+
+	if (space == MAPPING_SPACE_ROUTED6) {
 		memcpy(out, internal, 16);
 		return true;
 	}
+	memcpy(out, c->external[fam].addr.b, 16);
+	return c->external[fam].known;
 }
 
 /* Deletes of both protocols (protocol 0) are two requests. */

@@ -252,10 +252,10 @@ static void context_of(struct gateway *g, struct request_batch *b, struct serve_
 		.now_ms = mono_now_ms(),
 		.space6 = gateway_space6(g),
 	};
-	c->external.known = g->external.known;
-	c->external.addr = g->external.told;
-	c->external6.known = g->external6.known;
-	memcpy(c->external6.addr, g->external6.told, 16);
+	for (enum ip_family fam = IP_V4; fam < IP_FAMILIES; fam++) {
+		c->external[fam].known = g->external[fam].known;
+		c->external[fam].addr = g->external[fam].told;
+	}
 	c->upnp_descs = g->upnp_descs;
 	c->uptime_s = (uint32_t)(time(NULL) - g->started);
 }

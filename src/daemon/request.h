@@ -16,6 +16,7 @@
 #include "natpmp/mapping.h"
 #include "natpmp/pcp.h"
 #include "upnp/igd.h"
+#include "util/ipaddr.h"
 
 struct request_batch;
 struct upnp_descs;
@@ -30,15 +31,12 @@ struct serve_ctx {
 	struct stats *stats;
 	uint32_t epoch;
 	int64_t now_ms;
-	/* The external addresses as clients are told them (advertise). */
+	/* The external address of each family (enum ip_family; IPv6:
+	 * nat66's) as clients are told it (advertise). */
 	struct {
 		bool known;
-		uint32_t addr;		/* host byte order */
-	} external;
-	struct {
-		bool known;		/* nat66 */
-		uint8_t addr[16];
-	} external6;
+		struct ip_addr addr;
+	} external[IP_FAMILIES];
 	enum mapping_space space6;	/* where a peer's IPv6 mapping lives */
 	struct upnp_descs *upnp_descs;	/* UPnP mappings' descriptions */
 	uint32_t uptime_s;		/* UPnP's GetStatusInfo */

@@ -95,7 +95,7 @@ static int serve_add(const struct serve_ctx *c, struct upnp_call *u, bool exact)
 	/* We hold no disabled entries: such an add cannot be kept as asked. */
 	if (!a->enabled)
 		return UPNP_ACTION_FAILED;
-	if (!c->external.known)
+	if (!c->external[IP_V4].known)
 		return UPNP_ACTION_FAILED;
 	policy_limits_for(c->policy, u->peer, &lim);
 	/* Lease 0 (IGDv1's "permanent") gets the policy's maximum; others
@@ -213,9 +213,9 @@ static int serve_info(const struct serve_ctx *c, struct upnp_call *u)
 {
 	struct igd_result *res = u->res;
 
-	if (c->external.known)
-		addr_from_v4(res->external_ip, c->external.addr);
-	res->connected = c->external.known;
+	if (c->external[IP_V4].known)
+		memcpy(res->external_ip, c->external[IP_V4].addr.b, 16);
+	res->connected = c->external[IP_V4].known;
 	res->uptime = c->uptime_s;
 	/* WANCommonInterfaceConfig's counters and link speeds: not kept per
 	 * peer; upnpc only prints them. */

@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/ipaddr.h"
+
 #define MAPPING_PEER_KEY_LEN 32
 
 enum mapping_proto {
@@ -58,6 +60,12 @@ enum mapping_via {
 	MAPPING_VIA_UPNP = 2,		/* UPnP IGD (src/daemon/upnp_serve.c) */
 };
 #define MAPPING_VIA_COUNT 3
+
+/* The family of a space's addresses. */
+static inline enum ip_family mapping_space_family(enum mapping_space space)
+{
+	return space == MAPPING_SPACE_IPV4 ? IP_V4 : IP_V6;
+}
 
 /* "natpmp", "pcp", "upnp": the label of list, API, events and metrics. */
 static inline const char *mapping_via_label(enum mapping_via via)

@@ -112,8 +112,7 @@ int rtnl_link_get(struct rtnl_watch *w, const char *ifname,
 
 struct addr_ctx {
 	int ifindex;
-	uint32_t *addrs;
-	uint8_t *addrs6;	/* 16 bytes each */
+	struct ip_addr *addrs;
 	size_t max, n;
 };
 
@@ -137,7 +136,7 @@ static int addr_cb(const struct nlmsghdr *nlh, void *arg)
 	/* On point-to-point links IFA_ADDRESS is the peer: IFA_LOCAL wins. */
 	attr = local ? local : address;
 	if (attr && mnl_attr_get_payload_len(attr) == 4 && ctx->n < ctx->max)
-		ctx->addrs[ctx->n++] = ntohl(mnl_attr_get_u32(attr));
+		ctx->addrs[ctx->n++] = ip_addr_from_v4(ntohl(mnl_attr_get_u32(attr)));
 	return 0;
 }
 
@@ -162,7 +161,7 @@ static int addr6_cb(const struct nlmsghdr *nlh, void *arg)
 	if (flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED))
 		return 0;
 	if (address && mnl_attr_get_payload_len(address) == 16 && ctx->n < ctx->max)
-		memcpy(ctx->addrs6 + 16 * ctx->n++, mnl_attr_get_payload(address), 16);
+		ctx->addrs[ctx->n++] = ip_addr_from_v6(mnl_attr_get_payload(address));
 	return 0;
 }
 
@@ -187,21 +186,11 @@ static int dump_addrs(struct rtnl_watch *w, const char *ifname, uint8_t family,
 	return nl_request(w->query, nlh, family == AF_INET ? addr_cb : addr6_cb, ctx);
 }
 
-int rtnl_ipv6_addrs(struct rtnl_watch *w, const char *ifname, uint8_t *addrs,
-		    size_t max, size_t *n)
-{
-	struct addr_ctx ctx = { .addrs6 = addrs, .max = max };
-	int ret = dump_addrs(w, ifname, AF_INET6, &ctx);
-
-	*n = ctx.n;
-	return ret;
-}
-
-int rtnl_ipv4_addrs(struct rtnl_watch *w, const char *ifname, uint32_t *addrs,
-		    size_t max, size_t *n)
+int rtnl_addrs(struct rtnl_watch *w, const char *ifname, enum ip_family fam,
+	       struct ip_addr *addrs, size_t max, size_t *n)
 {
 	struct addr_ctx ctx = { .addrs = addrs, .max = max };
-	int ret = dump_addrs(w, ifname, AF_INET, &ctx);
+	int ret = dump_addrs(w, ifname, fam == IP_V4 ? AF_INET : AF_INET6, &ctx);
 
 	*n = ctx.n;
 	return ret;

@@ -68,7 +68,7 @@ static void success_is_in_the_kernel(void **state)
 	assert_int_equal(a.external, 24000);
 	assert_int_equal(a.lifetime, 60);
 	assert_true(fake_nft_get(IPPROTO_TCP, 24000, &e));
-	assert_int_equal(e.addr, 0x7f000002);
+	assert_int_equal(ip_addr_v4(&e.addr), 0x7f000002);
 	assert_int_equal(e.target_port, 8080);
 	assert_int_equal(fake_nft_count(), 1);
 	assert_int_equal(gateway_stats(h->g)->requests[STAT_OP_MAP_TCP][0], 1);

@@ -86,11 +86,9 @@ struct list_ctx {
 /* The internal address, unbracketed. */
 static json_t *internal_json(const struct mapping_view *v)
 {
-	char a[INET6_ADDRSTRLEN];
+	char a[IP_ADDR_TEXT_LEN];
 
-	if (v->space == MAPPING_SPACE_IPV4)
-		return addr_json(v->addr);
-	return json_string(inet_ntop(AF_INET6, v->addr6, a, sizeof(a)));
+	return json_string(ip_addr_text(&v->addr, a));
 }
 
 static void list_one(const struct mapping_view *v, void *arg)

@@ -64,8 +64,7 @@ const char *event_kind_label(enum event_kind k)
 
 static bool same_target(const struct mapping_view *a, const struct mapping_view *b)
 {
-	return a->addr == b->addr && !memcmp(a->addr6, b->addr6, 16) &&
-	       a->target_port == b->target_port;
+	return ip_addr_equal(&a->addr, &b->addr) && a->target_port == b->target_port;
 }
 
 int event_kind_of(const struct mapping_change *c, enum change_reason why)
@@ -102,13 +101,7 @@ static json_t *addr16_json(const uint8_t a[16])
 
 static json_t *internal_json(const struct mapping_view *v)
 {
-	uint8_t a[16];
-
-	if (v->space == MAPPING_SPACE_IPV4)
-		addr_from_v4(a, v->addr);
-	else
-		memcpy(a, v->addr6, 16);
-	return addr16_json(a);
+	return addr16_json(v->addr.b);
 }
 
 /* Field names as `portgatectl list --json` names them. */

@@ -63,11 +63,12 @@ static void add_flow(struct apply_ctx *ctx, const struct mapping_view *v, enum c
 	const struct gateway *g = ctx->g;
 	struct ct_flow f = {
 		.proto = ip_proto(v->proto), .external_port = v->external_port,
-		.internal_addr = v->addr, .target_port = v->target_port,
+		.internal_addr = ip_addr_v4(&v->addr), .target_port = v->target_port,
 		.family = v->space == MAPPING_SPACE_IPV4 ? AF_INET : AF_INET6, .kind = kind,
 	};
 
-	memcpy(f.internal_addr6, v->addr6, 16);
+	if (v->space != MAPPING_SPACE_IPV4)
+		memcpy(f.internal_addr6, v->addr.b, 16);
 	if (kind == CT_FLOW_UNNATED) {
 		/* A pinhole NATs nothing: a flow the admin's filter dropped
 		 * before it opened left no entry (conntrack confirms an entry
@@ -110,8 +111,7 @@ static void element_of(const struct mapping_view *v, struct nft_element *e)
 	e->space = nft_space_of(v->space);
 	e->proto = ip_proto(v->proto);
 	e->external_port = v->external_port;
-	e->addr = v->space == MAPPING_SPACE_IPV4 ? ip_addr_from_v4(v->addr)
-						  : ip_addr_from_v6(v->addr6);
+	e->addr = v->addr;
 	e->target_port = v->target_port;
 }
 
@@ -136,7 +136,7 @@ static void element_put_of(const struct mapping_view *v, int64_t now, struct nft
 static bool same_key(const struct mapping_view *a, const struct mapping_view *b)
 {
 	return a->space == b->space && a->external_port == b->external_port &&
-	       (a->space != MAPPING_SPACE_ROUTED6 || !memcmp(a->addr6, b->addr6, 16));
+	       (a->space != MAPPING_SPACE_ROUTED6 || ip_addr_equal(&a->addr, &b->addr));
 }
 
 static void build_change(const struct mapping_change *c, void *arg)
@@ -144,7 +144,7 @@ static void build_change(const struct mapping_change *c, void *arg)
 	struct apply_ctx *ctx = arg;
 	const struct mapping_view *a = &c->after;
 	bool moved = c->was_active && c->is_active &&
-		     (c->before.addr != a->addr || memcmp(c->before.addr6, a->addr6, 16) ||
+		     (!ip_addr_equal(&c->before.addr, &a->addr) ||
 		      c->before.target_port != a->target_port);
 	bool rekeyed = c->was_active && c->is_active && !same_key(&c->before, a);
 	struct nft_element e;
@@ -185,7 +185,7 @@ static void notify(const struct gateway *g, const struct mapping_change *c,
 		if (g->external[mapping_space_family(v->space)].known)
 			ev.external = g->external[mapping_space_family(v->space)].told.b;
 	} else {
-		ev.external = v->addr6;		/* a pinhole: the peer's own */
+		ev.external = v->addr.b;	/* a pinhole: the peer's own */
 	}
 	events_push(g->events, &ev);
 }
@@ -194,16 +194,9 @@ static void notify(const struct gateway *g, const struct mapping_change *c,
  * 10.0.0.2 or [2001:db8::2]. */
 static void mapping_addr_text(const struct mapping_view *v, char *buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN];
+	char a[IP_ADDR_TEXT_LEN];
 
-	if (v->space == MAPPING_SPACE_IPV4) {
-		struct in_addr in = { htonl(v->addr) };
-
-		snprintf(buf, len, "%s", inet_ntoa(in));
-		return;
-	}
-	inet_ntop(AF_INET6, v->addr6, a, sizeof(a));
-	snprintf(buf, len, "[%s]", a);
+	snprintf(buf, len, ip_addr_is_v4(&v->addr) ? "%s" : "[%s]", ip_addr_text(&v->addr, a));
 }
 
 static void log_change(const struct mapping_change *c, void *arg)
@@ -337,24 +330,13 @@ struct sweep_ctx {
 	bool short_of_memory;
 };
 
-/* The mapping's internal address as the target rule reads it. */
-static void target_of(const struct mapping_view *v, uint8_t out[16])
-{
-	if (v->space == MAPPING_SPACE_IPV4)
-		addr_from_v4(out, v->addr);
-	else
-		memcpy(out, v->addr6, 16);
-}
-
 static bool mapping_allowed(struct gateway *g, const struct mapping_view *v)
 {
 	struct mapping_limits lim;
-	uint8_t target[16];
 
 	if (v->space != MAPPING_SPACE_IPV4 && !gateway_serves_space(g, v->space))
 		return false;
-	target_of(v, target);
-	if (gateway_check_target(g, v->peer, target) != TARGET_ALLOWED)
+	if (gateway_check_target(g, v->peer, v->addr.b) != TARGET_ALLOWED)
 		return false;
 	if (policy_denies(&g->policy, v->peer))
 		return false;
@@ -559,7 +541,7 @@ static int adopt_element(const struct nft_element *e, void *arg)
 	struct mapping_view v = {
 		.peer = e->owner,
 		.space = mapping_space_of(e->space),
-		.addr = ip_addr_v4(&e->addr),
+		.addr = e->addr,
 		.proto = e->proto == IPPROTO_TCP ? MAPPING_TCP : MAPPING_UDP,
 		.internal_port = e->owner_port,
 		.external_port = e->external_port,
@@ -574,8 +556,6 @@ static int adopt_element(const struct nft_element *e, void *arg)
 	bool ours = (e->proto == IPPROTO_TCP || e->proto == IPPROTO_UDP) &&
 		    e->owner_port && (fixed || (e->granted_lifetime_s && e->remaining_ms));
 
-	if (e->space != NFT_SPACE_IPV4)
-		memcpy(v.addr6, e->addr.b, sizeof(v.addr6));
 	if (fixed) {
 		v.is_static = true;
 		v.lifetime = MAPPING_STATIC_LIFETIME;

@@ -21,7 +21,7 @@ static void serve_mapping(const struct serve_ctx *c, struct pending *p, const ui
 {
 	struct mapping_limits lim;
 	struct mapping_request mr = {
-		.peer = peer, .addr = src,
+		.peer = peer, .addr = ip_addr_from_v4(src),
 		.proto = p->req.opcode == NATPMP_OP_MAP_TCP ? MAPPING_TCP : MAPPING_UDP,
 		.internal_port = p->req.internal_port,
 		.suggested_port = p->req.suggested_external_port,

@@ -129,14 +129,11 @@ static void serve_map(const struct serve_ctx *c, struct pending *p, const uint8_
 	struct mapping_reply r;
 	uint8_t ext[16];
 
-	if (!internal_address(c, req, peer, src, mr.addr6)) {
+	if (!internal_address(c, req, peer, src, mr.addr.b)) {
 		answer_error(c, p, PCP_NOT_AUTHORIZED);
 		return;
 	}
-	/* An IPv4 lease keeps addr alone (the mapping table drops addr6). */
-	if (!addr_v4(mr.addr6, &mr.addr))
-		mr.addr = 0;
-	if (!external_address(c, mr.space, mr.addr6, ext)) {
+	if (!external_address(c, mr.space, mr.addr.b, ext)) {
 		answer_error(c, p, PCP_NETWORK_FAILURE);
 		return;
 	}

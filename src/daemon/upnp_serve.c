@@ -54,7 +54,7 @@ static void entry_of(const struct serve_ctx *c, const struct mapping_view *v,
 			       ? upnp_descs_get(c->upnp_descs, v->proto, v->external_port)
 			       : NULL,
 	};
-	addr_from_v4(e->internal_client, v->addr);
+	memcpy(e->internal_client, v->addr.b, 16);
 }
 
 static int refusal_code(enum mapping_refusal why)
@@ -89,7 +89,8 @@ static int serve_add(const struct serve_ctx *c, struct upnp_call *u, bool exact)
 
 	/* NewInternalClient: the asker's own address or its routed subnet,
 	 * never the gateway's (PCP THIRD_PARTY's rule); IPv4 only. */
-	if (!addr_v4(a->internal_client, &mr.addr) ||
+	mr.addr = ip_addr_from_v6(a->internal_client);
+	if (!ip_addr_is_v4(&mr.addr) ||
 	    !request_target_allowed(c, u->peer, a->internal_client))
 		return UPNP_NOT_AUTHORIZED;
 	/* We hold no disabled entries: such an add cannot be kept as asked. */

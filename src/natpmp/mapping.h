@@ -79,8 +79,7 @@ struct mapping_request {
 	/* A peer holds one lease per internal port in each family: IPv4,
 	 * and IPv6 (NAT66 or ROUTED6). */
 	enum mapping_space space;
-	uint32_t addr;		/* internal IPv4 address, host byte order */
-	uint8_t addr6[16];	/* internal IPv6 address (IPv6 spaces) */
+	struct ip_addr addr;	/* the internal address, of the space's family */
 	enum mapping_proto proto;
 	uint16_t internal_port;
 	uint16_t suggested_port;
@@ -120,8 +119,7 @@ enum mapping_kinds {
 struct mapping_view {
 	const uint8_t *peer;
 	enum mapping_space space;
-	uint32_t addr;		/* IPv4 space */
-	uint8_t addr6[16];	/* IPv6 spaces */
+	struct ip_addr addr;	/* the internal address, of the space's family */
 	enum mapping_proto proto;
 	uint16_t internal_port;	/* the key: 1 stands for "0 or 1" */
 	uint16_t external_port;

@@ -142,7 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i + 4 <= size; i += 4) {
 		const uint8_t *op = data + i;
 		struct mapping_request req = {
-			.peer = peers[op[0] % 3], .addr = op[0],
+			.peer = peers[op[0] % 3], .addr = ip_addr_from_v4(op[0]),
 			.proto = (op[1] & 1) ? MAPPING_TCP : MAPPING_UDP,
 			.internal_port = op[2] % 8,
 			.suggested_port = (uint16_t)(1995 + op[3] % 25),

@@ -106,7 +106,7 @@ static void a_moved_forward_cuts_both(void **state)
 {
 	struct harness *h = *state;
 	static const uint8_t peer[32] = { 0xdd };
-	struct mapping_view v = { .peer = peer, .addr = 0x7f000002, .proto = MAPPING_TCP,
+	struct mapping_view v = { .peer = peer, .addr = ip_addr_from_v4(0x7f000002), .proto = MAPPING_TCP,
 				  .external_port = 2222, .target_port = 22 };
 	struct ct_flow f;
 	unsigned dumps;

@@ -60,7 +60,7 @@ static const char *str(json_t *o, const char *key)
 static void an_event_is_one_json_line(void **state)
 {
 	struct mapping_view v = {
-		.peer = key_q, .space = MAPPING_SPACE_IPV4, .addr = 0x0a420002,
+		.peer = key_q, .space = MAPPING_SPACE_IPV4, .addr = ip_addr_from_v4(0x0a420002),
 		.proto = MAPPING_TCP, .internal_port = 6881, .external_port = 24000,
 		.target_port = 6881, .via = MAPPING_VIA_PCP, .lifetime = 3600,
 	};

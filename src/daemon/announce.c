@@ -97,21 +97,14 @@ static void send_to_peers(const struct wg_device_info *dev, size_t from, size_t 
 	for (size_t i = from; fd >= 0 && len && i < end; i++) {
 		for (size_t k = 0; k < dev->peers[i].n_ips; k++) {
 			const struct wg_allowed_ip *ip = &dev->peers[i].ips[k];
-			union source_addr to = { 0 };
+			struct ip_addr host = wg_allowed_ip_addr(ip);
+			struct sockaddr_storage to;
+			socklen_t tolen;
 
 			if (ip->family != family || ip->cidr != alen * 8)
 				continue;
-			if (family == AF_INET) {
-				to.v4.sin_family = AF_INET;
-				to.v4.sin_port = htons(NATPMP_CLIENT_PORT);
-				memcpy(&to.v4.sin_addr, ip->addr, 4);
-			} else {
-				to.v6.sin6_family = AF_INET6;
-				to.v6.sin6_port = htons(NATPMP_CLIENT_PORT);
-				memcpy(&to.v6.sin6_addr, ip->addr, 16);
-			}
-			sendto(fd, msg, len, MSG_DONTWAIT, &to.sa,
-			       family == AF_INET ? sizeof(to.v4) : sizeof(to.v6));
+			tolen = ip_addr_to_sockaddr(&host, NATPMP_CLIENT_PORT, &to);
+			sendto(fd, msg, len, MSG_DONTWAIT, (struct sockaddr *)&to, tolen);
 		}
 	}
 }

@@ -138,15 +138,14 @@ int gateway_rebuild_tables(void *arg);
 int gateway_load_stored(struct gateway *g);
 void gateway_merge_stored(struct gateway *g);
 
-/* target.c: whether peer may have a forward to addr (16 bytes, IPv4
- * written IPv4-mapped); see target.h. */
+/* target.c: whether peer may have a forward to addr; see target.h. */
 enum target_verdict gateway_check_target(const struct gateway *g, const uint8_t *peer,
-					 const uint8_t addr[16]);
+					 const struct ip_addr *addr);
 /* The same rule for an address whose owner is already known, through an
  * allowed-ip of cidr (a request's source: the lookup that found the peer
  * is not made twice on the request path). */
-enum target_verdict gateway_check_owned_target(const struct gateway *g, const uint8_t addr[16],
-					       uint8_t cidr);
+enum target_verdict gateway_check_owned_target(const struct gateway *g,
+					       const struct ip_addr *addr, uint8_t cidr);
 /* Reads the gateway's own addresses again; sweeps when they changed. 0 or
  * -errno (logged; the last ones read still apply). */
 int gateway_sync_own_addrs(struct gateway *g);

@@ -336,7 +336,7 @@ static bool mapping_allowed(struct gateway *g, const struct mapping_view *v)
 
 	if (v->space != MAPPING_SPACE_IPV4 && !gateway_serves_space(g, v->space))
 		return false;
-	if (gateway_check_target(g, v->peer, v->addr.b) != TARGET_ALLOWED)
+	if (gateway_check_target(g, v->peer, &v->addr) != TARGET_ALLOWED)
 		return false;
 	if (policy_denies(&g->policy, v->peer))
 		return false;

@@ -103,7 +103,7 @@ bool natpmp_serve(const struct serve_ctx *c, struct pending *p, const uint8_t *b
 	else if (p->req.opcode == NATPMP_OP_EXTERNAL_ADDRESS)
 		serve_external(c, p);
 	else
-		serve_mapping(c, p, peer, ntohl(p->from.v4.sin_addr.s_addr));
+		serve_mapping(c, p, peer, ip_addr_v4(&p->src));
 	return true;
 }
 

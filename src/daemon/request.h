@@ -42,6 +42,8 @@ struct serve_ctx {
 	uint32_t uptime_s;		/* UPnP's GetStatusInfo */
 };
 
+/* A datagram's source as the socket API writes it: the reply goes back
+ * to it as it came (an IPv6 scope included). */
 union source_addr {
 	struct sockaddr sa;
 	struct sockaddr_in v4;
@@ -53,7 +55,8 @@ struct pending {
 	int fd;				/* the socket it came in on */
 	bool heard;			/* came through the tunnel */
 	bool is_pcp;			/* version 1 and up, with pcp: true */
-	union source_addr from;		/* IPv4 or IPv6 */
+	union source_addr from;		/* IPv4 or IPv6, for the reply */
+	struct ip_addr src;		/* from's address: what everything else reads */
 	struct natpmp_request req;
 	struct pcp_request pcp;
 	uint8_t reply[PCP_MAX_LEN];
@@ -82,16 +85,10 @@ bool request_authorize(const struct serve_ctx *c, struct pending *p, const uint8
 void request_map(const struct serve_ctx *c, const struct mapping_limits *lim,
 		 const struct mapping_request *mr, struct mapping_reply *r);
 
-/* Whether peer may have a forward to addr (16 bytes, IPv4-mapped for
- * IPv4): gateway_check_target's rule; a refusal is logged and counted. */
+/* Whether peer may have a forward to addr: gateway_check_target's rule;
+ * a refusal is logged and counted. */
 bool request_target_allowed(const struct serve_ctx *c, const uint8_t *peer,
-			    const uint8_t addr[16]);
-/* The source as PCP writes addresses: IPv4-mapped for IPv4. */
-void pending_source(const struct pending *p, uint8_t out[16]);
-static inline bool pending_is_v6(const struct pending *p)
-{
-	return p->from.sa.sa_family == AF_INET6;
-}
+			    const struct ip_addr *addr);
 
 /* One serve module per protocol (natpmp_serve.c, pcp_serve.c), the same
  * two calls each: serve decides the answer for a datagram inside the

@@ -16,17 +16,15 @@
 #include "util/log.h"
 #include "wgpeer/device.h"
 
-/* The peer's first IPv4 allowed-ip of one address, host byte order. */
-static bool peer_host_address(const struct wg_peer_info *peer, uint32_t *addr)
+/* The peer's first IPv4 allowed-ip of one address. */
+static bool peer_host_address(const struct wg_peer_info *peer, struct ip_addr *addr)
 {
 	for (size_t i = 0; i < peer->n_ips; i++) {
 		const struct wg_allowed_ip *ip = &peer->ips[i];
-		uint32_t be;
 
 		if (ip->family != AF_INET || ip->cidr != 32)
 			continue;
-		memcpy(&be, ip->addr, 4);
-		*addr = ntohl(be);
+		*addr = wg_allowed_ip_addr(ip);
 		return true;
 	}
 	return false;
@@ -47,15 +45,15 @@ static bool static_target(struct gateway *g, const struct policy_forward *f,
 			  struct ip_addr *addr, enum target_verdict *verdict)
 {
 	const struct wg_peer_info *peer;
-	uint32_t v4 = f->address;
 
 	*verdict = TARGET_NOT_OWNED;
 	if (!(peer = peer_of(g, f)))
 		return false;
-	if (!f->has_address && !peer_host_address(peer, &v4))
+	if (f->has_address)
+		*addr = ip_addr_from_v4(f->address);
+	else if (!peer_host_address(peer, addr))
 		return false;
-	*addr = ip_addr_from_v4(v4);
-	*verdict = gateway_check_target(g, f->key, addr->b);
+	*verdict = gateway_check_target(g, f->key, addr);
 	return *verdict == TARGET_ALLOWED;
 }
 
@@ -126,8 +124,7 @@ const char *gateway_static_unusable(struct gateway *g, const struct policy_forwa
 	const struct wg_peer_info *peer;
 	enum target_verdict verdict;
 	char a[IP_ADDR_TEXT_LEN];
-	struct ip_addr addr;
-	uint32_t host;
+	struct ip_addr addr, host;
 
 	if (!static_ports_usable(g, f))
 		return "its external port is the WireGuard listen port";

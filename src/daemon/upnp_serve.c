@@ -91,7 +91,7 @@ static int serve_add(const struct serve_ctx *c, struct upnp_call *u, bool exact)
 	 * never the gateway's (PCP THIRD_PARTY's rule); IPv4 only. */
 	mr.addr = ip_addr_from_v6(a->internal_client);
 	if (!ip_addr_is_v4(&mr.addr) ||
-	    !request_target_allowed(c, u->peer, a->internal_client))
+	    !request_target_allowed(c, u->peer, &mr.addr))
 		return UPNP_NOT_AUTHORIZED;
 	/* We hold no disabled entries: such an add cannot be kept as asked. */
 	if (!a->enabled)

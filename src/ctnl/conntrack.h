@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/ipaddr.h"
+
 /* Which entries a ct_flow stands for. */
 enum ct_flow_kind {
 	/* The flows of one forward (removed or moved): original direction
@@ -27,20 +29,19 @@ enum ct_flow_kind {
 struct ct_flow {
 	uint8_t proto;
 	uint16_t external_port;
-	uint32_t internal_addr;		/* IPv4; host byte order */
+	struct ip_addr internal_addr;	/* its family is the flow's */
 	uint16_t target_port;
-	uint8_t family;			/* AF_INET6, else IPv4 */
-	uint8_t internal_addr6[16];	/* IPv6 */
 	uint8_t kind;			/* enum ct_flow_kind */
 };
 
-/* A conntrack tuple as the kernel reports it (network byte order). */
+/* A conntrack tuple as the kernel reports it (ports in network byte
+ * order). family is the table's: an IPv6 entry's address may be written
+ * IPv4-mapped and is still IPv6. */
 struct ct_tuple {
-	uint32_t src, dst;		/* IPv4 */
+	struct ip_addr src, dst;
 	uint16_t sport, dport;
 	uint8_t proto;
 	uint8_t family;			/* AF_INET or AF_INET6 */
-	uint8_t src6[16], dst6[16];	/* IPv6 */
 };
 
 struct conntrack;

@@ -63,12 +63,9 @@ static void add_flow(struct apply_ctx *ctx, const struct mapping_view *v, enum c
 	const struct gateway *g = ctx->g;
 	struct ct_flow f = {
 		.proto = ip_proto(v->proto), .external_port = v->external_port,
-		.internal_addr = ip_addr_v4(&v->addr), .target_port = v->target_port,
-		.family = v->space == MAPPING_SPACE_IPV4 ? AF_INET : AF_INET6, .kind = kind,
+		.internal_addr = v->addr, .target_port = v->target_port, .kind = kind,
 	};
 
-	if (v->space != MAPPING_SPACE_IPV4)
-		memcpy(f.internal_addr6, v->addr.b, 16);
 	if (kind == CT_FLOW_UNNATED) {
 		/* A pinhole NATs nothing: a flow the admin's filter dropped
 		 * before it opened left no entry (conntrack confirms an entry
@@ -79,10 +76,7 @@ static void add_flow(struct apply_ctx *ctx, const struct mapping_view *v, enum c
 		f.target_port = v->external_port;
 		if (!g->external[mapping_space_family(v->space)].known)
 			return;		/* no address: the DNAT rule matches nothing */
-		if (v->space == MAPPING_SPACE_IPV4)
-			f.internal_addr = ip_addr_v4(&g->external[IP_V4].addr);
-		else
-			memcpy(f.internal_addr6, g->external[IP_V6].addr.b, 16);		/* no address: the DNAT rule matches nothing */
+		f.internal_addr = g->external[mapping_space_family(v->space)].addr;
 	}
 	if (!ARRAY_RESERVE(ctx->flows, ctx->n_flows, ctx->cap_flows)) {
 		ctx->error = -ENOMEM;
@@ -423,11 +417,13 @@ static int apply_drop(struct gateway *g, size_t n, size_t *dropped)
 /* Where new flows to a forward of each family arrive. */
 static struct local_ports_of external_of(const struct gateway *g)
 {
-	return (struct local_ports_of){
-		.addr4 = g->external[IP_V4].known ? ip_addr_v4(&g->external[IP_V4].addr) : 0,
-		.addr6 = g->external[IP_V6].known && gateway_serves_space(g, MAPPING_SPACE_NAT66)
-				 ? g->external[IP_V6].addr.b : NULL,
-	};
+	struct local_ports_of at = { { { 0 } }, { { 0 } } };
+
+	if (g->external[IP_V4].known)
+		at.addr4 = g->external[IP_V4].addr;
+	if (g->external[IP_V6].known && gateway_serves_space(g, MAPPING_SPACE_NAT66))
+		at.addr6 = g->external[IP_V6].addr;
+	return at;
 }
 
 /* The kernel is asked once per batch of requests, at the first request

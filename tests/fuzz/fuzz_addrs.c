@@ -37,8 +37,10 @@ static void port_seen(int family, uint8_t proto, uint16_t port, void *arg)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const uint8_t ext6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
-	const struct local_ports_of at = { 0xcb007101, ext6 };
+	static const struct local_ports_of at = {
+		{ { [10] = 0xff, [11] = 0xff, 203, 0, 113, 1 } },
+		{ { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } },
+	};
 	struct nlmsghdr *nlh;
 	char *buf;
 	uint8_t pick;

@@ -238,8 +238,8 @@ static int run(struct nft_writer *w, int argc, char **argv)
 		struct conntrack *ct = conntrack_open();
 		struct ct_flow f = { .proto = proto_of(argv[1]),
 				     .external_port = (uint16_t)atoi(argv[2]),
-				     .internal_addr = addr_of(argv[3]),
-				     .target_port = (uint16_t)atoi(argv[4]), .family = AF_INET };
+				     .internal_addr = ip_addr_from_v4(addr_of(argv[3])),
+				     .target_port = (uint16_t)atoi(argv[4]) };
 		size_t deleted = 0;
 
 		if (!ct)
@@ -259,13 +259,10 @@ static int run(struct nft_writer *w, int argc, char **argv)
 				     .kind = CT_FLOW_UNNATED };
 		size_t deleted = 0;
 
-		if (strchr(argv[3], ':')) {
-			f.family = AF_INET6;
-			addr6_of(argv[3], f.internal_addr6);
-		} else {
-			f.family = AF_INET;
-			f.internal_addr = addr_of(argv[3]);
-		}
+		if (strchr(argv[3], ':'))
+			addr6_of(argv[3], f.internal_addr.b);
+		else
+			f.internal_addr = ip_addr_from_v4(addr_of(argv[3]));
 		if (!ct)
 			return -errno;
 		ret = ct_delete(ct, 0, &f, &deleted);

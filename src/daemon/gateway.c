@@ -177,9 +177,9 @@ static void notify(const struct gateway *g, const struct mapping_change *c,
 	ev.kind = (enum event_kind)kind;
 	if (v->space != MAPPING_SPACE_ROUTED6) {
 		if (g->external[mapping_space_family(v->space)].known)
-			ev.external = g->external[mapping_space_family(v->space)].told.b;
+			ev.external = &g->external[mapping_space_family(v->space)].told;
 	} else {
-		ev.external = v->addr.b;	/* a pinhole: the peer's own */
+		ev.external = &v->addr;	/* a pinhole: the peer's own */
 	}
 	events_push(g->events, &ev);
 }
@@ -663,15 +663,15 @@ int gateway_rebuild_tables(void *arg)
 
 /* ---- what operators see ------------------------------------------------ */
 
-bool gateway_external(const struct gateway *g, uint32_t *addr)
+bool gateway_external(const struct gateway *g, struct ip_addr *addr)
 {
-	*addr = ip_addr_v4(&g->external[IP_V4].told);
+	*addr = g->external[IP_V4].told;
 	return g->external[IP_V4].known;
 }
 
-bool gateway_external_matched(const struct gateway *g, uint32_t *addr)
+bool gateway_external_matched(const struct gateway *g, struct ip_addr *addr)
 {
-	*addr = ip_addr_v4(&g->external[IP_V4].addr);
+	*addr = g->external[IP_V4].addr;
 	return g->external[IP_V4].known;
 }
 

@@ -55,7 +55,7 @@ static void check_pcp(const uint8_t *data, size_t size)
 	case PCP_VERDICT_REQUEST:
 		n = req.opcode == PCP_OP_ANNOUNCE
 			? pcp_encode_announce(out, sizeof(out), 1)
-			: pcp_encode_map(out, sizeof(out), &req, 1, 60, 2000, req.client_addr);
+			: pcp_encode_map(out, sizeof(out), &req, 1, 60, 2000, &req.client_addr);
 		if (n < PCP_HEADER_LEN || n % 4 || (req.opcode == PCP_OP_MAP && n < PCP_MAP_LEN))
 			abort();
 		/* fall through: an error answer is possible for any request */

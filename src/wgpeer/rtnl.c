@@ -147,6 +147,7 @@ static int addr6_cb(const struct nlmsghdr *nlh, void *arg)
 	struct addr_ctx *ctx = arg;
 	const struct nlattr *attr, *address = NULL;
 	uint32_t flags = ifa->ifa_flags;
+	struct ip_addr a;
 
 	if (nlh->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != AF_INET6 ||
 	    (int)ifa->ifa_index != ctx->ifindex || ifa->ifa_scope != RT_SCOPE_UNIVERSE)
@@ -160,8 +161,13 @@ static int addr6_cb(const struct nlmsghdr *nlh, void *arg)
 	}
 	if (flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED))
 		return 0;
-	if (address && mnl_attr_get_payload_len(address) == 16 && ctx->n < ctx->max)
-		ctx->addrs[ctx->n++] = ip_addr_from_v6(mnl_attr_get_payload(address));
+	if (!address || mnl_attr_get_payload_len(address) != 16 || ctx->n == ctx->max)
+		return 0;
+	a = ip_addr_from_v6(mnl_attr_get_payload(address));
+	/* ::ffff:a.b.c.d is IPv4 in the one form (util/ipaddr.h): as an
+	 * interface's IPv6 address it is nobody's (RFC 4291 §2.5.5.2). */
+	if (!ip_addr_is_v4(&a))
+		ctx->addrs[ctx->n++] = a;
 	return 0;
 }
 

@@ -257,17 +257,17 @@ static bool external_wanted(struct gateway *g, enum ip_family fam, struct ip_add
 	const struct policy *p = &g->policy;
 	bool known;
 
-	if (fam == IP_V4) {
-		*addr = ip_addr_from_v4(p->external_address);
-		known = p->has_external_address ||
-			external_from_interface(g, fam, p->external_interface, addr);
-		*told = p->has_advertise ? ip_addr_from_v4(p->advertise) : *addr;
+	memset(addr, 0, sizeof(*addr));
+	if (fam == IP_V4 && p->has_external_address) {
+		*addr = p->external_address;
+		known = true;
+	} else if (fam == IP_V4) {
+		known = external_from_interface(g, fam, p->external_interface, addr);
 	} else {
-		memset(addr, 0, sizeof(*addr));
 		known = p->ipv6_mode == POLICY_IPV6_NAT66 &&
 			external_from_interface(g, fam, p->ipv6_external_interface, addr);
-		*told = p->has_advertise6 ? ip_addr_from_v6(p->advertise6) : *addr;
 	}
+	*told = p->has_advertise[fam] ? p->advertise[fam] : *addr;
 	return known;
 }
 

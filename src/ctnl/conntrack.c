@@ -34,7 +34,7 @@ struct conntrack {
 struct dump_filter {
 	uint8_t family;
 	bool by_dst;		/* only flows sent to dst (IPv4) */
-	uint32_t dst;		/* host order */
+	struct ip_addr dst;
 	bool undnated;		/* only flows without DNAT (5.15+) */
 };
 
@@ -279,7 +279,7 @@ static void put_filter(struct nlmsghdr *nlh, const struct dump_filter *f)
 		mnl_attr_nest_end(nlh, nest);
 		tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG);
 		ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
-		mnl_attr_put_u32(nlh, CTA_IP_V4_DST, htonl(f->dst));
+		mnl_attr_put(nlh, CTA_IP_V4_DST, 4, f->dst.b + 12);	/* IPv4-mapped */
 		mnl_attr_nest_end(nlh, ip);
 		mnl_attr_nest_end(nlh, tuple);
 	}
@@ -296,7 +296,8 @@ static void put_filter(struct nlmsghdr *nlh, const struct dump_filter *f)
  * entry. IPv6 dumps are never filtered by address: the kernel's IPv6
  * address filter keeps every entry but the address asked for
  * (ctnetlink_filter_match_tuple tests !ipv6_addr_cmp; still so in 6.18). */
-static bool family_filter(const struct ct_flow *flows, size_t n, bool v6, uint32_t orig_dst,
+static bool family_filter(const struct ct_flow *flows, size_t n, bool v6,
+			  const struct ip_addr *orig_dst,
 			  struct dump_filter *f)
 {
 	bool any = false;
@@ -311,8 +312,9 @@ static bool family_filter(const struct ct_flow *flows, size_t n, bool v6, uint32
 		if (flows[i].kind != CT_FLOW_UNNATED)
 			f->undnated = false;
 	}
-	f->by_dst = !v6 && orig_dst;
-	f->dst = orig_dst;
+	f->by_dst = !v6 && orig_dst && ip_addr_is_v4(orig_dst);
+	if (f->by_dst)
+		f->dst = *orig_dst;
 	return any;
 }
 
@@ -353,7 +355,7 @@ struct ct_cleanup {
 	size_t n, next;
 };
 
-struct ct_cleanup *conntrack_cleanup_begin(struct conntrack *ct, uint32_t orig_dst,
+struct ct_cleanup *conntrack_cleanup_begin(struct conntrack *ct, const struct ip_addr *orig_dst,
 					   const struct ct_flow *flows, size_t n)
 {
 	struct ct_cleanup *c = calloc(1, sizeof(*c));

@@ -56,13 +56,14 @@ void conntrack_close(struct conntrack *ct);
  * begin (of the IPv4 conntrack table, and of the IPv6 table when an IPv6
  * flow is asked for), the deletes of every matching entry a slice at a
  * time. Flows of both kinds share the dump: one per family, whatever
- * their number. With orig_dst (host order; 0: any) the kernel filters the
- * IPv4 dump to flows sent to that address (5.8+), so that the NATed traffic
+ * their number. With orig_dst (an IPv4 address; NULL: any) the kernel
+ * filters the IPv4 dump to flows sent to that address (5.8+), so that the NATed traffic
  * of a busy VPN server is not read back on every removal. A family whose
  * flows are all CT_FLOW_UNNATED is dumped without the DNATed entries
  * (5.15+). NULL with errno set. */
 struct ct_cleanup;
-struct ct_cleanup *conntrack_cleanup_begin(struct conntrack *ct, uint32_t orig_dst,
+struct ct_cleanup *conntrack_cleanup_begin(struct conntrack *ct,
+					   const struct ip_addr *orig_dst,
 					   const struct ct_flow *flows, size_t n);
 /* Deletes up to max of the entries found, in one round trip, adding them
  * to *deleted: 1 while entries are left, 0 when done, -errno. */

@@ -283,7 +283,7 @@ int gateway_apply(struct gateway *g, enum change_reason why)
 	mapping_table_foreach_change(g->mappings, log_change, &ctx);
 	mapping_table_commit(g->mappings);
 	ct_queue_push(g->ctq, ctx.flows, ctx.n_flows,
-		      g->external[IP_V4].known ? ip_addr_v4(&g->external[IP_V4].addr) : 0);
+		      g->external[IP_V4].known ? &g->external[IP_V4].addr : NULL);
 	free(ctx.flows);
 	gateway_rearm_expiry(g);
 	return 0;

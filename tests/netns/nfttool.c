@@ -97,8 +97,8 @@ static void element6(struct nft_element *e, char **argv)
 
 /* One cleanup of flow, all of it at once, as ctqueue.c spreads it over the
  * daemon's loop. */
-static int ct_delete(struct conntrack *ct, uint32_t orig_dst, const struct ct_flow *flow,
-		     size_t *deleted)
+static int ct_delete(struct conntrack *ct, const struct ip_addr *orig_dst,
+		     const struct ct_flow *flow, size_t *deleted)
 {
 	struct ct_cleanup *c = conntrack_cleanup_begin(ct, orig_dst, flow, 1);
 	int ret;
@@ -240,11 +240,12 @@ static int run(struct nft_writer *w, int argc, char **argv)
 				     .external_port = (uint16_t)atoi(argv[2]),
 				     .internal_addr = ip_addr_from_v4(addr_of(argv[3])),
 				     .target_port = (uint16_t)atoi(argv[4]) };
+		struct ip_addr dst = ip_addr_from_v4(argc > 5 ? addr_of(argv[5]) : 0);
 		size_t deleted = 0;
 
 		if (!ct)
 			return -errno;
-		ret = ct_delete(ct, argc > 5 ? addr_of(argv[5]) : 0, &f, &deleted);
+		ret = ct_delete(ct, argc > 5 ? &dst : NULL, &f, &deleted);
 		printf("conntrack deleted=%zu dumped=%zu\n", deleted, conntrack_last_dump_size(ct));
 		conntrack_close(ct);
 		return ret;
@@ -265,7 +266,7 @@ static int run(struct nft_writer *w, int argc, char **argv)
 			f.internal_addr = ip_addr_from_v4(addr_of(argv[3]));
 		if (!ct)
 			return -errno;
-		ret = ct_delete(ct, 0, &f, &deleted);
+		ret = ct_delete(ct, NULL, &f, &deleted);
 		printf("conntrack deleted=%zu dumped=%zu\n", deleted, conntrack_last_dump_size(ct));
 		conntrack_close(ct);
 		return ret;

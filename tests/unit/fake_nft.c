@@ -452,7 +452,7 @@ struct ct_cleanup {
 	size_t n, next;
 };
 
-struct ct_cleanup *conntrack_cleanup_begin(struct conntrack *ct, uint32_t orig_dst,
+struct ct_cleanup *conntrack_cleanup_begin(struct conntrack *ct, const struct ip_addr *orig_dst,
 					   const struct ct_flow *flows, size_t n)
 {
 	struct ct_cleanup *c = calloc(1, sizeof(*c));

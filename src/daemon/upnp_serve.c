@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "daemon/upnpdesc.h"
-#include "util/addrclass.h"
+#include "util/ipaddr.h"
 #include "util/log.h"
 
 static enum mapping_proto proto_of(uint8_t ip_proto)
@@ -54,7 +54,7 @@ static void entry_of(const struct serve_ctx *c, const struct mapping_view *v,
 			       ? upnp_descs_get(c->upnp_descs, v->proto, v->external_port)
 			       : NULL,
 	};
-	memcpy(e->internal_client, v->addr.b, 16);
+	e->internal_client = v->addr;
 }
 
 static int refusal_code(enum mapping_refusal why)
@@ -89,7 +89,7 @@ static int serve_add(const struct serve_ctx *c, struct upnp_call *u, bool exact)
 
 	/* NewInternalClient: the asker's own address or its routed subnet,
 	 * never the gateway's (PCP THIRD_PARTY's rule); IPv4 only. */
-	mr.addr = ip_addr_from_v6(a->internal_client);
+	mr.addr = a->internal_client;
 	if (!ip_addr_is_v4(&mr.addr) ||
 	    !request_target_allowed(c, u->peer, &mr.addr))
 		return UPNP_NOT_AUTHORIZED;
@@ -215,7 +215,7 @@ static int serve_info(const struct serve_ctx *c, struct upnp_call *u)
 	struct igd_result *res = u->res;
 
 	if (c->external[IP_V4].known)
-		memcpy(res->external_ip, c->external[IP_V4].addr.b, 16);
+		res->external_ip = c->external[IP_V4].addr;
 	res->connected = c->external[IP_V4].known;
 	res->uptime = c->uptime_s;
 	/* WANCommonInterfaceConfig's counters and link speeds: not kept per

@@ -38,7 +38,7 @@ static enum target_verdict class_verdict(const struct gateway *g, const struct i
 {
 	if (addr_class_of(addr->b) & g->refused_classes)
 		return TARGET_SPECIAL;
-	if (own_addrs_has(g->own, addr->b))
+	if (own_addrs_has(g->own, addr))
 		return TARGET_GATEWAY;
 	return TARGET_ALLOWED;
 }

@@ -203,18 +203,18 @@ int rtnl_addrs(struct rtnl_watch *w, const char *ifname, enum ip_family fam,
 }
 
 struct all_ctx {
-	void (*cb)(const uint8_t addr[16], uint8_t prefixlen, void *arg);
+	void (*cb)(const struct ip_addr *addr, uint8_t prefixlen, void *arg);
 	void *arg;
 };
 
 static void report_v4(const struct all_ctx *ctx, const struct nlattr *attr, uint8_t prefixlen)
 {
-	uint8_t a[16];
+	struct ip_addr a;
 
 	if (!attr || mnl_attr_get_payload_len(attr) != 4)
 		return;
-	addr_from_v4(a, ntohl(mnl_attr_get_u32(attr)));
-	ctx->cb(a, prefixlen, ctx->arg);
+	a = ip_addr_from_v4(ntohl(mnl_attr_get_u32(attr)));
+	ctx->cb(&a, prefixlen, ctx->arg);
 }
 
 static int all_cb(const struct nlmsghdr *nlh, void *arg)
@@ -239,13 +239,15 @@ static int all_cb(const struct nlmsghdr *nlh, void *arg)
 		report_v4(ctx, brd, 32);
 	} else if (ifa->ifa_family == AF_INET6 && attr &&
 		   mnl_attr_get_payload_len(attr) == 16) {
-		ctx->cb(mnl_attr_get_payload(attr), ifa->ifa_prefixlen, ctx->arg);
+		struct ip_addr a = ip_addr_from_v6(mnl_attr_get_payload(attr));
+
+		ctx->cb(&a, ifa->ifa_prefixlen, ctx->arg);
 	}
 	return 0;
 }
 
 void rtnl_parse_addr(const struct nlmsghdr *nlh,
-		     void (*cb)(const uint8_t addr[16], uint8_t prefixlen, void *arg),
+		     void (*cb)(const struct ip_addr *addr, uint8_t prefixlen, void *arg),
 		     void *arg)
 {
 	struct all_ctx ctx = { cb, arg };
@@ -254,7 +256,7 @@ void rtnl_parse_addr(const struct nlmsghdr *nlh,
 }
 
 int rtnl_all_addrs(struct rtnl_watch *w,
-		   void (*cb)(const uint8_t addr[16], uint8_t prefixlen, void *arg),
+		   void (*cb)(const struct ip_addr *addr, uint8_t prefixlen, void *arg),
 		   void *arg)
 {
 	struct all_ctx ctx = { cb, arg };

@@ -37,16 +37,16 @@ int rtnl_addrs(struct rtnl_watch *w, const char *ifname, enum ip_family fam,
 	       struct ip_addr *addrs, size_t max, size_t *n);
 
 /* Every address of every interface, both families, as the kernel lists
- * them: cb gets each in 16 bytes (IPv4 written IPv4-mapped) with its
+ * them: cb gets each with its
  * prefix length, and an IPv4 address's broadcast address too (IFA_BROADCAST,
  * prefix length 32) where it has one. 0 or -errno. */
 int rtnl_all_addrs(struct rtnl_watch *w,
-		   void (*cb)(const uint8_t addr[16], uint8_t prefixlen, void *arg),
+		   void (*cb)(const struct ip_addr *addr, uint8_t prefixlen, void *arg),
 		   void *arg);
 /* One message of that dump (the kernel's bytes: fuzzed). */
 struct nlmsghdr;
 void rtnl_parse_addr(const struct nlmsghdr *nlh,
-		     void (*cb)(const uint8_t addr[16], uint8_t prefixlen, void *arg),
+		     void (*cb)(const struct ip_addr *addr, uint8_t prefixlen, void *arg),
 		     void *arg);
 
 #endif

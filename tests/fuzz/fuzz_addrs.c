@@ -23,10 +23,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static size_t seen;
 
-static void addr_seen(const uint8_t addr[16], uint8_t prefixlen, void *arg)
+static void addr_seen(const struct ip_addr *addr, uint8_t prefixlen, void *arg)
 {
 	(void)arg;
-	seen += addr[15] + prefixlen;
+	seen += addr->b[15] + prefixlen;
 }
 
 static void port_seen(int family, uint8_t proto, uint16_t port, void *arg)

@@ -52,6 +52,8 @@ static inline struct ip_addr ip_addr_from_v4(uint32_t v4)
 	return a;
 }
 
+/* An IPv6 address's 16 bytes. ::ffff:a.b.c.d then reads as IPv4: the one
+ * form has no other way to write it (no host holds it; RFC 4291). */
 static inline struct ip_addr ip_addr_from_v6(const uint8_t b[16])
 {
 	struct ip_addr a;

@@ -34,7 +34,7 @@ struct conntrack {
 struct dump_filter {
 	uint8_t family;
 	bool by_dst;		/* only flows sent to dst (IPv4) */
-	uint32_t dst;		/* host order */
+	struct ip_addr dst;
 	bool undnated;		/* only flows without DNAT (5.15+) */
 };
 
@@ -79,7 +79,7 @@ void conntrack_close(struct conntrack *ct)
 
 static bool is_v6(const struct ct_flow *f)
 {
-	return f->family == AF_INET6;
+	return !ip_addr_is_v4(&f->internal_addr);
 }
 
 static int flow_cmp(const void *a, const void *b)
@@ -139,14 +139,14 @@ static bool parse_tuple(const struct nlattr *nest, struct ct_tuple *t)
 	    mnl_attr_get_payload_len(ip[CTA_IP_V4_SRC]) == 4 &&
 	    mnl_attr_get_payload_len(ip[CTA_IP_V4_DST]) == 4) {
 		t->family = AF_INET;
-		t->src = mnl_attr_get_u32(ip[CTA_IP_V4_SRC]);
-		t->dst = mnl_attr_get_u32(ip[CTA_IP_V4_DST]);
+		t->src = ip_addr_from_v4(ntohl(mnl_attr_get_u32(ip[CTA_IP_V4_SRC])));
+		t->dst = ip_addr_from_v4(ntohl(mnl_attr_get_u32(ip[CTA_IP_V4_DST])));
 	} else if (ip[CTA_IP_V6_SRC] && ip[CTA_IP_V6_DST] &&
 		   mnl_attr_get_payload_len(ip[CTA_IP_V6_SRC]) == 16 &&
 		   mnl_attr_get_payload_len(ip[CTA_IP_V6_DST]) == 16) {
 		t->family = AF_INET6;
-		memcpy(t->src6, mnl_attr_get_payload(ip[CTA_IP_V6_SRC]), 16);
-		memcpy(t->dst6, mnl_attr_get_payload(ip[CTA_IP_V6_DST]), 16);
+		t->src = ip_addr_from_v6(mnl_attr_get_payload(ip[CTA_IP_V6_SRC]));
+		t->dst = ip_addr_from_v6(mnl_attr_get_payload(ip[CTA_IP_V6_DST]));
 	} else {
 		return false;
 	}
@@ -184,11 +184,8 @@ static bool flow_matches(const struct ct_flow *f, const struct ct_tuple *orig,
 	 * NATed an un-NATed flow: its reply comes from where it was sent. */
 	if (reply->family != orig->family || ntohs(reply->sport) != f->target_port)
 		return false;
-	if (is_v6(f))
-		return !memcmp(reply->src6, f->internal_addr6, 16) &&
-		       (f->kind != CT_FLOW_UNNATED || !memcmp(orig->dst6, f->internal_addr6, 16));
-	return ntohl(reply->src) == f->internal_addr &&
-	       (f->kind != CT_FLOW_UNNATED || ntohl(orig->dst) == f->internal_addr);
+	return ip_addr_equal(&reply->src, &f->internal_addr) &&
+	       (f->kind != CT_FLOW_UNNATED || ip_addr_equal(&orig->dst, &f->internal_addr));
 }
 
 bool conntrack_flows_match(const struct ct_flow *flows, size_t n,
@@ -198,7 +195,9 @@ bool conntrack_flows_match(const struct ct_flow *flows, size_t n,
 	size_t lo = 0, hi = n;
 
 	memset(&key, 0, sizeof(key));
-	key.family = orig->family == AF_INET6 ? AF_INET6 : AF_INET;
+	/* Of the tuple's family (flow_cmp's first key): :: or 0.0.0.0. */
+	if (orig->family != AF_INET6)
+		key.internal_addr = ip_addr_from_v4(0);
 	key.proto = orig->proto;
 	key.external_port = ntohs(orig->dport);
 	/* The first flow with this key, then every other: a moved forward
@@ -254,11 +253,11 @@ static void put_delete(struct nlmsghdr *nlh, const struct ct_tuple *t)
 	tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG);
 	ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
 	if (t->family == AF_INET6) {
-		mnl_attr_put(nlh, CTA_IP_V6_SRC, 16, t->src6);
-		mnl_attr_put(nlh, CTA_IP_V6_DST, 16, t->dst6);
+		mnl_attr_put(nlh, CTA_IP_V6_SRC, 16, t->src.b);
+		mnl_attr_put(nlh, CTA_IP_V6_DST, 16, t->dst.b);
 	} else {
-		mnl_attr_put_u32(nlh, CTA_IP_V4_SRC, t->src);
-		mnl_attr_put_u32(nlh, CTA_IP_V4_DST, t->dst);
+		mnl_attr_put(nlh, CTA_IP_V4_SRC, 4, t->src.b + 12);	/* IPv4-mapped */
+		mnl_attr_put(nlh, CTA_IP_V4_DST, 4, t->dst.b + 12);
 	}
 	mnl_attr_nest_end(nlh, ip);
 	proto = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
@@ -280,7 +279,7 @@ static void put_filter(struct nlmsghdr *nlh, const struct dump_filter *f)
 		mnl_attr_nest_end(nlh, nest);
 		tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG);
 		ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
-		mnl_attr_put_u32(nlh, CTA_IP_V4_DST, htonl(f->dst));
+		mnl_attr_put(nlh, CTA_IP_V4_DST, 4, f->dst.b + 12);	/* IPv4-mapped */
 		mnl_attr_nest_end(nlh, ip);
 		mnl_attr_nest_end(nlh, tuple);
 	}
@@ -297,7 +296,8 @@ static void put_filter(struct nlmsghdr *nlh, const struct dump_filter *f)
  * entry. IPv6 dumps are never filtered by address: the kernel's IPv6
  * address filter keeps every entry but the address asked for
  * (ctnetlink_filter_match_tuple tests !ipv6_addr_cmp; still so in 6.18). */
-static bool family_filter(const struct ct_flow *flows, size_t n, bool v6, uint32_t orig_dst,
+static bool family_filter(const struct ct_flow *flows, size_t n, bool v6,
+			  const struct ip_addr *orig_dst,
 			  struct dump_filter *f)
 {
 	bool any = false;
@@ -312,8 +312,9 @@ static bool family_filter(const struct ct_flow *flows, size_t n, bool v6, uint32
 		if (flows[i].kind != CT_FLOW_UNNATED)
 			f->undnated = false;
 	}
-	f->by_dst = !v6 && orig_dst;
-	f->dst = orig_dst;
+	f->by_dst = !v6 && orig_dst && ip_addr_is_v4(orig_dst);
+	if (f->by_dst)
+		f->dst = *orig_dst;
 	return any;
 }
 
@@ -354,7 +355,7 @@ struct ct_cleanup {
 	size_t n, next;
 };
 
-struct ct_cleanup *conntrack_cleanup_begin(struct conntrack *ct, uint32_t orig_dst,
+struct ct_cleanup *conntrack_cleanup_begin(struct conntrack *ct, const struct ip_addr *orig_dst,
 					   const struct ct_flow *flows, size_t n)
 {
 	struct ct_cleanup *c = calloc(1, sizeof(*c));

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/ipaddr.h"
+
 /* Which entries a ct_flow stands for. */
 enum ct_flow_kind {
 	/* The flows of one forward (removed or moved): original direction
@@ -27,20 +29,19 @@ enum ct_flow_kind {
 struct ct_flow {
 	uint8_t proto;
 	uint16_t external_port;
-	uint32_t internal_addr;		/* IPv4; host byte order */
+	struct ip_addr internal_addr;	/* its family is the flow's */
 	uint16_t target_port;
-	uint8_t family;			/* AF_INET6, else IPv4 */
-	uint8_t internal_addr6[16];	/* IPv6 */
 	uint8_t kind;			/* enum ct_flow_kind */
 };
 
-/* A conntrack tuple as the kernel reports it (network byte order). */
+/* A conntrack tuple as the kernel reports it (ports in network byte
+ * order). family is the table's: an IPv6 entry's address may be written
+ * IPv4-mapped and is still IPv6. */
 struct ct_tuple {
-	uint32_t src, dst;		/* IPv4 */
+	struct ip_addr src, dst;
 	uint16_t sport, dport;
 	uint8_t proto;
 	uint8_t family;			/* AF_INET or AF_INET6 */
-	uint8_t src6[16], dst6[16];	/* IPv6 */
 };
 
 struct conntrack;
@@ -55,13 +56,14 @@ void conntrack_close(struct conntrack *ct);
  * begin (of the IPv4 conntrack table, and of the IPv6 table when an IPv6
  * flow is asked for), the deletes of every matching entry a slice at a
  * time. Flows of both kinds share the dump: one per family, whatever
- * their number. With orig_dst (host order; 0: any) the kernel filters the
- * IPv4 dump to flows sent to that address (5.8+), so that the NATed traffic
+ * their number. With orig_dst (an IPv4 address; NULL: any) the kernel
+ * filters the IPv4 dump to flows sent to that address (5.8+), so that the NATed traffic
  * of a busy VPN server is not read back on every removal. A family whose
  * flows are all CT_FLOW_UNNATED is dumped without the DNATed entries
  * (5.15+). NULL with errno set. */
 struct ct_cleanup;
-struct ct_cleanup *conntrack_cleanup_begin(struct conntrack *ct, uint32_t orig_dst,
+struct ct_cleanup *conntrack_cleanup_begin(struct conntrack *ct,
+					   const struct ip_addr *orig_dst,
 					   const struct ct_flow *flows, size_t n);
 /* Deletes up to max of the entries found, in one round trip, adding them
  * to *deleted: 1 while entries are left, 0 when done, -errno. */

@@ -97,21 +97,14 @@ static void send_to_peers(const struct wg_device_info *dev, size_t from, size_t 
 	for (size_t i = from; fd >= 0 && len && i < end; i++) {
 		for (size_t k = 0; k < dev->peers[i].n_ips; k++) {
 			const struct wg_allowed_ip *ip = &dev->peers[i].ips[k];
-			union source_addr to = { 0 };
+			struct ip_addr host = wg_allowed_ip_addr(ip);
+			struct sockaddr_storage to;
+			socklen_t tolen;
 
 			if (ip->family != family || ip->cidr != alen * 8)
 				continue;
-			if (family == AF_INET) {
-				to.v4.sin_family = AF_INET;
-				to.v4.sin_port = htons(NATPMP_CLIENT_PORT);
-				memcpy(&to.v4.sin_addr, ip->addr, 4);
-			} else {
-				to.v6.sin6_family = AF_INET6;
-				to.v6.sin6_port = htons(NATPMP_CLIENT_PORT);
-				memcpy(&to.v6.sin6_addr, ip->addr, 16);
-			}
-			sendto(fd, msg, len, MSG_DONTWAIT, &to.sa,
-			       family == AF_INET ? sizeof(to.v4) : sizeof(to.v6));
+			tolen = ip_addr_to_sockaddr(&host, NATPMP_CLIENT_PORT, &to);
+			sendto(fd, msg, len, MSG_DONTWAIT, (struct sockaddr *)&to, tolen);
 		}
 	}
 }
@@ -124,7 +117,8 @@ size_t gateway_announce(void *arg, size_t from)
 	struct gateway *g = arg;
 	const struct wg_device_info *dev = wg_tracker_device(wg_watch_tracker(g->wg));
 	uint8_t msg[NATPMP_EXTERNAL_RESPONSE_LEN], pcp[PCP_HEADER_LEN];
-	uint32_t be = htonl(g->external.told);
+	size_t alen;
+	const uint8_t *told = ip_addr_bytes(&g->external[IP_V4].told, &alen);
 	size_t pcp_len = g->policy.pcp ? pcp_encode_announce(pcp, sizeof(pcp), gateway_epoch(g)) : 0;
 	size_t to = from + ANNOUNCE_SLICE < dev->n_peers ? from + ANNOUNCE_SLICE : dev->n_peers;
 	size_t len;
@@ -134,13 +128,13 @@ size_t gateway_announce(void *arg, size_t from)
 	if (from >= dev->n_peers)
 		return 0;
 	if (g->policy.ipv6_mode != POLICY_IPV6_OFF)
-		send_to_peers(dev, from, to, pmp_sockets_any_fd6(g->sockets), AF_INET6,
+		send_to_peers(dev, from, to, pmp_sockets_any_fd(g->sockets, IP_V6), AF_INET6,
 			      pcp, pcp_len);
-	if (g->external.known) {
+	if (g->external[IP_V4].known) {
 		len = natpmp_encode_external(msg, sizeof(msg), NATPMP_RESULT_SUCCESS,
-					     gateway_epoch(g), (uint8_t *)&be);
-		send_to_peers(dev, from, to, pmp_sockets_any_fd(g->sockets), AF_INET, msg, len);
-		send_to_peers(dev, from, to, pmp_sockets_any_fd(g->sockets), AF_INET, pcp, pcp_len);
+					     gateway_epoch(g), told);
+		send_to_peers(dev, from, to, pmp_sockets_any_fd(g->sockets, IP_V4), AF_INET, msg, len);
+		send_to_peers(dev, from, to, pmp_sockets_any_fd(g->sockets, IP_V4), AF_INET, pcp, pcp_len);
 	}
 	return to < dev->n_peers ? to : 0;
 }

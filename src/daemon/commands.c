@@ -34,11 +34,11 @@ static json_t *key_json(const uint8_t *key)
 	return json_string(b64);
 }
 
-static json_t *addr_json(uint32_t addr)
+json_t *ip_addr_json(const struct ip_addr *a)
 {
-	struct in_addr a = { htonl(addr) };
+	char text[IP_ADDR_TEXT_LEN];
 
-	return json_string(inet_ntoa(a));
+	return json_string(ip_addr_text(a, text));
 }
 
 static size_t dynamic_count(const struct mapping_table *t, enum mapping_proto proto)
@@ -51,7 +51,7 @@ json_t *gateway_status_json(struct gateway *g)
 	const struct wg_device_info *dev = wg_tracker_device(gateway_tracker(g));
 	const struct policy *pol = gateway_policy(g);
 	const struct mapping_table *t = gateway_mappings(g);
-	uint32_t ext, matched;
+	struct ip_addr ext, matched;
 	bool known = gateway_external(g, &ext);
 	json_t *st;
 
@@ -61,7 +61,7 @@ json_t *gateway_status_json(struct gateway *g)
 		"version", PORTGATE_VERSION,
 		"uptime", (json_int_t)(time(NULL) - gateway_started(g)),
 		"epoch", (json_int_t)gateway_epoch(g),
-		"external_address", known ? addr_json(ext) : json_null(),
+		"external_address", known ? ip_addr_json(&ext) : json_null(),
 		"interface", pol->interface,
 		"wireguard_backend", wg_tracker_backend(gateway_tracker(g)),
 		"peers", (json_int_t)dev->n_peers,
@@ -71,8 +71,8 @@ json_t *gateway_status_json(struct gateway *g)
 				   "tcp", (json_int_t)mapping_table_count_static(t, MAPPING_TCP),
 		"policy", "path", pol->path, "loaded_at", (json_int_t)pol->loaded_at);
 	/* Where forwards arrive, when clients are told another address. */
-	if (st && gateway_external_matched(g, &matched) && matched != ext)
-		json_object_set_new(st, "matched_address", addr_json(matched));
+	if (st && gateway_external_matched(g, &matched) && !ip_addr_equal(&matched, &ext))
+		json_object_set_new(st, "matched_address", ip_addr_json(&matched));
 	return st;
 }
 
@@ -83,15 +83,6 @@ struct list_ctx {
 	const uint8_t *peer;	/* NULL: every peer's */
 };
 
-/* The internal address, unbracketed. */
-static json_t *internal_json(const struct mapping_view *v)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if (v->space == MAPPING_SPACE_IPV4)
-		return addr_json(v->addr);
-	return json_string(inet_ntop(AF_INET6, v->addr6, a, sizeof(a)));
-}
 
 static void list_one(const struct mapping_view *v, void *arg)
 {
@@ -115,7 +106,7 @@ static void list_one(const struct mapping_view *v, void *arg)
 		"via", v->is_static ? "policy" : mapping_via_label(v->via),
 		"protocol", proto_name(v->proto),
 		"external_port", v->external_port,
-		"internal_address", internal_json(v),
+		"internal_address", ip_addr_json(&v->addr),
 		"internal_port", v->target_port,
 		"requested_internal_port", v->internal_port,
 		"lifetime", v->is_static ? json_null() : json_integer(v->lifetime),

@@ -17,6 +17,8 @@
 
 #include <jansson.h>
 
+#include "util/ipaddr.h"
+
 struct gateway;
 struct policy_forward;
 
@@ -26,6 +28,8 @@ char *gateway_command(void *arg, const char *request);
 /* The answers, shared with the HTTP API (apiserve.c). peer: one peer's
  * only, or NULL for every one. */
 json_t *gateway_status_json(struct gateway *g);
+/* An address as list, status and events write it: dotted IPv4, or IPv6. */
+json_t *ip_addr_json(const struct ip_addr *a);
 /* {"error": msg} */
 json_t *gateway_error_json(const char *msg);
 /* The answer as compact text (malloc'd; NULL when memory is short), and

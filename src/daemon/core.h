@@ -13,6 +13,7 @@
 #include "daemon/stats.h"
 #include "daemon/target.h"
 #include "upnp/igd.h"
+#include "util/ipaddr.h"
 #include "util/loop.h"
 
 #include <netinet/in.h>
@@ -64,27 +65,23 @@ struct gateway {
 	struct upnp_server *upnp;	/* NULL: upnp off, or no interface yet */
 	struct upnp_descs *upnp_descs;	/* UPnP mappings' descriptions */
 	struct loop_watch expiry_w, signal_w;
-	/* addr: where forwards arrive (the kernel's external set); told:
-	 * what clients and operators are told, external.advertise or addr. */
+	/* By family (enum ip_family); IPv6: nat66's, the external
+	 * interface's global IPv6 address. addr: where forwards arrive (the
+	 * kernel's external set); told: what clients and operators are told,
+	 * external.advertise(6) or addr. */
 	struct {
 		bool known;
-		uint32_t addr;		/* host byte order */
-		uint32_t told;
-	} external;
-	/* nat66: the external interface's global IPv6 address. */
-	struct {
-		bool known;
-		uint8_t addr[16];
-		uint8_t told[16];
-	} external6;
+		struct ip_addr addr;
+		struct ip_addr told;
+	} external[IP_FAMILIES];
 	/* The WireGuard interface as the request path checks it. */
 	struct {
 		int ifindex;		/* 0: not there */
-		uint32_t addrs[PMP_SOCKETS_MAX];
-		size_t n;
+		/* Its addresses by family (IPv6: the global ones), as the
+		 * kernel's guard sets hold them. */
+		struct ip_addr addrs[IP_FAMILIES][PMP_SOCKETS_MAX];
+		size_t n[IP_FAMILIES];
 		size_t unbound;		/* addresses we could not listen on */
-		uint8_t addrs6[PMP_SOCKETS_MAX][16];	/* global IPv6 ones */
-		size_t n6;
 	} tunnel;
 	uint64_t epoch_origin_ms;	/* CLOCK_BOOTTIME */
 	time_t started;
@@ -141,15 +138,14 @@ int gateway_rebuild_tables(void *arg);
 int gateway_load_stored(struct gateway *g);
 void gateway_merge_stored(struct gateway *g);
 
-/* target.c: whether peer may have a forward to addr (16 bytes, IPv4
- * written IPv4-mapped); see target.h. */
+/* target.c: whether peer may have a forward to addr; see target.h. */
 enum target_verdict gateway_check_target(const struct gateway *g, const uint8_t *peer,
-					 const uint8_t addr[16]);
+					 const struct ip_addr *addr);
 /* The same rule for an address whose owner is already known, through an
  * allowed-ip of cidr (a request's source: the lookup that found the peer
  * is not made twice on the request path). */
-enum target_verdict gateway_check_owned_target(const struct gateway *g, const uint8_t addr[16],
-					       uint8_t cidr);
+enum target_verdict gateway_check_owned_target(const struct gateway *g,
+					       const struct ip_addr *addr, uint8_t cidr);
 /* Reads the gateway's own addresses again; sweeps when they changed. 0 or
  * -errno (logged; the last ones read still apply). */
 int gateway_sync_own_addrs(struct gateway *g);
@@ -179,19 +175,12 @@ extern const struct wg_watch_ops gateway_wg_ops;
 /* Listens on the tunnel's addresses and records its ifindex: -EADDRINUSE
  * when an address could not be had (it is tried again at every poll). */
 int gateway_sync_sockets(struct gateway *g);
+/* The external address of each family: set in the kernel when it moved,
+ * announced when what clients are told changed. */
 void gateway_sync_external(struct gateway *g);
-/* Of an interface's n addresses (alen bytes each, the kernel's order), the
- * one in use while it is still there, else the first. */
-const void *gateway_address_kept(const void *addrs, size_t n, size_t alen, const void *in_use);
 void gateway_sync_reserved(struct gateway *g);
 
-/* ipv6.c: the IPv6 half. Sockets on the tunnel's global IPv6 addresses
- * (while the policy serves IPv6) and the kernel's guard set, the interface
- * being present; returns how many addresses could not be listened on. */
-size_t gateway_sync_sockets6(struct gateway *g, bool present);
-/* nat66: the external interface's global IPv6 address, in the ip6 table. */
-void gateway_sync_external6(struct gateway *g);
-/* The space a peer's IPv6 mapping lives in under the policy now. */
+/* ipv6.c: the IPv6 half of the policy. The space a peer's IPv6 mapping lives in under the policy now. */
 enum mapping_space gateway_space6(const struct gateway *g);
 /* Whether the policy serves this IPv6 space now (ipv6.mode). */
 bool gateway_serves_space(const struct gateway *g, enum mapping_space space);

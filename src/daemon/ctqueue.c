@@ -19,7 +19,8 @@ struct ct_queue {
 	struct ct_cleanup *running;	/* a cleanup between slices */
 	struct ct_flow *flows;		/* queued for the next cleanup */
 	size_t n, cap;
-	uint32_t external_addr;
+	bool has_external;
+	struct ip_addr external_addr;
 };
 
 /* One slice of work: start a cleanup of what is queued, or go on with the
@@ -32,7 +33,8 @@ static bool step(struct ct_queue *q)
 	if (!q->running) {
 		if (!q->n)
 			return false;
-		q->running = conntrack_cleanup_begin(q->ct, q->external_addr, q->flows, q->n);
+		q->running = conntrack_cleanup_begin(q->ct, q->has_external ? &q->external_addr
+								       : NULL, q->flows, q->n);
 		if (!q->running)
 			log_warn("conntrack: cannot list the flows of %zu changed forwards", q->n);
 		q->n = 0;
@@ -105,7 +107,7 @@ void ct_queue_flush(struct ct_queue *q)
 }
 
 void ct_queue_push(struct ct_queue *q, const struct ct_flow *flows, size_t n,
-		   uint32_t external_addr)
+		   const struct ip_addr *external_addr)
 {
 	if (!n || !q->ct)
 		return;
@@ -119,5 +121,7 @@ void ct_queue_push(struct ct_queue *q, const struct ct_flow *flows, size_t n,
 			timer_at(q->timer.fd, mono_now_ms() + CT_QUEUE_DELAY_MS);
 		q->flows[q->n++] = flows[i];
 	}
-	q->external_addr = external_addr;
+	q->has_external = external_addr != NULL;
+	if (external_addr)
+		q->external_addr = *external_addr;
 }

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/ipaddr.h"
+
 #define CT_QUEUE_DELAY_MS 20
 
 struct loop;
@@ -24,9 +26,9 @@ struct ct_queue;
  * start-up log says so once. */
 struct ct_queue *ct_queue_open(struct loop *loop, struct stats *stats);
 void ct_queue_close(struct ct_queue *q);
-/* external_addr: the current external address (host order; 0: unknown). */
+/* external_addr: the current external IPv4 address (NULL: unknown). */
 void ct_queue_push(struct ct_queue *q, const struct ct_flow *flows, size_t n,
-		   uint32_t external_addr);
+		   const struct ip_addr *external_addr);
 /* Cuts everything queued, now (shutdown). */
 void ct_queue_flush(struct ct_queue *q);
 /* Nothing queued and no cleanup between slices: every flow pushed so far

@@ -15,9 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "daemon/commands.h"
 #include "daemon/gateway.h"
 #include "daemon/stats.h"
-#include "util/addrclass.h"
 #include "util/array.h"
 #include "util/base64.h"
 #include "util/log.h"
@@ -64,8 +64,7 @@ const char *event_kind_label(enum event_kind k)
 
 static bool same_target(const struct mapping_view *a, const struct mapping_view *b)
 {
-	return a->addr == b->addr && !memcmp(a->addr6, b->addr6, 16) &&
-	       a->target_port == b->target_port;
+	return ip_addr_equal(&a->addr, &b->addr) && a->target_port == b->target_port;
 }
 
 int event_kind_of(const struct mapping_change *c, enum change_reason why)
@@ -84,31 +83,6 @@ int event_kind_of(const struct mapping_change *c, enum change_reason why)
 		return EVENT_KIND_CREATED;
 	return why == REASON_CLIENT ? EVENT_KIND_DELETED
 	       : why == REASON_EXPIRED ? EVENT_KIND_EXPIRED : EVENT_KIND_DROPPED;
-}
-
-/* An address as list and status write it: dotted IPv4, or IPv6. */
-static json_t *addr16_json(const uint8_t a[16])
-{
-	char text[INET6_ADDRSTRLEN];
-	uint32_t v4;
-
-	if (addr_v4(a, &v4)) {
-		struct in_addr in = { htonl(v4) };
-
-		return json_string(inet_ntop(AF_INET, &in, text, sizeof(text)));
-	}
-	return json_string(inet_ntop(AF_INET6, a, text, sizeof(text)));
-}
-
-static json_t *internal_json(const struct mapping_view *v)
-{
-	uint8_t a[16];
-
-	if (v->space == MAPPING_SPACE_IPV4)
-		addr_from_v4(a, v->addr);
-	else
-		memcpy(a, v->addr6, 16);
-	return addr16_json(a);
 }
 
 /* Field names as `portgatectl list --json` names them. */
@@ -135,9 +109,9 @@ char *events_encode(const struct event *ev)
 		"kind", v->is_static ? "static" : "dynamic",
 		"via", v->is_static ? "policy" : mapping_via_label(v->via),
 		"protocol", proto_name(v->proto),
-		"external_address", ev->external ? addr16_json(ev->external) : json_null(),
+		"external_address", ev->external ? ip_addr_json(ev->external) : json_null(),
 		"external_port", v->external_port,
-		"internal_address", internal_json(v),
+		"internal_address", ip_addr_json(&v->addr),
 		"internal_port", v->target_port,
 		"requested_internal_port", v->internal_port,
 		"lifetime", v->is_static ? json_null() : json_integer(v->lifetime),

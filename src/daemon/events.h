@@ -41,9 +41,9 @@ struct event {
 	const struct mapping_view *v;
 	const char *peer_name;		/* the policy's name, or NULL */
 	enum change_reason why;
-	/* Where outsiders reach it as clients are told (IPv4 written
-	 * IPv4-mapped), or NULL when unknown. */
-	const uint8_t *external;
+	/* Where outsiders reach it as clients are told, or NULL when
+	 * unknown. */
+	const struct ip_addr *external;
 	time_t when;
 };
 

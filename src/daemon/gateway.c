@@ -63,11 +63,9 @@ static void add_flow(struct apply_ctx *ctx, const struct mapping_view *v, enum c
 	const struct gateway *g = ctx->g;
 	struct ct_flow f = {
 		.proto = ip_proto(v->proto), .external_port = v->external_port,
-		.internal_addr = v->addr, .target_port = v->target_port,
-		.family = v->space == MAPPING_SPACE_IPV4 ? AF_INET : AF_INET6, .kind = kind,
+		.internal_addr = v->addr, .target_port = v->target_port, .kind = kind,
 	};
 
-	memcpy(f.internal_addr6, v->addr6, 16);
 	if (kind == CT_FLOW_UNNATED) {
 		/* A pinhole NATs nothing: a flow the admin's filter dropped
 		 * before it opened left no entry (conntrack confirms an entry
@@ -76,12 +74,9 @@ static void add_flow(struct apply_ctx *ctx, const struct mapping_view *v, enum c
 		if (v->space == MAPPING_SPACE_ROUTED6)
 			return;
 		f.target_port = v->external_port;
-		if (v->space == MAPPING_SPACE_IPV4 && g->external.known)
-			f.internal_addr = g->external.addr;
-		else if (v->space == MAPPING_SPACE_NAT66 && g->external6.known)
-			memcpy(f.internal_addr6, g->external6.addr, 16);
-		else
+		if (!g->external[mapping_space_family(v->space)].known)
 			return;		/* no address: the DNAT rule matches nothing */
+		f.internal_addr = g->external[mapping_space_family(v->space)].addr;
 	}
 	if (!ARRAY_RESERVE(ctx->flows, ctx->n_flows, ctx->cap_flows)) {
 		ctx->error = -ENOMEM;
@@ -111,7 +106,6 @@ static void element_of(const struct mapping_view *v, struct nft_element *e)
 	e->proto = ip_proto(v->proto);
 	e->external_port = v->external_port;
 	e->addr = v->addr;
-	memcpy(e->addr6, v->addr6, sizeof(e->addr6));
 	e->target_port = v->target_port;
 }
 
@@ -136,7 +130,7 @@ static void element_put_of(const struct mapping_view *v, int64_t now, struct nft
 static bool same_key(const struct mapping_view *a, const struct mapping_view *b)
 {
 	return a->space == b->space && a->external_port == b->external_port &&
-	       (a->space != MAPPING_SPACE_ROUTED6 || !memcmp(a->addr6, b->addr6, 16));
+	       (a->space != MAPPING_SPACE_ROUTED6 || ip_addr_equal(&a->addr, &b->addr));
 }
 
 static void build_change(const struct mapping_change *c, void *arg)
@@ -144,7 +138,7 @@ static void build_change(const struct mapping_change *c, void *arg)
 	struct apply_ctx *ctx = arg;
 	const struct mapping_view *a = &c->after;
 	bool moved = c->was_active && c->is_active &&
-		     (c->before.addr != a->addr || memcmp(c->before.addr6, a->addr6, 16) ||
+		     (!ip_addr_equal(&c->before.addr, &a->addr) ||
 		      c->before.target_port != a->target_port);
 	bool rekeyed = c->was_active && c->is_active && !same_key(&c->before, a);
 	struct nft_element e;
@@ -175,20 +169,17 @@ static void notify(const struct gateway *g, const struct mapping_change *c,
 {
 	const struct policy_peer *pp = policy_peer_find(&g->policy, v->peer);
 	int kind = event_kind_of(c, why);
-	uint8_t ext[16];
 	struct event ev = { .v = v, .why = why, .when = time(NULL),
 			    .peer_name = pp && pp->name[0] ? pp->name : NULL };
 
 	if (kind < 0)
 		return;
 	ev.kind = (enum event_kind)kind;
-	if (v->space == MAPPING_SPACE_IPV4 && g->external.known) {
-		addr_from_v4(ext, g->external.told);
-		ev.external = ext;
-	} else if (v->space == MAPPING_SPACE_NAT66 && g->external6.known) {
-		ev.external = g->external6.told;
-	} else if (v->space == MAPPING_SPACE_ROUTED6) {
-		ev.external = v->addr6;		/* a pinhole: the peer's own */
+	if (v->space != MAPPING_SPACE_ROUTED6) {
+		if (g->external[mapping_space_family(v->space)].known)
+			ev.external = &g->external[mapping_space_family(v->space)].told;
+	} else {
+		ev.external = &v->addr;	/* a pinhole: the peer's own */
 	}
 	events_push(g->events, &ev);
 }
@@ -197,16 +188,9 @@ static void notify(const struct gateway *g, const struct mapping_change *c,
  * 10.0.0.2 or [2001:db8::2]. */
 static void mapping_addr_text(const struct mapping_view *v, char *buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN];
+	char a[IP_ADDR_TEXT_LEN];
 
-	if (v->space == MAPPING_SPACE_IPV4) {
-		struct in_addr in = { htonl(v->addr) };
-
-		snprintf(buf, len, "%s", inet_ntoa(in));
-		return;
-	}
-	inet_ntop(AF_INET6, v->addr6, a, sizeof(a));
-	snprintf(buf, len, "[%s]", a);
+	snprintf(buf, len, ip_addr_is_v4(&v->addr) ? "%s" : "[%s]", ip_addr_text(&v->addr, a));
 }
 
 static void log_change(const struct mapping_change *c, void *arg)
@@ -299,7 +283,7 @@ int gateway_apply(struct gateway *g, enum change_reason why)
 	mapping_table_foreach_change(g->mappings, log_change, &ctx);
 	mapping_table_commit(g->mappings);
 	ct_queue_push(g->ctq, ctx.flows, ctx.n_flows,
-		      g->external.known ? g->external.addr : 0);
+		      g->external[IP_V4].known ? &g->external[IP_V4].addr : NULL);
 	free(ctx.flows);
 	gateway_rearm_expiry(g);
 	return 0;
@@ -340,24 +324,13 @@ struct sweep_ctx {
 	bool short_of_memory;
 };
 
-/* The mapping's internal address as the target rule reads it. */
-static void target_of(const struct mapping_view *v, uint8_t out[16])
-{
-	if (v->space == MAPPING_SPACE_IPV4)
-		addr_from_v4(out, v->addr);
-	else
-		memcpy(out, v->addr6, 16);
-}
-
 static bool mapping_allowed(struct gateway *g, const struct mapping_view *v)
 {
 	struct mapping_limits lim;
-	uint8_t target[16];
 
 	if (v->space != MAPPING_SPACE_IPV4 && !gateway_serves_space(g, v->space))
 		return false;
-	target_of(v, target);
-	if (gateway_check_target(g, v->peer, target) != TARGET_ALLOWED)
+	if (gateway_check_target(g, v->peer, &v->addr) != TARGET_ALLOWED)
 		return false;
 	if (policy_denies(&g->policy, v->peer))
 		return false;
@@ -444,11 +417,13 @@ static int apply_drop(struct gateway *g, size_t n, size_t *dropped)
 /* Where new flows to a forward of each family arrive. */
 static struct local_ports_of external_of(const struct gateway *g)
 {
-	return (struct local_ports_of){
-		.addr4 = g->external.known ? g->external.addr : 0,
-		.addr6 = g->external6.known && gateway_serves_space(g, MAPPING_SPACE_NAT66)
-				 ? g->external6.addr : NULL,
-	};
+	struct local_ports_of at = { { { 0 } }, { { 0 } } };
+
+	if (g->external[IP_V4].known)
+		at.addr4 = g->external[IP_V4].addr;
+	if (g->external[IP_V6].known && gateway_serves_space(g, MAPPING_SPACE_NAT66))
+		at.addr6 = g->external[IP_V6].addr;
+	return at;
 }
 
 /* The kernel is asked once per batch of requests, at the first request
@@ -577,7 +552,6 @@ static int adopt_element(const struct nft_element *e, void *arg)
 	bool ours = (e->proto == IPPROTO_TCP || e->proto == IPPROTO_UDP) &&
 		    e->owner_port && (fixed || (e->granted_lifetime_s && e->remaining_ms));
 
-	memcpy(v.addr6, e->addr6, sizeof(v.addr6));
 	if (fixed) {
 		v.is_static = true;
 		v.lifetime = MAPPING_STATIC_LIFETIME;
@@ -689,16 +663,16 @@ int gateway_rebuild_tables(void *arg)
 
 /* ---- what operators see ------------------------------------------------ */
 
-bool gateway_external(const struct gateway *g, uint32_t *addr)
+bool gateway_external(const struct gateway *g, struct ip_addr *addr)
 {
-	*addr = g->external.told;
-	return g->external.known;
+	*addr = g->external[IP_V4].told;
+	return g->external[IP_V4].known;
 }
 
-bool gateway_external_matched(const struct gateway *g, uint32_t *addr)
+bool gateway_external_matched(const struct gateway *g, struct ip_addr *addr)
 {
-	*addr = g->external.addr;
-	return g->external.known;
+	*addr = g->external[IP_V4].addr;
+	return g->external[IP_V4].known;
 }
 
 time_t gateway_started(const struct gateway *g)

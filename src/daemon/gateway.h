@@ -58,8 +58,8 @@ bool gateway_forward_installed(const struct gateway *g, enum mapping_proto proto
 uint32_t gateway_epoch(const struct gateway *g);
 /* The external IPv4 address as clients are told it (external.advertise
  * when set), and the one forwards match; false while there is none. */
-bool gateway_external(const struct gateway *g, uint32_t *addr);
-bool gateway_external_matched(const struct gateway *g, uint32_t *addr);
+bool gateway_external(const struct gateway *g, struct ip_addr *addr);
+bool gateway_external_matched(const struct gateway *g, struct ip_addr *addr);
 time_t gateway_started(const struct gateway *g);
 const struct policy *gateway_policy(const struct gateway *g);
 const struct mapping_table *gateway_mappings(const struct gateway *g);

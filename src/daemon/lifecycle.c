@@ -213,7 +213,6 @@ static int start(struct gateway *g)
 		log_warnx("wg: interface %s is not there yet; waiting for it",
 			  g->policy.interface);
 	gateway_sync_external(g);
-	gateway_sync_external6(g);
 	/* Tables adopted from a run in the other mode are made again now,
 	 * with the addresses just set. */
 	table_guard_check(g->guard);
@@ -375,7 +374,6 @@ int gateway_reload(struct gateway *g, char *err, size_t errlen)
 	events_configure(g->events, next.events_exec, next.events_timeout);
 	gateway_sync_reserved(g);
 	gateway_sync_external(g);	/* announced if it moved */
-	gateway_sync_external6(g);
 	/* ipv6 turned on or off: the IPv6 sockets follow. */
 	gateway_sync_sockets(g);
 	gateway_sweep(g, REASON_POLICY);

@@ -21,7 +21,7 @@ static void serve_mapping(const struct serve_ctx *c, struct pending *p, const ui
 {
 	struct mapping_limits lim;
 	struct mapping_request mr = {
-		.peer = peer, .addr = src,
+		.peer = peer, .addr = ip_addr_from_v4(src),
 		.proto = p->req.opcode == NATPMP_OP_MAP_TCP ? MAPPING_TCP : MAPPING_UDP,
 		.internal_port = p->req.internal_port,
 		.suggested_port = p->req.suggested_external_port,
@@ -45,15 +45,16 @@ static void serve_mapping(const struct serve_ctx *c, struct pending *p, const ui
 
 static void serve_external(const struct serve_ctx *c, struct pending *p)
 {
-	uint32_t be = htonl(c->external.addr);
+	size_t len;
+	const uint8_t *be = ip_addr_bytes(&c->external[IP_V4].addr, &len);
 
-	if (!c->external.known) {
+	if (!c->external[IP_V4].known) {
 		answer_error(c, p, NATPMP_RESULT_NETWORK_FAILURE);
 		return;
 	}
 	p->reply_len = natpmp_encode_external(p->reply, sizeof(p->reply),
 					      NATPMP_RESULT_SUCCESS, c->epoch,
-					      (uint8_t *)&be);
+					      be);
 	stats_request(c->stats, STAT_OP_EXTERNAL_ADDRESS, NATPMP_RESULT_SUCCESS);
 }
 
@@ -102,7 +103,7 @@ bool natpmp_serve(const struct serve_ctx *c, struct pending *p, const uint8_t *b
 	else if (p->req.opcode == NATPMP_OP_EXTERNAL_ADDRESS)
 		serve_external(c, p);
 	else
-		serve_mapping(c, p, peer, ntohl(p->from.v4.sin_addr.s_addr));
+		serve_mapping(c, p, peer, ip_addr_v4(&p->src));
 	return true;
 }
 

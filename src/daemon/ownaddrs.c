@@ -5,68 +5,63 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/addrclass.h"
 #include "util/array.h"
 #include "wgpeer/rtnl.h"
 
-struct addr16 {
-	uint8_t b[16];
-};
-
 struct own_addrs {
-	struct addr16 *v;	/* sorted, no duplicates */
+	struct ip_addr *v;	/* sorted, no duplicates */
 	size_t n;
 	bool stale;		/* the last read failed */
 };
 
 struct collect {
-	struct addr16 *v;
+	struct ip_addr *v;
 	size_t n, cap;
 	bool short_of_memory;
 };
 
-static void add(struct collect *c, const uint8_t addr[16])
+static void add(struct collect *c, const struct ip_addr *addr)
 {
 	if (!ARRAY_RESERVE(c->v, c->n, c->cap)) {
 		c->short_of_memory = true;
 		return;
 	}
-	memcpy(c->v[c->n++].b, addr, 16);
+	c->v[c->n++] = *addr;
 }
 
 /* The kernel answers more than the listed addresses: an IPv4 subnet's
  * network and broadcast addresses, and an IPv6 prefix's subnet-router
  * anycast address (prefix::, added to the local table for every address
  * shorter than /127 while forwarding is on). */
-static void collect_addr(const uint8_t addr[16], uint8_t prefixlen, void *arg)
+static void collect_addr(const struct ip_addr *addr, uint8_t prefixlen, void *arg)
 {
 	struct collect *c = arg;
-	uint32_t v4, mask;
-	uint8_t edge[16];
+	uint32_t v4 = ip_addr_v4(addr), mask;
+	struct ip_addr edge = { { 0 } };
 
 	add(c, addr);
-	if (!addr_v4(addr, &v4)) {
+	if (!ip_addr_is_v4(addr)) {
 		if (prefixlen >= 127)
 			return;
-		memset(edge, 0, sizeof(edge));
-		memcpy(edge, addr, prefixlen / 8);
+		memcpy(edge.b, addr->b, prefixlen / 8);
 		if (prefixlen % 8)
-			edge[prefixlen / 8] = addr[prefixlen / 8] & (uint8_t)(0xff << (8 - prefixlen % 8));
-		add(c, edge);
+			edge.b[prefixlen / 8] = addr->b[prefixlen / 8] &
+						(uint8_t)(0xff << (8 - prefixlen % 8));
+		add(c, &edge);
 		return;
 	}
 	if (prefixlen >= 31)
 		return;
 	mask = prefixlen ? ~0u << (32 - prefixlen) : 0;
-	addr_from_v4(edge, v4 | ~mask);
-	add(c, edge);
-	addr_from_v4(edge, v4 & mask);
-	add(c, edge);
+	edge = ip_addr_from_v4(v4 | ~mask);
+	add(c, &edge);
+	edge = ip_addr_from_v4(v4 & mask);
+	add(c, &edge);
 }
 
 static int cmp(const void *a, const void *b)
 {
-	return memcmp(a, b, sizeof(struct addr16));
+	return memcmp(a, b, sizeof(struct ip_addr));
 }
 
 struct own_addrs *own_addrs_new(void)
@@ -110,7 +105,7 @@ int own_addrs_refresh(struct own_addrs *o, struct rtnl_watch *rtnl)
 	return 1;
 }
 
-bool own_addrs_has(const struct own_addrs *o, const uint8_t addr[16])
+bool own_addrs_has(const struct own_addrs *o, const struct ip_addr *addr)
 {
 	return o->n && bsearch(addr, o->v, o->n, sizeof(*o->v), cmp);
 }

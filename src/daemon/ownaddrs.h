@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "util/ipaddr.h"
+
 struct own_addrs;
 struct rtnl_watch;
 
@@ -19,8 +21,7 @@ void own_addrs_free(struct own_addrs *o);
 /* Reads them again from the kernel (one dump): 1 when they changed, 0 when
  * not, -errno when they could not be read (the last set stays). */
 int own_addrs_refresh(struct own_addrs *o, struct rtnl_watch *rtnl);
-/* addr in 16 bytes, IPv4 written IPv4-mapped. */
-bool own_addrs_has(const struct own_addrs *o, const uint8_t addr[16]);
+bool own_addrs_has(const struct own_addrs *o, const struct ip_addr *addr);
 /* The last refresh failed: read them again at the next chance. */
 bool own_addrs_stale(const struct own_addrs *o);
 

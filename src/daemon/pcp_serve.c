@@ -59,14 +59,12 @@ static uint16_t result_of(enum mapping_refusal why)
  * address of the same family (a host of the peer's routed subnet) that the
  * peer may name by the same rule as its source. false: refused. */
 static bool internal_address(const struct serve_ctx *c, const struct pcp_request *req,
-			     const uint8_t *peer, const uint8_t src[16], uint8_t out[16])
+			     const uint8_t *peer, const struct ip_addr *src, struct ip_addr *out)
 {
-	uint32_t v4;
-
-	memcpy(out, src, 16);
+	*out = *src;
 	if (!req->has_third_party)
 		return true;
-	if (addr_v4(src, &v4) != addr_v4(req->third_party, &v4)) {
+	if (ip_addr_is_v4(src) != ip_addr_is_v4(&req->third_party)) {
 		char name[9];
 
 		/* A lease is of one family: the source's. */
@@ -76,33 +74,30 @@ static bool internal_address(const struct serve_ctx *c, const struct pcp_request
 			  name);
 		return false;
 	}
-	if (!request_target_allowed(c, peer, req->third_party))
+	if (!request_target_allowed(c, peer, &req->third_party))
 		return false;
-	memcpy(out, req->third_party, 16);
+	*out = req->third_party;
 	return true;
 }
 
 /* The address the mapping is reached at: ours (IPv4, NAT66) or, for a
  * routed pinhole, the peer's own. false: not known now. */
 static bool external_address(const struct serve_ctx *c, enum mapping_space space,
-			     const uint8_t internal[16], uint8_t out[16])
+			     const struct ip_addr *internal, struct ip_addr *out)
 {
-	switch (space) {
-	case MAPPING_SPACE_IPV4:
-		addr_from_v4(out, c->external.addr);
-		return c->external.known;
-	case MAPPING_SPACE_NAT66:
-		memcpy(out, c->external6.addr, 16);
-		return c->external6.known;
-	default:
-		memcpy(out, internal, 16);
+	const enum ip_family fam = mapping_space_family(space);
+
+	if (space == MAPPING_SPACE_ROUTED6) {
+		*out = *internal;
 		return true;
 	}
+	*out = c->external[fam].addr;
+	return c->external[fam].known;
 }
 
 /* Deletes of both protocols (protocol 0) are two requests. */
 static void serve_delete_all(const struct serve_ctx *c, struct pending *p, struct mapping_request *mr,
-			     const struct mapping_limits *lim, const uint8_t ext[16])
+			     const struct mapping_limits *lim, const struct ip_addr *ext)
 {
 	struct mapping_reply r;
 
@@ -115,43 +110,39 @@ static void serve_delete_all(const struct serve_ctx *c, struct pending *p, struc
 	p->needs_commit = true;
 }
 
-static void serve_map(const struct serve_ctx *c, struct pending *p, const uint8_t *peer,
-		      const uint8_t src[16])
+static void serve_map(const struct serve_ctx *c, struct pending *p, const uint8_t *peer)
 {
 	const struct pcp_request *req = &p->pcp;
 	struct mapping_limits lim;
 	struct mapping_request mr = {
 		.peer = peer,
 		.via = MAPPING_VIA_PCP,
-		.space = pending_is_v6(p) ? c->space6 : MAPPING_SPACE_IPV4,
+		.space = ip_addr_is_v4(&p->src) ? MAPPING_SPACE_IPV4 : c->space6,
 		.internal_port = req->internal_port,
 		.suggested_port = req->suggested_port,
 		.exact_port = req->prefer_failure,
 		.lifetime = req->lifetime,
 	};
 	struct mapping_reply r;
-	uint8_t ext[16];
+	struct ip_addr ext;
 
-	if (!internal_address(c, req, peer, src, mr.addr6)) {
+	if (!internal_address(c, req, peer, &p->src, &mr.addr)) {
 		answer_error(c, p, PCP_NOT_AUTHORIZED);
 		return;
 	}
-	/* An IPv4 lease keeps addr alone (the mapping table drops addr6). */
-	if (!addr_v4(mr.addr6, &mr.addr))
-		mr.addr = 0;
-	if (!external_address(c, mr.space, mr.addr6, ext)) {
+	if (!external_address(c, mr.space, &mr.addr, &ext)) {
 		answer_error(c, p, PCP_NETWORK_FAILURE);
 		return;
 	}
 	/* Another external address than ours can only be refused or ignored. */
-	if (req->prefer_failure && !pcp_addr_any(req->suggested_addr) &&
-	    memcmp(req->suggested_addr, ext, 16)) {
+	if (req->prefer_failure && !pcp_addr_any(&req->suggested_addr) &&
+	    !ip_addr_equal(&req->suggested_addr, &ext)) {
 		answer_error(c, p, PCP_CANNOT_PROVIDE_EXTERNAL);
 		return;
 	}
 	policy_limits_for(c->policy, peer, &lim);
 	if (req->protocol == 0 && req->lifetime == 0 && req->internal_port == 0) {
-		serve_delete_all(c, p, &mr, &lim, ext);
+		serve_delete_all(c, p, &mr, &lim, &ext);
 		return;
 	}
 	if (req->protocol != IPPROTO_TCP && req->protocol != IPPROTO_UDP) {
@@ -170,7 +161,7 @@ static void serve_map(const struct serve_ctx *c, struct pending *p, const uint8_
 		return;
 	}
 	p->reply_len = pcp_encode_map(p->reply, sizeof(p->reply), req, c->epoch,
-				      r.lifetime, r.external_port, ext);
+				      r.lifetime, r.external_port, &ext);
 	/* Stands or falls with the batch, as NAT-PMP's successes do. */
 	p->needs_commit = true;
 }
@@ -179,7 +170,6 @@ static const struct refusal_codes refusals = { PCP_NOT_AUTHORIZED, PCP_NO_RESOUR
 
 bool pcp_serve(const struct serve_ctx *c, struct pending *p, const uint8_t *buf, size_t len)
 {
-	uint8_t src[16];
 	uint16_t result;
 	enum pcp_verdict verdict = pcp_decode(buf, len, &p->pcp, &result);
 	bool request = verdict == PCP_VERDICT_REQUEST;
@@ -200,8 +190,7 @@ bool pcp_serve(const struct serve_ctx *c, struct pending *p, const uint8_t *buf,
 		return true;
 	}
 	/* §8.3: the client's own idea of its address must be the source. */
-	pending_source(p, src);
-	if (memcmp(p->pcp.client_addr, src, sizeof(src))) {
+	if (!ip_addr_equal(&p->pcp.client_addr, &p->src)) {
 		answer_error(c, p, PCP_ADDRESS_MISMATCH);
 		return true;
 	}
@@ -210,6 +199,6 @@ bool pcp_serve(const struct serve_ctx *c, struct pending *p, const uint8_t *buf,
 		stats_pcp_request(c->stats, STAT_PCP_ANNOUNCE, PCP_SUCCESS);
 		return true;
 	}
-	serve_map(c, p, peer, src);
+	serve_map(c, p, peer);
 	return true;
 }

@@ -127,7 +127,7 @@ static void peers_changed(void *arg, struct wg_events *ev, unsigned flags)
 	 * an HA pair): the gateway starts serving again, as at a start, and
 	 * says so (RFC 6886 §3.2.1). On WireGuard the announcement is also
 	 * what starts a handshake with every peer, so clients find this box. */
-	if ((flags & WG_WATCH_BACK) && !(flags & WG_WATCH_FIRST_READ) && g->external.known)
+	if ((flags & WG_WATCH_BACK) && !(flags & WG_WATCH_FIRST_READ) && g->external[IP_V4].known)
 		announcer_start(g->announcer);
 	/* A peer that came (back), or whose address did: its forwards. */
 	gateway_sync_statics(g);
@@ -148,21 +148,24 @@ static void peers_changed(void *arg, struct wg_events *ev, unsigned flags)
 		gateway_sweep(g, REASON_RETRY);
 }
 
-/* The kernel's guard (input chain) drops UDP 5351 to these addresses that
- * did not come through the tunnel. */
-static void sync_tunnel_set(struct gateway *g, const uint32_t *addrs, size_t n)
+/* The kernel's guard (the input chains) drops UDP 5351 to these
+ * addresses that did not come through the tunnel: kept whether or not we
+ * listen. */
+static void sync_tunnel_set(struct gateway *g, enum ip_family fam,
+			    const struct ip_addr *addrs, size_t n)
 {
 	int ret;
 
-	if (n == g->tunnel.n && !memcmp(addrs, g->tunnel.addrs, n * sizeof(*addrs)))
+	if (n == g->tunnel.n[fam] && !memcmp(addrs, g->tunnel.addrs[fam], n * sizeof(*addrs)))
 		return;
-	ret = nft_writer_set_tunnel(g->nft, addrs, n);
+	ret = nft_writer_set_tunnel(g->nft, fam, addrs, n);
 	if (ret < 0) {
-		log_warnx("nft: cannot set the tunnel addresses: %s", strerror(-ret));
+		log_warnx("nft: cannot set the tunnel's %s addresses: %s",
+			  fam == IP_V4 ? "IPv4" : "IPv6", strerror(-ret));
 		return;	/* tried again at the next change */
 	}
-	memcpy(g->tunnel.addrs, addrs, n * sizeof(*addrs));
-	g->tunnel.n = n;
+	memcpy(g->tunnel.addrs[fam], addrs, n * sizeof(*addrs));
+	g->tunnel.n[fam] = n;
 }
 
 /* UPnP's sockets follow the interface: opened when it is there, opened
@@ -191,97 +194,139 @@ static void sync_upnp(struct gateway *g)
 		g->tunnel.unbound++;	/* tried again at the next poll */
 }
 
-/* One socket per address of the WireGuard interface (IPv4 here, global
- * IPv6 in ipv6.c), and no other; the guard sets follow them. */
+/* One socket per address of the WireGuard interface (the global IPv6
+ * ones while the policy serves IPv6), and no other; the guard sets follow
+ * them. */
 int gateway_sync_sockets(struct gateway *g)
 {
 	struct rtnl_watch *rtnl = wg_watch_rtnl(g->wg);
 	struct rtnl_link_state st;
-	uint32_t addrs[PMP_SOCKETS_MAX];
-	size_t n = 0;
+	struct ip_addr addrs[PMP_SOCKETS_MAX];
+	size_t n;
 
 	if (rtnl_link_get(rtnl, g->policy.interface, &st) < 0)
 		st.exists = false;
 	g->tunnel.ifindex = st.exists ? st.ifindex : 0;
-	if (rtnl_ipv4_addrs(rtnl, g->policy.interface, addrs, PMP_SOCKETS_MAX, &n) < 0)
-		n = 0;
-	sync_tunnel_set(g, addrs, n);
-	g->tunnel.unbound = pmp_sockets_sync(g->sockets, addrs, n) +
-			    gateway_sync_sockets6(g, st.exists);
+	g->tunnel.unbound = 0;
+	for (enum ip_family fam = IP_V4; fam < IP_FAMILIES; fam++) {
+		if (!st.exists ||
+		    rtnl_addrs(rtnl, g->policy.interface, fam, addrs, PMP_SOCKETS_MAX, &n) < 0)
+			n = 0;
+		sync_tunnel_set(g, fam, addrs, n);
+		if (fam == IP_V6 && g->policy.ipv6_mode == POLICY_IPV6_OFF)
+			n = 0;
+		g->tunnel.unbound += pmp_sockets_sync(g->sockets, fam, addrs, n);
+	}
 	sync_upnp(g);
 	return g->tunnel.unbound ? -EADDRINUSE : 0;
 }
 
 #define EXTERNAL_ADDRS_MAX 64
 
-/* The external interface's first global IPv4 address, or the one in use
- * while the interface still has it: an address added beside it (a
- * secondary, a VIP) changes nothing, and one of narrower scope is never
- * listed (rtnl_ipv4_addrs). */
-static bool external_from_interface(struct gateway *g, uint32_t *addr)
-{
-	uint32_t addrs[EXTERNAL_ADDRS_MAX];
-	size_t n = 0;
-
-	if (rtnl_ipv4_addrs(wg_watch_rtnl(g->wg), g->policy.external_interface, addrs,
-			    EXTERNAL_ADDRS_MAX, &n) < 0 || !n)
-		return false;
-	memcpy(addr, gateway_address_kept(addrs, n, sizeof(*addrs), g->external.known
-					  ? &g->external.addr : NULL), sizeof(*addr));
-	return true;
-}
-
-const void *gateway_address_kept(const void *addrs, size_t n, size_t alen, const void *in_use)
+/* Of an interface's n addresses (the kernel's order), the one in use while
+ * it is still there, else the first: an address added beside it (a
+ * secondary, a VIP, an IPv6 privacy address, all listed first) changes
+ * nothing, and one of narrower scope is never listed (rtnl_addrs). */
+static const struct ip_addr *address_kept(const struct ip_addr *addrs, size_t n,
+					  const struct ip_addr *in_use)
 {
 	for (size_t i = 0; in_use && i < n; i++)
-		if (!memcmp((const uint8_t *)addrs + i * alen, in_use, alen))
+		if (ip_addr_equal(&addrs[i], in_use))
 			return in_use;
 	return addrs;
 }
 
-/* Announced on a change only (RFC 6886 §3.2.1: acquiring an external
- * address, or a new one); the tunnel coming back announces in
- * peers_changed. */
-void gateway_sync_external(struct gateway *g)
+static bool external_from_interface(struct gateway *g, enum ip_family fam,
+				    const char *ifname, struct ip_addr *addr)
 {
-	uint32_t addr = g->policy.external_address;
-	bool known = g->policy.has_external_address;
+	struct ip_addr addrs[EXTERNAL_ADDRS_MAX];
+	size_t n = 0;
 
-	uint32_t told;
-	bool moved;
+	if (rtnl_addrs(wg_watch_rtnl(g->wg), ifname, fam, addrs, EXTERNAL_ADDRS_MAX, &n) < 0 || !n)
+		return false;
+	*addr = *address_kept(addrs, n, g->external[fam].known ? &g->external[fam].addr : NULL);
+	return true;
+}
+
+/* The family's external address as the policy and the interfaces have it
+ * now (IPv4: external.address or the interface's; IPv6: nat66's
+ * interface's), and what clients are told (external.advertise(6)). */
+static bool external_wanted(struct gateway *g, enum ip_family fam, struct ip_addr *addr,
+			    struct ip_addr *told)
+{
+	const struct policy *p = &g->policy;
+	bool known;
+
+	memset(addr, 0, sizeof(*addr));
+	if (fam == IP_V4 && p->has_external_address) {
+		*addr = p->external_address;
+		known = true;
+	} else if (fam == IP_V4) {
+		known = external_from_interface(g, fam, p->external_interface, addr);
+	} else {
+		known = p->ipv6_mode == POLICY_IPV6_NAT66 &&
+			external_from_interface(g, fam, p->ipv6_external_interface, addr);
+	}
+	*told = p->has_advertise[fam] ? p->advertise[fam] : *addr;
+	return known;
+}
+
+static void log_external(const struct gateway *g, enum ip_family fam)
+{
+	static const char *const label[IP_FAMILIES] = { "external address",
+							"external IPv6 address" };
+	const struct ip_addr *addr = &g->external[fam].addr, *told = &g->external[fam].told;
+	bool advertised = !ip_addr_equal(addr, told);
+	char at[IP_ADDR_TEXT_LEN], tt[IP_ADDR_TEXT_LEN];
+
+	if (g->external[fam].known)
+		log_info("%s %s%s%s%s", label[fam], ip_addr_text(addr, at),
+			 fam == IP_V6 ? " (nat66)" : "", advertised ? ", advertised as " : "",
+			 advertised ? ip_addr_text(told, tt) : "");
+	else if (fam == IP_V4)
+		log_warnx("external interface %s has no IPv4 address",
+			  g->policy.external_interface);
+	else if (g->policy.ipv6_mode == POLICY_IPV6_NAT66)
+		log_warnx("ipv6.external interface %s has no global IPv6 address: IPv6 "
+			  "requests get NETWORK_FAILURE", g->policy.ipv6_external_interface);
+}
+
+/* Announced on a change only (RFC 6886 §3.2.1: acquiring an external
+ * address, or a new one; RFC 6887 §14.1.3 for IPv6, on the same
+ * schedule); the tunnel coming back announces in peers_changed. */
+static void sync_external(struct gateway *g, enum ip_family fam)
+{
+	struct ip_addr addr, told;
+	bool known = external_wanted(g, fam, &addr, &told);
+	bool moved = known != g->external[fam].known ||
+		     (known && !ip_addr_equal(&addr, &g->external[fam].addr));
 	int ret;
 
-	if (!known)
-		known = external_from_interface(g, &addr);
-	told = g->policy.has_advertise ? g->policy.advertise : addr;
-	moved = known != g->external.known || (known && addr != g->external.addr);
-	if (!moved && (!known || told == g->external.told))
+	if (!moved && (!known || ip_addr_equal(&told, &g->external[fam].told)))
 		return;
-	ret = moved ? nft_writer_set_external(g->nft, &addr, known ? 1 : 0) : 0;
+	ret = moved ? nft_writer_set_external(g->nft, fam, &addr, known ? 1 : 0) : 0;
 	if (ret < 0) {
-		log_warnx("nft: cannot set the external address: %s", strerror(-ret));
+		log_warnx("nft: cannot set the %s: %s", fam == IP_V4 ? "external address"
+			  : "external IPv6 address", strerror(-ret));
 		return;
 	}
 	/* Clients hear of a new address they are told, not of a new address
 	 * behind the one advertised. */
-	bool announce = known && (!g->external.known || told != g->external.told);
+	bool announce = known && (!g->external[fam].known ||
+				  !ip_addr_equal(&told, &g->external[fam].told));
 
-	g->external.known = known;
-	g->external.addr = addr;
-	g->external.told = told;
-	if (known) {
-		struct in_addr a = { htonl(addr) }, t = { htonl(told) };
-		char at[INET_ADDRSTRLEN];
+	g->external[fam].known = known;
+	g->external[fam].addr = addr;
+	g->external[fam].told = told;
+	log_external(g, fam);
+	if (announce)
+		announcer_start(g->announcer);
+}
 
-		inet_ntop(AF_INET, &t, at, sizeof(at));
-		log_info("external address %s%s%s", inet_ntoa(a),
-			 told != addr ? ", advertised as " : "", told != addr ? at : "");
-		if (announce)
-			announcer_start(g->announcer);
-	} else {
-		log_warnx("external interface %s has no IPv4 address",
-			  g->policy.external_interface);
-	}
+void gateway_sync_external(struct gateway *g)
+{
+	for (enum ip_family fam = IP_V4; fam < IP_FAMILIES; fam++)
+		sync_external(g, fam);
 }
 
 static void links_changed(void *arg)
@@ -290,7 +335,6 @@ static void links_changed(void *arg)
 
 	gateway_sync_sockets(g);
 	gateway_sync_external(g);
-	gateway_sync_external6(g);
 	gateway_sync_own_addrs(g);
 }
 

@@ -45,7 +45,7 @@ static int get_range(struct yconf *l, const yaml_node_t *n, const char *what,
 /* The address told to clients (external.advertise, ipv6.external.advertise):
  * a host address of the family, never one no client could reach. */
 static int get_advertise(struct yconf *l, const yaml_node_t *n, const char *what, int family,
-			 uint8_t out[16])
+			 struct ip_addr *out)
 {
 	uint8_t a[16];
 	uint32_t v4;
@@ -63,7 +63,7 @@ static int get_advertise(struct yconf *l, const yaml_node_t *n, const char *what
 	if (c != ADDR_UNICAST)
 		return fail_at(l, n, "%s \"%s\" is a %s address: clients cannot reach it", what,
 			       s, addr_class_name(c));
-	memcpy(out, a, 16);
+	memcpy(out->b, a, 16);
 	return 0;
 }
 
@@ -82,16 +82,12 @@ static int external_pair(struct yconf *l, const char *key, yaml_node_t *k,
 		if (inet_pton(AF_INET, s, &a) != 1)
 			return fail_at(l, v, "external.address \"%s\" is not an IPv4 address", s);
 		P(l)->has_external_address = true;
-		P(l)->external_address = ntohl(a.s_addr);
+		P(l)->external_address = ip_addr_from_v4(ntohl(a.s_addr));
 		return 0;
 	}
 	if (!strcmp(key, "advertise")) {
-		uint8_t adv[16];
-
-		if (get_advertise(l, v, "external.advertise", AF_INET, adv))
-			return -1;
-		P(l)->has_advertise = addr_v4(adv, &P(l)->advertise);
-		return 0;
+		P(l)->has_advertise[IP_V4] = true;
+		return get_advertise(l, v, "external.advertise", AF_INET, &P(l)->advertise[IP_V4]);
 	}
 	return unknown(l, k, key, "external");
 }
@@ -325,8 +321,9 @@ static int ipv6_external_pair(struct yconf *l, const char *key, yaml_node_t *k,
 	if (!strcmp(key, "interface"))
 		return get_ifname(l, v, "ipv6.external.interface", P(l)->ipv6_external_interface);
 	if (!strcmp(key, "advertise")) {
-		P(l)->has_advertise6 = true;
-		return get_advertise(l, v, "ipv6.external.advertise", AF_INET6, P(l)->advertise6);
+		P(l)->has_advertise[IP_V6] = true;
+		return get_advertise(l, v, "ipv6.external.advertise", AF_INET6,
+				     &P(l)->advertise[IP_V6]);
 	}
 	return unknown(l, k, key, "ipv6.external");
 }
@@ -469,7 +466,7 @@ static int check_whole(struct yconf *l, yaml_node_t *root, struct top_seen *seen
 	if (seen->ipv6 && !p->pcp)
 		return fail_at(l, seen->ipv6, "ipv6 needs pcp: true (IPv6 mappings are "
 			       "asked for with PCP only)");
-	if (p->has_advertise6 && p->ipv6_mode != POLICY_IPV6_NAT66)
+	if (p->has_advertise[IP_V6] && p->ipv6_mode != POLICY_IPV6_NAT66)
 		return fail_at(l, seen->ipv6, "ipv6.external.advertise needs ipv6.mode nat66 "
 			       "(a routed peer is told its own address)");
 	if (p->ipv6_mode == POLICY_IPV6_NAT66 && !p->ipv6_external_interface[0]) {

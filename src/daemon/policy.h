@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "natpmp/mapping.h"
+#include "util/ipaddr.h"
 
 #define POLICY_IFNAME_MAX 16
 #define POLICY_NAME_MAX 64
@@ -89,11 +90,12 @@ struct policy {
 	char uapi_socket[108];		/* "" : /var/run/wireguard/IFNAME.sock */
 	char external_interface[POLICY_IFNAME_MAX];
 	bool has_external_address;
-	uint32_t external_address;	/* host byte order */
-	/* external.advertise: the address told to clients (NAT-PMP, PCP,
+	struct ip_addr external_address;	/* IPv4 */
+	/* external.advertise (IPv4) and ipv6.external.advertise (nat66), by
+	 * enum ip_family: the address told to clients (NAT-PMP, PCP,
 	 * announcements, status) while forwards match the external one. */
-	bool has_advertise;
-	uint32_t advertise;		/* host byte order */
+	bool has_advertise[IP_FAMILIES];
+	struct ip_addr advertise[IP_FAMILIES];
 	uint16_t port_min, port_max;
 	uint16_t *reserved;
 	size_t n_reserved;
@@ -117,9 +119,6 @@ struct policy {
 	/* nat66: the interface whose global IPv6 address is external;
 	 * default: external.interface. */
 	char ipv6_external_interface[POLICY_IFNAME_MAX];
-	/* ipv6.external.advertise (nat66): told instead of its address. */
-	bool has_advertise6;
-	uint8_t advertise6[16];
 	/* Set on what the ip6 table's forward chain accepts; the admin's
 	 * filter accepts it with one rule. Read at start. */
 	uint32_t ipv6_mark;

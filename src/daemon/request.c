@@ -105,45 +105,33 @@ static bool defer(struct gateway *g, const struct pending *p, const uint8_t *buf
 	return true;
 }
 
-void pending_source(const struct pending *p, uint8_t out[16])
+/* The source in the one form the rest reads: converted here, once per
+ * datagram; false for a family we never listen on. */
+static bool read_source(struct pending *p)
 {
-	if (pending_is_v6(p))
-		memcpy(out, &p->from.v6.sin6_addr, 16);
-	else
-		addr_from_v4(out, ntohl(p->from.v4.sin_addr.s_addr));
+	return ip_addr_from_sockaddr(&p->from.sa, &p->src, NULL);
 }
 
 static bool owner_of(struct gateway *g, const struct pending *p, uint8_t peer[32],
 		     uint8_t *cidr)
 {
-	uint8_t from[16];
-
-	pending_source(p, from);
-	return wg_tracker_lookup(wg_watch_tracker(g->wg), from, peer, cidr);
+	return wg_tracker_lookup(wg_watch_tracker(g->wg), p->src.b, peer, cidr);
 }
 
 /* Logged per request: the peer's rate limit bounds it. */
-static void log_refused_target(struct gateway *g, const uint8_t *peer, const uint8_t addr[16],
-			       enum target_verdict v)
+static void log_refused_target(struct gateway *g, const uint8_t *peer,
+			       const struct ip_addr *addr, enum target_verdict v)
 {
-	char name[9], a[INET6_ADDRSTRLEN];
-	uint32_t v4;
+	char name[9], a[IP_ADDR_TEXT_LEN];
 
 	stats_target_refused(&g->stats, v);
 	key_to_short(name, peer);
-	if (addr_v4(addr, &v4)) {
-		struct in_addr in = { htonl(v4) };
-
-		inet_ntop(AF_INET, &in, a, sizeof(a));
-	} else {
-		inet_ntop(AF_INET6, addr, a, sizeof(a));
-	}
 	log_warnx("natpmp: peer %s asked for a forward to %s, which is %s: refused",
-		  name, a, target_verdict_text(v));
+		  name, ip_addr_text(addr, a), target_verdict_text(v));
 }
 
 /* A verdict of the target rule, a refusal logged and counted. */
-static bool target_allowed(struct gateway *g, const uint8_t *peer, const uint8_t addr[16],
+static bool target_allowed(struct gateway *g, const uint8_t *peer, const struct ip_addr *addr,
 			   enum target_verdict v)
 {
 	if (v == TARGET_ALLOWED)
@@ -161,7 +149,7 @@ void request_map(const struct serve_ctx *c, const struct mapping_limits *lim,
 }
 
 bool request_target_allowed(const struct serve_ctx *c, const uint8_t *peer,
-			    const uint8_t addr[16])
+			    const struct ip_addr *addr)
 {
 	struct gateway *g = c->batch->g;
 
@@ -181,7 +169,7 @@ static enum authz who_asks(const struct serve_ctx *c, struct pending *p, const u
 			   size_t len, bool request, uint8_t peer[32])
 {
 	struct gateway *g = c->batch->g;
-	uint8_t src[16], cidr = 0;
+	uint8_t cidr = 0;
 
 	if (!owner_of(g, p, peer, &cidr)) {
 		if (!request) {
@@ -200,9 +188,8 @@ static enum authz who_asks(const struct serve_ctx *c, struct pending *p, const u
 	}
 	/* The source is the forward's address unless PCP names another,
 	 * which pcp_serve.c checks by the same rule. Its owner is known. */
-	pending_source(p, src);
-	if (request &&
-	    !target_allowed(g, peer, src, gateway_check_owned_target(g, src, cidr)))
+	if (request && !target_allowed(g, peer, &p->src,
+					gateway_check_owned_target(g, &p->src, cidr)))
 		return AUTHZ_REFUSED;
 	return AUTHZ_PEER;
 }
@@ -233,7 +220,7 @@ static bool serve(const struct serve_ctx *c, struct pending *p, const uint8_t *b
 	p->is_pcp = len >= 1 && buf[0] != 0 && c->policy->pcp;
 	/* NAT-PMP is IPv4 only (RFC 6886): on IPv6, only PCP is heard, and
 	 * only while the policy serves IPv6. */
-	if (pending_is_v6(p) && (!p->is_pcp || c->policy->ipv6_mode == POLICY_IPV6_OFF)) {
+	if (!ip_addr_is_v4(&p->src) && (!p->is_pcp || c->policy->ipv6_mode == POLICY_IPV6_OFF)) {
 		stats_count(c->stats, STAT_IGNORED, 1);
 		return false;
 	}
@@ -252,10 +239,10 @@ static void context_of(struct gateway *g, struct request_batch *b, struct serve_
 		.now_ms = mono_now_ms(),
 		.space6 = gateway_space6(g),
 	};
-	c->external.known = g->external.known;
-	c->external.addr = g->external.told;
-	c->external6.known = g->external6.known;
-	memcpy(c->external6.addr, g->external6.told, 16);
+	for (enum ip_family fam = IP_V4; fam < IP_FAMILIES; fam++) {
+		c->external[fam].known = g->external[fam].known;
+		c->external[fam].addr = g->external[fam].told;
+	}
 	c->upnp_descs = g->upnp_descs;
 	c->uptime_s = (uint32_t)(time(NULL) - g->started);
 }
@@ -327,8 +314,8 @@ static void reply_all(const struct serve_ctx *c, struct request_batch *b, int n,
 		b->out[n_out].msg_hdr.msg_iov = &b->iov_out[n_out];
 		b->out[n_out].msg_hdr.msg_iovlen = 1;
 		b->out[n_out].msg_hdr.msg_name = &p->from;
-		b->out[n_out].msg_hdr.msg_namelen = pending_is_v6(p) ? sizeof(p->from.v6)
-								     : sizeof(p->from.v4);
+		b->out[n_out].msg_hdr.msg_namelen = ip_addr_is_v4(&p->src) ? sizeof(p->from.v4)
+									   : sizeof(p->from.v6);
 		n_out++;
 	}
 	send_run(b, run, n_out - run, run_fd);
@@ -378,7 +365,7 @@ void gateway_requests_readable(void *arg, int fd)
 		/* Linux takes a datagram for the tunnel address on any
 		 * interface: only what came through the tunnel speaks for a
 		 * peer. The rest gets no answer at all. */
-		b->pend[i].heard = g->tunnel.ifindex &&
+		b->pend[i].heard = read_source(&b->pend[i]) && g->tunnel.ifindex &&
 				   arrival_ifindex(&b->in[i].msg_hdr) == g->tunnel.ifindex;
 		if (!b->pend[i].heard)
 			stats_count(&g->stats, STAT_WRONG_INTERFACE, 1);
@@ -402,7 +389,7 @@ static void replay_fired(struct loop_watch *w, uint32_t events)
 
 		b->pend[i].fd = d->fd;
 		b->pend[i].from = d->from;
-		b->pend[i].heard = true;
+		b->pend[i].heard = read_source(&b->pend[i]);	/* it was, when deferred */
 		memcpy(b->bufs[i], d->buf, d->len);
 		lens[i] = d->len;
 	}
@@ -433,6 +420,7 @@ bool gateway_upnp_peer_ok(void *arg, const struct sockaddr_in *from, bool rated)
 	int answer;
 
 	p.from.v4 = *from;
+	read_source(&p);	/* AF_INET: always */
 	if (!rated)
 		return owner_of(g, &p, peer, &cidr) && !policy_denies(&g->policy, peer);
 	context_of(g, g->batch, &c);
@@ -451,6 +439,7 @@ int gateway_upnp_control(void *arg, const struct sockaddr_in *from, struct igd_r
 	int answer, code;
 
 	p.from.v4 = *from;
+	read_source(&p);	/* AF_INET: always */
 	if (mapping_table_begin(g->mappings) < 0) {
 		log_warnx("upnp: a mapping transaction is already open; call refused");
 		return UPNP_ACTION_FAILED;

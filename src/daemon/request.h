@@ -16,6 +16,7 @@
 #include "natpmp/mapping.h"
 #include "natpmp/pcp.h"
 #include "upnp/igd.h"
+#include "util/ipaddr.h"
 
 struct request_batch;
 struct upnp_descs;
@@ -30,20 +31,19 @@ struct serve_ctx {
 	struct stats *stats;
 	uint32_t epoch;
 	int64_t now_ms;
-	/* The external addresses as clients are told them (advertise). */
+	/* The external address of each family (enum ip_family; IPv6:
+	 * nat66's) as clients are told it (advertise). */
 	struct {
 		bool known;
-		uint32_t addr;		/* host byte order */
-	} external;
-	struct {
-		bool known;		/* nat66 */
-		uint8_t addr[16];
-	} external6;
+		struct ip_addr addr;
+	} external[IP_FAMILIES];
 	enum mapping_space space6;	/* where a peer's IPv6 mapping lives */
 	struct upnp_descs *upnp_descs;	/* UPnP mappings' descriptions */
 	uint32_t uptime_s;		/* UPnP's GetStatusInfo */
 };
 
+/* A datagram's source as the socket API writes it: the reply goes back
+ * to it as it came (an IPv6 scope included). */
 union source_addr {
 	struct sockaddr sa;
 	struct sockaddr_in v4;
@@ -55,7 +55,8 @@ struct pending {
 	int fd;				/* the socket it came in on */
 	bool heard;			/* came through the tunnel */
 	bool is_pcp;			/* version 1 and up, with pcp: true */
-	union source_addr from;		/* IPv4 or IPv6 */
+	union source_addr from;		/* IPv4 or IPv6, for the reply */
+	struct ip_addr src;		/* from's address: what everything else reads */
 	struct natpmp_request req;
 	struct pcp_request pcp;
 	uint8_t reply[PCP_MAX_LEN];
@@ -84,16 +85,10 @@ bool request_authorize(const struct serve_ctx *c, struct pending *p, const uint8
 void request_map(const struct serve_ctx *c, const struct mapping_limits *lim,
 		 const struct mapping_request *mr, struct mapping_reply *r);
 
-/* Whether peer may have a forward to addr (16 bytes, IPv4-mapped for
- * IPv4): gateway_check_target's rule; a refusal is logged and counted. */
+/* Whether peer may have a forward to addr: gateway_check_target's rule;
+ * a refusal is logged and counted. */
 bool request_target_allowed(const struct serve_ctx *c, const uint8_t *peer,
-			    const uint8_t addr[16]);
-/* The source as PCP writes addresses: IPv4-mapped for IPv4. */
-void pending_source(const struct pending *p, uint8_t out[16]);
-static inline bool pending_is_v6(const struct pending *p)
-{
-	return p->from.sa.sa_family == AF_INET6;
-}
+			    const struct ip_addr *addr);
 
 /* One serve module per protocol (natpmp_serve.c, pcp_serve.c), the same
  * two calls each: serve decides the answer for a datagram inside the

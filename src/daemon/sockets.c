@@ -18,15 +18,9 @@
  * receive queue. */
 #define PMP_RCVBUF (8 << 20)
 
-/* An address of either family: IPv4 in the first 4 bytes, network order. */
-struct pmp_addr {
-	int family;
-	uint8_t b[16];
-};
-
 struct pmp_socket {
 	struct loop_watch watch;	/* fd -1: a free slot */
-	struct pmp_addr addr;
+	struct ip_addr addr;
 	struct pmp_sockets *owner;
 };
 
@@ -63,27 +57,14 @@ struct pmp_sockets *pmp_sockets_open(struct loop *loop,
 	return s;
 }
 
-static const char *addr_text(const struct pmp_addr *a, char buf[INET6_ADDRSTRLEN])
+static int open_socket(const struct ip_addr *addr)
 {
-	return inet_ntop(a->family, a->b, buf, INET6_ADDRSTRLEN);
-}
-
-static int open_socket(const struct pmp_addr *addr)
-{
-	struct sockaddr_in sin = {
-		.sin_family = AF_INET,
-		.sin_port = htons(NATPMP_SERVER_PORT),
-	};
-	struct sockaddr_in6 sin6 = {
-		.sin6_family = AF_INET6,
-		.sin6_port = htons(NATPMP_SERVER_PORT),
-	};
-	bool v6 = addr->family == AF_INET6;
-	int fd = socket(addr->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	struct sockaddr_storage ss;
+	socklen_t sslen = ip_addr_to_sockaddr(addr, NATPMP_SERVER_PORT, &ss);
+	bool v6 = ss.ss_family == AF_INET6;
+	int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int rcvbuf = PMP_RCVBUF, one = 1;
 
-	memcpy(&sin.sin_addr, addr->b, 4);
-	memcpy(&sin6.sin6_addr, addr->b, 16);
 	if (fd < 0)
 		return -errno;
 	/* The arrival interface of each datagram: only the tunnel speaks
@@ -99,8 +80,7 @@ static int open_socket(const struct pmp_addr *addr)
 	/* FORCE (CAP_NET_ADMIN) goes past net.core.rmem_max. */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	if ((v6 ? bind(fd, (struct sockaddr *)&sin6, sizeof(sin6))
-		: bind(fd, (struct sockaddr *)&sin, sizeof(sin))) < 0) {
+	if (bind(fd, (struct sockaddr *)&ss, sslen) < 0) {
 		int err = errno;
 
 		close(fd);
@@ -111,12 +91,12 @@ static int open_socket(const struct pmp_addr *addr)
 
 static void close_slot(struct pmp_sockets *s, struct pmp_socket *slot)
 {
-	char a[INET6_ADDRSTRLEN];
+	char a[IP_ADDR_TEXT_LEN];
 
 	loop_del(s->loop, &slot->watch);
 	close(slot->watch.fd);
 	slot->watch.fd = -1;
-	log_info("natpmp: stopped listening on %s port %u", addr_text(&slot->addr, a),
+	log_info("natpmp: stopped listening on %s port %u", ip_addr_text(&slot->addr, a),
 		 NATPMP_SERVER_PORT);
 }
 
@@ -130,23 +110,18 @@ void pmp_sockets_close(struct pmp_sockets *s)
 	free(s);
 }
 
-static bool same_addr(const struct pmp_addr *a, const struct pmp_addr *b)
-{
-	return a->family == b->family && !memcmp(a->b, b->b, sizeof(a->b));
-}
-
-static bool listed(const struct pmp_addr *addrs, size_t n, const struct pmp_addr *addr)
+static bool listed(const struct ip_addr *addrs, size_t n, const struct ip_addr *addr)
 {
 	for (size_t k = 0; k < n; k++)
-		if (same_addr(&addrs[k], addr))
+		if (ip_addr_equal(&addrs[k], addr))
 			return true;
 	return false;
 }
 
-static struct pmp_socket *slot_for(struct pmp_sockets *s, const struct pmp_addr *addr)
+static struct pmp_socket *slot_for(struct pmp_sockets *s, const struct ip_addr *addr)
 {
 	for (size_t i = 0; i < PMP_SOCKETS_MAX; i++)
-		if (s->slots[i].watch.fd >= 0 && same_addr(&s->slots[i].addr, addr))
+		if (s->slots[i].watch.fd >= 0 && ip_addr_equal(&s->slots[i].addr, addr))
 			return &s->slots[i];
 	return NULL;
 }
@@ -160,13 +135,13 @@ static struct pmp_socket *free_slot(struct pmp_sockets *s)
 }
 
 /* 0, or -errno with the reason logged. */
-static int listen_on(struct pmp_sockets *s, const struct pmp_addr *addr)
+static int listen_on(struct pmp_sockets *s, const struct ip_addr *addr)
 {
-	char a[INET6_ADDRSTRLEN];
+	char a[IP_ADDR_TEXT_LEN];
 	struct pmp_socket *slot = free_slot(s);
 	int fd;
 
-	addr_text(addr, a);
+	ip_addr_text(addr, a);
 	if (!slot) {
 		log_warnx("natpmp: more than %d addresses; not listening on %s",
 			  PMP_SOCKETS_MAX, a);
@@ -196,64 +171,29 @@ static int listen_on(struct pmp_sockets *s, const struct pmp_addr *addr)
 	return 0;
 }
 
-/* Sockets of this family on exactly these addresses. */
-static size_t sync_family(struct pmp_sockets *s, int family, const struct pmp_addr *addrs,
-			  size_t n)
+size_t pmp_sockets_sync(struct pmp_sockets *s, enum ip_family fam,
+			const struct ip_addr *addrs, size_t n)
 {
-	size_t failed = 0;
+	struct ip_addr want[PMP_SOCKETS_MAX];
+	size_t failed = 0, m = 0;
 
+	for (size_t k = 0; k < n && m < PMP_SOCKETS_MAX; k++)
+		if (ip_addr_family(&addrs[k]) == fam)
+			want[m++] = addrs[k];
 	for (size_t i = 0; i < PMP_SOCKETS_MAX; i++)
-		if (s->slots[i].watch.fd >= 0 && s->slots[i].addr.family == family &&
-		    !listed(addrs, n, &s->slots[i].addr))
+		if (s->slots[i].watch.fd >= 0 && ip_addr_family(&s->slots[i].addr) == fam &&
+		    !listed(want, m, &s->slots[i].addr))
 			close_slot(s, &s->slots[i]);
-	for (size_t k = 0; k < n; k++)
-		if (!slot_for(s, &addrs[k]) && listen_on(s, &addrs[k]) < 0)
+	for (size_t k = 0; k < m; k++)
+		if (!slot_for(s, &want[k]) && listen_on(s, &want[k]) < 0)
 			failed++;
 	return failed;
 }
 
-size_t pmp_sockets_sync(struct pmp_sockets *s, const uint32_t *addrs, size_t n)
-{
-	struct pmp_addr a[PMP_SOCKETS_MAX] = { 0 };
-
-	if (n > PMP_SOCKETS_MAX)
-		n = PMP_SOCKETS_MAX;
-	for (size_t k = 0; k < n; k++) {
-		uint32_t be = htonl(addrs[k]);
-
-		a[k].family = AF_INET;
-		memcpy(a[k].b, &be, 4);
-	}
-	return sync_family(s, AF_INET, a, n);
-}
-
-size_t pmp_sockets_sync6(struct pmp_sockets *s, const uint8_t *addrs, size_t n)
-{
-	struct pmp_addr a[PMP_SOCKETS_MAX] = { 0 };
-
-	if (n > PMP_SOCKETS_MAX)
-		n = PMP_SOCKETS_MAX;
-	for (size_t k = 0; k < n; k++) {
-		a[k].family = AF_INET6;
-		memcpy(a[k].b, addrs + 16 * k, 16);
-	}
-	return sync_family(s, AF_INET6, a, n);
-}
-
-static int any_fd(const struct pmp_sockets *s, int family)
+int pmp_sockets_any_fd(const struct pmp_sockets *s, enum ip_family fam)
 {
 	for (size_t i = 0; i < PMP_SOCKETS_MAX; i++)
-		if (s->slots[i].watch.fd >= 0 && s->slots[i].addr.family == family)
+		if (s->slots[i].watch.fd >= 0 && ip_addr_family(&s->slots[i].addr) == fam)
 			return s->slots[i].watch.fd;
 	return -1;
-}
-
-int pmp_sockets_any_fd(const struct pmp_sockets *s)
-{
-	return any_fd(s, AF_INET);
-}
-
-int pmp_sockets_any_fd6(const struct pmp_sockets *s)
-{
-	return any_fd(s, AF_INET6);
 }

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/ipaddr.h"
+
 #define PMP_SOCKETS_MAX 8
 
 struct loop;
@@ -17,18 +19,17 @@ struct pmp_sockets;
 struct pmp_sockets *pmp_sockets_open(struct loop *loop,
 				      void (*readable)(void *arg, int fd), void *arg);
 void pmp_sockets_close(struct pmp_sockets *s);
-/* Listens on exactly these addresses (host byte order), at most
- * PMP_SOCKETS_MAX: new ones opened, vanished ones closed. Returns how many
- * could not be opened (each logged; call again to retry). No socket takes
- * SO_REUSEADDR: while we hold address:5351 nobody else can bind it, and an
- * address:5351 someone else holds is a failure, not a shared port. Each
- * datagram comes with the interface it arrived on (IP_PKTINFO). */
-size_t pmp_sockets_sync(struct pmp_sockets *s, const uint32_t *addrs, size_t n);
-/* The same for the IPv6 sockets (16 bytes per address, network order);
- * IPV6_V6ONLY, the arrival interface from IPV6_PKTINFO. */
-size_t pmp_sockets_sync6(struct pmp_sockets *s, const uint8_t *addrs, size_t n);
+/* Listens on exactly these addresses of family fam (the other family's
+ * sockets are left alone), at most PMP_SOCKETS_MAX: new ones opened,
+ * vanished ones closed; an address of the other family is skipped. Returns
+ * how many could not be opened (each logged; call again to retry). No
+ * socket takes SO_REUSEADDR: while we hold address:5351 nobody else can
+ * bind it, and an address:5351 someone else holds is a failure, not a
+ * shared port. Each datagram comes with the interface it arrived on
+ * (IP_PKTINFO, IPV6_PKTINFO); IPv6 sockets are IPV6_V6ONLY. */
+size_t pmp_sockets_sync(struct pmp_sockets *s, enum ip_family fam,
+			const struct ip_addr *addrs, size_t n);
 /* Any open socket of the family (to send announcements from), or -1. */
-int pmp_sockets_any_fd(const struct pmp_sockets *s);
-int pmp_sockets_any_fd6(const struct pmp_sockets *s);
+int pmp_sockets_any_fd(const struct pmp_sockets *s, enum ip_family fam);
 
 #endif

@@ -16,17 +16,15 @@
 #include "util/log.h"
 #include "wgpeer/device.h"
 
-/* The peer's first IPv4 allowed-ip of one address, host byte order. */
-static bool peer_host_address(const struct wg_peer_info *peer, uint32_t *addr)
+/* The peer's first IPv4 allowed-ip of one address. */
+static bool peer_host_address(const struct wg_peer_info *peer, struct ip_addr *addr)
 {
 	for (size_t i = 0; i < peer->n_ips; i++) {
 		const struct wg_allowed_ip *ip = &peer->ips[i];
-		uint32_t be;
 
 		if (ip->family != AF_INET || ip->cidr != 32)
 			continue;
-		memcpy(&be, ip->addr, 4);
-		*addr = ntohl(be);
+		*addr = wg_allowed_ip_addr(ip);
 		return true;
 	}
 	return false;
@@ -44,20 +42,18 @@ static const struct wg_peer_info *peer_of(const struct gateway *g,
 /* Where the forward goes now, and whether the target rule lets it: a
  * peer not on the interface, or without a single address, has none. */
 static bool static_target(struct gateway *g, const struct policy_forward *f,
-			  uint32_t *addr, enum target_verdict *verdict)
+			  struct ip_addr *addr, enum target_verdict *verdict)
 {
 	const struct wg_peer_info *peer;
-	uint8_t target[16];
 
 	*verdict = TARGET_NOT_OWNED;
 	if (!(peer = peer_of(g, f)))
 		return false;
 	if (f->has_address)
-		*addr = f->address;
+		*addr = ip_addr_from_v4(f->address);
 	else if (!peer_host_address(peer, addr))
 		return false;
-	addr_from_v4(target, *addr);
-	*verdict = gateway_check_target(g, f->key, target);
+	*verdict = gateway_check_target(g, f->key, addr);
 	return *verdict == TARGET_ALLOWED;
 }
 
@@ -75,12 +71,12 @@ bool gateway_static_allowed(struct gateway *g, const struct mapping_view *v)
 	const struct policy_forward *f = policy_forward_at(&g->policy, v->proto,
 							   v->external_port);
 	enum target_verdict verdict;
-	uint32_t addr;
+	struct ip_addr addr;
 
 	return f && !memcmp(f->key, v->peer, 32) &&
 	       forward_target(f, v->external_port) == v->target_port &&
-	       static_ports_usable(g, f) &&
-	       static_target(g, f, &addr, &verdict) && addr == v->addr;
+	       static_ports_usable(g, f) && static_target(g, f, &addr, &verdict) &&
+	       ip_addr_equal(&addr, &v->addr);
 }
 
 int gateway_stage_statics(struct gateway *g)
@@ -127,17 +123,17 @@ const char *gateway_static_unusable(struct gateway *g, const struct policy_forwa
 {
 	const struct wg_peer_info *peer;
 	enum target_verdict verdict;
-	struct in_addr a;
-	uint32_t addr;
+	char a[IP_ADDR_TEXT_LEN];
+	struct ip_addr addr, host;
 
 	if (!static_ports_usable(g, f))
 		return "its external port is the WireGuard listen port";
 	if (!(peer = peer_of(g, f)) || static_target(g, f, &addr, &verdict))
 		return NULL;	/* absent (normal) or fine */
-	if (!f->has_address && !peer_host_address(peer, &addr))
+	if (!f->has_address && !peer_host_address(peer, &host))
 		return "the peer has no single-address (/32) allowed-ip: give address:";
-	a.s_addr = htonl(addr);
-	snprintf(buf, len, "its address %s is %s", inet_ntoa(a), target_verdict_text(verdict));
+	snprintf(buf, len, "its address %s is %s", ip_addr_text(&addr, a),
+		 target_verdict_text(verdict));
 	return buf;
 }
 

@@ -34,26 +34,24 @@ const char *target_verdict_text(enum target_verdict v)
 }
 
 /* What the address is, whoever owns it: never a host, or the gateway's. */
-static enum target_verdict class_verdict(const struct gateway *g, const uint8_t addr[16])
+static enum target_verdict class_verdict(const struct gateway *g, const struct ip_addr *addr)
 {
-	if (addr_class_of(addr) & g->refused_classes)
+	if (addr_class_of(addr->b) & g->refused_classes)
 		return TARGET_SPECIAL;
 	if (own_addrs_has(g->own, addr))
 		return TARGET_GATEWAY;
 	return TARGET_ALLOWED;
 }
 
-static enum target_verdict prefix_verdict(const struct gateway *g, const uint8_t addr[16],
+static enum target_verdict prefix_verdict(const struct gateway *g, const struct ip_addr *addr,
 					  uint8_t cidr)
 {
-	uint32_t v4;
-
-	return policy_refuses_prefix(&g->policy, !addr_v4(addr, &v4), cidr) ? TARGET_CATCH_ALL
-									    : TARGET_ALLOWED;
+	return policy_refuses_prefix(&g->policy, !ip_addr_is_v4(addr), cidr) ? TARGET_CATCH_ALL
+									     : TARGET_ALLOWED;
 }
 
 enum target_verdict gateway_check_target(const struct gateway *g, const uint8_t *peer,
-					 const uint8_t addr[16])
+					 const struct ip_addr *addr)
 {
 	enum target_verdict v = class_verdict(g, addr);
 	uint8_t owner[32], cidr = 0;
@@ -64,14 +62,14 @@ enum target_verdict gateway_check_target(const struct gateway *g, const uint8_t 
 	 * mappings wait for it rather than being dropped. */
 	if (!wg_watch_valid(g->wg))
 		return TARGET_ALLOWED;
-	if (!wg_tracker_lookup(wg_watch_tracker(g->wg), addr, owner, &cidr) ||
+	if (!wg_tracker_lookup(wg_watch_tracker(g->wg), addr->b, owner, &cidr) ||
 	    memcmp(owner, peer, 32))
 		return TARGET_NOT_OWNED;
 	return prefix_verdict(g, addr, cidr);
 }
 
-enum target_verdict gateway_check_owned_target(const struct gateway *g, const uint8_t addr[16],
-					       uint8_t cidr)
+enum target_verdict gateway_check_owned_target(const struct gateway *g,
+					       const struct ip_addr *addr, uint8_t cidr)
 {
 	enum target_verdict v = class_verdict(g, addr);
 

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "daemon/upnpdesc.h"
-#include "util/addrclass.h"
+#include "util/ipaddr.h"
 #include "util/log.h"
 
 static enum mapping_proto proto_of(uint8_t ip_proto)
@@ -54,7 +54,7 @@ static void entry_of(const struct serve_ctx *c, const struct mapping_view *v,
 			       ? upnp_descs_get(c->upnp_descs, v->proto, v->external_port)
 			       : NULL,
 	};
-	addr_from_v4(e->internal_client, v->addr);
+	e->internal_client = v->addr;
 }
 
 static int refusal_code(enum mapping_refusal why)
@@ -89,13 +89,14 @@ static int serve_add(const struct serve_ctx *c, struct upnp_call *u, bool exact)
 
 	/* NewInternalClient: the asker's own address or its routed subnet,
 	 * never the gateway's (PCP THIRD_PARTY's rule); IPv4 only. */
-	if (!addr_v4(a->internal_client, &mr.addr) ||
-	    !request_target_allowed(c, u->peer, a->internal_client))
+	mr.addr = a->internal_client;
+	if (!ip_addr_is_v4(&mr.addr) ||
+	    !request_target_allowed(c, u->peer, &mr.addr))
 		return UPNP_NOT_AUTHORIZED;
 	/* We hold no disabled entries: such an add cannot be kept as asked. */
 	if (!a->enabled)
 		return UPNP_ACTION_FAILED;
-	if (!c->external.known)
+	if (!c->external[IP_V4].known)
 		return UPNP_ACTION_FAILED;
 	policy_limits_for(c->policy, u->peer, &lim);
 	/* Lease 0 (IGDv1's "permanent") gets the policy's maximum; others
@@ -213,9 +214,9 @@ static int serve_info(const struct serve_ctx *c, struct upnp_call *u)
 {
 	struct igd_result *res = u->res;
 
-	if (c->external.known)
-		addr_from_v4(res->external_ip, c->external.addr);
-	res->connected = c->external.known;
+	if (c->external[IP_V4].known)
+		res->external_ip = c->external[IP_V4].addr;
+	res->connected = c->external[IP_V4].known;
 	res->uptime = c->uptime_s;
 	/* WANCommonInterfaceConfig's counters and link speeds: not kept per
 	 * peer; upnpc only prints them. */

@@ -21,7 +21,7 @@
 #include "daemon/stats.h"
 #include "upnp/describe.h"
 #include "upnp/ssdp.h"
-#include "util/addrclass.h"
+#include "util/ipaddr.h"
 #include "util/httploop.h"
 #include "util/log.h"
 #include "util/loop.h"
@@ -95,16 +95,15 @@ static void answer_search(struct upnp_server *s, int fd, const struct sockaddr_i
 {
 	struct ssdp_reply r[SSDP_REPLIES_MAX];
 	char out[SSDP_RESPONSE_MAX];
-	uint8_t self[16];
+	struct ip_addr self = ip_addr_from_v4(local);
 	size_t n = ssdp_match(&s->dev, q->st, r);
 
 	if (!n) {
 		stats_count(s->stats, STAT_UPNP_SEARCHES_IGNORED, 1);
 		return;
 	}
-	addr_from_v4(self, local);
 	for (size_t i = 0; i < n; i++) {
-		size_t len = ssdp_encode(out, sizeof(out), &s->dev, &r[i], self, s->http_port);
+		size_t len = ssdp_encode(out, sizeof(out), &s->dev, &r[i], &self, s->http_port);
 
 		if (len && sendto(fd, out, len, MSG_DONTWAIT, (const struct sockaddr *)from,
 				  sizeof(*from)) < 0)

@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/ipaddr.h"
+
 #define MAPPING_PEER_KEY_LEN 32
 
 enum mapping_proto {
@@ -59,6 +61,12 @@ enum mapping_via {
 };
 #define MAPPING_VIA_COUNT 3
 
+/* The family of a space's addresses. */
+static inline enum ip_family mapping_space_family(enum mapping_space space)
+{
+	return space == MAPPING_SPACE_IPV4 ? IP_V4 : IP_V6;
+}
+
 /* "natpmp", "pcp", "upnp": the label of list, API, events and metrics. */
 static inline const char *mapping_via_label(enum mapping_via via)
 {
@@ -71,8 +79,7 @@ struct mapping_request {
 	/* A peer holds one lease per internal port in each family: IPv4,
 	 * and IPv6 (NAT66 or ROUTED6). */
 	enum mapping_space space;
-	uint32_t addr;		/* internal IPv4 address, host byte order */
-	uint8_t addr6[16];	/* internal IPv6 address (IPv6 spaces) */
+	struct ip_addr addr;	/* the internal address, of the space's family */
 	enum mapping_proto proto;
 	uint16_t internal_port;
 	uint16_t suggested_port;
@@ -112,8 +119,7 @@ enum mapping_kinds {
 struct mapping_view {
 	const uint8_t *peer;
 	enum mapping_space space;
-	uint32_t addr;		/* IPv4 space */
-	uint8_t addr6[16];	/* IPv6 spaces */
+	struct ip_addr addr;	/* the internal address, of the space's family */
 	enum mapping_proto proto;
 	uint16_t internal_port;	/* the key: 1 stands for "0 or 1" */
 	uint16_t external_port;

@@ -200,20 +200,6 @@ bool mapping_table_request_allocates(const struct mapping_table *t,
 	return req->lifetime && !forward_of(t, req);
 }
 
-/* A lease holds the address of its family only: an IPv4 lease renewed by
- * NAT-PMP and by PCP (whose addresses are IPv4-mapped IPv6) stays the same
- * forward, not a moved one. */
-static void set_address(struct lease *l, const struct mapping_request *req)
-{
-	if (req->space == MAPPING_SPACE_IPV4) {
-		l->d.addr = req->addr;
-		memset(l->d.addr6, 0, sizeof(l->d.addr6));
-	} else {
-		l->d.addr = 0;
-		memcpy(l->d.addr6, req->addr6, sizeof(l->d.addr6));
-	}
-}
-
 /* PCP's PREFER_FAILURE: the suggested port or nothing. */
 static bool not_as_asked(const struct mapping_request *req, uint16_t port)
 {
@@ -254,15 +240,17 @@ void mapping_table_request(struct mapping_table *t,
 			return;
 		}
 		l->d.internal_port = key_port;
-		set_address(l, req);
+		l->d.addr = req->addr;
 	} else if (l) {
 		/* A renewal, a retransmit or the companion protocol: the
-		 * port stays whatever the client suggests now. */
+		 * port stays whatever the client suggests now. NAT-PMP and
+		 * PCP write an IPv4 address alike (IPv4-mapped): a renewal
+		 * by the other protocol is the same forward, not a moved one. */
 		if (change_begin(t, l) < 0) {
 			refuse(reply, MAPPING_NO_MEMORY);
 			return;
 		}
-		set_address(l, req);
+		l->d.addr = req->addr;
 	} else {
 		uint16_t port;
 
@@ -281,7 +269,7 @@ void mapping_table_request(struct mapping_table *t,
 			return;
 		}
 		l->d.space = req->space;
-		set_address(l, req);
+		l->d.addr = req->addr;
 		l->d.internal_port = key_port;
 		l->d.external_port = port;
 		/* Internal 0/1 (key 1): "any port, forwarded to itself"
@@ -344,7 +332,7 @@ static struct lease *same_static(const struct mapping_table *t,
 {
 	struct lease *l = t->by_port[m->external_port];
 
-	if (!l || !l->d.is_static || l->d.addr != m->addr ||
+	if (!l || !l->d.is_static || !ip_addr_equal(&l->d.addr, &m->addr) ||
 	    l->d.target_port != m->target_port ||
 	    memcmp(l->d.peer, m->peer, MAPPING_PEER_KEY_LEN))
 		return NULL;
@@ -427,11 +415,14 @@ int mapping_table_adopt(struct mapping_table *t, const struct mapping_view *m)
 		if (!l)
 			return -ENOMEM;
 		l->d.space = m->space;
-		memcpy(l->d.addr6, m->addr6, sizeof(l->d.addr6));
+		l->d.addr = m->addr;
 		l->d.internal_port = m->internal_port;
 		l->d.external_port = m->external_port;
 	}
-	l->d.addr = m->addr;
+	/* An IPv4 companion's target is the lease's; an IPv6 lease keeps
+	 * its first element's address. */
+	if (m->space == MAPPING_SPACE_IPV4)
+		l->d.addr = m->addr;
 	l->d.target_port = m->target_port;
 	l->d.via = (uint8_t)m->via;
 	l->d.proto[m->proto].lifetime = m->lifetime;

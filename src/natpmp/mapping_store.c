@@ -422,7 +422,6 @@ void view_of(const struct lease_data *d, enum mapping_proto proto,
 	v->peer = d->peer;
 	v->space = d->space;
 	v->addr = d->addr;
-	memcpy(v->addr6, d->addr6, sizeof(v->addr6));
 	v->proto = proto;
 	v->internal_port = d->internal_port;
 	v->external_port = d->external_port;
@@ -436,8 +435,8 @@ void view_of(const struct lease_data *d, enum mapping_proto proto,
 static bool views_equal(const struct mapping_view *a,
 			const struct mapping_view *b)
 {
-	return a->space == b->space && a->addr == b->addr &&
-	       !memcmp(a->addr6, b->addr6, sizeof(a->addr6)) && a->external_port == b->external_port &&
+	return a->space == b->space && ip_addr_equal(&a->addr, &b->addr) &&
+	       a->external_port == b->external_port &&
 	       a->internal_port == b->internal_port && a->is_static == b->is_static &&
 	       a->via == b->via &&
 	       a->target_port == b->target_port && a->lifetime == b->lifetime &&

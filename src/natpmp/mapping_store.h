@@ -12,9 +12,8 @@
 /* What a transaction snapshots and rollback restores. */
 struct lease_data {
 	uint8_t peer[MAPPING_PEER_KEY_LEN];
-	enum mapping_space space;	/* in the padding before addr: no bigger */
-	uint32_t addr;
-	uint8_t addr6[16];
+	enum mapping_space space;
+	struct ip_addr addr;
 	uint16_t internal_port;
 	uint16_t external_port;
 	uint16_t target_port;

@@ -6,19 +6,17 @@
 #include <string.h>
 
 #include "natpmp/wire.h"
-#include "util/addrclass.h"
 
 #define MAP_BODY_LEN 36
 #define OPTION_HEADER_LEN 4
 #define THIRD_PARTY_LEN 16
 #define FILTER_LEN 20
 
-bool pcp_addr_any(const uint8_t addr[16])
+bool pcp_addr_any(const struct ip_addr *addr)
 {
-	static const uint8_t zero[16];
-	uint32_t v4;
+	static const struct ip_addr zero, zero4 = { { [10] = 0xff, [11] = 0xff } };
 
-	return !memcmp(addr, zero, sizeof(zero)) || (addr_v4(addr, &v4) && v4 == 0);
+	return ip_addr_equal(addr, &zero) || ip_addr_equal(addr, &zero4);
 }
 
 /* One option; its code decides what is checked. 0, or a result code. */
@@ -38,7 +36,7 @@ static uint16_t read_option(struct reader *r, struct pcp_request *req)
 		if (req->opcode != PCP_OP_MAP || len != THIRD_PARTY_LEN || req->has_third_party)
 			return PCP_MALFORMED_OPTION;
 		req->has_third_party = true;
-		memcpy(req->third_party, r->buf + start, THIRD_PARTY_LEN);
+		memcpy(req->third_party.b, r->buf + start, THIRD_PARTY_LEN);
 		return 0;
 	case PCP_OPTION_PREFER_FAILURE:
 		if (req->opcode != PCP_OP_MAP || len != 0 || req->prefer_failure)
@@ -68,7 +66,7 @@ static uint16_t read_map(struct reader *r, struct pcp_request *req)
 
 	if (!read_bytes(r, req->nonce, PCP_NONCE_LEN) || !read_u8(r, &req->protocol) ||
 	    !read_bytes(r, reserved, sizeof(reserved)) || !read_u16(r, &req->internal_port) ||
-	    !read_u16(r, &req->suggested_port) || !read_bytes(r, req->suggested_addr, 16))
+	    !read_u16(r, &req->suggested_port) || !read_bytes(r, req->suggested_addr.b, 16))
 		return PCP_MALFORMED_REQUEST;
 	return 0;
 }
@@ -95,7 +93,7 @@ enum pcp_verdict pcp_decode(const uint8_t *buf, size_t len, struct pcp_request *
 	}
 	r.pos = 2;
 	if (len > PCP_MAX_LEN || len % 4 || !read_u16(&r, &reserved) ||
-	    !read_u32(&r, &req->lifetime) || !read_bytes(&r, req->client_addr, 16)) {
+	    !read_u32(&r, &req->lifetime) || !read_bytes(&r, req->client_addr.b, 16)) {
 		*result = PCP_MALFORMED_REQUEST;
 		return PCP_VERDICT_ERROR;
 	}
@@ -160,7 +158,7 @@ size_t pcp_encode_announce(uint8_t *out, size_t cap, uint32_t epoch)
 
 size_t pcp_encode_map(uint8_t *out, size_t cap, const struct pcp_request *req,
 		      uint32_t epoch, uint32_t lifetime, uint16_t external_port,
-		      const uint8_t external_addr[16])
+		      const struct ip_addr *external_addr)
 {
 	struct writer w = { out, cap, 0, false };
 
@@ -170,12 +168,12 @@ size_t pcp_encode_map(uint8_t *out, size_t cap, const struct pcp_request *req,
 	write_zeros(&w, 3);
 	write_u16(&w, req->internal_port);
 	write_u16(&w, external_port);
-	write_bytes(&w, external_addr, 16);
+	write_bytes(&w, external_addr->b, 16);
 	if (req->has_third_party) {
 		write_u8(&w, PCP_OPTION_THIRD_PARTY);
 		write_u8(&w, 0);
 		write_u16(&w, THIRD_PARTY_LEN);
-		write_bytes(&w, req->third_party, THIRD_PARTY_LEN);
+		write_bytes(&w, req->third_party.b, THIRD_PARTY_LEN);
 	}
 	if (req->prefer_failure) {
 		write_u8(&w, PCP_OPTION_PREFER_FAILURE);

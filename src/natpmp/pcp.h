@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/ipaddr.h"
+
 #define PCP_VERSION 2
 #define PCP_HEADER_LEN 24
 #define PCP_MAP_LEN 60			/* header + MAP, no options */
@@ -51,16 +53,18 @@ struct pcp_request {
 	uint8_t version;
 	uint8_t opcode;
 	uint32_t lifetime;
-	uint8_t client_addr[16];
+	/* Addresses as PCP writes them, which is struct ip_addr's form
+	 * (IPv4-mapped for IPv4). */
+	struct ip_addr client_addr;
 	/* MAP */
 	uint8_t nonce[PCP_NONCE_LEN];
 	uint8_t protocol;		/* IANA number; 0: all */
 	uint16_t internal_port;
 	uint16_t suggested_port;
-	uint8_t suggested_addr[16];
+	struct ip_addr suggested_addr;
 	bool prefer_failure;
 	bool has_third_party;
-	uint8_t third_party[16];
+	struct ip_addr third_party;
 	bool has_filter;		/* only "no filter" (prefix 0) is accepted */
 	uint8_t filter[20];
 	/* The request as it came (for error replies), at most PCP_MAX_LEN. */
@@ -86,17 +90,17 @@ size_t pcp_encode_error(uint8_t *out, size_t cap, const struct pcp_request *req,
 /* The ANNOUNCE reply (also the unsolicited one): 24 bytes. */
 size_t pcp_encode_announce(uint8_t *out, size_t cap, uint32_t epoch);
 /* A MAP success: the request's nonce, protocol and internal port, the
- * granted port at the external address (16 bytes: IPv4-mapped for IPv4),
+ * granted port at the external address,
  * the options that were honoured (THIRD_PARTY, PREFER_FAILURE, FILTER) and
  * nothing else. */
 size_t pcp_encode_map(uint8_t *out, size_t cap, const struct pcp_request *req,
 		      uint32_t epoch, uint32_t lifetime, uint16_t external_port,
-		      const uint8_t external_addr[16]);
+		      const struct ip_addr *external_addr);
 /* The lifetime an error reply carries. */
 uint32_t pcp_error_lifetime(uint16_t result);
 const char *pcp_result_name(uint16_t result);
 
 /* :: or ::ffff:0.0.0.0, "any address". */
-bool pcp_addr_any(const uint8_t addr[16]);
+bool pcp_addr_any(const struct ip_addr *addr);
 
 #endif

@@ -43,7 +43,7 @@ uint32_t nft_encode_key(uint8_t key[NFT_KEY_MAX], const struct nft_element *e)
 
 	memset(key, 0, NFT_KEY_MAX);
 	if (e->space == NFT_SPACE_PINHOLE) {
-		memcpy(key, e->addr6, 16);
+		memcpy(key, e->addr.b, 16);
 		key[16] = e->proto;
 		memcpy(key + 20, &be, 2);
 		return 24;
@@ -55,18 +55,17 @@ uint32_t nft_encode_key(uint8_t key[NFT_KEY_MAX], const struct nft_element *e)
 
 uint32_t nft_encode_data(uint8_t data[NFT_DATA_MAX], const struct nft_element *e)
 {
-	uint32_t addr_be = htonl(e->addr);
 	uint16_t port_be = htons(e->target_port);
 
 	memset(data, 0, NFT_DATA_MAX);
 	if (e->space == NFT_SPACE_PINHOLE)
 		return 0;
 	if (e->space == NFT_SPACE_NAT66) {
-		memcpy(data, e->addr6, 16);
+		memcpy(data, e->addr.b, 16);
 		memcpy(data + 16, &port_be, 2);
 		return 20;
 	}
-	memcpy(data, &addr_be, 4);
+	memcpy(data, e->addr.b + 12, 4);	/* IPv4-mapped: its last 4 */
 	memcpy(data + 4, &port_be, 2);
 	return 8;
 }
@@ -390,55 +389,41 @@ int writer_put_addresses(struct nft_writer *w, struct nl_batch *b)
 /* The set's whole content. It is also what a rebuild fills the set with,
  * even when this batch fails (the table may be gone: the rebuild makes it
  * with what is wanted now). */
-static int set_addresses(struct nft_writer *w, int which, const uint8_t *addrs, size_t n)
+static int set_addresses(struct nft_writer *w, int which, enum ip_family fam,
+			 const struct ip_addr *addrs, size_t n)
 {
+	size_t alen = addr_sets[which].alen, len;
 	struct nl_batch b;
 	int ret;
 
 	if (n > ADDR_SET_MAX)
 		return -E2BIG;
-	memcpy(w->addrs[which].bytes, addrs, n * addr_sets[which].alen);
+	for (size_t i = 0; i < n; i++)
+		if (ip_addr_family(&addrs[i]) != fam)
+			return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		memcpy(w->addrs[which].bytes + i * alen, ip_addr_bytes(&addrs[i], &len), alen);
 	w->addrs[which].n = n;
 	if ((ret = nl_batch_init(&b, w->sock)) < 0)
 		return ret;
 	/* Flush and refill in one batch: never a moment with neither. */
-	if ((ret = push_addresses(w, &b, which, addrs, n, true)) < 0) {
+	if ((ret = push_addresses(w, &b, which, w->addrs[which].bytes, n, true)) < 0) {
 		nl_batch_free(&b);
 		return ret;
 	}
 	return writer_commit_batch(w, &b);
 }
 
-static int set_addresses4(struct nft_writer *w, int which, const uint32_t *addrs,
-			  size_t n)
+int nft_writer_set_external(struct nft_writer *w, enum ip_family fam,
+			    const struct ip_addr *addrs, size_t n)
 {
-	uint32_t be[ADDR_SET_MAX];
-
-	if (n > ADDR_SET_MAX)
-		return -E2BIG;
-	for (size_t i = 0; i < n; i++)
-		be[i] = htonl(addrs[i]);
-	return set_addresses(w, which, (const uint8_t *)be, n);
+	return set_addresses(w, fam == IP_V4 ? ADDR_EXTERNAL4 : ADDR_EXTERNAL6, fam, addrs, n);
 }
 
-int nft_writer_set_external(struct nft_writer *w, const uint32_t *addrs, size_t n)
+int nft_writer_set_tunnel(struct nft_writer *w, enum ip_family fam,
+			  const struct ip_addr *addrs, size_t n)
 {
-	return set_addresses4(w, ADDR_EXTERNAL4, addrs, n);
-}
-
-int nft_writer_set_tunnel(struct nft_writer *w, const uint32_t *addrs, size_t n)
-{
-	return set_addresses4(w, ADDR_TUNNEL4, addrs, n);
-}
-
-int nft_writer_set_external6(struct nft_writer *w, const uint8_t *addrs, size_t n)
-{
-	return set_addresses(w, ADDR_EXTERNAL6, addrs, n);
-}
-
-int nft_writer_set_tunnel6(struct nft_writer *w, const uint8_t *addrs, size_t n)
-{
-	return set_addresses(w, ADDR_TUNNEL6, addrs, n);
+	return set_addresses(w, fam == IP_V4 ? ADDR_TUNNEL4 : ADDR_TUNNEL6, fam, addrs, n);
 }
 
 /* ---- reading the map back ---------------------------------------------- */
@@ -485,20 +470,20 @@ void nft_decode_key_data(struct nft_element *e, const uint8_t *key, uint32_t kle
 		e->external_port = ntohs(port_be);
 	}
 	if (key && klen == 24 && e->space == NFT_SPACE_PINHOLE) {
-		memcpy(e->addr6, key, 16);
+		e->addr = ip_addr_from_v6(key);
 		e->proto = key[16];
 		memcpy(&port_be, key + 20, 2);
 		e->external_port = e->target_port = ntohs(port_be);
 	}
 	if (data && dlen == 20 && e->space == NFT_SPACE_NAT66) {
-		memcpy(e->addr6, data, 16);
+		e->addr = ip_addr_from_v6(data);
 		memcpy(&port_be, data + 16, 2);
 		e->target_port = ntohs(port_be);
 	}
 	if (data && dlen == 8 && e->space == NFT_SPACE_IPV4) {
 		memcpy(&addr_be, data, 4);
 		memcpy(&port_be, data + 4, 2);
-		e->addr = ntohl(addr_be);
+		e->addr = ip_addr_from_v4(ntohl(addr_be));
 		e->target_port = ntohs(port_be);
 	}
 }

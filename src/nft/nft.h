@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/ipaddr.h"
+
 #define NFT_OWNER_KEY_LEN 32
 
 /* How the tables outlive the daemon (docs/operations.md, "Kernels"). */
@@ -61,8 +63,9 @@ struct nft_element {
 	enum nft_space space;
 	uint8_t proto;			/* IPPROTO_TCP or IPPROTO_UDP */
 	uint16_t external_port;		/* PINHOLE: the port opened */
-	uint32_t addr;			/* IPV4; host byte order */
-	uint8_t addr6[16];		/* NAT66: the target; PINHOLE: the address */
+	/* IPV4, NAT66: the target; PINHOLE: the address. Of the space's
+	 * family: the kernel keys 4 bytes or 16 (nft_encode_key/data). */
+	struct ip_addr addr;
 	uint16_t target_port;
 	uint32_t lifetime_s;		/* kernel timeout = lifetime + grace;
 					 * 0: no timeout, the element stays */
@@ -98,15 +101,15 @@ void nft_writer_close(struct nft_writer *w);
 int nft_writer_setup(struct nft_writer *w, bool *adopted,
 		     uint64_t *epoch_origin_ms);
 const struct nft_features *nft_writer_features(const struct nft_writer *w);
-/* Replaces the external addresses the DNAT rule matches. */
-int nft_writer_set_external(struct nft_writer *w, const uint32_t *addrs,
-			    size_t n);
-/* Replaces the WireGuard interface's own addresses: UDP 5351 to them is
- * dropped unless it arrived on that interface. */
-int nft_writer_set_tunnel(struct nft_writer *w, const uint32_t *addrs, size_t n);
-/* The same in the ip6 table; addrs holds n addresses of 16 bytes. */
-int nft_writer_set_external6(struct nft_writer *w, const uint8_t *addrs, size_t n);
-int nft_writer_set_tunnel6(struct nft_writer *w, const uint8_t *addrs, size_t n);
+/* Replaces the external addresses the DNAT rule matches, in the table of
+ * family fam (ip or ip6; n may be 0): -EINVAL when an address is of the
+ * other family. */
+int nft_writer_set_external(struct nft_writer *w, enum ip_family fam,
+			    const struct ip_addr *addrs, size_t n);
+/* Replaces the WireGuard interface's own addresses of family fam: UDP
+ * 5351 to them is dropped unless it arrived on that interface. */
+int nft_writer_set_tunnel(struct nft_writer *w, enum ip_family fam,
+			  const struct ip_addr *addrs, size_t n);
 /* Calls cb for every element of the maps and the pinhole set. */
 int nft_writer_dump(struct nft_writer *w,
 		    int (*cb)(const struct nft_element *, void *), void *arg);

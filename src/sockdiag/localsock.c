@@ -69,14 +69,12 @@ static struct nlmsghdr *put_request(struct local_sockets *l, char *buf, uint8_t 
 struct each_ctx {
 	uint8_t proto;
 	uint8_t family;		/* of the dump */
-	uint8_t addr4[16];	/* the external IPv4 address, IPv4-mapped */
-	uint8_t addr6[16];	/* the external IPv6 address; :: when none */
+	struct local_ports_of at;
 	void (*cb)(int family, uint8_t proto, uint16_t port, void *arg);
 	void *arg;
 };
 
-static const uint8_t any6[16];
-static const uint8_t any4_mapped[16] = { [10] = 0xff, [11] = 0xff };
+static const struct ip_addr any6, any4 = { { [10] = 0xff, [11] = 0xff } };
 
 /* Without the attribute (an old kernel), a socket on :: is taken to hold
  * IPv4 too: it may, and the cost is a port not handed out. */
@@ -96,7 +94,7 @@ static int each_cb(const struct nlmsghdr *nlh, void *arg)
 	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
 	struct each_ctx *ctx = arg;
 	uint16_t port;
-	uint8_t src[16];
+	struct ip_addr src = any4;
 
 	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*m)) || m->idiag_family != ctx->family)
 		return 0;
@@ -105,20 +103,19 @@ static int each_cb(const struct nlmsghdr *nlh, void *arg)
 		return 0;
 	port = ntohs(m->id.idiag_sport);
 	if (ctx->family == AF_INET) {
-		memcpy(src, any4_mapped, 12);
-		memcpy(src + 12, m->id.idiag_src, 4);
-		if (!memcmp(src, ctx->addr4, 16) || !memcmp(src, any4_mapped, 16))
+		memcpy(src.b + 12, m->id.idiag_src, 4);
+		if (ip_addr_equal(&src, &ctx->at.addr4) || ip_addr_equal(&src, &any4))
 			ctx->cb(AF_INET, ctx->proto, port, ctx->arg);
 		return 0;
 	}
-	memcpy(src, m->id.idiag_src, 16);
-	if (!memcmp(src, any6, 16)) {
+	memcpy(src.b, m->id.idiag_src, 16);
+	if (ip_addr_equal(&src, &any6)) {
 		ctx->cb(AF_INET6, ctx->proto, port, ctx->arg);
 		if (!v6only(nlh, m))
 			ctx->cb(AF_INET, ctx->proto, port, ctx->arg);
-	} else if (!memcmp(src, ctx->addr4, 16) || !memcmp(src, any4_mapped, 16)) {
+	} else if (ip_addr_equal(&src, &ctx->at.addr4) || ip_addr_equal(&src, &any4)) {
 		ctx->cb(AF_INET, ctx->proto, port, ctx->arg);
-	} else if (memcmp(ctx->addr6, any6, 16) && !memcmp(src, ctx->addr6, 16)) {
+	} else if (!ip_addr_equal(&ctx->at.addr6, &any6) && ip_addr_equal(&src, &ctx->at.addr6)) {
 		ctx->cb(AF_INET6, ctx->proto, port, ctx->arg);
 	}
 	return 0;
@@ -128,15 +125,10 @@ static void each_init(struct each_ctx *ctx, const struct local_ports_of *at,
 		      void (*cb)(int family, uint8_t proto, uint16_t port, void *arg),
 		      void *arg)
 {
-	uint32_t be = htonl(at->addr4);
-
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->cb = cb;
 	ctx->arg = arg;
-	memcpy(ctx->addr4, any4_mapped, 12);
-	memcpy(ctx->addr4 + 12, &be, 4);
-	if (at->addr6)
-		memcpy(ctx->addr6, at->addr6, 16);
+	ctx->at = *at;
 }
 
 void local_sockets_parse(const struct nlmsghdr *nlh, int family, uint8_t proto,

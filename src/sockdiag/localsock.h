@@ -9,14 +9,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "util/ipaddr.h"
+
 struct local_sockets;
 
-/* The addresses forwards take new flows on: the external IPv4 address
- * (host byte order; 0 when unknown) and the external IPv6 address of NAT66
- * (NULL when unknown or not served). */
+/* The addresses forwards take new flows on: the external IPv4 address and
+ * the external IPv6 address of NAT66; all zeros (::) when unknown or not
+ * served. */
 struct local_ports_of {
-	uint32_t addr4;
-	const uint8_t *addr6;
+	struct ip_addr addr4;
+	struct ip_addr addr6;
 };
 
 struct local_sockets *local_sockets_open(void);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "upnp/igd.h"
 #include "upnp/text.h"
-#include "util/addrclass.h"
+#include "util/ipaddr.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -195,13 +195,13 @@ static bool parse_proto(const char *s, uint8_t *proto)
 	return true;
 }
 
-static bool parse_client(const char *s, uint8_t addr[16])
+static bool parse_client(const char *s, struct ip_addr *addr)
 {
 	struct in_addr a;
 
 	if (inet_pton(AF_INET, s, &a) != 1)
 		return false;
-	addr_from_v4(addr, ntohl(a.s_addr));
+	*addr = ip_addr_from_v4(ntohl(a.s_addr));
 	return true;
 }
 
@@ -225,7 +225,7 @@ static int decode_add(const struct soap_request *s, bool any, unsigned version,
 	if (!parse_port(arg(s, "NewExternalPort"), &add->external_port) ||
 	    !parse_proto(arg(s, "NewProtocol"), &add->proto) ||
 	    !parse_port(arg(s, "NewInternalPort"), &add->internal_port) ||
-	    !parse_client(arg(s, "NewInternalClient"), add->internal_client) ||
+	    !parse_client(arg(s, "NewInternalClient"), &add->internal_client) ||
 	    !parse_bool(arg(s, "NewEnabled"), &add->enabled) ||
 	    !parse_description(arg(s, "NewPortMappingDescription"), add->description) ||
 	    !parse_uint(arg(s, "NewLeaseDuration"), UINT32_MAX, &add->lease))
@@ -313,16 +313,14 @@ static const char *proto_name(uint8_t proto)
 	return proto == IPPROTO_UDP ? "UDP" : "TCP";
 }
 
-static void format_v4(const uint8_t a[16], char out[INET_ADDRSTRLEN])
+static void format_v4(const struct ip_addr *a, char out[INET_ADDRSTRLEN])
 {
-	uint32_t v4;
-	struct in_addr in;
+	size_t len;
+	const uint8_t *b = ip_addr_bytes(a, &len);
 
 	out[0] = '\0';
-	if (!addr_v4(a, &v4) || v4 == 0)
-		return;
-	in.s_addr = htonl(v4);
-	inet_ntop(AF_INET, &in, out, INET_ADDRSTRLEN);
+	if (len == 4 && ip_addr_v4(a) != 0)
+		inet_ntop(AF_INET, b, out, INET_ADDRSTRLEN);
 }
 
 static void put_uint(struct text *t, const char *name, uint64_t v)
@@ -338,7 +336,7 @@ static void put_entry_tail(struct text *t, const struct igd_entry *e)
 {
 	char client[INET_ADDRSTRLEN];
 
-	format_v4(e->internal_client, client);
+	format_v4(&e->internal_client, client);
 	put_uint(t, "NewInternalPort", e->internal_port);
 	soap_put_arg(t, "NewInternalClient", client);
 	soap_put_arg(t, "NewEnabled", e->enabled ? "1" : "0");
@@ -377,7 +375,7 @@ static void put_listing(struct text *t, const struct igd_result *res)
 		const struct igd_entry *e = &res->entries[i];
 		char client[INET_ADDRSTRLEN];
 
-		format_v4(e->internal_client, client);
+		format_v4(&e->internal_client, client);
 		text_put(t, "<p:PortMappingEntry>");
 		list_field(t, "NewRemoteHost", "");
 		list_uint(t, "NewExternalPort", e->external_port);
@@ -400,7 +398,7 @@ static void put_results(struct text *t, const struct igd_request *req,
 
 	switch (req->action) {
 	case IGD_GET_EXTERNAL_IP_ADDRESS:
-		format_v4(res->external_ip, ip);
+		format_v4(&res->external_ip, ip);
 		soap_put_arg(t, "NewExternalIPAddress", ip);
 		break;
 	case IGD_GET_STATUS_INFO:

@@ -14,6 +14,7 @@
 
 #include "upnp/soap.h"
 #include "upnp/upnp.h"
+#include "util/ipaddr.h"
 
 #define IGD_DESC_MAX SOAP_VALUE_MAX
 #define IGD_ARGS_MAX 9			/* GetGenericPortMappingEntry: 1 in, 8 out */
@@ -76,7 +77,7 @@ struct igd_add {
 	uint8_t proto;			/* IPPROTO_TCP or IPPROTO_UDP */
 	uint16_t external_port;		/* AddAnyPortMapping: 0 = any */
 	uint16_t internal_port;		/* 1-65535 */
-	uint8_t internal_client[16];	/* IPv4-mapped; the daemon checks the peer owns it */
+	struct ip_addr internal_client;	/* IPv4; the daemon checks the peer owns it */
 	bool enabled;
 	uint32_t lease;			/* seconds as asked; 0: the policy's maximum */
 	char description[IGD_DESC_MAX + 1];	/* no control characters */
@@ -125,7 +126,7 @@ struct igd_entry {
 	uint8_t proto;
 	uint16_t external_port;
 	uint16_t internal_port;
-	uint8_t internal_client[16];	/* IPv4-mapped */
+	struct ip_addr internal_client;	/* IPv4 */
 	bool enabled;
 	uint32_t lease_remaining;	/* seconds; 0 for a static forward */
 	const char *description;	/* NULL: empty */
@@ -133,7 +134,7 @@ struct igd_entry {
 
 /* What the daemon found; each action reads only its own fields. */
 struct igd_result {
-	uint8_t external_ip[16];	/* IPv4-mapped; all zero: none (empty string) */
+	struct ip_addr external_ip;	/* IPv4; all zero: none (empty string) */
 	bool connected;			/* GetStatusInfo, GetCommonLinkProperties */
 	uint32_t uptime;
 	uint16_t reserved_port;		/* AddAnyPortMapping */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "upnp/ssdp.h"
 #include "upnp/text.h"
-#include "util/addrclass.h"
+#include "util/ipaddr.h"
 
 #include <arpa/inet.h>
 #include <stdbool.h>
@@ -252,21 +252,14 @@ size_t ssdp_match(const struct upnp_device *dev, const char *st,
 }
 
 size_t ssdp_encode(char *out, size_t cap, const struct upnp_device *dev,
-		   const struct ssdp_reply *reply, const uint8_t addr[16],
+		   const struct ssdp_reply *reply, const struct ip_addr *addr,
 		   uint16_t http_port)
 {
 	struct text t = text_init(out, cap);
-	char host[INET6_ADDRSTRLEN];
-	uint32_t v4;
-	bool is_v4 = addr_v4(addr, &v4);
+	char host[IP_ADDR_TEXT_LEN];
+	bool is_v4 = ip_addr_is_v4(addr);
 
-	if (is_v4) {
-		struct in_addr a = { .s_addr = htonl(v4) };
-
-		inet_ntop(AF_INET, &a, host, sizeof(host));
-	} else {
-		inet_ntop(AF_INET6, addr, host, sizeof(host));
-	}
+	ip_addr_text(addr, host);
 	text_printf(&t, "HTTP/1.1 200 OK\r\n"
 		    "CACHE-CONTROL: max-age=%u\r\n"
 		    "EXT:\r\n"

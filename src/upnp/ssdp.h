@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "upnp/upnp.h"
+#include "util/ipaddr.h"
 
 #define SSDP_PORT 1900
 #define SSDP_GROUP_V4 "239.255.255.250"
@@ -54,10 +55,10 @@ size_t ssdp_match(const struct upnp_device *dev, const char *st,
 		  struct ssdp_reply out[SSDP_REPLIES_MAX]);
 
 /* One answer datagram: LOCATION http://ADDR:PORT/rootDesc.xml where addr is
- * the tunnel address the search arrived on (IPv4 written IPv4-mapped).
+ * the tunnel address the search arrived on.
  * Returns its length, or 0 if out is too small. */
 size_t ssdp_encode(char *out, size_t cap, const struct upnp_device *dev,
-		   const struct ssdp_reply *reply, const uint8_t addr[16],
+		   const struct ssdp_reply *reply, const struct ip_addr *addr,
 		   uint16_t http_port);
 
 #endif

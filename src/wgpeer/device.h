@@ -10,7 +10,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
+
+#include "util/ipaddr.h"
 
 #define WG_KEY_LEN 32
 #define WG_IFNAME_MAX 16
@@ -20,6 +23,19 @@ struct wg_allowed_ip {
 	uint8_t cidr;
 	uint8_t addr[16];	/* network byte order, masked */
 };
+
+/* The allowed-ip's address in the one form (util/ipaddr.h). The struct
+ * keeps the kernel's layout (IPv4 in the first 4 bytes): the parsers, the
+ * sort and the longest-prefix index work on it as it comes. */
+static inline struct ip_addr wg_allowed_ip_addr(const struct wg_allowed_ip *ip)
+{
+	struct ip_addr a = { { [10] = 0xff, [11] = 0xff } };
+
+	if (ip->family != AF_INET)
+		return ip_addr_from_v6(ip->addr);
+	memcpy(a.b + 12, ip->addr, 4);
+	return a;
+}
 
 struct wg_peer_info {
 	uint8_t key[WG_KEY_LEN];

@@ -112,8 +112,7 @@ int rtnl_link_get(struct rtnl_watch *w, const char *ifname,
 
 struct addr_ctx {
 	int ifindex;
-	uint32_t *addrs;
-	uint8_t *addrs6;	/* 16 bytes each */
+	struct ip_addr *addrs;
 	size_t max, n;
 };
 
@@ -137,7 +136,7 @@ static int addr_cb(const struct nlmsghdr *nlh, void *arg)
 	/* On point-to-point links IFA_ADDRESS is the peer: IFA_LOCAL wins. */
 	attr = local ? local : address;
 	if (attr && mnl_attr_get_payload_len(attr) == 4 && ctx->n < ctx->max)
-		ctx->addrs[ctx->n++] = ntohl(mnl_attr_get_u32(attr));
+		ctx->addrs[ctx->n++] = ip_addr_from_v4(ntohl(mnl_attr_get_u32(attr)));
 	return 0;
 }
 
@@ -148,6 +147,7 @@ static int addr6_cb(const struct nlmsghdr *nlh, void *arg)
 	struct addr_ctx *ctx = arg;
 	const struct nlattr *attr, *address = NULL;
 	uint32_t flags = ifa->ifa_flags;
+	struct ip_addr a;
 
 	if (nlh->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != AF_INET6 ||
 	    (int)ifa->ifa_index != ctx->ifindex || ifa->ifa_scope != RT_SCOPE_UNIVERSE)
@@ -161,8 +161,13 @@ static int addr6_cb(const struct nlmsghdr *nlh, void *arg)
 	}
 	if (flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED))
 		return 0;
-	if (address && mnl_attr_get_payload_len(address) == 16 && ctx->n < ctx->max)
-		memcpy(ctx->addrs6 + 16 * ctx->n++, mnl_attr_get_payload(address), 16);
+	if (!address || mnl_attr_get_payload_len(address) != 16 || ctx->n == ctx->max)
+		return 0;
+	a = ip_addr_from_v6(mnl_attr_get_payload(address));
+	/* ::ffff:a.b.c.d is IPv4 in the one form (util/ipaddr.h): as an
+	 * interface's IPv6 address it is nobody's (RFC 4291 §2.5.5.2). */
+	if (!ip_addr_is_v4(&a))
+		ctx->addrs[ctx->n++] = a;
 	return 0;
 }
 
@@ -187,39 +192,29 @@ static int dump_addrs(struct rtnl_watch *w, const char *ifname, uint8_t family,
 	return nl_request(w->query, nlh, family == AF_INET ? addr_cb : addr6_cb, ctx);
 }
 
-int rtnl_ipv6_addrs(struct rtnl_watch *w, const char *ifname, uint8_t *addrs,
-		    size_t max, size_t *n)
-{
-	struct addr_ctx ctx = { .addrs6 = addrs, .max = max };
-	int ret = dump_addrs(w, ifname, AF_INET6, &ctx);
-
-	*n = ctx.n;
-	return ret;
-}
-
-int rtnl_ipv4_addrs(struct rtnl_watch *w, const char *ifname, uint32_t *addrs,
-		    size_t max, size_t *n)
+int rtnl_addrs(struct rtnl_watch *w, const char *ifname, enum ip_family fam,
+	       struct ip_addr *addrs, size_t max, size_t *n)
 {
 	struct addr_ctx ctx = { .addrs = addrs, .max = max };
-	int ret = dump_addrs(w, ifname, AF_INET, &ctx);
+	int ret = dump_addrs(w, ifname, fam == IP_V4 ? AF_INET : AF_INET6, &ctx);
 
 	*n = ctx.n;
 	return ret;
 }
 
 struct all_ctx {
-	void (*cb)(const uint8_t addr[16], uint8_t prefixlen, void *arg);
+	void (*cb)(const struct ip_addr *addr, uint8_t prefixlen, void *arg);
 	void *arg;
 };
 
 static void report_v4(const struct all_ctx *ctx, const struct nlattr *attr, uint8_t prefixlen)
 {
-	uint8_t a[16];
+	struct ip_addr a;
 
 	if (!attr || mnl_attr_get_payload_len(attr) != 4)
 		return;
-	addr_from_v4(a, ntohl(mnl_attr_get_u32(attr)));
-	ctx->cb(a, prefixlen, ctx->arg);
+	a = ip_addr_from_v4(ntohl(mnl_attr_get_u32(attr)));
+	ctx->cb(&a, prefixlen, ctx->arg);
 }
 
 static int all_cb(const struct nlmsghdr *nlh, void *arg)
@@ -244,13 +239,15 @@ static int all_cb(const struct nlmsghdr *nlh, void *arg)
 		report_v4(ctx, brd, 32);
 	} else if (ifa->ifa_family == AF_INET6 && attr &&
 		   mnl_attr_get_payload_len(attr) == 16) {
-		ctx->cb(mnl_attr_get_payload(attr), ifa->ifa_prefixlen, ctx->arg);
+		struct ip_addr a = ip_addr_from_v6(mnl_attr_get_payload(attr));
+
+		ctx->cb(&a, ifa->ifa_prefixlen, ctx->arg);
 	}
 	return 0;
 }
 
 void rtnl_parse_addr(const struct nlmsghdr *nlh,
-		     void (*cb)(const uint8_t addr[16], uint8_t prefixlen, void *arg),
+		     void (*cb)(const struct ip_addr *addr, uint8_t prefixlen, void *arg),
 		     void *arg)
 {
 	struct all_ctx ctx = { cb, arg };
@@ -259,7 +256,7 @@ void rtnl_parse_addr(const struct nlmsghdr *nlh,
 }
 
 int rtnl_all_addrs(struct rtnl_watch *w,
-		   void (*cb)(const uint8_t addr[16], uint8_t prefixlen, void *arg),
+		   void (*cb)(const struct ip_addr *addr, uint8_t prefixlen, void *arg),
 		   void *arg)
 {
 	struct all_ctx ctx = { cb, arg };

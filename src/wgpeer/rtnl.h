@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/ipaddr.h"
+
 struct rtnl_watch;
 
 struct rtnl_link_state {
@@ -29,25 +31,22 @@ bool rtnl_watch_drain(struct rtnl_watch *w);
 /* Queries go through the watch's own query socket, opened once. */
 int rtnl_link_get(struct rtnl_watch *w, const char *ifname,
 		  struct rtnl_link_state *state);
-/* Global IPv4 addresses of ifname, host byte order, at most max. */
-int rtnl_ipv4_addrs(struct rtnl_watch *w, const char *ifname, uint32_t *addrs,
-		    size_t max, size_t *n);
-/* Global IPv6 addresses of ifname ready for use (DAD done), 16 bytes each
- * in network order, at most max. */
-int rtnl_ipv6_addrs(struct rtnl_watch *w, const char *ifname, uint8_t *addrs,
-		    size_t max, size_t *n);
+/* The global addresses of family fam of ifname, at most max, in the
+ * kernel's order; IPv6 ones only when ready for use (DAD done). */
+int rtnl_addrs(struct rtnl_watch *w, const char *ifname, enum ip_family fam,
+	       struct ip_addr *addrs, size_t max, size_t *n);
 
 /* Every address of every interface, both families, as the kernel lists
- * them: cb gets each in 16 bytes (IPv4 written IPv4-mapped) with its
+ * them: cb gets each with its
  * prefix length, and an IPv4 address's broadcast address too (IFA_BROADCAST,
  * prefix length 32) where it has one. 0 or -errno. */
 int rtnl_all_addrs(struct rtnl_watch *w,
-		   void (*cb)(const uint8_t addr[16], uint8_t prefixlen, void *arg),
+		   void (*cb)(const struct ip_addr *addr, uint8_t prefixlen, void *arg),
 		   void *arg);
 /* One message of that dump (the kernel's bytes: fuzzed). */
 struct nlmsghdr;
 void rtnl_parse_addr(const struct nlmsghdr *nlh,
-		     void (*cb)(const uint8_t addr[16], uint8_t prefixlen, void *arg),
+		     void (*cb)(const struct ip_addr *addr, uint8_t prefixlen, void *arg),
 		     void *arg);
 
 #endif

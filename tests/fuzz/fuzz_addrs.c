@@ -23,10 +23,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static size_t seen;
 
-static void addr_seen(const uint8_t addr[16], uint8_t prefixlen, void *arg)
+static void addr_seen(const struct ip_addr *addr, uint8_t prefixlen, void *arg)
 {
 	(void)arg;
-	seen += addr[15] + prefixlen;
+	seen += addr->b[15] + prefixlen;
 }
 
 static void port_seen(int family, uint8_t proto, uint16_t port, void *arg)
@@ -37,8 +37,10 @@ static void port_seen(int family, uint8_t proto, uint16_t port, void *arg)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const uint8_t ext6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
-	const struct local_ports_of at = { 0xcb007101, ext6 };
+	static const struct local_ports_of at = {
+		{ { [10] = 0xff, [11] = 0xff, 203, 0, 113, 1 } },
+		{ { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } },
+	};
 	struct nlmsghdr *nlh;
 	char *buf;
 	uint8_t pick;

@@ -17,16 +17,18 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct ct_flow flows[] = {
-	{ .proto = IPPROTO_UDP, .external_port = 6881, .internal_addr = 0x0a420002,
-	  .target_port = 6881, .family = AF_INET },
-	{ .proto = IPPROTO_UDP, .external_port = 6881, .internal_addr = 0xcb007101,
-	  .target_port = 6881, .family = AF_INET, .kind = CT_FLOW_UNNATED },
-	{ .proto = IPPROTO_TCP, .external_port = 1, .internal_addr = 0xcb007101,
-	  .target_port = 1, .family = AF_INET, .kind = CT_FLOW_UNNATED },
+	{ .proto = IPPROTO_UDP, .external_port = 6881,
+	  .internal_addr = { { [10] = 0xff, [11] = 0xff, 10, 66, 0, 2 } }, .target_port = 6881 },
+	{ .proto = IPPROTO_UDP, .external_port = 6881,
+	  .internal_addr = { { [10] = 0xff, [11] = 0xff, 203, 0, 113, 1 } },
+	  .target_port = 6881, .kind = CT_FLOW_UNNATED },
+	{ .proto = IPPROTO_TCP, .external_port = 1,
+	  .internal_addr = { { [10] = 0xff, [11] = 0xff, 203, 0, 113, 1 } },
+	  .target_port = 1, .kind = CT_FLOW_UNNATED },
 	{ .proto = IPPROTO_TCP, .external_port = 65535, .target_port = 80,
-	  .family = AF_INET6, .internal_addr6 = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 } },
+	  .internal_addr = { { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 } } },
 	{ .proto = IPPROTO_UDP, .external_port = 6881, .target_port = 6881,
-	  .family = AF_INET6, .internal_addr6 = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 },
+	  .internal_addr = { { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } },
 	  .kind = CT_FLOW_UNNATED },
 };
 

@@ -55,7 +55,7 @@ static void check_pcp(const uint8_t *data, size_t size)
 	case PCP_VERDICT_REQUEST:
 		n = req.opcode == PCP_OP_ANNOUNCE
 			? pcp_encode_announce(out, sizeof(out), 1)
-			: pcp_encode_map(out, sizeof(out), &req, 1, 60, 2000, req.client_addr);
+			: pcp_encode_map(out, sizeof(out), &req, 1, 60, 2000, &req.client_addr);
 		if (n < PCP_HEADER_LEN || n % 4 || (req.opcode == PCP_OP_MAP && n < PCP_MAP_LEN))
 			abort();
 		/* fall through: an error answer is possible for any request */
@@ -142,7 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i + 4 <= size; i += 4) {
 		const uint8_t *op = data + i;
 		struct mapping_request req = {
-			.peer = peers[op[0] % 3], .addr = op[0],
+			.peer = peers[op[0] % 3], .addr = ip_addr_from_v4(op[0]),
 			.proto = (op[1] & 1) ? MAPPING_TCP : MAPPING_UDP,
 			.internal_port = op[2] % 8,
 			.suggested_port = (uint16_t)(1995 + op[3] % 25),

@@ -14,8 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t seed[16] = { 1, 2, 3 };
 	/* The longest address text there is (39 characters). */
-	static const uint8_t addr[16] = { 0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-					  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const struct ip_addr addr = { { 0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+						0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
 	struct ssdp_reply r[SSDP_REPLIES_MAX];
 	char out[SSDP_RESPONSE_MAX];
 	struct ssdp_search s;
@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n > SSDP_REPLIES_MAX)
 			abort();
 		for (size_t i = 0; i < n; i++)
-			if (ssdp_encode(out, sizeof(out), &d, &r[i], addr, 65535) == 0)
+			if (ssdp_encode(out, sizeof(out), &d, &r[i], &addr, 65535) == 0)
 				abort();
 	}
 	return 0;

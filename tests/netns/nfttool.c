@@ -46,16 +46,18 @@ static void addr6_of(const char *s, uint8_t out[16])
 
 static int print_elem(const struct nft_element *e, void *arg)
 {
-	struct in_addr a = { htonl(e->addr) };
-	char a6[INET6_ADDRSTRLEN];
+	char text[INET6_ADDRSTRLEN];
 
 	(void)arg;
-	inet_ntop(AF_INET6, e->addr6, a6, sizeof(a6));
+	if (e->space == NFT_SPACE_IPV4)
+		inet_ntop(AF_INET, e->addr.b + 12, text, sizeof(text));
+	else
+		inet_ntop(AF_INET6, e->addr.b, text, sizeof(text));
 	if (e->space != NFT_SPACE_IPV4)
 		printf("%s ", e->space == NFT_SPACE_NAT66 ? "nat66" : "pinhole");
 	printf("%s %u %s %u remaining_ms=%llu owner_port=%u lifetime=%u\n",
 	       e->proto == IPPROTO_TCP ? "tcp" : e->proto == IPPROTO_UDP ? "udp" : "?",
-	       e->external_port, e->space == NFT_SPACE_IPV4 ? inet_ntoa(a) : a6, e->target_port,
+	       e->external_port, text, e->target_port,
 	       (unsigned long long)e->remaining_ms, e->owner_port,
 	       e->granted_lifetime_s);
 	return 0;
@@ -66,7 +68,7 @@ static void element(struct nft_element *e, char **argv)
 	memset(e, 0, sizeof(*e));
 	e->proto = proto_of(argv[0]);
 	e->external_port = (uint16_t)atoi(argv[1]);
-	e->addr = addr_of(argv[2]);
+	e->addr = ip_addr_from_v4(addr_of(argv[2]));
 	e->target_port = (uint16_t)atoi(argv[3]);
 	e->lifetime_s = (uint32_t)atoi(argv[4]);
 	e->granted_lifetime_s = e->lifetime_s;
@@ -86,7 +88,7 @@ static void element6(struct nft_element *e, char **argv)
 		fatalx("bad space %s", argv[0]);
 	e->proto = proto_of(argv[1]);
 	e->external_port = (uint16_t)atoi(argv[2]);
-	addr6_of(argv[3], e->addr6);
+	addr6_of(argv[3], e->addr.b);
 	e->target_port = (uint16_t)atoi(argv[4]);
 	e->lifetime_s = e->granted_lifetime_s = (uint32_t)atoi(argv[5]);
 	e->owner_port = e->target_port;
@@ -95,8 +97,8 @@ static void element6(struct nft_element *e, char **argv)
 
 /* One cleanup of flow, all of it at once, as ctqueue.c spreads it over the
  * daemon's loop. */
-static int ct_delete(struct conntrack *ct, uint32_t orig_dst, const struct ct_flow *flow,
-		     size_t *deleted)
+static int ct_delete(struct conntrack *ct, const struct ip_addr *orig_dst,
+		     const struct ct_flow *flow, size_t *deleted)
 {
 	struct ct_cleanup *c = conntrack_cleanup_begin(ct, orig_dst, flow, 1);
 	int ret;
@@ -117,18 +119,18 @@ static int run(struct nft_writer *w, int argc, char **argv)
 	int ret;
 
 	if (!strcmp(cmd, "external")) {
-		uint32_t addrs[8];
+		struct ip_addr addrs[8];
 		int n = 0;
 
 		for (int i = 1; i < argc && n < 8; i++)
-			addrs[n++] = addr_of(argv[i]);
-		return nft_writer_set_external(w, addrs, (size_t)n);
+			addrs[n++] = ip_addr_from_v4(addr_of(argv[i]));
+		return nft_writer_set_external(w, IP_V4, addrs, (size_t)n);
 	}
 	if (!strcmp(cmd, "external6") && argc >= 2) {
-		uint8_t addr[16];
+		struct ip_addr addr;
 
-		addr6_of(argv[1], addr);
-		return nft_writer_set_external6(w, addr, 1);
+		addr6_of(argv[1], addr.b);
+		return nft_writer_set_external(w, IP_V6, &addr, 1);
 	}
 	if (!strcmp(cmd, "put6") && argc >= 7) {
 		element6(&e, argv + 1);
@@ -236,13 +238,14 @@ static int run(struct nft_writer *w, int argc, char **argv)
 		struct conntrack *ct = conntrack_open();
 		struct ct_flow f = { .proto = proto_of(argv[1]),
 				     .external_port = (uint16_t)atoi(argv[2]),
-				     .internal_addr = addr_of(argv[3]),
-				     .target_port = (uint16_t)atoi(argv[4]), .family = AF_INET };
+				     .internal_addr = ip_addr_from_v4(addr_of(argv[3])),
+				     .target_port = (uint16_t)atoi(argv[4]) };
+		struct ip_addr dst = ip_addr_from_v4(argc > 5 ? addr_of(argv[5]) : 0);
 		size_t deleted = 0;
 
 		if (!ct)
 			return -errno;
-		ret = ct_delete(ct, argc > 5 ? addr_of(argv[5]) : 0, &f, &deleted);
+		ret = ct_delete(ct, argc > 5 ? &dst : NULL, &f, &deleted);
 		printf("conntrack deleted=%zu dumped=%zu\n", deleted, conntrack_last_dump_size(ct));
 		conntrack_close(ct);
 		return ret;
@@ -257,16 +260,13 @@ static int run(struct nft_writer *w, int argc, char **argv)
 				     .kind = CT_FLOW_UNNATED };
 		size_t deleted = 0;
 
-		if (strchr(argv[3], ':')) {
-			f.family = AF_INET6;
-			addr6_of(argv[3], f.internal_addr6);
-		} else {
-			f.family = AF_INET;
-			f.internal_addr = addr_of(argv[3]);
-		}
+		if (strchr(argv[3], ':'))
+			addr6_of(argv[3], f.internal_addr.b);
+		else
+			f.internal_addr = ip_addr_from_v4(addr_of(argv[3]));
 		if (!ct)
 			return -errno;
-		ret = ct_delete(ct, 0, &f, &deleted);
+		ret = ct_delete(ct, NULL, &f, &deleted);
 		printf("conntrack deleted=%zu dumped=%zu\n", deleted, conntrack_last_dump_size(ct));
 		conntrack_close(ct);
 		return ret;

@@ -35,6 +35,21 @@ stop_pid() { kill "$1" 2>/dev/null; wait_until 15 gone "$1"; }
 lab_admin_filter6
 check "portgated listens on the tunnel's IPv6 address" 'wait_until 5 daemon_listening6'
 
+# An IPv4-mapped IPv6 address on the tunnel (the kernel lets an interface
+# hold one; RFC 4291 keeps it off): in the daemon's one address form it is
+# IPv4, so it stays out of the ip6 guard set, and a global address added
+# beside it still goes in.
+tunnel6_has() { in_ns gw nft list set ip6 portgate tunnel | grep -q -- "$1"; }
+in_ns gw ip -6 addr add ::ffff:192.0.2.99/128 dev "$WG_GW" nodad
+in_ns gw ip -6 addr add 2001:db8:66::99/128 dev "$WG_GW" nodad
+check "a new tunnel IPv6 address joins the ip6 guard set beside an IPv4-mapped one" \
+	'wait_until 5 tunnel6_has 2001:db8:66::99'
+check_not "... the IPv4-mapped one does not" 'tunnel6_has "::ffff:"'
+check_not "... and setting the set never failed" 'grep -q "cannot set the tunnel" "$DLOG"'
+in_ns gw ip -6 addr del ::ffff:192.0.2.99/128 dev "$WG_GW"
+in_ns gw ip -6 addr del 2001:db8:66::99/128 dev "$WG_GW"
+check "... and leaves it when removed" 'wait_until 5 eval "! tunnel6_has 2001:db8:66::99"'
+
 # --- PCP over IPv6, routed ------------------------------------------------
 r=$(pmp6 c1 announce); echo "     $r"
 check "ANNOUNCE over IPv6 is answered" 'eq "$(field result "$r")" 0'

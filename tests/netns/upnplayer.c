@@ -28,7 +28,7 @@
 #define REQ_MAX (SOAP_BODY_MAX + 4096)
 
 static struct upnp_device dev;
-static uint8_t self[16];
+static struct ip_addr self;
 static uint16_t http_port;
 static struct igd_entry maps[MAPS_MAX];
 static char descs[MAPS_MAX][IGD_DESC_MAX + 1];
@@ -57,7 +57,7 @@ static void serve_ssdp(int fd)
 	k = ssdp_match(&dev, s.st, r);
 	printf("search %s: %zu answers\n", s.st, k);
 	for (size_t i = 0; i < k; i++) {
-		size_t len = ssdp_encode(ans, sizeof(ans), &dev, &r[i], self, http_port);
+		size_t len = ssdp_encode(ans, sizeof(ans), &dev, &r[i], &self, http_port);
 
 		if (len)
 			sendto(fd, ans, len, 0, (struct sockaddr *)&src, sl);
@@ -85,7 +85,7 @@ static int add(struct igd_add *a, bool any, uint16_t *port)
 {
 	struct igd_entry *e = a->external_port ? find(a->proto, a->external_port) : NULL;
 
-	if (e && memcmp(e->internal_client, a->internal_client, 16)) {
+	if (e && !ip_addr_equal(&e->internal_client, &a->internal_client)) {
 		if (!any)
 			return UPNP_CONFLICT;
 		e = NULL;
@@ -103,7 +103,7 @@ static int add(struct igd_add *a, bool any, uint16_t *port)
 	e->proto = a->proto;
 	e->external_port = a->external_port;
 	e->internal_port = a->internal_port;
-	memcpy(e->internal_client, a->internal_client, 16);
+	e->internal_client = a->internal_client;
 	e->enabled = true;
 	/* Lease 0: the "policy maximum" of this tool is a week. */
 	e->lease_remaining = a->lease ? a->lease : IGD_LEASE_MAX_V2;
@@ -156,7 +156,7 @@ static int act(struct igd_request *q, struct igd_result *res, struct igd_entry *
 				list[res->nentries++] = maps[i];
 		return res->nentries ? UPNP_OK : UPNP_NO_SUCH_ENTRY;
 	default:
-		addr_from_v4(res->external_ip, 0xcb007107);	/* 203.0.113.7 */
+		res->external_ip = ip_addr_from_v4(0xcb007107);	/* 203.0.113.7 */
 		res->connected = true;
 		res->uptime = 60;
 		res->up_bps = res->down_bps = 1000000000;
@@ -297,7 +297,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: upnplayer ADDR PORT IFNAME VERSION(1|2)\n");
 		return 2;
 	}
-	addr_from_v4(self, ntohl(a.s_addr));
+	self = ip_addr_from_v4(ntohl(a.s_addr));
 	http_port = (uint16_t)atoi(argv[2]);
 	p[0] = (struct pollfd){ .fd = ssdp_socket(argv[3]), .events = POLLIN };
 	p[1] = (struct pollfd){ .fd = http_socket(argv[1]), .events = POLLIN };

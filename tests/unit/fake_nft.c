@@ -79,7 +79,7 @@ static struct nft_element *v6_find(const struct nft_element *e)
 
 		if (x->space == e->space && x->proto == e->proto &&
 		    x->external_port == e->external_port &&
-		    (e->space != NFT_SPACE_PINHOLE || !memcmp(x->addr6, e->addr6, 16)))
+		    (e->space != NFT_SPACE_PINHOLE || ip_addr_equal(&x->addr, &e->addr)))
 			return x;
 	}
 	return NULL;
@@ -173,10 +173,13 @@ const struct nft_features *nft_writer_features(const struct nft_writer *w)
 	return &w->features;
 }
 
-int nft_writer_set_external(struct nft_writer *w, const uint32_t *addrs, size_t n)
+/* The IPv4 set's first address; the IPv6 one is not looked at. */
+int nft_writer_set_external(struct nft_writer *w, enum ip_family fam,
+			    const struct ip_addr *addrs, size_t n)
 {
 	(void)w;
-	kernel.external = n ? addrs[0] : 0;
+	if (fam == IP_V4)
+		kernel.external = n ? ip_addr_v4(&addrs[0]) : 0;
 	return 0;
 }
 
@@ -185,9 +188,11 @@ uint32_t fake_nft_external(void)
 	return kernel.external;
 }
 
-int nft_writer_set_tunnel(struct nft_writer *w, const uint32_t *addrs, size_t n)
+int nft_writer_set_tunnel(struct nft_writer *w, enum ip_family fam,
+			  const struct ip_addr *addrs, size_t n)
 {
 	(void)w;
+	(void)fam;
 	(void)addrs;
 	(void)n;
 	return 0;
@@ -266,22 +271,6 @@ int nft_txn_put(struct nft_txn *t, const struct nft_element *e, bool replace)
 int nft_txn_delete_element(struct nft_txn *t, const struct nft_element *e)
 {
 	return push(t, true, e);
-}
-
-int nft_writer_set_external6(struct nft_writer *w, const uint8_t *addrs, size_t n)
-{
-	(void)w;
-	(void)addrs;
-	(void)n;
-	return 0;
-}
-
-int nft_writer_set_tunnel6(struct nft_writer *w, const uint8_t *addrs, size_t n)
-{
-	(void)w;
-	(void)addrs;
-	(void)n;
-	return 0;
 }
 
 struct nft_txn *nft_txn_begin_rebuild(struct nft_writer *w)
@@ -463,7 +452,7 @@ struct ct_cleanup {
 	size_t n, next;
 };
 
-struct ct_cleanup *conntrack_cleanup_begin(struct conntrack *ct, uint32_t orig_dst,
+struct ct_cleanup *conntrack_cleanup_begin(struct conntrack *ct, const struct ip_addr *orig_dst,
 					   const struct ct_flow *flows, size_t n)
 {
 	struct ct_cleanup *c = calloc(1, sizeof(*c));

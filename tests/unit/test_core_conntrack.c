@@ -50,12 +50,12 @@ static void a_new_forward_cuts_what_was_already_arriving(void **state)
 	harness_settle_conntrack(h);
 	assert_int_equal(fake_nft_unnated_cut(&f), 1);
 	assert_int_equal(f.kind, CT_FLOW_UNNATED);
-	assert_int_equal(f.family, AF_INET);
+	assert_true(ip_addr_is_v4(&f.internal_addr));
 	assert_int_equal(f.proto, IPPROTO_UDP);
 	assert_int_equal(f.external_port, 25000);
 	/* Entries sent to the external address and port whose reply comes
 	 * from there too: nothing NATed them. */
-	assert_int_equal(f.internal_addr, EXTERNAL_ADDR);
+	assert_int_equal(ip_addr_v4(&f.internal_addr), EXTERNAL_ADDR);
 	assert_int_equal(f.target_port, 25000);
 	assert_int_equal(fake_nft_flows_cut(), 0);
 	/* The other protocol of the same lease is a new element too. */
@@ -106,7 +106,7 @@ static void a_moved_forward_cuts_both(void **state)
 {
 	struct harness *h = *state;
 	static const uint8_t peer[32] = { 0xdd };
-	struct mapping_view v = { .peer = peer, .addr = 0x7f000002, .proto = MAPPING_TCP,
+	struct mapping_view v = { .peer = peer, .addr = ip_addr_from_v4(0x7f000002), .proto = MAPPING_TCP,
 				  .external_port = 2222, .target_port = 22 };
 	struct ct_flow f;
 	unsigned dumps;
@@ -127,7 +127,7 @@ static void a_moved_forward_cuts_both(void **state)
 	assert_int_equal(fake_nft_unnated_cut(&f), 2);
 	assert_int_equal(f.external_port, 2222);
 	assert_int_equal(f.target_port, 2222);
-	assert_int_equal(f.internal_addr, EXTERNAL_ADDR);
+	assert_int_equal(ip_addr_v4(&f.internal_addr), EXTERNAL_ADDR);
 	assert_int_equal(fake_nft_ct_dumps(), dumps + 1);
 }
 

@@ -60,17 +60,16 @@ static const char *str(json_t *o, const char *key)
 static void an_event_is_one_json_line(void **state)
 {
 	struct mapping_view v = {
-		.peer = key_q, .space = MAPPING_SPACE_IPV4, .addr = 0x0a420002,
+		.peer = key_q, .space = MAPPING_SPACE_IPV4, .addr = ip_addr_from_v4(0x0a420002),
 		.proto = MAPPING_TCP, .internal_port = 6881, .external_port = 24000,
 		.target_port = 6881, .via = MAPPING_VIA_PCP, .lifetime = 3600,
 	};
-	uint8_t ext[16];
+	struct ip_addr ext = ip_addr_from_v4(0xc6336407);
 	struct event ev = { .kind = EVENT_KIND_DROPPED, .v = &v, .peer_name = "alice",
-			    .why = REASON_PEER_GONE, .external = ext, .when = 1798200000 };
+			    .why = REASON_PEER_GONE, .external = &ext, .when = 1798200000 };
 	json_t *o;
 
 	(void)state;
-	addr_from_v4(ext, 0xc6336407);
 	o = decoded(&ev);
 	assert_string_equal(str(o, "event"), "dropped");
 	assert_string_equal(str(o, "reason"), "peer_gone");

@@ -149,7 +149,7 @@ static void routed_map_opens_a_pinhole(void **state)
 	assert_int_equal(a.external, 6881);
 	assert_memory_equal(a.external_addr, loopback6, 16);
 	assert_true(fake_nft_get6(NFT_SPACE_PINHOLE, IPPROTO_TCP, 6881, &e));
-	assert_memory_equal(e.addr6, loopback6, 16);
+	assert_memory_equal(e.addr.b, loopback6, 16);
 	assert_memory_equal(e.owner, key_c, 32);
 	assert_false(fake_nft_get(IPPROTO_TCP, 6881, NULL));
 	harness_says(h, "{\"command\": \"list\"}", "\"family\":\"ipv6\"");
@@ -181,16 +181,15 @@ static void nat66_forward_from_the_external_address(void **state)
 	struct nft_element e;
 	struct answer a;
 
-	h->g->external6.known = true;	/* as rtnetlink would have said */
-	memcpy(h->g->external6.addr, ext6, 16);
-	memcpy(h->g->external6.told, ext6, 16);
+	h->g->external[IP_V6].known = true;	/* as rtnetlink would have said */
+	h->g->external[IP_V6].addr = h->g->external[IP_V6].told = ip_addr_from_v6(ext6);
 	send_map6(h, IPPROTO_UDP, 5000, 600, NULL, NULL);
 	a = answer6(h);
 	assert_int_equal(a.result, PCP_SUCCESS);
 	assert_in_range(a.external, 20000, 29999);
 	assert_memory_equal(a.external_addr, ext6, 16);
 	assert_true(fake_nft_get6(NFT_SPACE_NAT66, IPPROTO_UDP, a.external, &e));
-	assert_memory_equal(e.addr6, loopback6, 16);
+	assert_memory_equal(e.addr.b, loopback6, 16);
 	assert_int_equal(e.target_port, 5000);
 }
 
@@ -203,9 +202,8 @@ static void nat66_leaves_local_services_alone(void **state)
 	struct harness *h = harness_of(state);
 	struct answer a;
 
-	h->g->external6.known = true;
-	memcpy(h->g->external6.addr, ext6, 16);
-	memcpy(h->g->external6.told, ext6, 16);
+	h->g->external[IP_V6].known = true;
+	h->g->external[IP_V6].addr = h->g->external[IP_V6].told = ip_addr_from_v6(ext6);
 	send_map6(h, IPPROTO_UDP, 5000, 600, NULL, NULL);
 	a = answer6(h);
 	assert_int_equal(a.result, PCP_SUCCESS);

@@ -68,7 +68,7 @@ static void success_is_in_the_kernel(void **state)
 	assert_int_equal(a.external, 24000);
 	assert_int_equal(a.lifetime, 60);
 	assert_true(fake_nft_get(IPPROTO_TCP, 24000, &e));
-	assert_int_equal(e.addr, 0x7f000002);
+	assert_int_equal(ip_addr_v4(&e.addr), 0x7f000002);
 	assert_int_equal(e.target_port, 8080);
 	assert_int_equal(fake_nft_count(), 1);
 	assert_int_equal(gateway_stats(h->g)->requests[STAT_OP_MAP_TCP][0], 1);
@@ -231,6 +231,27 @@ static void a_new_peer_is_served_at_once(void **state)
 	a = answer_of(h, STRANGER);
 	assert_int_equal(a.result, NATPMP_RESULT_SUCCESS);
 	assert_true(fake_nft_get(IPPROTO_UDP, a.external, NULL));
+}
+
+/* A deferred request is served for its own source when it is replayed,
+ * not for the datagram that last sat in its slot of the batch (here a
+ * known peer's, first in the batch the stranger's came in). */
+static void a_deferred_request_keeps_its_source(void **state)
+{
+	struct harness *h = *state;
+	struct nft_element e;
+	struct answer a;
+
+	harness_set_peers(h, "public_key=dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd\n"
+			     "allowed_ip=127.0.0.9/32\n");
+	harness_map(h, A, NATPMP_OP_MAP_UDP, 5000, 0, 60);
+	harness_map(h, STRANGER, NATPMP_OP_MAP_UDP, 4000, 0, 60);
+	harness_serve(h);
+	harness_run_until_readable(h, h->clients[STRANGER], 2000);
+	a = answer_of(h, STRANGER);
+	assert_int_equal(a.result, NATPMP_RESULT_SUCCESS);
+	assert_true(fake_nft_get(IPPROTO_UDP, a.external, &e));
+	assert_int_equal(ip_addr_v4(&e.addr), 0x7f000009);	/* STRANGER_ADDR */
 }
 
 /* Unknown sources cannot make the daemon poll in a loop: one re-read per
@@ -424,6 +445,8 @@ int main(void)
 						harness_teardown),
 		cmocka_unit_test_setup_teardown(a_new_peer_is_served_at_once, harness_setup,
 						harness_teardown),
+		cmocka_unit_test_setup_teardown(a_deferred_request_keeps_its_source,
+						harness_setup, harness_teardown),
 		cmocka_unit_test_setup_teardown(unknown_sources_are_all_answered,
 						harness_setup, harness_teardown),
 		cmocka_unit_test(catch_all_peer_refused),

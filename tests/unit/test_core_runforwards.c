@@ -59,7 +59,7 @@ static void add_installs_and_keeps(void **state)
 		     "\"protocol\": \"tcp\", \"external\": 2300, \"internal\": 22}",
 		     "\"installed\":true");
 	assert_true(fake_nft_get(IPPROTO_TCP, 2300, &e));
-	assert_int_equal(e.addr, 0x7f000002);
+	assert_int_equal(ip_addr_v4(&e.addr), 0x7f000002);
 	assert_int_equal(e.target_port, 22);
 	assert_int_equal(e.lifetime_s, 0);	/* static: no kernel timeout */
 	assert_false(fake_nft_get(IPPROTO_UDP, 2300, NULL));

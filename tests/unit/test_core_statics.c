@@ -50,7 +50,7 @@ static void installed_while_peer_is_there(void **state)
 
 	(void)state;
 	assert_true(fake_nft_get(IPPROTO_TCP, 2222, &e));
-	assert_int_equal(e.addr, 0x7f000009);
+	assert_int_equal(ip_addr_v4(&e.addr), 0x7f000009);
 	assert_int_equal(e.target_port, 22);
 	assert_int_equal(e.lifetime_s, 0);		/* no kernel timeout */
 	assert_int_equal(e.granted_lifetime_s, 0);

@@ -43,7 +43,7 @@ static struct igd_request add_req(const char *client, uint16_t ext, uint16_t in,
 	inet_pton(AF_INET, client, &a);
 	q.add = (struct igd_add){ .proto = IPPROTO_TCP, .external_port = ext, .internal_port = in,
 				  .enabled = true, .lease = lease };
-	addr_from_v4(q.add.internal_client, ntohl(a.s_addr));
+	q.add.internal_client = ip_addr_from_v4(ntohl(a.s_addr));
 	snprintf(q.add.description, sizeof(q.add.description), "%s", desc);
 	return q;
 }

@@ -20,7 +20,7 @@ static void ipv4_forward(void **state)
 	static const uint8_t want_key[8] = { 6, 0, 0, 0, 0x1f, 0x90, 0, 0 };
 	static const uint8_t want_data[8] = { 10, 66, 0, 2, 0, 22, 0, 0 };
 	struct nft_element e = { .space = NFT_SPACE_IPV4, .proto = 6, .external_port = 8080,
-				 .addr = 0x0a420002, .target_port = 22 };
+				 .addr = ip_addr_from_v4(0x0a420002), .target_port = 22 };
 	struct nft_element back = { .space = NFT_SPACE_IPV4 };
 	uint8_t key[NFT_KEY_MAX], data[NFT_DATA_MAX];
 
@@ -32,7 +32,7 @@ static void ipv4_forward(void **state)
 	nft_decode_key_data(&back, key, 8, data, 8);
 	assert_int_equal(back.proto, 6);
 	assert_int_equal(back.external_port, 8080);
-	assert_int_equal(back.addr, 0x0a420002);
+	assert_int_equal(ip_addr_v4(&back.addr), 0x0a420002);
 	assert_int_equal(back.target_port, 22);
 }
 
@@ -48,7 +48,7 @@ static void nat66_forward(void **state)
 	uint8_t key[NFT_KEY_MAX], data[NFT_DATA_MAX];
 
 	(void)state;
-	memcpy(e.addr6, addr6, 16);
+	memcpy(e.addr.b, addr6, 16);
 	memcpy(want_data, addr6, 16);
 	want_data[16] = 0x1a;
 	want_data[17] = 0xe1;
@@ -57,7 +57,7 @@ static void nat66_forward(void **state)
 	assert_int_equal(nft_encode_data(data, &e), 20);
 	assert_memory_equal(data, want_data, 20);
 	nft_decode_key_data(&back, key, 8, data, 20);
-	assert_memory_equal(back.addr6, addr6, 16);
+	assert_memory_equal(back.addr.b, addr6, 16);
 	assert_int_equal(back.external_port, 25000);
 	assert_int_equal(back.target_port, 6881);
 }
@@ -73,7 +73,7 @@ static void routed_pinhole(void **state)
 	uint8_t key[NFT_KEY_MAX], data[NFT_DATA_MAX];
 
 	(void)state;
-	memcpy(e.addr6, addr6, 16);
+	memcpy(e.addr.b, addr6, 16);
 	memcpy(want_key, addr6, 16);
 	want_key[16] = 6;
 	want_key[20] = 0x1a;
@@ -82,7 +82,7 @@ static void routed_pinhole(void **state)
 	assert_memory_equal(key, want_key, 24);
 	assert_int_equal(nft_encode_data(data, &e), 0);
 	nft_decode_key_data(&back, key, 24, NULL, 0);
-	assert_memory_equal(back.addr6, addr6, 16);
+	assert_memory_equal(back.addr.b, addr6, 16);
 	assert_int_equal(back.proto, 6);
 	assert_int_equal(back.external_port, 6881);
 	assert_int_equal(back.target_port, 6881);
@@ -91,14 +91,14 @@ static void routed_pinhole(void **state)
 /* Bytes of another length are not read as ours. */
 static void other_lengths_are_ignored(void **state)
 {
-	static const uint8_t junk[24] = { 6, 1, 2, 3, 4, 5, 6, 7 };
+	static const uint8_t junk[24] = { 6, 1, 2, 3, 4, 5, 6, 7 }, unread[16];
 	struct nft_element back = { .space = NFT_SPACE_IPV4 };
 
 	(void)state;
 	nft_decode_key_data(&back, junk, 7, junk, 9);
 	assert_int_equal(back.proto, 0);
 	assert_int_equal(back.external_port, 0);
-	assert_int_equal(back.addr, 0);
+	assert_memory_equal(back.addr.b, unread, 16);
 }
 
 int main(void)

@@ -17,9 +17,11 @@
 
 #include "sockdiag/localsock.h"
 
-static const uint8_t ext6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0xe };
 /* 127.0.0.1 as the external IPv4 address, 2001:db8::e as NAT66's. */
-static const struct local_ports_of at = { 0x7f000001, ext6 };
+static const struct local_ports_of at = {
+	{ { [10] = 0xff, [11] = 0xff, 127, 0, 0, 1 } },
+	{ { 0x20, 0x01, 0x0d, 0xb8, [15] = 0xe } },
+};
 
 /* A TCP listener or UDP socket of the family on addr (NULL: any), with
  * IPV6_V6ONLY as asked; its port in *port. -1: no IPv6 here. */

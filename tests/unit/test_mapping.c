@@ -48,7 +48,7 @@ static struct mapping_reply ask(struct mapping_table *t,
 				uint16_t suggested, uint32_t lifetime, int64_t now)
 {
 	struct mapping_request req = {
-		.peer = peer, .addr = 0x0a000002, .proto = proto,
+		.peer = peer, .addr = ip_addr_from_v4(0x0a000002), .proto = proto,
 		.internal_port = internal, .suggested_port = suggested,
 		.lifetime = lifetime,
 	};
@@ -71,7 +71,7 @@ static void new_mapping_gets_suggested_port(void **state)
 	assert_int_equal(r.lifetime, 3600);
 	assert_true(mapping_table_find_by_port(f->t, MAPPING_SPACE_IPV4, MAPPING_TCP, 51413, &v));
 	assert_int_equal(v.target_port, 51413);
-	assert_int_equal(v.addr, 0x0a000002);
+	assert_int_equal(ip_addr_v4(&v.addr), 0x0a000002);
 	assert_false(mapping_table_find_by_port(f->t, MAPPING_SPACE_IPV4, MAPPING_UDP, 51413, &v));
 }
 
@@ -80,7 +80,7 @@ static void only_a_new_forward_allocates(void **state)
 {
 	struct fixture *f = *state;
 	struct mapping_request req = {
-		.peer = peer_a, .addr = 0x0a000002, .proto = MAPPING_TCP,
+		.peer = peer_a, .addr = ip_addr_from_v4(0x0a000002), .proto = MAPPING_TCP,
 		.internal_port = 6881, .lifetime = 3600,
 	};
 
@@ -357,7 +357,7 @@ static void count_change(const struct mapping_change *c, void *arg)
 static void rollback_restores_everything(void **state)
 {
 	struct fixture *f = *state;
-	struct mapping_request req = { .peer = peer_a, .addr = 1, .proto = MAPPING_TCP,
+	struct mapping_request req = { .peer = peer_a, .addr = ip_addr_from_v4(1), .proto = MAPPING_TCP,
 				       .internal_port = 80, .lifetime = 60 };
 	struct mapping_reply r, keep = ask(f->t, &limits, peer_a, MAPPING_UDP, 80, 0, 60, 0);
 	struct change_count cc = { 0 };
@@ -393,7 +393,7 @@ static void rollback_restores_everything(void **state)
 static void renewal_reports_update_change(void **state)
 {
 	struct fixture *f = *state;
-	struct mapping_request req = { .peer = peer_a, .addr = 1, .proto = MAPPING_TCP,
+	struct mapping_request req = { .peer = peer_a, .addr = ip_addr_from_v4(1), .proto = MAPPING_TCP,
 				       .internal_port = 80, .lifetime = 60 };
 	struct change_count cc = { 0 };
 	struct mapping_reply r;
@@ -411,7 +411,7 @@ static void renewal_reports_update_change(void **state)
 static void adopt_restores_ports(void **state)
 {
 	struct fixture *f = *state;
-	struct mapping_view m = { .peer = peer_a, .addr = 7, .proto = MAPPING_TCP,
+	struct mapping_view m = { .peer = peer_a, .addr = ip_addr_from_v4(7), .proto = MAPPING_TCP,
 				  .internal_port = 1, .external_port = 45678,
 				  .target_port = 45678, .lifetime = 60, .expires_ms = 5000 };
 	struct mapping_reply r;

@@ -45,14 +45,14 @@ static struct mapping_reply ask_in(struct mapping_table *t, enum mapping_space s
 				   uint16_t suggested, uint32_t lifetime)
 {
 	struct mapping_request req = {
-		.peer = peer, .space = space, .addr = 0x0a420002, .proto = proto,
+		.peer = peer, .space = space, .addr = ip_addr_from_v4(0x0a420002), .proto = proto,
 		.internal_port = internal, .suggested_port = suggested,
 		.lifetime = lifetime,
 	};
 	struct mapping_reply reply;
 
 	if (addr6)
-		memcpy(req.addr6, addr6, 16);
+		memcpy(req.addr.b, addr6, 16);
 	assert_int_equal(mapping_table_begin(t), 0);
 	mapping_table_request(t, &limits, &req, 1000, &reply);
 	mapping_table_commit(t);
@@ -75,7 +75,7 @@ static void routed_pinholes_are_the_peers_own_port(void **state)
 	assert_int_equal(b.external_port, 6881);
 	assert_true(mapping_table_find_in(t, MAPPING_SPACE_ROUTED6, peer_b, MAPPING_TCP, 6881, &v));
 	assert_int_equal(v.space, MAPPING_SPACE_ROUTED6);
-	assert_memory_equal(v.addr6, addr_b, 16);
+	assert_memory_equal(v.addr.b, addr_b, 16);
 	assert_int_equal(v.target_port, 6881);
 	assert_int_equal(mapping_table_count_space(t, MAPPING_SPACE_ROUTED6, MAPPING_TCP), 2);
 	/* Nothing of the IPv4 space was touched. */
@@ -102,7 +102,7 @@ static void families_are_separate_leases(void **state)
 	assert_int_equal(v.space, MAPPING_SPACE_IPV4);
 	assert_true(mapping_table_find_in(t, MAPPING_SPACE_NAT66, peer_a, MAPPING_TCP, 6881, &v));
 	assert_int_equal(v.space, MAPPING_SPACE_NAT66);
-	assert_memory_equal(v.addr6, addr_a, 16);
+	assert_memory_equal(v.addr.b, addr_a, 16);
 	/* Another peer's NAT66 request for that port gets another one. */
 	v6 = ask_in(t, MAPPING_SPACE_NAT66, peer_b, addr_b, MAPPING_TCP, 6881, 20003, 3600);
 	assert_int_equal(v6.result, NATPMP_RESULT_SUCCESS);
@@ -181,13 +181,13 @@ static void rollback_restores_and_foreach_lists_all(void **state)
 	ask_in(t, MAPPING_SPACE_ROUTED6, peer_a, addr_a, MAPPING_UDP, 6881, 0, 3600);
 	/* A renewal from another address of the peer moves the pinhole;
 	 * rolled back, it is where it was. */
-	memcpy(req.addr6, addr_a2, 16);
+	memcpy(req.addr.b, addr_a2, 16);
 	assert_int_equal(mapping_table_begin(t), 0);
 	mapping_table_request(t, &limits, &req, 2000, &r);
 	assert_int_equal(r.result, NATPMP_RESULT_SUCCESS);
 	mapping_table_rollback(t);
 	assert_true(mapping_table_find_in(t, MAPPING_SPACE_ROUTED6, peer_a, MAPPING_UDP, 6881, &v));
-	assert_memory_equal(v.addr6, addr_a, 16);
+	assert_memory_equal(v.addr.b, addr_a, 16);
 	mapping_table_foreach(t, count_view, &s);
 	assert_int_equal(s.ipv4, 1);
 	assert_int_equal(s.nat66, 1);
@@ -203,18 +203,18 @@ static void adoption_takes_back_pinholes(void **state)
 		.lifetime = 3600, .expires_ms = 5000,
 	}, v;
 
-	memcpy(m.addr6, addr_a, 16);
+	memcpy(m.addr.b, addr_a, 16);
 	assert_int_equal(mapping_table_begin(t), 0);
 	assert_int_equal(mapping_table_adopt(t, &m), 0);
 	m.peer = peer_b;
-	memcpy(m.addr6, addr_b, 16);
+	memcpy(m.addr.b, addr_b, 16);
 	assert_int_equal(mapping_table_adopt(t, &m), 0);
 	/* A static forward is the admin's, IPv4 only. */
 	m.is_static = true;
 	assert_int_equal(mapping_table_adopt(t, &m), -EINVAL);
 	mapping_table_commit(t);
 	assert_true(mapping_table_find_in(t, MAPPING_SPACE_ROUTED6, peer_b, MAPPING_TCP, 6881, &v));
-	assert_memory_equal(v.addr6, addr_b, 16);
+	assert_memory_equal(v.addr.b, addr_b, 16);
 	assert_int_equal(mapping_table_next_expiry(t), 5000);
 }
 

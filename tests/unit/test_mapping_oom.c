@@ -46,7 +46,7 @@ static struct mapping_reply ask(struct mapping_table *t, uint8_t peer_byte,
 {
 	uint8_t peer[32] = { peer_byte };
 	struct mapping_request req = {
-		.peer = peer, .addr = 0x0a000002, .proto = proto,
+		.peer = peer, .addr = ip_addr_from_v4(0x0a000002), .proto = proto,
 		.internal_port = internal, .lifetime = 60,
 	};
 	struct mapping_reply r;
@@ -112,7 +112,7 @@ static void rollback_after_a_refusal(void **state)
 	struct mapping_table *t = populated();
 	uint8_t peer[32] = { 7 };
 	struct mapping_request req = {
-		.peer = peer, .addr = 0x0a000002, .proto = MAPPING_TCP,
+		.peer = peer, .addr = ip_addr_from_v4(0x0a000002), .proto = MAPPING_TCP,
 		.internal_port = 4000, .lifetime = 60,
 	};
 	struct mapping_reply r;

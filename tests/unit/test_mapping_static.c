@@ -39,7 +39,7 @@ static struct mapping_reply ask(struct mapping_table *t, const uint8_t *peer,
 				uint16_t suggested, uint32_t lifetime, int64_t now)
 {
 	struct mapping_request req = {
-		.peer = peer, .addr = 0x0a000002, .proto = proto,
+		.peer = peer, .addr = ip_addr_from_v4(0x0a000002), .proto = proto,
 		.internal_port = internal, .suggested_port = suggested,
 		.lifetime = lifetime,
 	};
@@ -55,7 +55,7 @@ static void put(struct mapping_table *t, const uint8_t *peer, enum mapping_proto
 		uint16_t external, uint16_t target)
 {
 	struct mapping_view v = {
-		.peer = peer, .addr = 0x0a000002, .proto = proto,
+		.peer = peer, .addr = ip_addr_from_v4(0x0a000002), .proto = proto,
 		.external_port = external, .target_port = target,
 	};
 
@@ -155,7 +155,7 @@ static void put_again_changes_nothing(void **state)
 {
 	struct mapping_table *t = *state;
 	struct mapping_view v = {
-		.peer = peer_a, .addr = 0x0a000002, .proto = MAPPING_TCP,
+		.peer = peer_a, .addr = ip_addr_from_v4(0x0a000002), .proto = MAPPING_TCP,
 		.external_port = 2222, .target_port = 22,
 	};
 	struct changes ch = { 0 };
@@ -166,20 +166,20 @@ static void put_again_changes_nothing(void **state)
 	mapping_table_foreach_change(t, count_change, &ch);
 	assert_int_equal(ch.n, 0);
 	/* The peer's address moved: one change, to the new address. */
-	v.addr = 0x0a000009;
+	v.addr = ip_addr_from_v4(0x0a000009);
 	assert_int_equal(mapping_table_put_static(t, &v), 0);
 	mapping_table_foreach_change(t, count_change, &ch);
 	mapping_table_commit(t);
 	assert_int_equal(ch.statics, 1);
 	assert_true(mapping_table_find_by_port(t, MAPPING_SPACE_IPV4, MAPPING_TCP, 2222, &v));
-	assert_int_equal(v.addr, 0x0a000009);
+	assert_int_equal(ip_addr_v4(&v.addr), 0x0a000009);
 }
 
 static void it_displaces_a_dynamic_mapping_and_rollback_restores(void **state)
 {
 	struct mapping_table *t = *state;
 	struct mapping_view v = {
-		.peer = peer_a, .addr = 0x0a000002, .proto = MAPPING_TCP,
+		.peer = peer_a, .addr = ip_addr_from_v4(0x0a000002), .proto = MAPPING_TCP,
 		.external_port = 0, .target_port = 22,
 	};
 	struct mapping_reply r = ask(t, peer_b, MAPPING_UDP, 6000, 30000, 60, 0);
@@ -194,7 +194,7 @@ static void it_displaces_a_dynamic_mapping_and_rollback_restores(void **state)
 	assert_false(v.is_static);
 	assert_int_equal(mapping_table_peer_ports(t, peer_b), 1);
 
-	v = (struct mapping_view){ .peer = peer_a, .addr = 0x0a000002,
+	v = (struct mapping_view){ .peer = peer_a, .addr = ip_addr_from_v4(0x0a000002),
 				   .proto = MAPPING_TCP, .external_port = 30000,
 				   .target_port = 22 };
 	put(t, peer_a, MAPPING_TCP, 30000, 22);
@@ -209,7 +209,7 @@ static void adopt_takes_a_static_back(void **state)
 {
 	struct mapping_table *t = *state;
 	struct mapping_view v = {
-		.peer = peer_a, .addr = 0x0a000002, .proto = MAPPING_TCP,
+		.peer = peer_a, .addr = ip_addr_from_v4(0x0a000002), .proto = MAPPING_TCP,
 		.internal_port = 22, .external_port = 2222, .target_port = 22,
 		.is_static = true, .lifetime = MAPPING_STATIC_LIFETIME,
 		.expires_ms = INT64_MAX,

@@ -39,12 +39,12 @@ static void libtorrent_map_decodes(void **state)
 	assert_int_equal(result, PCP_SUCCESS);
 	assert_int_equal(req.opcode, PCP_OP_MAP);
 	assert_int_equal(req.lifetime, 3600);
-	assert_true(addr_v4(req.client_addr, &v4));
+	assert_true(addr_v4(req.client_addr.b, &v4));
 	assert_int_equal(v4, 0x0a420002);
 	assert_int_equal(req.protocol, 6);
 	assert_int_equal(req.internal_port, 6881);
 	assert_int_equal(req.suggested_port, 6881);
-	assert_true(pcp_addr_any(req.suggested_addr));
+	assert_true(pcp_addr_any(&req.suggested_addr));
 	assert_memory_equal(req.nonce, lt_map + 24, 12);
 	assert_false(req.prefer_failure);
 	assert_false(req.has_third_party);
@@ -81,7 +81,7 @@ static void options(void **state)
 	n = with_option(buf, PCP_OPTION_THIRD_PARTY, third, 16);
 	assert_int_equal(decode(buf, n, &req, &result), PCP_VERDICT_REQUEST);
 	assert_true(req.has_third_party);
-	assert_memory_equal(req.third_party, third, 16);
+	assert_memory_equal(req.third_party.b, third, 16);
 	/* FILTER: "no filter" (prefix 0) is honoured; a real filter is not. */
 	n = with_option(buf, PCP_OPTION_FILTER, filter, 20);
 	assert_int_equal(decode(buf, n, &req, &result), PCP_VERDICT_REQUEST);
@@ -155,16 +155,16 @@ static void map_reply_is_exactly_60_bytes(void **state)
 		6, 0, 0, 0, 0x1a, 0xe1, 0x5d, 0xc0,
 		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 203, 0, 113, 1,
 	};
-	uint8_t out[PCP_MAX_LEN], ext[16];
+	uint8_t out[PCP_MAX_LEN];
+	struct ip_addr ext = ip_addr_from_v4(0xcb007101);
 	struct pcp_request req;
 	uint16_t result;
 
 	(void)state;
-	addr_from_v4(ext, 0xcb007101);
 	decode(lt_map, sizeof(lt_map), &req, &result);
-	assert_int_equal(pcp_encode_map(out, sizeof(out), &req, 42, 3600, 24000, ext), 60);
+	assert_int_equal(pcp_encode_map(out, sizeof(out), &req, 42, 3600, 24000, &ext), 60);
 	assert_memory_equal(out, want, 60);
-	assert_int_equal(pcp_encode_map(out, 59, &req, 42, 3600, 24000, ext), 0);
+	assert_int_equal(pcp_encode_map(out, 59, &req, 42, 3600, 24000, &ext), 0);
 }
 
 static void honoured_options_come_back(void **state)
@@ -176,11 +176,11 @@ static void honoured_options_come_back(void **state)
 
 	(void)state;
 	decode(buf, n, &req, &result);
-	assert_int_equal(pcp_encode_map(out, sizeof(out), &req, 1, 60, 24000, req.client_addr), 64);
+	assert_int_equal(pcp_encode_map(out, sizeof(out), &req, 1, 60, 24000, &req.client_addr), 64);
 	assert_memory_equal(out + 60, "\x02\x00\x00\x00", 4);
 	n = with_option(buf, 200, buf, 4);		/* ignored: not echoed */
 	decode(buf, n, &req, &result);
-	assert_int_equal(pcp_encode_map(out, sizeof(out), &req, 1, 60, 24000, req.client_addr), 60);
+	assert_int_equal(pcp_encode_map(out, sizeof(out), &req, 1, 60, 24000, &req.client_addr), 60);
 }
 
 static void error_reply_echoes_the_request(void **state)

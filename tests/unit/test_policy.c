@@ -69,7 +69,7 @@ static void full_policy(void **state)
 	(void)state;
 	assert_int_equal(load(text, &p, err), 0);
 	assert_true(p.has_external_address);
-	assert_int_equal(p.external_address, 0xc6336401);
+	assert_int_equal(ip_addr_v4(&p.external_address), 0xc6336401);
 	assert_int_equal(p.n_reserved, 2);
 	assert_true(policy_is_reserved(&p, 45000));
 	assert_false(policy_is_reserved(&p, 45001));
@@ -268,19 +268,19 @@ static void advertise(void **state)
 	(void)state;
 	assert_int_equal(load("interface: wg0\nexternal: { interface: eth0, "
 			      "advertise: 198.51.100.7 }\n", &p, err), 0);
-	assert_true(p.has_advertise);
-	assert_int_equal(p.advertise, 0xc6336407);
+	assert_true(p.has_advertise[IP_V4]);
+	assert_int_equal(ip_addr_v4(&p.advertise[IP_V4]), 0xc6336407);
 	assert_string_equal(p.external_interface, "eth0");
 	policy_free(&p);
 	assert_int_equal(load("interface: wg0\nexternal: { address: 192.0.2.1, "
 			      "advertise: 198.51.100.7 }\n", &p, err), 0);
-	assert_int_equal(p.external_address, 0xc0000201);
-	assert_int_equal(p.advertise, 0xc6336407);
+	assert_int_equal(ip_addr_v4(&p.external_address), 0xc0000201);
+	assert_int_equal(ip_addr_v4(&p.advertise[IP_V4]), 0xc6336407);
 	policy_free(&p);
 	assert_int_equal(load(HEAD4 "ipv6: { mode: nat66, external: { advertise: "
 			      "\"2001:db8::7\" } }\n", &p, err), 0);
-	assert_true(p.has_advertise6);
-	assert_memory_equal(p.advertise6, want6, 16);
+	assert_true(p.has_advertise[IP_V6]);
+	assert_memory_equal(p.advertise[IP_V6].b, want6, 16);
 	policy_free(&p);
 	refused_as(cases, sizeof(cases) / sizeof(cases[0]));
 }

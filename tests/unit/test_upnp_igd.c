@@ -62,27 +62,27 @@ static void recorded_calls_decode(void **state)
 	vectors_free(v, n);
 }
 
-static void v4(uint8_t a[16], const char *s)
+static void v4(struct ip_addr *a, const char *s)
 {
 	struct in_addr in;
 
 	assert_int_equal(inet_pton(AF_INET, s, &in), 1);
-	addr_from_v4(a, ntohl(in.s_addr));
+	*a = ip_addr_from_v4(ntohl(in.s_addr));
 }
 
 static void recorded_adds(void **state)
 {
 	struct igd_request req;
-	uint8_t client[16];
+	struct ip_addr client;
 
 	(void)state;
-	v4(client, "192.0.2.2");
+	v4(&client, "192.0.2.2");
 	/* upnpc -a 192.0.2.2 8081 40001 UDP: lease 0, its own description. */
 	assert_int_equal(decode_vector("upnpc-v1-35-AddPortMapping.http", &req), UPNP_OK);
 	assert_int_equal(req.add.proto, IPPROTO_UDP);
 	assert_int_equal(req.add.external_port, 40001);
 	assert_int_equal(req.add.internal_port, 8081);
-	assert_memory_equal(req.add.internal_client, client, 16);
+	assert_memory_equal(req.add.internal_client.b, client.b, 16);
 	assert_true(req.add.enabled);
 	assert_int_equal(req.add.lease, 0);
 	assert_string_equal(req.add.description, "libminiupnpc");
@@ -283,19 +283,19 @@ static void entry_responses(void **state)
 
 	(void)state;
 	memset(&res, 0, sizeof(res));
-	v4(res.external_ip, "203.0.113.7");
+	v4(&res.external_ip, "203.0.113.7");
 	n = encode(IGD_GET_EXTERNAL_IP_ADDRESS, 1, &res, out, sizeof(out));
 	assert_true(doc_first(out, n, "NewExternalIPAddress", val, sizeof(val)));
 	assert_string_equal(val, "203.0.113.7");
 	/* No external address: the empty string. */
-	memset(res.external_ip, 0, 16);
+	memset(&res.external_ip, 0, sizeof(res.external_ip));
 	n = encode(IGD_GET_EXTERNAL_IP_ADDRESS, 1, &res, out, sizeof(out));
 	assert_true(doc_first(out, n, "NewExternalIPAddress", val, sizeof(val)));
 	assert_string_equal(val, "");
 
 	res.entry = (struct igd_entry){ .proto = IPPROTO_UDP, .external_port = 40001, .internal_port = 8081,
 					.enabled = true, .lease_remaining = 3599, .description = "a <b> & \"c\"" };
-	v4(res.entry.internal_client, "10.66.0.2");
+	v4(&res.entry.internal_client, "10.66.0.2");
 	n = encode(IGD_GET_GENERIC_PORT_MAPPING_ENTRY, 1, &res, out, sizeof(out));
 	assert_true(doc_first(out, n, "NewProtocol", val, sizeof(val)));
 	assert_string_equal(val, "UDP");
@@ -329,8 +329,8 @@ static void listing_reads_back(void **state)
 	size_t n;
 
 	(void)state;
-	v4(e[0].internal_client, "10.66.0.2");
-	v4(e[1].internal_client, "10.66.0.3");
+	v4(&e[0].internal_client, "10.66.0.2");
+	v4(&e[1].internal_client, "10.66.0.3");
 	n = encode(IGD_GET_LIST_OF_PORT_MAPPINGS, 2, &res, out, sizeof(out));
 	assert_true(n > 0);
 	assert_true(doc_first(out, n, "NewPortListing", listing, sizeof(listing)));
@@ -357,7 +357,7 @@ static void listing_entry_bound(void **state)
 	(void)state;
 	memset(desc, '"', IGD_DESC_MAX);
 	desc[IGD_DESC_MAX] = '\0';
-	v4(e.internal_client, "255.255.255.255");
+	v4(&e.internal_client, "255.255.255.255");
 	assert_true(encode(IGD_GET_LIST_OF_PORT_MAPPINGS, 2, &res, out, sizeof(out)) > 0);
 }
 

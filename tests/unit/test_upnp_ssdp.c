@@ -239,14 +239,13 @@ static void answer_bytes(void **state)
 {
 	struct upnp_device d = device(1);
 	struct ssdp_reply r[SSDP_REPLIES_MAX];
-	uint8_t addr[16];
+	struct ip_addr addr = ip_addr_from_v4(0x0a420001);	/* 10.66.0.1 */
 	char out[SSDP_RESPONSE_MAX], want[SSDP_RESPONSE_MAX];
 	size_t n;
 
 	(void)state;
-	addr_from_v4(addr, 0x0a420001);		/* 10.66.0.1 */
 	assert_int_equal(ssdp_match(&d, "upnp:rootdevice", r), 1);
-	n = ssdp_encode(out, sizeof(out), &d, &r[0], addr, 5000);
+	n = ssdp_encode(out, sizeof(out), &d, &r[0], &addr, 5000);
 	snprintf(want, sizeof(want),
 		 "HTTP/1.1 200 OK\r\nCACHE-CONTROL: max-age=1800\r\nEXT:\r\n"
 		 "LOCATION: http://10.66.0.1:5000/rootDesc.xml\r\n"
@@ -257,20 +256,20 @@ static void answer_bytes(void **state)
 	assert_int_equal(n, strlen(want));
 	/* Every shorter buffer: nothing. */
 	for (size_t cap = 0; cap <= n; cap++)
-		assert_int_equal(ssdp_encode(out, cap, &d, &r[0], addr, 5000), 0);
+		assert_int_equal(ssdp_encode(out, cap, &d, &r[0], &addr, 5000), 0);
 }
 
 static void answer_ipv6_location(void **state)
 {
 	struct upnp_device d = device(2);
 	struct ssdp_reply r[SSDP_REPLIES_MAX];
-	uint8_t addr[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+	struct ip_addr addr = { { 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 } };
 	char out[SSDP_RESPONSE_MAX];
 
 	(void)state;
 	assert_int_equal(ssdp_match(&d, "ssdp:all", r), SSDP_REPLIES_MAX);
 	for (size_t i = 0; i < SSDP_REPLIES_MAX; i++)
-		assert_true(ssdp_encode(out, sizeof(out), &d, &r[i], addr, 5000) > 0);
+		assert_true(ssdp_encode(out, sizeof(out), &d, &r[i], &addr, 5000) > 0);
 	assert_non_null(strstr(out, "\r\nLOCATION: http://[fd00::1]:5000/rootDesc.xml\r\n"));
 }
 

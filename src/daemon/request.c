@@ -106,7 +106,8 @@ static bool defer(struct gateway *g, const struct pending *p, const uint8_t *buf
 }
 
 /* The source in the one form the rest reads: converted here, once per
- * datagram; false for a family we never listen on. */
+ * datagram; false for a family we never listen on or an IPv4-mapped IPv6
+ * source (no answer, as for the wrong interface). */
 static bool read_source(struct pending *p)
 {
 	return ip_addr_from_sockaddr(&p->from.sa, &p->src, NULL);

@@ -37,6 +37,11 @@ bool ip_addr_from_sockaddr(const struct sockaddr *sa, struct ip_addr *a, uint16_
 	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
 
+		/* ::ffff:a.b.c.d would read as the IPv4 host a.b.c.d, a peer
+		 * it may not be: Linux drops such sources on the wire (since
+		 * 5.3), and they are refused here whatever the kernel did. */
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+			return false;
 		*a = ip_addr_from_v6(sin6->sin6_addr.s6_addr);
 		be = sin6->sin6_port;
 	} else {

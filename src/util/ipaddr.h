@@ -78,7 +78,8 @@ static inline const uint8_t *ip_addr_bytes(const struct ip_addr *a, size_t *len)
 socklen_t ip_addr_to_sockaddr(const struct ip_addr *a, uint16_t port,
 			      struct sockaddr_storage *ss);
 /* From an AF_INET or AF_INET6 sockaddr (port may be NULL); false for
- * another family. */
+ * another family, and for an IPv4-mapped IPv6 one (a source that would
+ * pass for an IPv4 host). */
 bool ip_addr_from_sockaddr(const struct sockaddr *sa, struct ip_addr *a, uint16_t *port);
 
 /* "192.0.2.1" or "2001:db8::1" into buf. */

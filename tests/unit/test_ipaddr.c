@@ -77,6 +77,18 @@ static void sockaddrs_round_trip(void **state)
 	assert_false(ip_addr_from_sockaddr((struct sockaddr *)&ss, &b, NULL));
 }
 
+/* An IPv6 source ::ffff:198.51.100.7 must not pass for the IPv4 host
+ * 198.51.100.7 (a peer it may not be). */
+static void a_mapped_ipv6_source_is_refused(void **state)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(5351) };
+	struct ip_addr b;
+
+	(void)state;
+	assert_int_equal(inet_pton(AF_INET6, "::ffff:198.51.100.7", &sin6.sin6_addr), 1);
+	assert_false(ip_addr_from_sockaddr((struct sockaddr *)&sin6, &b, NULL));
+}
+
 static void text_both_ways(void **state)
 {
 	char buf[IP_ADDR_TEXT_LEN];
@@ -99,6 +111,7 @@ int main(void)
 		cmocka_unit_test(ipv6_is_as_it_is),
 		cmocka_unit_test(zero_is_ipv6),
 		cmocka_unit_test(sockaddrs_round_trip),
+		cmocka_unit_test(a_mapped_ipv6_source_is_refused),
 		cmocka_unit_test(text_both_ways),
 	};
 

@@ -209,7 +209,10 @@ int gateway_sync_sockets(struct gateway *g)
 	g->tunnel.ifindex = st.exists ? st.ifindex : 0;
 	g->tunnel.unbound = 0;
 	for (enum ip_family fam = IP_V4; fam < IP_FAMILIES; fam++) {
-		if (!st.exists ||
+		/* IPv4's addresses are read even when the link query failed
+		 * (a transient error must not close its sockets); IPv6's only
+		 * for an interface that is there. */
+		if ((fam == IP_V6 && !st.exists) ||
 		    rtnl_addrs(rtnl, g->policy.interface, fam, addrs, PMP_SOCKETS_MAX, &n) < 0)
 			n = 0;
 		sync_tunnel_set(g, fam, addrs, n);

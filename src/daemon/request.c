@@ -421,7 +421,8 @@ bool gateway_upnp_peer_ok(void *arg, const struct sockaddr_in *from, bool rated)
 	int answer;
 
 	p.from.v4 = *from;
-	read_source(&p);	/* AF_INET: always */
+	if (!read_source(&p))
+		return false;
 	if (!rated)
 		return owner_of(g, &p, peer, &cidr) && !policy_denies(&g->policy, peer);
 	context_of(g, g->batch, &c);
@@ -440,7 +441,8 @@ int gateway_upnp_control(void *arg, const struct sockaddr_in *from, struct igd_r
 	int answer, code;
 
 	p.from.v4 = *from;
-	read_source(&p);	/* AF_INET: always */
+	if (!read_source(&p))
+		return -1;
 	if (mapping_table_begin(g->mappings) < 0) {
 		log_warnx("upnp: a mapping transaction is already open; call refused");
 		return UPNP_ACTION_FAILED;

@@ -205,7 +205,8 @@ size_t mapping_table_drop_mapping(struct mapping_table *t, enum mapping_space sp
  * -ENOMEM, after which the transaction must be rolled back. */
 int mapping_table_put_static(struct mapping_table *t, const struct mapping_view *m);
 /* Takes back a mapping found in the kernel after a restart, with its ports
- * unchanged (a static one when m->is_static). Inside a transaction. -EEXIST when the port or key is taken,
+ * unchanged (a static one when m->is_static). Inside a transaction. -EINVAL
+ * for an address not of the space's family; -EEXIST when the port or key is taken,
  * -ENOMEM when memory is short. */
 int mapping_table_adopt(struct mapping_table *t, const struct mapping_view *m);
 

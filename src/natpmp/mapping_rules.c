@@ -386,6 +386,11 @@ int mapping_table_adopt(struct mapping_table *t, const struct mapping_view *m)
 
 	if (m->lifetime == 0 || m->external_port == 0 || m->space >= MAPPING_SPACE_COUNT)
 		return -EINVAL;
+	/* An element whose address is of the other family (written by hand,
+	 * or data cut short) is not ours to keep: its flows would be looked
+	 * for in the wrong conntrack table. */
+	if (ip_addr_family(&m->addr) != mapping_space_family(m->space))
+		return -EINVAL;
 	if (m->is_static && m->space != MAPPING_SPACE_IPV4)
 		return -EINVAL;
 	if (m->is_static) {

@@ -67,5 +67,7 @@ int ip_addr_parse(const char *s, struct ip_addr *a)
 		*a = ip_addr_from_v4(ntohl(v4.s_addr));
 		return 0;
 	}
-	return inet_pton(AF_INET6, s, a->b) == 1 ? 0 : -EINVAL;
+	if (inet_pton(AF_INET6, s, a->b) != 1 || IN6_IS_ADDR_V4MAPPED((struct in6_addr *)a->b))
+		return -EINVAL;
+	return 0;
 }

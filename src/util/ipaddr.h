@@ -85,7 +85,8 @@ bool ip_addr_from_sockaddr(const struct sockaddr *sa, struct ip_addr *a, uint16_
 /* "192.0.2.1" or "2001:db8::1" into buf. */
 #define IP_ADDR_TEXT_LEN 46	/* INET6_ADDRSTRLEN */
 const char *ip_addr_text(const struct ip_addr *a, char buf[IP_ADDR_TEXT_LEN]);
-/* Either family's text form: 0, or -EINVAL. */
+/* Either family's text form: 0, or -EINVAL (also for ::ffff:a.b.c.d,
+ * which is written a.b.c.d). */
 int ip_addr_parse(const char *s, struct ip_addr *a);
 
 #endif

@@ -87,6 +87,7 @@ static void a_mapped_ipv6_source_is_refused(void **state)
 	(void)state;
 	assert_int_equal(inet_pton(AF_INET6, "::ffff:198.51.100.7", &sin6.sin6_addr), 1);
 	assert_false(ip_addr_from_sockaddr((struct sockaddr *)&sin6, &b, NULL));
+	assert_int_equal(ip_addr_parse("::ffff:198.51.100.7", &b), -EINVAL);
 }
 
 static void text_both_ways(void **state)

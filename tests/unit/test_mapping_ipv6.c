@@ -218,6 +218,27 @@ static void adoption_takes_back_pinholes(void **state)
 	assert_int_equal(mapping_table_next_expiry(t), 5000);
 }
 
+/* An element whose address is of the other family is not adopted: its
+ * flows would be looked for in the wrong conntrack table. */
+static void adoption_refuses_the_other_family(void **state)
+{
+	struct mapping_table *t = *state;
+	struct mapping_view m = {
+		.peer = peer_a, .space = MAPPING_SPACE_NAT66, .proto = MAPPING_TCP,
+		.internal_port = 8080, .external_port = 40000, .target_port = 8080,
+		.lifetime = 3600, .expires_ms = 5000,
+		.addr = ip_addr_from_v4(0x0a420002),
+	};
+
+	assert_int_equal(mapping_table_begin(t), 0);
+	assert_int_equal(mapping_table_adopt(t, &m), -EINVAL);
+	m.space = MAPPING_SPACE_IPV4;
+	memcpy(m.addr.b, addr_a, 16);
+	assert_int_equal(mapping_table_adopt(t, &m), -EINVAL);
+	mapping_table_commit(t);
+	assert_int_equal(mapping_table_count(t, MAPPING_TCP), 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -229,6 +250,7 @@ int main(void)
 		T(a_peer_drop_takes_every_space),
 		T(rollback_restores_and_foreach_lists_all),
 		T(adoption_takes_back_pinholes),
+		T(adoption_refuses_the_other_family),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

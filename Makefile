@@ -216,6 +216,11 @@ $(BUILD)/tests/bench/pgbench: tests/bench/pgbench.c tests/bench/benchclock.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -std=gnu11 $(WARN) -O2 $(LDFLAGS) -o $@ $<
 
+# Where the mapping state's bytes and time go (docs/performance.md).
+$(BUILD)/tests/bench/mapmem: tests/bench/mapmem.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^
+
 # The UPnP load generator: SOAP calls over HTTP, one at a time.
 $(BUILD)/tests/bench/upnpbench: tests/bench/upnpbench.c tests/bench/benchclock.h
 	@mkdir -p $(dir $@)

@@ -70,12 +70,11 @@ int expiry_heap_reserve(struct expiry_heap *h, size_t n)
 	return 0;
 }
 
-int expiry_heap_push(struct expiry_heap *h, int64_t deadline, void *owner,
-		     uint32_t *slot)
+int expiry_heap_push(struct expiry_heap *h, int64_t deadline, uint32_t *slot)
 {
 	if (!ARRAY_RESERVE(h->entries, h->len, h->cap))
 		return -ENOMEM;
-	h->entries[h->len] = (struct expiry_entry){ deadline, owner, slot };
+	h->entries[h->len] = (struct expiry_entry){ deadline, slot };
 	sift_up(h, h->len++);
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A binary min-heap of deadlines. Each entry knows where its owner keeps its
- * position (slot), so an owner can remove or move its entry in O(log n). */
+ * position (slot), so an owner can remove or move its entry in O(log n);
+ * the owner is found from its slot (16 bytes an entry, not 24). */
 #ifndef PORTGATE_NATPMP_EXPIRY_HEAP_H
 #define PORTGATE_NATPMP_EXPIRY_HEAP_H
 
@@ -11,7 +12,6 @@
 
 struct expiry_entry {
 	int64_t deadline;
-	void *owner;
 	uint32_t *slot;	/* the owner's copy of this entry's index */
 };
 
@@ -27,8 +27,7 @@ void expiry_heap_free(struct expiry_heap *h);
  * fail. */
 int expiry_heap_reserve(struct expiry_heap *h, size_t n);
 /* -ENOMEM on allocation failure. */
-int expiry_heap_push(struct expiry_heap *h, int64_t deadline, void *owner,
-		     uint32_t *slot);
+int expiry_heap_push(struct expiry_heap *h, int64_t deadline, uint32_t *slot);
 void expiry_heap_remove(struct expiry_heap *h, uint32_t index);
 const struct expiry_entry *expiry_heap_top(const struct expiry_heap *h);
 

@@ -18,7 +18,7 @@ static int change_begin(struct mapping_table *t, struct lease *l)
 	if (ret < 0)
 		return ret;
 	journal_touch(t, l);
-	if (l->linked)
+	if (lease_linked(l))
 		lease_unlink(t, l);
 	return 0;
 }
@@ -291,10 +291,8 @@ size_t mapping_table_expire(struct mapping_table *t, int64_t now_ms)
 	size_t n = 0;
 
 	while ((top = expiry_heap_top(&t->expiries)) && top->deadline <= now_ms) {
-		struct lease *l = top->owner;
-		enum mapping_proto proto =
-			top->slot == &l->heap_index[MAPPING_UDP] ? MAPPING_UDP
-								 : MAPPING_TCP;
+		enum mapping_proto proto;
+		struct lease *l = lease_of_slot(top->slot, &proto);
 
 		n += lease_drop_proto(t, l, proto);
 	}
@@ -400,7 +398,7 @@ int mapping_table_adopt(struct mapping_table *t, const struct mapping_view *m)
 			return -EEXIST;
 		if (!l && !(l = lease_new(t, m->peer)))
 			return -ENOMEM;
-		if (l->linked && change_begin(t, l) < 0)
+		if (lease_linked(l) && change_begin(t, l) < 0)
 			return -ENOMEM;
 		make_static(l, m);
 		change_end(t, l);

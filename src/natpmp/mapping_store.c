@@ -3,6 +3,7 @@
 #include "natpmp/mapping.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -306,10 +307,9 @@ void lease_link(struct mapping_table *t, struct lease *l)
 			continue;	/* never expires */
 		/* Cannot fail: store_reserve (or the state before a rollback)
 		 * left room. */
-		expiry_heap_push(&t->expiries, l->d.proto[p].expires_ms, l,
+		expiry_heap_push(&t->expiries, l->d.proto[p].expires_ms,
 				 &l->heap_index[p]);
 	}
-	l->linked = true;
 }
 
 void lease_unlink(struct mapping_table *t, struct lease *l)
@@ -335,7 +335,6 @@ void lease_unlink(struct mapping_table *t, struct lease *l)
 		l->peer_next->peer_prev = l->peer_prev;
 	l->owner->lease_count--;
 	l->owner->static_count -= l->d.is_static;
-	l->owner = NULL;
 
 	for (int p = 0; p < MAPPING_PROTO_COUNT; p++) {
 		if (l->heap_index[p] != EXPIRY_HEAP_NONE)
@@ -345,7 +344,18 @@ void lease_unlink(struct mapping_table *t, struct lease *l)
 		t->active_space[l->d.space][p]--;
 		t->active_static[p] -= l->d.is_static;
 	}
-	l->linked = false;
+	l->owner = NULL;	/* unlinked */
+}
+
+_Static_assert(offsetof(struct lease, heap_index) % 8 == 0 &&
+	       _Alignof(struct lease) >= 8 && MAPPING_PROTO_COUNT == 2,
+	       "lease_of_slot reads the protocol from bit 2 of a slot's address");
+
+struct lease *lease_of_slot(uint32_t *slot, enum mapping_proto *proto)
+{
+	*proto = ((uintptr_t)slot & 4) ? MAPPING_TCP : MAPPING_UDP;
+	return (struct lease *)((char *)(slot - *proto) -
+				offsetof(struct lease, heap_index));
 }
 
 /* ---- transactions ----------------------------------------------------- */
@@ -369,7 +379,7 @@ void journal_touch(struct mapping_table *t, struct lease *l)
 	e = &t->journal[t->journal_len++];
 	e->lease = l;
 	e->before = l->d;
-	e->existed = l->linked;
+	e->existed = lease_linked(l);
 	l->journal_index = (uint32_t)t->journal_len;
 }
 
@@ -379,7 +389,7 @@ void mapping_table_commit(struct mapping_table *t)
 		struct lease *l = t->journal[i].lease;
 
 		l->journal_index = 0;
-		if (!l->linked) {
+		if (!lease_linked(l)) {
 			peer_release_if_empty(t, l->d.peer);
 			free(l);
 		}
@@ -393,7 +403,7 @@ void mapping_table_rollback(struct mapping_table *t)
 	/* Unlink everything first: a port freed and taken again in this
 	 * transaction must be free before its first owner returns. */
 	for (size_t i = t->journal_len; i-- > 0;)
-		if (t->journal[i].lease->linked)
+		if (lease_linked(t->journal[i].lease))
 			lease_unlink(t, t->journal[i].lease);
 	for (size_t i = 0; i < t->journal_len; i++) {
 		struct journal_entry *e = &t->journal[i];
@@ -455,7 +465,7 @@ void mapping_table_foreach_change(const struct mapping_table *t,
 			struct mapping_change c;
 
 			c.was_active = e->existed && e->before.proto[p].lifetime;
-			c.is_active = l->linked && l->d.proto[p].lifetime;
+			c.is_active = lease_linked(l) && l->d.proto[p].lifetime;
 			if (!c.was_active && !c.is_active)
 				continue;
 			view_of(&e->before, p, &c.before);

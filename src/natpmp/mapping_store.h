@@ -19,22 +19,28 @@ struct lease_data {
 	uint16_t target_port;
 	bool is_static;		/* the admin's: no expiry, no quota */
 	uint8_t via;		/* enum mapping_via */
+	/* 12 bytes each, not 16: the pair padded to 8 would cost a lease 8
+	 * bytes (issue 22 §4). Nobody takes a member's address. */
 	struct {
 		int64_t expires_ms;
 		uint32_t lifetime;	/* 0: this protocol is not mapped */
-	} proto[MAPPING_PROTO_COUNT];
+	} __attribute__((packed, aligned(4))) proto[MAPPING_PROTO_COUNT];
 };
 
 struct peer_record;
 
+/* 128 bytes on x86-64 and arm64, glibc's 144-byte chunk (docs/
+ * performance.md, 2026-12-06). */
 struct lease {
 	struct lease_data d;
+	uint32_t journal_index;	/* 1-based position in the journal, 0: none */
+	/* Each protocol's entry in the expiry heap, whose entries point here.
+	 * The pair starts at an 8-byte boundary, so an entry's address tells
+	 * its protocol (lease_of_slot). */
+	_Alignas(8) uint32_t heap_index[MAPPING_PROTO_COUNT];
 	struct lease *hash_next;
 	struct lease *peer_prev, *peer_next;
-	struct peer_record *owner;
-	uint32_t heap_index[MAPPING_PROTO_COUNT];
-	uint32_t journal_index;	/* 1-based position in the journal, 0: none */
-	bool linked;
+	struct peer_record *owner;	/* NULL while unlinked */
 };
 
 struct peer_record {
@@ -87,6 +93,14 @@ struct lease **space_index(const struct mapping_table *t, enum mapping_space spa
 struct portset *space_pool(struct mapping_table *t, enum mapping_space space);
 bool same_family(enum mapping_space a, enum mapping_space b);
 bool lease_active(const struct lease *l);
+/* In the indexes (lease_link), or not (new, or unlinked to be changed or
+ * freed). */
+static inline bool lease_linked(const struct lease *l)
+{
+	return l->owner != NULL;
+}
+/* The lease and protocol whose heap_index[] slot is the given one. */
+struct lease *lease_of_slot(uint32_t *slot, enum mapping_proto *proto);
 void lease_link(struct mapping_table *t, struct lease *l);
 void lease_unlink(struct mapping_table *t, struct lease *l);
 /* Call before the first change of a lease in a transaction, after

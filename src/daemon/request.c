@@ -116,7 +116,7 @@ static bool read_source(struct pending *p)
 static bool owner_of(struct gateway *g, const struct pending *p, uint8_t peer[32],
 		     uint8_t *cidr)
 {
-	return wg_tracker_lookup(wg_watch_tracker(g->wg), p->src.b, peer, cidr);
+	return wg_tracker_lookup(wg_watch_tracker(g->wg), &p->src, peer, cidr);
 }
 
 /* Logged per request: the peer's rate limit bounds it. */

@@ -62,7 +62,7 @@ enum target_verdict gateway_check_target(const struct gateway *g, const uint8_t 
 	 * mappings wait for it rather than being dropped. */
 	if (!wg_watch_valid(g->wg))
 		return TARGET_ALLOWED;
-	if (!wg_tracker_lookup(wg_watch_tracker(g->wg), addr->b, owner, &cidr) ||
+	if (!wg_tracker_lookup(wg_watch_tracker(g->wg), addr, owner, &cidr) ||
 	    memcmp(owner, peer, 32))
 		return TARGET_NOT_OWNED;
 	return prefix_verdict(g, addr, cidr);

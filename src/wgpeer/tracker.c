@@ -9,7 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "util/addrclass.h"
 #include "util/array.h"
 #include "util/clock.h"
 #include "wgpeer/backend.h"
@@ -330,17 +329,19 @@ int wg_tracker_forget_all(struct wg_tracker *t, struct wg_events *out)
 	return ret;
 }
 
-bool wg_tracker_lookup(const struct wg_tracker *t, const uint8_t addr[16],
+bool wg_tracker_lookup(const struct wg_tracker *t, const struct ip_addr *addr,
 		       uint8_t key[WG_KEY_LEN], uint8_t *cidr)
 {
-	uint32_t v4, be;
+	uint32_t be;
 	long i;
 
-	if (addr_v4(addr, &v4)) {
-		be = htonl(v4);
+	/* The index holds allowed-ips as WireGuard gives them: IPv4 as
+	 * 4 bytes in network order. */
+	if (ip_addr_is_v4(addr)) {
+		be = htonl(ip_addr_v4(addr));
 		i = wg_lpm_lookup(t->lpm, AF_INET, &be, cidr);
 	} else {
-		i = wg_lpm_lookup(t->lpm, AF_INET6, addr, cidr);
+		i = wg_lpm_lookup(t->lpm, AF_INET6, addr->b, cidr);
 	}
 
 	if (i < 0)

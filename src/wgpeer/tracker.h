@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "util/ipaddr.h"
 #include "wgpeer/device.h"
 
 /* How long a userspace WireGuard answer may take before a poll is given
@@ -48,10 +49,9 @@ void wg_tracker_poll_abort(struct wg_tracker *t);
 /* The interface went away or down: every peer is removed (and a poll
  * under way abandoned). */
 int wg_tracker_forget_all(struct wg_tracker *t, struct wg_events *out);
-/* The peer whose allowed-ips hold addr (IPv4 or IPv6 in util/addrclass.h's
- * one 16-byte form: IPv4 written IPv4-mapped); with cidr, the length of
- * the allowed-ip that matched. */
-bool wg_tracker_lookup(const struct wg_tracker *t, const uint8_t addr[16],
+/* The peer whose allowed-ips hold addr (either family); with cidr, the
+ * length of the allowed-ip that matched. */
+bool wg_tracker_lookup(const struct wg_tracker *t, const struct ip_addr *addr,
 		       uint8_t key[WG_KEY_LEN], uint8_t *cidr);
 const struct wg_device_info *wg_tracker_device(const struct wg_tracker *t);
 const char *wg_tracker_backend(const struct wg_tracker *t);

@@ -12,7 +12,6 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "util/addrclass.h"
 #include "util/base64.h"
 #include "util/log.h"
 #include "wgpeer/rtnl.h"
@@ -101,17 +100,16 @@ static int who(const char *ifname, const char *addr)
 {
 	struct wg_tracker *t = wg_tracker_new(ifname, NULL, 0);
 	struct wg_events ev = { 0 };
-	uint8_t key[WG_KEY_LEN], a16[16];
+	uint8_t key[WG_KEY_LEN];
 	char b64[KEY_B64_LEN + 1];
-	struct in_addr a;
+	struct ip_addr a;
 
-	if (!t || inet_pton(AF_INET, addr, &a) != 1)
+	if (!t || ip_addr_parse(addr, &a) < 0 || !ip_addr_is_v4(&a))
 		return 2;
 	if (wg_tracker_poll(t, time(NULL), &ev) < 0)
 		fatalx("cannot read %s", ifname);
 	wg_events_clear(&ev);
-	addr_from_v4(a16, ntohl(a.s_addr));
-	if (!wg_tracker_lookup(t, a16, key, NULL)) {
+	if (!wg_tracker_lookup(t, &a, key, NULL)) {
 		printf("none\n");
 	} else {
 		key_to_base64(b64, key);

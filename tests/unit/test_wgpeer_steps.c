@@ -23,7 +23,6 @@
 #include <linux/genetlink.h>
 #include <linux/wireguard.h>
 
-#include "util/addrclass.h"
 #include "wgpeer/backend.h"
 #include "wgpeer/tracker.h"
 
@@ -426,12 +425,10 @@ static int run_poll(struct wg_tracker *t, struct wg_events *ev)
 
 static bool owner_is(const struct wg_tracker *t, const char *ip, const char *key_hex)
 {
-	uint8_t key[WG_KEY_LEN], want[WG_KEY_LEN], a16[16];
-	struct in_addr a;
+	uint8_t key[WG_KEY_LEN], want[WG_KEY_LEN];
+	struct ip_addr a;
 
-	inet_pton(AF_INET, ip, &a);
-	addr_from_v4(a16, ntohl(a.s_addr));
-	if (!wg_tracker_lookup(t, a16, key, NULL))
+	if (ip_addr_parse(ip, &a) < 0 || !wg_tracker_lookup(t, &a, key, NULL))
 		return key_hex == NULL;
 	for (size_t i = 0; key_hex && i < WG_KEY_LEN; i++)
 		sscanf(key_hex + 2 * i, "%2hhx", &want[i]);

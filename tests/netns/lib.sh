@@ -147,19 +147,24 @@ wait_until() {
 }
 
 # Echo servers: TCP and UDP on PORT in namespace NS, answering "NAME:line".
+# Each answering child waits -t for sed's answer after the request's end:
+# socat's own 0.5 s was shorter than a fork of sed under the VM's
+# emulation, and the echo was lost ("sed: couldn't flush stdout"). The
+# child ends as soon as sed does, so a longer -t costs a passing check
+# nothing.
 echo_servers() {
-	local n=$1 port=$2 name=$3
-	bg_ns "$n" socat TCP-LISTEN:"$port",reuseaddr,fork SYSTEM:"sed -u 's/^/$name:/'"
-	bg_ns "$n" socat UDP-RECVFROM:"$port",reuseaddr,fork SYSTEM:"sed -u 's/^/$name:/'"
+	local n=$1 port=$2 name=$3 t=$((2 * ${PG_WAIT_SCALE:-1}))
+	bg_ns "$n" socat -t "$t" TCP-LISTEN:"$port",reuseaddr,fork SYSTEM:"sed -u 's/^/$name:/'"
+	bg_ns "$n" socat -t "$t" UDP-RECVFROM:"$port",reuseaddr,fork SYSTEM:"sed -u 's/^/$name:/'"
 	wait_until 5 in_ns "$n" sh -c "ss -Hltn sport = :$port | grep -q ." &&
 		wait_until 5 in_ns "$n" sh -c "ss -Hlun sport = :$port | grep -q ."
 }
 
 # The same over IPv6 (socat's TCP-LISTEN is IPv4 only): beside them.
 echo_servers6() {
-	local n=$1 port=$2 name=$3
-	bg_ns "$n" socat TCP6-LISTEN:"$port",ipv6only=1,reuseaddr,fork SYSTEM:"sed -u 's/^/$name:/'"
-	bg_ns "$n" socat UDP6-RECVFROM:"$port",ipv6only=1,reuseaddr,fork SYSTEM:"sed -u 's/^/$name:/'"
+	local n=$1 port=$2 name=$3 t=$((2 * ${PG_WAIT_SCALE:-1}))
+	bg_ns "$n" socat -t "$t" TCP6-LISTEN:"$port",ipv6only=1,reuseaddr,fork SYSTEM:"sed -u 's/^/$name:/'"
+	bg_ns "$n" socat -t "$t" UDP6-RECVFROM:"$port",ipv6only=1,reuseaddr,fork SYSTEM:"sed -u 's/^/$name:/'"
 	wait_until 5 in_ns "$n" sh -c "ss -6Hltn sport = :$port | grep -q ." &&
 		wait_until 5 in_ns "$n" sh -c "ss -6Hlun sport = :$port | grep -q ."
 }
